@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs the gateway on the emulated module.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bash "$root/scripts/venv.sh"
+cd "$root"
+if [ ! -f "$root/gateway.py" ] || [ ! -f "$root/tools/emulator/cli.py" ]; then
+  echo "run.sh: the gateway (gateway.py) or the emulator CLI (tools/emulator/cli.py) is not built yet" >&2
+  exit 2
+fi
+exec "$root/.venv/bin/python" -m tools.emulator.cli --flash "$root" --main gateway.py "$@"

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Creates .venv (once) and installs the pinned dependencies. Sourced by test.sh and run.sh.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+venv="$root/.venv"
+stamp="$venv/.requirements.sha"
+want=$(sha256sum "$root/requirements-test.txt" | cut -d' ' -f1)
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv" || {
+    echo "python3 -m venv failed; on Debian install it with: apt-get install python3-venv" >&2
+    exit 1
+  }
+fi
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$root/requirements-test.txt"
+  echo "$want" > "$stamp"
+fi

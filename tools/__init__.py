@@ -1,0 +1,1 @@
+# Host-side tools for the GC864-PY gateway (Python 3).
