@@ -1,0 +1,8 @@
+"""Emulator of the Telit GC864-PY module: see README.md, section "Emulator"."""
+from __future__ import annotations
+
+from . import commands_basic  # noqa: F401  (registers the basic command table)
+from .module import Module, Radio
+from .serial_line import Dte
+
+__all__ = ["Module", "Radio", "Dte"]

@@ -1,0 +1,729 @@
+"""The AT command interpreter: one ``AtInstance`` per parser instance (1 = MDM, 2 = MDM2, and
+the serial port when no script owns it).
+
+Sources: REFERENCE §5 (framing, settings per instance, 80-character lines, +CME ERROR), §6.6-6.8
+(online mode, ``+++`` with guard times, ``#SKIPESC``, ``&C``/``&D``), §11 B and C.
+
+The command table is data: ``COMMANDS`` maps a command name (``"+CSQ"``, ``"#SD"``, ``"E"``,
+``"&C"``, ``"S"``, ``"D"``) to a handler ``handler(ctx) -> Result``. Modules of the emulator
+register their commands with ``@command("+CSQ")``. A handler never writes bytes itself; it
+returns what the module answers:
+
+* ``Reply(lines, final="OK", delay=ms)``: information lines then a final result code;
+* ``CmeError(code)`` / ``CmsError(code)``: formatted by the instance's ``+CMEE``;
+* ``Online(link, text="CONNECT", delay=ms)``: the instance enters online (data) mode with ``link``;
+* ``Prompt(prompt, on_input, count=None, ...)``: text entry (``+CMGS``) or an exact byte count
+  (``#WSCRIPT``); ``on_input(data)`` returns the Result that follows;
+* ``PENDING``: the handler finishes later with ``ctx.done(result)`` (for example a ``#SD`` whose
+  connection completes when the peer answers).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from .buffers import ByteFifo
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .module import Module
+
+MAX_LINE = 80  # ATR10 §3.2.2: longer command lines give ERROR and nothing is executed
+
+# ATR10 §3.2.3 (REFERENCE §5.7): verbose result code -> numeric code under ATV0.
+NUMERIC = {
+    "OK": 0, "CONNECT": 1, "RING": 2, "NO CARRIER": 3, "ERROR": 4, "NO DIALTONE": 6,
+    "BUSY": 7, "NO ANSWER": 8, "CONNECT 2400": 10, "CONNECT 4800": 11, "CONNECT 9600": 12,
+    "CONNECT 14400": 15,
+}
+
+# 3GPP TS 27.007 §9.2 and ATR10 §3.2.2.1 (REFERENCE §5.8): +CME ERROR codes and verbose texts.
+CME_TEXT = {
+    0: "phone failure", 3: "operation not allowed", 4: "operation not supported",
+    10: "SIM not inserted", 11: "SIM PIN required", 13: "SIM failure", 21: "invalid index",
+    30: "no network service", 100: "unknown", 148: "unspecified GPRS error",
+    149: "PDP authentication failure", 550: "generic undocumented error", 551: "wrong state",
+    552: "wrong mode", 553: "context already activated", 554: "stack already active",
+    555: "activation failed", 556: "context not opened", 557: "cannot setup socket",
+    558: "cannot resolve DN", 559: "timeout in opening socket", 560: "cannot open socket",
+    561: "remote disconnected or timeout", 562: "connection failed", 563: "tx error",
+    564: "already listening", 566: "can not resume socket", 567: "wrong APN", 568: "wrong PDP",
+    569: "service not supported", 570: "QOS not accepted", 571: "NSAPI already used",
+    572: "LLC or SNDCP failure", 573: "network reject",
+}
+
+# 3GPP TS 27.005 §3.2.5: +CMS ERROR codes used by the emulator.
+CMS_TEXT = {
+    300: "ME failure", 302: "operation not allowed", 303: "operation not supported",
+    304: "invalid PDU mode parameter", 305: "invalid text mode parameter", 310: "SIM not inserted",
+    320: "memory failure", 321: "invalid memory index", 322: "memory full",
+    330: "SMSC address unknown", 331: "no network service", 332: "network timeout",
+    500: "unknown error",
+}
+
+# Per-instance settings and their power-on values on MDM/MDM2 (REFERENCE §2.1, §5.3, §6.7, §6.8).
+DEFAULT_SETTINGS: dict[str, int] = {
+    "E": 0, "V": 1, "Q": 0, "X": 1, "&C": 1, "&D": 0, "&K": 3, "\\R": 1,
+    "S0": 0, "S2": 43, "S3": 13, "S4": 10, "S5": 8, "S7": 60, "S12": 50, "S25": 5, "S30": 0,
+    "S38": 20, "+CMEE": 0, "+CMGF": 0, "+CSDH": 0, "+CRC": 0, "+CLIP": 0, "+CREG": 0,
+    "+CGREG": 0, "#SKIPESC": 0, "#E2ESC": 0, "+CNMI.mode": 0, "+CNMI.mt": 0, "+CNMI.bm": 0,
+    "+CNMI.ds": 0, "+CNMI.bfr": 0,
+}
+
+
+# ---------------------------------------------------------------------------- results
+@dataclass
+class Reply:
+    lines: list[str] = field(default_factory=list)
+    final: str = "OK"
+    delay: int | None = None  # ms; None = the module's default command time
+    raw: bytes | None = None  # bytes emitted verbatim instead of info lines (#RSCRIPT)
+
+
+@dataclass
+class CmeError:
+    code: int
+    delay: int | None = None
+
+
+@dataclass
+class CmsError:
+    code: int
+    delay: int | None = None
+
+
+@dataclass
+class Online:
+    link: Any
+    text: str = "CONNECT"
+    delay: int | None = None
+
+
+@dataclass
+class Prompt:
+    prompt: bytes
+    on_input: Callable[[bytes], Any]
+    count: int | None = None  # exact byte count; None = until Ctrl-Z (0x1A), ESC (0x1B) aborts
+    on_abort: Callable[[], Any] | None = None
+    backspace: bool = False  # 0x08 deletes the previous byte (#SSEND)
+    max_len: int | None = None  # bytes beyond this are discarded
+    delay: int | None = None
+
+
+class _Pending:
+    def __repr__(self) -> str:
+        return "PENDING"
+
+
+PENDING = _Pending()
+Result = Any
+
+
+def ok(*lines: str, delay: int | None = None) -> Reply:
+    return Reply(list(lines), "OK", delay)
+
+
+def error(delay: int | None = None) -> Reply:
+    return Reply([], "ERROR", delay)
+
+
+class ArgError(Exception):
+    """A handler's argument is missing or out of range: the command answers ERROR
+    (or +CME ERROR: 4 'operation not supported' under +CMEE)."""
+
+
+# ----------------------------------------------------------------------- parsing
+@dataclass
+class Cmd:
+    name: str  # upper-case: "+CSQ", "#SD", "E", "&C", "S", "D", "A"
+    kind: str  # exec | set | read | test
+    raw: str = ""  # text after '=' (set), the number of a basic command, the dial string
+    reg: int | None = None  # S-register number
+
+
+class ParseError(Exception):
+    pass
+
+
+def parse_line(body: str) -> list[Cmd]:
+    """Split the text after ``AT`` into commands (V.250 basic and extended syntax)."""
+    cmds: list[Cmd] = []
+    i, n = 0, len(body)
+    while i < n:
+        c = body[i]
+        if c in " ;":
+            i += 1
+            continue
+        if c in "+#*$":
+            j = i + 1
+            while j < n and (body[j].isalnum() or body[j] in "_"):
+                j += 1
+            name = body[i:j].upper()
+            if j == i + 1:
+                raise ParseError(body)
+            if body.startswith("=?", j):
+                cmds.append(Cmd(name, "test"))
+                j += 2
+            elif j < n and body[j] == "=":
+                k = j + 1
+                quoted = False
+                while k < n and (quoted or body[k] != ";"):
+                    if body[k] == '"':
+                        quoted = not quoted
+                    k += 1
+                if quoted:
+                    raise ParseError(body)
+                cmds.append(Cmd(name, "set", body[j + 1:k]))
+                j = k
+            elif j < n and body[j] == "?":
+                cmds.append(Cmd(name, "read"))
+                j += 1
+            else:
+                cmds.append(Cmd(name, "exec"))
+            i = j
+            continue
+        up = c.upper()
+        if up == "D":
+            k = i + 1
+            while k < n and body[k] != ";":
+                k += 1
+            cmds.append(Cmd("D", "exec", body[i + 1:k].strip()))
+            i = k + 1  # a ';' after the dial string means a voice call; we keep it simple
+            continue
+        if up == "S":
+            j = i + 1
+            while j < n and body[j].isdigit():
+                j += 1
+            if j == i + 1:
+                raise ParseError(body)
+            reg = int(body[i + 1:j])
+            if body.startswith("=?", j):
+                cmds.append(Cmd("S", "test", "", reg))
+                j += 2
+            elif j < n and body[j] == "=":
+                k = j + 1
+                while k < n and body[k].isdigit():
+                    k += 1
+                cmds.append(Cmd("S", "set", body[j + 1:k], reg))
+                j = k
+            elif j < n and body[j] == "?":
+                cmds.append(Cmd("S", "read", "", reg))
+                j += 1
+            else:
+                raise ParseError(body)
+            i = j
+            continue
+        if c in "&\\":
+            if i + 1 >= n or not body[i + 1].isalpha():
+                raise ParseError(body)
+            name = c + body[i + 1].upper()
+            j = i + 2
+        elif c.isalpha():
+            name = up
+            j = i + 1
+        else:
+            raise ParseError(body)
+        k = j
+        while k < n and body[k].isdigit():
+            k += 1
+        if k < n and body[k] == "?" and name in ("&C", "&D"):
+            raise ParseError(body)
+        cmds.append(Cmd(name, "exec", body[j:k]))
+        i = k
+    return cmds
+
+
+def split_args(raw: str) -> list[str]:
+    """Split a parameter list on commas outside quotes; surrounding quotes are removed."""
+    out: list[str] = []
+    cur: list[str] = []
+    quoted = False
+    for ch in raw:
+        if ch == '"':
+            quoted = not quoted
+            cur.append(ch)
+        elif ch == "," and not quoted:
+            out.append("".join(cur).strip())
+            cur = []
+        else:
+            cur.append(ch)
+    out.append("".join(cur).strip())
+    res = []
+    for a in out:
+        if len(a) >= 2 and a[0] == '"' and a[-1] == '"':
+            a = a[1:-1]
+        res.append(a)
+    if res == [""]:
+        return []
+    return res
+
+
+# ------------------------------------------------------------------ command table
+Handler = Callable[["Ctx"], Result]
+COMMANDS: dict[str, Handler] = {}
+
+
+def command(*names: str) -> Callable[[Handler], Handler]:
+    def reg(fn: Handler) -> Handler:
+        for name in names:
+            COMMANDS[name.upper()] = fn
+        return fn
+
+    return reg
+
+
+class Ctx:
+    """What a handler sees: the command, its instance, the module."""
+
+    def __init__(self, inst: "AtInstance", cmd: Cmd) -> None:
+        self.inst = inst
+        self.module = inst.module
+        self.cmd = cmd
+        self.name = cmd.name
+        self.kind = cmd.kind
+        self.raw = cmd.raw
+        self.args = split_args(cmd.raw) if cmd.kind == "set" else []
+        self.quoted = [a.startswith('"') for a in _raw_parts(cmd.raw)] if cmd.kind == "set" else []
+
+    def arg(self, i: int, default: str | None = None) -> str:
+        if i < len(self.args) and self.args[i] != "":
+            return self.args[i]
+        if default is None:
+            raise ArgError(self.name)
+        return default
+
+    def int_arg(self, i: int, lo: int, hi: int, default: int | None = None) -> int:
+        if i >= len(self.args) or self.args[i] == "":
+            if default is None:
+                raise ArgError(self.name)
+            return default
+        try:
+            v = int(self.args[i])
+        except ValueError:
+            raise ArgError(self.name) from None
+        if not lo <= v <= hi:
+            raise ArgError(self.name)
+        return v
+
+    def done(self, result: Result) -> None:
+        """Finish a command that returned PENDING."""
+        self.inst._apply(result)
+
+
+def _raw_parts(raw: str) -> list[str]:
+    parts, cur, quoted = [], [], False
+    for ch in raw:
+        if ch == '"':
+            quoted = not quoted
+        if ch == "," and not quoted:
+            parts.append("".join(cur).strip())
+            cur = []
+        else:
+            cur.append(ch)
+    parts.append("".join(cur).strip())
+    return parts
+
+
+# ---------------------------------------------------------------------- instance
+class AtInstance:
+    """One AT parser instance with its own settings, input line, output FIFO and data mode."""
+
+    def __init__(self, module: "Module", index: int, name: str, sink: Callable[[bytes], None] | None = None) -> None:
+        self.module = module
+        self.k = module.kernel
+        self.index = index
+        self.name = name
+        self.settings: dict[str, int] = dict(DEFAULT_SETTINGS)
+        self.inbuf = ByteFifo()  # DTE -> module bytes not yet consumed
+        self.out = ByteFifo()  # module -> DTE (what MDM.receive/read return)
+        self.sink = sink or self._to_out
+        self.mode = "cmd"  # cmd | exec | input | online
+        self.line = bytearray()
+        self.queue: list[Cmd] = []
+        self.pending_urcs: list[bytes] = []
+        self.link: Any = None  # the data link while online
+        self.escaped_link: Any = None  # a link suspended by +++ (CSD: only ATH accepted then)
+        self.prompt: Prompt | None = None
+        self.prompt_data = bytearray()
+        self.frozen = False  # fault injection: the parser stops answering
+        self.dtr = 1  # the DTE's DTR as the module sees it (MDM.setDTR)
+        self.rts = 1
+        self.ri = 0
+        self.last_in = 0  # time of the last byte from the DTE (escape guard)
+        self.plus: list[int] = []  # times of pending '+' that may be an escape
+        self._esc_timer: Any = None
+        self.line_over = False
+        self.commands_run = 0
+
+    # ------------------------------------------------------------------ output
+    def _to_out(self, data: bytes) -> None:
+        self.out.put(data)
+        self.module.external_event()
+        self.k.notify()
+
+    def emit(self, data: bytes) -> None:
+        if data:
+            self.sink(data)
+
+    def _info(self, lines: list[str]) -> None:
+        if not lines:
+            return
+        if self.settings["V"]:
+            self.emit(b"\r\n" + "\r\n".join(lines).encode("latin-1") + b"\r\n")
+        else:
+            self.emit("".join(l + "\r\n" for l in lines).encode("latin-1"))
+
+    def result_code(self, text: str) -> None:
+        """A final (or intermediate, like CONNECT) result code, per V and Q."""
+        if self.settings["Q"]:
+            return
+        if self.settings["V"]:
+            self.emit(b"\r\n" + text.encode("latin-1") + b"\r\n")
+        else:
+            code = NUMERIC.get(text)
+            if code is None:
+                # +CME ERROR / +CMS ERROR keep their text form under V0 (27.007 §9.1).
+                self.emit(text.encode("latin-1") + b"\r\n")
+            else:
+                self.emit(b"%d\r" % code)
+
+    def cme_text(self, code: int) -> str:
+        mode = self.settings["+CMEE"]
+        if mode == 0:
+            return "ERROR"
+        if mode == 1:
+            return "+CME ERROR: %d" % code
+        return "+CME ERROR: %s" % CME_TEXT.get(code, "unknown")
+
+    def urc(self, text: str, while_busy: str = "buffer") -> None:
+        """An unsolicited result code: sent now in command mode, else buffered until the
+        instance is back in command mode (``while_busy="buffer"``) or dropped ("drop")."""
+        data = b"\r\n" + text.encode("latin-1") + b"\r\n"
+        if self.mode == "cmd" and not self.frozen:
+            self.emit(data)
+        elif while_busy == "buffer":
+            self.pending_urcs.append(data)
+
+    def _flush_urcs(self) -> None:
+        while self.pending_urcs and self.mode == "cmd":
+            self.emit(self.pending_urcs.pop(0))
+
+    # ------------------------------------------------------------------- input
+    def input_room(self) -> int:
+        return self.inbuf.room()
+
+    def feed(self, data: bytes) -> int:
+        """Bytes written by the DTE (MDM.send). Returns how many were taken."""
+        n = self.inbuf.put_some(data)
+        if n:
+            self.pump()
+        return n
+
+    def pump(self) -> None:
+        """Consume buffered input according to the mode."""
+        guard = 0
+        while self.inbuf and not self.frozen and guard < 100000:
+            guard += 1
+            if self.mode == "online":
+                if not self._pump_online():
+                    return
+            elif self.mode == "input":
+                self._pump_input()
+            elif self.mode == "cmd":
+                self._pump_command()
+            else:  # exec: wait for the running command to finish
+                return
+
+    def _pump_command(self) -> None:
+        b = self.inbuf.take(1)
+        if self.settings["E"]:
+            self.emit(b)
+        ch = b[0]
+        s3 = self.settings["S3"]
+        if ch == s3:
+            line = bytes(self.line)
+            over = self.line_over
+            self.line.clear()
+            self.line_over = False
+            self._line(line, over)
+        elif ch == 10 and not self.line:
+            return  # LF after CR
+        elif ch == self.settings["S5"]:
+            if self.line:
+                self.line.pop()
+        else:
+            if len(self.line) < 4096:
+                self.line.append(ch)
+            else:
+                self.line_over = True
+
+    def _line(self, line: bytes, over: bool) -> None:
+        text = line.decode("latin-1").strip()
+        if not text:
+            return
+        if not text[:2].upper() == "AT":
+            # Not a command line: ignored (the module waits for 'AT').
+            return
+        if over or len(text) > MAX_LINE:
+            self.result_code("ERROR")
+            return
+        try:
+            cmds = parse_line(text[2:])
+        except ParseError:
+            self.result_code("ERROR")
+            return
+        self.module.at_log.append((self.k.now(), self.index, text))
+        self.mode = "exec"
+        self.queue = cmds
+        self._next()
+
+    def _next(self) -> None:
+        if not self.queue:
+            self._final("OK")
+            return
+        cmd = self.queue.pop(0)
+        self.commands_run += 1
+        if self.escaped_link is not None and getattr(self.escaped_link, "only_ath", False) and cmd.name != "H":
+            # SWUG6 §2.6.3: after the escape during a CSD call only ATH is accepted.
+            self._apply(Reply([], "ERROR", 0))
+            return
+        handler = COMMANDS.get(cmd.name)
+        if handler is None:
+            self._apply(Reply([], "ERROR"))
+            return
+        ctx = Ctx(self, cmd)
+        try:
+            result = handler(ctx)
+        except ArgError:
+            result = CmeError(4) if self.settings["+CMEE"] else Reply([], "ERROR")
+        self._apply(result)
+
+    def _apply(self, result: Result) -> None:
+        if result is PENDING:
+            return
+        delay = getattr(result, "delay", None)
+        if delay is None:
+            delay = self.module.command_time_ms
+        if delay > 0:
+            self.k.call_later(delay, lambda: self._apply_now(result))
+        else:
+            self._apply_now(result)
+
+    def _apply_now(self, result: Result) -> None:
+        if self.frozen:
+            return
+        if isinstance(result, Reply):
+            if result.raw is not None:
+                self.emit(result.raw)
+            self._info(result.lines)
+            if result.final == "OK":
+                self._next()
+            else:
+                self._final(result.final)
+        elif isinstance(result, CmeError):
+            self._final(self.cme_text(result.code))
+        elif isinstance(result, CmsError):
+            mode = self.settings["+CMEE"]
+            text = "+CMS ERROR: %s" % (CMS_TEXT.get(result.code, "unknown error") if mode == 2 else str(result.code))
+            self._final(text)
+        elif isinstance(result, Online):
+            self.queue = []
+            self.result_code(result.text)
+            self.go_online(result.link)
+        elif isinstance(result, Prompt):
+            self.prompt = result
+            self.prompt_data = bytearray()
+            self.mode = "input"
+            self.emit(result.prompt)
+            self.pump()
+        else:  # pragma: no cover - programming error in a handler
+            raise TypeError("bad AT handler result: %r" % (result,))
+
+    def _final(self, text: str) -> None:
+        self.queue = []
+        self.result_code(text)
+        self.mode = "cmd"
+        self._flush_urcs()
+        self.module.external_event()
+        self.pump()
+
+    def _pump_input(self) -> None:
+        p = self.prompt
+        assert p is not None
+        if p.count is not None:
+            need = p.count - len(self.prompt_data)
+            self.prompt_data += self.inbuf.take(need)
+            if len(self.prompt_data) >= p.count:
+                self._prompt_done(p.on_input(bytes(self.prompt_data)))
+            return
+        while self.inbuf:
+            ch = self.inbuf.take(1)[0]
+            if ch == 0x1A:
+                self._prompt_done(p.on_input(bytes(self.prompt_data)))
+                return
+            if ch == 0x1B:
+                self._prompt_done(p.on_abort() if p.on_abort else Reply([], "OK"))
+                return
+            if ch == 0x08 and p.backspace:
+                if self.prompt_data:
+                    self.prompt_data.pop()
+                continue
+            if p.max_len is None or len(self.prompt_data) < p.max_len:
+                self.prompt_data.append(ch)
+
+    def _prompt_done(self, result: Result) -> None:
+        self.prompt = None
+        self.prompt_data = bytearray()
+        self.mode = "exec"
+        self._apply(result)
+
+    # ------------------------------------------------------------- online mode
+    def guard_ms(self) -> int:
+        """Escape guard time: #E2ESC seconds for GPRS when set, else S12 fiftieths (§6.7)."""
+        gt = self.settings["#E2ESC"]
+        if gt and getattr(self.link, "kind", "") == "gprs":
+            return gt * 1000
+        return self.settings["S12"] * 20
+
+    def go_online(self, link: Any) -> None:
+        self.link = link
+        self.escaped_link = None
+        self.mode = "online"
+        self.last_in = self.k.now()  # SELINT 2: the guard silence also applies after CONNECT
+        self.plus = []
+        link.attach(self)
+        self.module.external_event()
+        self.pump()
+
+    def is_online(self) -> bool:
+        return self.mode == "online"
+
+    def _pump_online(self) -> bool:
+        """Pass DTE bytes to the link, watching for the +++ escape. Returns False when the
+        link has no room (the bytes wait in ``inbuf``: flow control)."""
+        now = self.k.now()
+        guard = self.guard_ms()
+        data = bytes(self.inbuf.data)
+        out = bytearray()
+        used = 0
+        for ch in data:
+            if self.plus:
+                if ch == 0x2B and len(self.plus) < 3 and now - self.plus[-1] <= guard:
+                    self.plus.append(now)
+                    used += 1
+                    continue
+                out += b"+" * len(self.plus)  # not an escape: the '+' were data
+                self.plus = []
+                self.last_in = now
+            if ch == 0x2B and now - self.last_in >= guard:
+                self.plus.append(now)
+                used += 1
+                continue
+            out.append(ch)
+            self.last_in = now
+            used += 1
+        taken = self.link.write(bytes(out)) if out else 0
+        if taken < len(out):
+            # Flow control: keep what the link could not take, in order, before the rest.
+            rest = bytes(out[taken:])
+            self.inbuf.data[:] = rest + bytes(self.inbuf.data[used:])
+            self.plus = []
+            return False
+        del self.inbuf.data[:used]
+        if self.plus:
+            self._arm_escape_check(guard)
+        return True
+
+    def _arm_escape_check(self, guard: int) -> None:
+        if self._esc_timer is not None:
+            self._esc_timer.cancel()
+        started = list(self.plus)
+        self._esc_timer = self.k.call_at(self.plus[-1] + guard, lambda: self._escape_check(started))
+
+    def _escape_check(self, started: list[int]) -> None:
+        self._esc_timer = None
+        if self.mode != "online" or self.plus != started:
+            return
+        link = self.link
+        if len(self.plus) == 3:
+            self.plus = []
+            if not self.settings["#SKIPESC"]:
+                link.write(b"+++")  # #SKIPESC=0 (default): the escape goes to the peer too
+            self.mode = "cmd"
+            self.link = None
+            self.escaped_link = link
+            link.escaped(self)
+            self.result_code("OK")
+            self._flush_urcs()
+            self.module.external_event()
+            self.pump()
+        else:
+            # One or two '+' followed by silence: plain data.
+            data = b"+" * len(self.plus)
+            self.plus = []
+            self.last_in = self.k.now()
+            if link.write(data) < len(data):
+                self.inbuf.data[:0] = data
+
+    def deliver(self, data: bytes) -> int:
+        """Data from the link for the DTE, while online. Returns bytes taken (output room)."""
+        if self.mode != "online":
+            return 0
+        n = self.out.put_some(data)
+        if n:
+            self.module.external_event()
+            self.k.notify()
+        return n
+
+    def link_closed(self, link: Any, text: str = "NO CARRIER") -> None:
+        """The link ended (remote close, maxTo, hang-up): NO CARRIER, DCD follows &C."""
+        if self.link is link:
+            self.link = None
+            self.plus = []
+            if self._esc_timer is not None:
+                self._esc_timer.cancel()
+                self._esc_timer = None
+            self.mode = "cmd"
+            self.inbuf.clear()  # bytes the DTE sent after the close are not commands
+            self.result_code(text)
+            self._flush_urcs()
+        if self.escaped_link is link:
+            self.escaped_link = None
+        self.module.external_event()
+        self.k.notify()
+
+    def resume(self, link: Any, text: str = "CONNECT") -> Online:
+        return Online(link, text)
+
+    # ---------------------------------------------------------------- lines
+    def carrier(self) -> bool:
+        if self.link is not None:
+            return True
+        for link in self.module.links():
+            if getattr(link, "owner", None) is self and getattr(link, "connected", False):
+                return True
+        return False
+
+    def dcd(self) -> int:
+        # &C0: DCD always on; &C1: DCD tracks the connection (factory); &C2: as 1 here (§6.8).
+        if self.settings["&C"] == 0:
+            return 1
+        return 1 if self.carrier() else 0
+
+    def set_dtr(self, v: int) -> None:
+        old, self.dtr = self.dtr, 1 if v else 0
+        if old and not self.dtr and self.mode == "online" and self.link is not None:
+            d = self.settings["&D"]
+            if d == 1:
+                # &D1: DTR on->off goes to command mode and keeps the connection (§6.8).
+                link = self.link
+                self.mode = "cmd"
+                self.link = None
+                self.escaped_link = link
+                link.escaped(self)
+                self.result_code("OK")
+                self._flush_urcs()
+            elif d == 2:
+                self.link.hangup_local()
+
+    def reset_settings(self) -> None:
+        self.settings = dict(DEFAULT_SETTINGS)
