@@ -17,6 +17,11 @@ from .serial_line import Dte, SerialLine
 
 EPOCH_2000 = 946684800  # 2000-01-01T00:00:00Z in Unix seconds (ES13 §3.7: secCounter epoch)
 
+# Part-2 subsystems (SMS, CSD, network ...) register a factory here when their module is imported
+# (tools/emulator/__init__.py imports them). Each factory is called with every new Module before
+# its first boot and attaches its extension (``module.sms = ...; module.extensions.append(...)``).
+EXTENSION_FACTORIES: list[Callable[["Module"], Any]] = []
+
 
 class Radio:
     """What the network and SIM look like to the identification/status commands."""
@@ -66,6 +71,8 @@ class Module:
         self.script_thread: threading.Thread | None = None
         self.ser_owned_by_script = False
         self.gpio: dict[int, list[int]] = {}
+        for factory in EXTENSION_FACTORIES:
+            factory(self)
         self._fresh_ram()
 
     # --------------------------------------------------------------- state
