@@ -1,0 +1,458 @@
+# atc.py - the one place where the gateway talks AT to the module.  On-module file in
+# the dialect (/work/shared/dialect.md).
+#
+# cmd(port, line, timeout[, want]) sends one command line on MDM or MDM2 and collects
+# the reply up to its final result.  Unsolicited result codes (URCs) seen on the way
+# are kept for the caller (urcs()), never dropped.  The parsers below turn reply text
+# into plain values.  Nothing raises: every outcome is a returned value.
+#
+# Framing relied on (REFERENCE.md 5.6, ATE0/ATV1, the MDM/MDM2 defaults, 2.1):
+#   information lines and URCs:  \r\n<line>\r\n      final result:  \r\nOK\r\n
+#   several information lines:   \r\n<a>\r\n<b>\r\n  (only the first is framed)
+#   SMS text after +CMGL/+CMGR:  \r\n+CMGL: ...\r\n<text>\r\n
+#   prompts (no final \r\n):     \r\n> (+CMGS, #SSEND)   \r\n>>> (#WSCRIPT)
+# A line is "framed" when an empty line (\r\n) comes right before it.  Final results
+# and URCs are always framed; an unframed line continues the line before it (an SMS
+# text, a second information line), so an SMS saying "OK" never ends a reply.
+
+import MOD
+
+LINE_MAX = 80       # the command line buffer: longer lines give ERROR (REFERENCE.md 5.5)
+SEND_WAIT = 20      # MDM.send flow-control wait, 1/10 s (REFERENCE.md 2.1)
+SLICE = 10          # one receive() wait, 1/10 s; receive returns at the first chunk (2.0)
+
+# Lines that start with one of these are URCs, unless they answer the command being
+# run (AT+CREG? -> +CREG: 0,1 is the reply, not a URC).  SRING in all three
+# spellings (REFERENCE.md 6.3, 6.11); +CMTI (8.2); RING/+CRING/+CLIP (section 9);
+# #SGACT: <ip> with #SGACTCFG (6.1); listener aborts (6.11, 6.12); +CREG/+CGREG.
+URC_PREFIXES = ('SRING', '+SRING', 'RING', '+CRING:', '+CLIP:', '+CMTI:', '+CMT:',
+                '+CDSI:', '+CDS:', '+CREG:', '+CGREG:', '#SGACT:', '#SL:',
+                '#SLUDP:', '#SKTL:', '+CONN FROM:', '+CGEV:')
+
+# Connection results (REFERENCE.md 5.7).  They end a command only when the command
+# can open or close a connection; anywhere else they are kept as URCs (a socket that
+# closed while we were busy on another command).
+CONN_COMMANDS = ('ATD', 'ATA', 'ATO', 'ATH', 'AT#SD=', 'AT#SO=', 'AT#SA=', 'AT#SKTD',
+                 'AT#SKTOP', 'AT#SKTL')
+CONN_FAILS = ('NO CARRIER', 'BUSY', 'NO ANSWER', 'NO DIALTONE')
+
+DIGITS = '0123456789'
+
+_urcs = []          # URCs not yet taken by the caller, oldest first
+_tails = {}         # id(port) -> bytes of an incomplete line left after the last call
+_data = {}          # id(port) -> payload that came in the same chunk as CONNECT
+
+
+def urcs():
+    # -> every URC line collected so far (oldest first), and forget them.  A URC with
+    # a continuation line (+CMT: ... then the text) comes as one string joined by \r\n.
+    out = _urcs[:]
+    del _urcs[:]
+    return out
+
+
+def take_data(port):
+    # -> payload bytes that arrived right behind CONNECT in the same chunk (#SO resumes
+    # with the data buffered meanwhile, REFERENCE.md 6.6).  Forward them first.
+    v = _data.get(id(port))
+    if v is None:
+        return ''
+    _data[id(port)] = ''
+    return v
+
+
+def verb(line):
+    # 'AT+CREG?' -> '+CREG', 'AT#SGACT=1,1' -> '#SGACT', 'ATA' -> 'A'.
+    s = line[2:]
+    i = 0
+    while i < len(s) and s[i] != '=' and s[i] != '?':
+        i = i + 1
+    return s[:i]
+
+
+def conn_command(line):
+    u = line.upper()
+    for p in CONN_COMMANDS:
+        if u[:len(p)] == p:
+            return 1
+    return 0
+
+
+def is_urc(line):
+    for p in URC_PREFIXES:
+        if line[:len(p)] == p:
+            return 1
+    return 0
+
+
+def scan(buf, framed, last, vb, conn, want, info):
+    # Consume the complete lines at the start of buf.  Information lines go to the
+    # list info, URCs to _urcs.  -> (status, rest, framed, last): status is '' (need
+    # more bytes) or the final result; rest is what follows the final result (or the
+    # incomplete line when status is '').  last is 'u' or 'i': where the previous
+    # line went, for unframed continuation lines.
+    while 1:
+        if buf[:2] == '\r\n':
+            framed = 1
+            buf = buf[2:]
+            continue
+        i = buf.find('\r\n')
+        if i == -1:
+            if want != '' and framed and buf[:len(want)] == want:
+                return 'PROMPT', buf[len(want):], 0, last
+            return '', buf, framed, last
+        line = buf[:i]
+        buf = buf[i + 2:]
+        if not framed:
+            # continuation of the previous line (SMS text, a further info line)
+            if last == 'u' and len(_urcs) > 0:
+                _urcs[-1] = _urcs[-1] + '\r\n' + line
+            else:
+                info.append(line)
+            continue
+        framed = 0
+        if line == 'OK':
+            return 'OK', buf, 0, last
+        if line == 'ERROR' or line[:11] == '+CME ERROR:' or line[:11] == '+CMS ERROR:':
+            info.append(line)
+            return 'ERROR', buf, 0, last
+        if conn and line[:7] == 'CONNECT':
+            info.append(line)
+            return 'CONNECT', buf, 0, last
+        if conn and line in CONN_FAILS:
+            info.append(line)
+            return 'NO CARRIER', buf, 0, last
+        if vb != '' and line[:len(vb) + 1] == vb + ':':
+            info.append(line)
+            last = 'i'
+        elif is_urc(line) or line[:7] == 'CONNECT' or line in CONN_FAILS:
+            _urcs.append(line)
+            last = 'u'
+        else:
+            info.append(line)
+            last = 'i'
+
+
+def drain(port, chunk):
+    # File the URCs in chunk (plus what was left from before) for port.  Stale final
+    # results and information lines (the tail of an earlier command that timed out)
+    # are dropped.  An incomplete line is kept for the next call, but only when it can
+    # be the start of a framed line; anything else is stale data-mode residue.
+    buf = _tails.get(id(port))
+    if buf is None:
+        buf = ''
+    buf = buf + chunk
+    st = 'x'
+    while st != '':
+        st, buf, framed, last = scan(buf, 0, 'i', '', 0, '', [])
+    if buf[:1] != '\r':
+        buf = ''
+    _tails[id(port)] = buf
+
+
+def poll(port, timeout):
+    # Wait up to timeout (1/10 s; 0 = do not wait) for URCs on an idle port, e.g. MDM2
+    # while MDM carries data.  -> the number of URCs waiting in urcs().
+    if timeout > 0:
+        drain(port, port.receive(timeout))
+    else:
+        drain(port, port.read())
+    return len(_urcs)
+
+
+def collect(port, vb, conn, want, timeout):
+    # Receive until a final result, the wanted prompt, or timeout seconds (measured
+    # with MOD.secCounter(), REFERENCE.md 2.6, and, should the clock be set while we
+    # wait, also bounded by counting empty receive() calls of SLICE each).
+    buf = _tails.get(id(port))
+    if buf is None:
+        buf = ''
+    _tails[id(port)] = ''
+    info = []
+    framed = 0
+    last = 'i'
+    start = MOD.secCounter()
+    empties = 0
+    while 1:
+        st, buf, framed, last = scan(buf, framed, last, vb, conn, want, info)
+        if st != '':
+            break
+        chunk = port.receive(SLICE)
+        if chunk == '':
+            empties = empties + 1
+        else:
+            buf = buf + chunk
+        now = MOD.secCounter()
+        if now < start:
+            start = now
+        if now - start > timeout or empties > timeout:
+            _tails[id(port)] = ''
+            if buf != '':
+                info.append(buf)
+            return 'TIMEOUT', '\r\n'.join(info)
+    if st == 'CONNECT':
+        _data[id(port)] = buf
+    else:
+        drain(port, buf)
+    return st, '\r\n'.join(info)
+
+
+def cmd(port, line, timeout, want=''):
+    # Send one AT command line (without '\r') on port (MDM or MDM2) and wait up to
+    # timeout seconds.  want: a prompt that ends the exchange, '> ' for +CMGS/#SSEND.
+    # -> (status, text).  status: 'OK', 'ERROR' (also +CME/+CMS ERROR), 'CONNECT',
+    # 'NO CARRIER' (also BUSY, NO ANSWER, NO DIALTONE; only for connection commands),
+    # 'PROMPT', 'TIMEOUT' (also: the line could not be sent).  text: the information
+    # lines joined by '\r\n', then the final line itself unless it was OK or a prompt.
+    if len(line) > LINE_MAX:
+        return 'ERROR', 'line longer than %d characters' % LINE_MAX
+    drain(port, port.read())
+    if port.send(line + '\r', SEND_WAIT) != 1:
+        return 'TIMEOUT', ''
+    return collect(port, verb(line), conn_command(line), want, timeout)
+
+
+def send(port, data, timeout):
+    # Send data that is not a command line, e.g. the SMS text plus chr(26) after the
+    # +CMGS prompt (REFERENCE.md 8.4), and wait for the final result as cmd() does.
+    if port.send(data, SEND_WAIT) != 1:
+        return 'TIMEOUT', ''
+    return collect(port, '', 0, '', timeout)
+
+
+# ---- parsers: each takes the text from cmd() (or one URC line) -----------------------
+
+def num(s):
+    # decimal digits only, at most 9 -> int, else -1
+    if len(s) < 1 or len(s) > 9:
+        return -1
+    for c in s:
+        if DIGITS.find(c) == -1:
+            return -1
+    return int(s)
+
+
+def trim(s):
+    # remove spaces and tabs around s (ASCII only)
+    i = 0
+    j = len(s)
+    while i < j and (s[i] == ' ' or s[i] == '\t'):
+        i = i + 1
+    while j > i and (s[j - 1] == ' ' or s[j - 1] == '\t'):
+        j = j - 1
+    return s[i:j]
+
+
+def fields(s):
+    # 'a,"b,c", d' -> ['a', 'b,c', 'd']: split on commas outside double quotes, drop
+    # the quotes and the surrounding spaces.
+    out = []
+    cur = []
+    quoted = 0
+    for c in s:
+        if c == '"':
+            quoted = 1 - quoted
+        elif c == ',' and not quoted:
+            out.append(trim(''.join(cur)))
+            cur = []
+        else:
+            cur.append(c)
+    out.append(trim(''.join(cur)))
+    return out
+
+
+def values(text, prefix):
+    # The fields of every line of text that starts with prefix (e.g. '+CSQ:').
+    out = []
+    for line in text.split('\r\n'):
+        if line[:len(prefix)] == prefix:
+            out.append(fields(line[len(prefix):]))
+    return out
+
+
+def is_ip(s):
+    parts = s.split('.')
+    if len(parts) != 4:
+        return 0
+    for p in parts:
+        n = num(p)
+        if n < 0 or n > 255 or len(p) > 3:
+            return 0
+    return 1
+
+
+def csq(text):
+    # '+CSQ: 15,0' (REFERENCE.md 5.6) -> (rssi, ber); rssi 0-31 or 99 unknown.
+    # -> None when absent.
+    v = values(text, '+CSQ:')
+    if len(v) == 0 or len(v[0]) < 2:
+        return None
+    rssi = num(v[0][0])
+    ber = num(v[0][1])
+    if rssi < 0 or ber < 0:
+        return None
+    return rssi, ber
+
+
+def reg(text, prefix):
+    # Registration state from '+CREG:' or '+CGREG:' (prefix without the colon):
+    #   read form  '+CREG: <n>,<stat>[,<lac>,<ci>]'  (AT+CREG?)
+    #   URC        '+CREG: <stat>'  or  '+CREG: <stat>,<lac>,<ci>'
+    # -> stat (1 home, 5 roaming = registered; 0, 2, 3, 4 not), or -1.
+    v = values(text, prefix + ':')
+    if len(v) == 0:
+        return -1
+    f = v[0]
+    if len(f) == 2 or len(f) == 4:
+        return num(f[1])
+    return num(f[0])
+
+
+def sgact_ip(text):
+    # '#SGACT: 10.20.30.40' or '#SGACT: "212.195.45.65"' (REFERENCE.md 6.4: both
+    # spellings occur) -> the ip, or '' (also for the read form '#SGACT: 1,1').
+    for f in values(text, '#SGACT:'):
+        if len(f) == 1 and is_ip(f[0]):
+            return f[0]
+    return ''
+
+
+def sgact_state(text, cid):
+    # Read form of AT#SGACT?: '#SGACT: <cid>,<stat>' lines (6.4) -> stat 0/1, or -1.
+    for f in values(text, '#SGACT:'):
+        if len(f) == 2 and num(f[0]) == cid:
+            return num(f[1])
+    return -1
+
+
+def ip_reply(text):
+    # '+IP: <ip>' from the legacy AT#GPRS=1 (REFERENCE.md 6.4) -> ip or ''.
+    for f in values(text, '+IP:'):
+        if len(f) == 1 and is_ip(f[0]):
+            return f[0]
+    return ''
+
+
+def ss(text):
+    # '#SS: <connId>,<state>[,<locIP>,<locPort>[,<remIP>,<remPort>]]' lines
+    # (REFERENCE.md 6.9; state 0 closed, 1 online, 2 suspended, 3 suspended with data,
+    # 4 listening, 5 incoming waiting for #SA) -> list of
+    # (connId, state, locIP, locPort, remIP, remPort); missing fields are '' and 0.
+    out = []
+    for f in values(text, '#SS:'):
+        if len(f) < 2 or num(f[0]) < 0 or num(f[1]) < 0:
+            continue
+        while len(f) < 6:
+            f.append('')
+        lport = num(f[3])
+        rport = num(f[5])
+        if lport < 0:
+            lport = 0
+        if rport < 0:
+            rport = 0
+        out.append((num(f[0]), num(f[1]), f[2], lport, f[4], rport))
+    return out
+
+
+def si(text):
+    # '#SI: <connId>,<sent>,<received>,<buff_in>,<ack_waiting>' lines (REFERENCE.md
+    # 6.9) -> list of 5-tuples of ints.
+    out = []
+    for f in values(text, '#SI:'):
+        if len(f) != 5:
+            continue
+        t = (num(f[0]), num(f[1]), num(f[2]), num(f[3]), num(f[4]))
+        if not (-1 in t):
+            out.append(t)
+    return out
+
+
+def cmgl(text):
+    # Text-mode listing (REFERENCE.md 8.3):
+    #   +CMGL: <index>,<stat>,<oa>,<alpha>[,<scts>...] then the text line(s)
+    # -> list of (index, stat, sender, body); a body of several lines is joined by \n.
+    out = []
+    cur = None
+    body = []
+    for line in text.split('\r\n'):
+        if line[:6] == '+CMGL:':
+            if cur is not None:
+                out.append((cur[0], cur[1], cur[2], '\n'.join(body)))
+            f = fields(line[6:])
+            cur = None
+            body = []
+            if len(f) >= 3 and num(f[0]) >= 0:
+                cur = (num(f[0]), f[1], f[2])
+        elif cur is not None:
+            body.append(line)
+    if cur is not None:
+        out.append((cur[0], cur[1], cur[2], '\n'.join(body)))
+    return out
+
+
+def cmgr(text):
+    # '+CMGR: <stat>,<oa>,<alpha>,<scts>...' then the text (REFERENCE.md 8.3)
+    # -> (stat, sender, body) or None.
+    lines = text.split('\r\n')
+    i = 0
+    while i < len(lines):
+        if lines[i][:6] == '+CMGR:':
+            f = fields(lines[i][6:])
+            if len(f) < 2:
+                return None
+            return f[0], f[1], '\n'.join(lines[i + 1:])
+        i = i + 1
+    return None
+
+
+def cmgs(text):
+    # '+CMGS: <mr>' after the text is sent (REFERENCE.md 8.4) -> mr, or -1.
+    v = values(text, '+CMGS:')
+    if len(v) == 0:
+        return -1
+    return num(v[0][0])
+
+
+def cme(text):
+    # '+CME ERROR: 555' / '+CMS ERROR: 302' (REFERENCE.md 5.8, 5.9) -> the code, or -1
+    # (also for plain ERROR and for verbose +CMEE=2 texts).
+    for p in ('+CME ERROR:', '+CMS ERROR:'):
+        v = values(text, p)
+        if len(v) > 0:
+            return num(v[0][0])
+    return -1
+
+
+def sring(line):
+    # 'SRING: 1', 'SRING : 1', '+SRING : 1' (REFERENCE.md 6.11: all three occur),
+    # with srMode 1/2 also 'SRING: 2,15' and 'SRING: 3,15,<data>' (6.3) -> connId or -1.
+    s = line
+    if s[:1] == '+':
+        s = s[1:]
+    if s[:5] != 'SRING':
+        return -1
+    s = trim(s[5:])
+    if s[:1] != ':':
+        return -1
+    s = trim(s[1:])
+    i = s.find(',')
+    if i != -1:
+        s = s[:i]
+    return num(s)
+
+
+def cmti(line):
+    # '+CMTI: "SM",3' (REFERENCE.md 8.2) -> (memory, index), or None.
+    if line[:6] != '+CMTI:':
+        return None
+    f = fields(line[6:])
+    if len(f) != 2 or num(f[1]) < 0:
+        return None
+    return f[0], num(f[1])
+
+
+def clip(line):
+    # '+CLIP: "<number>",<type>,...' (REFERENCE.md section 9) -> number, or ''.
+    if line[:6] != '+CLIP:':
+        return ''
+    return fields(line[6:])[0]

@@ -1,0 +1,488 @@
+# config_store.py - the gateway configuration: defaults, validation, and its
+# power-cut-safe storage on the module's flash.
+#
+# On-module file: written in the dialect (/work/shared/dialect.md), the intersection of
+# Telit Python 1.5.2+ and Python 3.11.  Errors are returned as values, never raised.
+#
+# A configuration is a plain dict:
+#   password     SMS password, 1-12 of 0-9 a-z (stored lower case)
+#   apn apnuser apnpass   GPRS context and credentials (apnuser/apnpass may be '')
+#   baud         int, one of BAUDS;  charformat  one of CHARFORMATS
+#   mode         'server' or 'client'
+#   permit       'any' or a dotted quad (server mode: the one permitted peer)
+#   lport        server listening port 1-65535
+#   host rport   client: server host (dotted quad or DNS name) and port; '' and 0 = unset
+#   maintain     0/1 client keeps the connection up (1) or connects on serial data (0)
+#   sktimeout sendtimeout pktsize   #SCFG maxTo (s), txTo (x100 ms), pktSz (0 = auto)
+#   dialin       0/1 answer CSD data calls in server mode
+#   firewall     list of (ip, mask) tuples, canonical dotted quads, ip == ip & mask
+#
+# Flash format (docs/gateway.md "Configuration file"): two slot files, each
+#   format=gwcfg1 \n seq=<n> \n <key>=<value> lines \n md5=<32 hex of all before> \n
+# Load takes the valid slot with the newest sequence number; save rewrites the other
+# one.  A power cut at any byte of a save leaves the old slot untouched, and the
+# half-written slot fails its checksum, so load returns the old or the new config.
+
+import md5
+
+# File names <= 16 characters (REFERENCE.md section 3).
+SLOTS = ('cfg_a.txt', 'cfg_b.txt')
+FORMAT = 'gwcfg1'
+# Sequence numbers count modulo SEQ_MOD (far inside 32 bits, dialect.md "Numbers") and
+# are compared with serial-number arithmetic, so a wrap is harmless.
+SEQ_MOD = 1000000000
+SEQ_HALF = 500000000
+SLOT_MAX = 4096         # a slot is about 1 KB; read no more than this
+
+FW_MAX = 10             # SMS-managed firewall rules (REFERENCE.md section 7: limit n/d)
+APN_MAX = 50            # keeps AT+CGDCONT=1,"IP","<apn>" within 80 characters (5.5)
+CRED_MAX = 32           # keeps AT#USERID="..." / AT#PASSW="..." within 80 characters
+HOST_MAX = 50           # keeps AT#SD=1,0,<port>,"<host>",0,0 within 80 characters
+
+BAUDS = (300, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
+CHARFORMATS = ('8N2', '8E1', '8O1', '8N1', '7E1', '7O1')
+
+# Order of the key=value lines in a slot file.
+KEYS = ('password', 'apn', 'apnuser', 'apnpass', 'baud', 'charformat', 'mode',
+        'permit', 'lport', 'host', 'rport', 'maintain', 'sktimeout', 'sendtimeout',
+        'pktsize', 'dialin')
+NUMKEYS = ('baud', 'lport', 'rport', 'maintain', 'sktimeout', 'sendtimeout',
+           'pktsize', 'dialin')
+
+DIGITS = '0123456789'
+HEX = '0123456789ABCDEF'
+LOWER = 'abcdefghijklmnopqrstuvwxyz'
+UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
+MASK_OCTETS = (0, 128, 192, 224, 240, 248, 252, 254, 255)
+
+
+def defaults():
+    # The factory configuration (docs/gateway.md "Defaults").  Baud 9600 is the
+    # module's own ASC0 speed for a script (REFERENCE.md 2.3); mode, port and
+    # socketting come from the seed manual (seed 001).
+    return {'password': 'connect',
+            'apn': 'internet', 'apnuser': '', 'apnpass': '',
+            'baud': 9600, 'charformat': '8N1',
+            'mode': 'server', 'permit': 'any', 'lport': 1024,
+            'host': '', 'rport': 0, 'maintain': 0,
+            'sktimeout': 300, 'sendtimeout': 10, 'pktsize': 0,
+            'dialin': 0,
+            'firewall': []}
+
+
+def copy(cfg):
+    # A new dict that shares nothing mutable with cfg.
+    new = cfg.copy()
+    new['firewall'] = list(cfg['firewall'])
+    return new
+
+
+# ---- small value checks (shared with sms_commands and firewall) -------------------
+
+def num(s, top):
+    # Decimal digits only (no sign, no spaces: int() accepts more in Python 3 than on
+    # the module), at most 9 of them so int() never leaves 32 bits.  -> 0..top or -1.
+    if len(s) < 1 or len(s) > 9:
+        return -1
+    for c in s:
+        if DIGITS.find(c) == -1:
+            return -1
+    n = int(s)
+    if n > top:
+        return -1
+    return n
+
+
+def quad(s):
+    # '192.168.0.1' -> [192, 168, 0, 1], or None.  Leading zeros are read as decimal.
+    parts = s.split('.')
+    if len(parts) != 4:
+        return None
+    out = []
+    for p in parts:
+        if len(p) > 3:
+            return None
+        n = num(p, 255)
+        if n < 0:
+            return None
+        out.append(n)
+    return out
+
+
+def ipstr(q):
+    return '%d.%d.%d.%d' % (q[0], q[1], q[2], q[3])
+
+
+def canon_ip(s):
+    # Canonical dotted quad ('010.0.0.1' -> '10.0.0.1'), or '' when s is not one.
+    q = quad(s)
+    if q is None:
+        return ''
+    return ipstr(q)
+
+
+def canon_mask(s):
+    # Canonical contiguous netmask ('255.255.255.0'), or ''.  A mask with holes
+    # (255.0.255.0) is almost always a typo, so it is refused.
+    q = quad(s)
+    if q is None:
+        return ''
+    short = 0
+    for n in q:
+        if short and n != 0:
+            return ''
+        if not (n in MASK_OCTETS):
+            return ''
+        if n != 255:
+            short = 1
+    return ipstr(q)
+
+
+def network(ip, mask):
+    # ip & mask, octet by octet (keeps every value inside 31 bits, dialect.md).
+    a = quad(ip)
+    m = quad(mask)
+    return ipstr([a[0] & m[0], a[1] & m[1], a[2] & m[2], a[3] & m[3]])
+
+
+def host_ok(s):
+    # A client server: a dotted quad or a DNS name of letters, digits, '-' and '.'.
+    if len(s) < 1 or len(s) > HOST_MAX:
+        return 0
+    numeric = 1
+    for c in s:
+        if c == '.' or DIGITS.find(c) != -1:
+            continue
+        if c != '-' and LOWER.find(c) == -1 and UPPER.find(c) == -1:
+            return 0
+        numeric = 0
+    if numeric:
+        return canon_ip(s) == s
+    for label in s.split('.'):
+        if label == '' or len(label) > 63 or label[0] == '-' or label[-1] == '-':
+            return 0
+    return 1
+
+
+def apn_ok(s):
+    # APN: 1-50 of letters, digits, '.', '-', '_' (no quote can break the AT line).
+    if len(s) < 1 or len(s) > APN_MAX:
+        return 0
+    for c in s:
+        if DIGITS.find(c) == -1 and LOWER.find(c) == -1 and UPPER.find(c) == -1:
+            if not (c in ('.', '-', '_')):
+                return 0
+    return 1
+
+
+def cred_ok(s):
+    # GPRS user or password: 0-32 printable ASCII characters except '"' and '\'
+    # (they would end or escape the quoted AT#USERID / AT#PASSW argument).
+    if len(s) > CRED_MAX:
+        return 0
+    for c in s:
+        o = ord(c)
+        if o < 33 or o > 126 or c == '"' or c == '\\':
+            return 0
+    return 1
+
+
+def password_ok(s):
+    if len(s) < 1 or len(s) > 12:
+        return 0
+    for c in s:
+        if DIGITS.find(c) == -1 and LOWER.find(c) == -1:
+            return 0
+    return 1
+
+
+def validate(cfg):
+    # '' when cfg is a complete, valid configuration, else the name of the first bad key.
+    tstr = type('')
+    tint = type(0)
+    for k in KEYS:
+        v = cfg.get(k)
+        if v is None:
+            return k
+        if k in NUMKEYS:
+            if type(v) != tint:
+                return k
+        elif type(v) != tstr:
+            return k
+    if not password_ok(cfg['password']):
+        return 'password'
+    if not apn_ok(cfg['apn']):
+        return 'apn'
+    if not cred_ok(cfg['apnuser']):
+        return 'apnuser'
+    if not cred_ok(cfg['apnpass']):
+        return 'apnpass'
+    if not (cfg['baud'] in BAUDS):
+        return 'baud'
+    if not (cfg['charformat'] in CHARFORMATS):
+        return 'charformat'
+    if not (cfg['mode'] in ('server', 'client')):
+        return 'mode'
+    if cfg['permit'] != 'any' and canon_ip(cfg['permit']) != cfg['permit']:
+        return 'permit'
+    if cfg['lport'] < 1 or cfg['lport'] > 65535:
+        return 'lport'
+    if cfg['host'] == '':
+        if cfg['rport'] != 0 or cfg['mode'] == 'client':
+            return 'host'
+    else:
+        if not host_ok(cfg['host']):
+            return 'host'
+        if cfg['rport'] < 1 or cfg['rport'] > 65535:
+            return 'rport'
+    if not (cfg['maintain'] in (0, 1)):
+        return 'maintain'
+    if cfg['sktimeout'] < 0 or cfg['sktimeout'] > 65535:
+        return 'sktimeout'
+    if cfg['sendtimeout'] < 0 or cfg['sendtimeout'] > 255:
+        return 'sendtimeout'
+    if cfg['pktsize'] < 0 or cfg['pktsize'] > 512:
+        return 'pktsize'
+    if not (cfg['dialin'] in (0, 1)):
+        return 'dialin'
+    fw = cfg.get('firewall')
+    if type(fw) != type([]) or len(fw) > FW_MAX:
+        return 'firewall'
+    seen = []
+    for r in fw:
+        if type(r) != type(()) or len(r) != 2:
+            return 'firewall'
+        if type(r[0]) != tstr or type(r[1]) != tstr:
+            return 'firewall'
+        if canon_ip(r[0]) != r[0] or canon_mask(r[1]) != r[1]:
+            return 'firewall'
+        if network(r[0], r[1]) != r[0] or r in seen:
+            return 'firewall'
+        seen.append(r)
+    if len(cfg) != len(KEYS) + 1:
+        return 'unknown key'
+    return ''
+
+
+# ---- text encoding ------------------------------------------------------------------
+
+def esc(v):
+    # Percent-escape '%' and everything outside printable ASCII 33..126, so a value can
+    # never break a line (today's values cannot hold spaces; the format could).
+    out = []
+    for c in v:
+        o = ord(c)
+        if o < 33 or o > 126 or c == '%':
+            out.append('%%%02X' % o)
+        else:
+            out.append(c)
+    return ''.join(out)
+
+
+def unesc(v):
+    # Inverse of esc(); None when an escape is malformed.
+    if v.find('%') == -1:
+        return v
+    out = []
+    i = 0
+    n = len(v)
+    while i < n:
+        c = v[i]
+        if c == '%':
+            if i + 3 > n:
+                return None
+            hi = HEX.find(v[i + 1])
+            lo = HEX.find(v[i + 2])
+            if hi == -1 or lo == -1:
+                return None
+            out.append(chr(hi * 16 + lo))
+            i = i + 3
+        else:
+            out.append(c)
+            i = i + 1
+    return ''.join(out)
+
+
+def encode(cfg):
+    # cfg -> 'key=value\n' lines in KEYS order, then one 'fw=ip,mask' line per rule.
+    out = []
+    for k in KEYS:
+        v = cfg[k]
+        if k in NUMKEYS:
+            out.append('%s=%d\n' % (k, v))
+        else:
+            out.append('%s=%s\n' % (k, esc(v)))
+    for r in cfg['firewall']:
+        out.append('fw=%s,%s\n' % (r[0], r[1]))
+    return ''.join(out)
+
+
+def decode(text):
+    # Inverse of encode().  -> (1, cfg) or (0, reason).  Strict: an unknown, repeated
+    # or missing key, a bad value, or a non-canonical number makes the text invalid.
+    if text == '' or text[-1] != '\n':
+        return 0, 'no final newline'
+    cfg = {'firewall': []}
+    lines = text[:-1].split('\n')
+    for line in lines:
+        i = line.find('=')
+        if i < 1:
+            return 0, 'not key=value'
+        k = line[:i]
+        v = line[i + 1:]
+        if k == 'fw':
+            parts = v.split(',')
+            if len(parts) != 2:
+                return 0, 'fw'
+            cfg['firewall'].append((parts[0], parts[1]))
+        elif k in KEYS:
+            if cfg.get(k) is not None:
+                return 0, 'repeated ' + k
+            if k in NUMKEYS:
+                n = num(v, 999999999)
+                if n < 0 or '%d' % n != v:
+                    return 0, k
+                cfg[k] = n
+            else:
+                u = unesc(v)
+                if u is None:
+                    return 0, k
+                cfg[k] = u
+        else:
+            return 0, 'unknown key'
+    bad = validate(cfg)
+    if bad != '':
+        return 0, bad
+    return 1, cfg
+
+
+# ---- the two slot files -------------------------------------------------------------
+
+def hexdigest(s):
+    # md5 on the module has no hexdigest() (REFERENCE.md 1.4, ES13 5.2.34).
+    out = []
+    for c in md5.new(s).digest():
+        out.append('%02x' % ord(c))
+    return ''.join(out)
+
+
+def slot_text(cfg, seq):
+    body = 'format=%s\nseq=%d\n%s' % (FORMAT, seq, encode(cfg))
+    return body + 'md5=' + hexdigest(body) + '\n'
+
+
+def parse_slot(data):
+    # -> (1, seq, cfg) for a slot whose checksum, format and contents are all valid,
+    # else (0, 0, reason).  The checksum covers every byte before the md5 line, so a
+    # slot cut short at any byte is refused.
+    i = data.rfind('\nmd5=')
+    if i == -1:
+        return 0, 0, 'no checksum'
+    body = data[:i + 1]
+    if data[i + 1:] != 'md5=' + hexdigest(body) + '\n':
+        return 0, 0, 'bad checksum'
+    head = 'format=' + FORMAT + '\nseq='
+    if body[:len(head)] != head:
+        return 0, 0, 'bad format'
+    rest = body[len(head):]
+    j = rest.find('\n')
+    if j == -1:
+        return 0, 0, 'bad seq'
+    seq = num(rest[:j], SEQ_MOD - 1)
+    if seq < 0 or '%d' % seq != rest[:j]:
+        return 0, 0, 'bad seq'
+    ok, cfg = decode(rest[j + 1:])
+    if not ok:
+        return 0, 0, cfg
+    return 1, seq, cfg
+
+
+def read_slot(name):
+    # -> (state, seq, cfg): state 'absent' (no file), 'bad' (unreadable or invalid)
+    # or 'ok'.  open() raises IOError for a missing file (REFERENCE.md section 3).
+    try:
+        f = open(name, 'r')
+    except IOError:
+        return 'absent', 0, None
+    try:
+        data = f.read(SLOT_MAX + 1)
+        f.close()
+    except IOError:
+        return 'bad', 0, None
+    ok, seq, cfg = parse_slot(data)
+    if not ok:
+        return 'bad', 0, None
+    return 'ok', seq, cfg
+
+
+def newer(a, b):
+    # 1 when sequence number a comes after b, modulo SEQ_MOD (serial-number arithmetic:
+    # valid slots only ever differ by one save, so half the ring is plenty).
+    d = divmod(a - b, SEQ_MOD)[1]
+    return d != 0 and d < SEQ_HALF
+
+
+def scan():
+    # Read both slots.  -> (newest, seq, cfg, states): newest is the index in SLOTS of
+    # the valid slot with the newest sequence (-1 if none), states the two states.
+    states = []
+    best = -1
+    bseq = 0
+    bcfg = None
+    i = 0
+    for name in SLOTS:
+        state, seq, cfg = read_slot(name)
+        states.append(state)
+        if state == 'ok' and (best == -1 or newer(seq, bseq)):
+            best = i
+            bseq = seq
+            bcfg = cfg
+        i = i + 1
+    return best, bseq, bcfg, states
+
+
+def load():
+    # -> (status, cfg).  status (for the gateway's trace):
+    #   'ok'       loaded the newest valid slot; the other slot is valid or absent
+    #   'partial'  loaded a valid slot; the other exists but is invalid (a save was cut
+    #              short, or the flash is damaged): still the last completed save
+    #   'new'      no slot file at all (first boot): defaults
+    #   'corrupt'  slot files exist but none is valid: defaults
+    best, seq, cfg, states = scan()
+    if best == -1:
+        if states[0] == 'absent' and states[1] == 'absent':
+            return 'new', defaults()
+        return 'corrupt', defaults()
+    if 'bad' in states:
+        return 'partial', cfg
+    return 'ok', cfg
+
+
+def save(cfg):
+    # Write cfg into the slot that does NOT hold the newest valid config, with the next
+    # sequence number, flashflush() (REFERENCE.md 1.4, section 3), then read it back.
+    # The newest valid slot is never opened for writing, so a power cut at any byte
+    # leaves it intact.  -> 'ok', 'invalid' (cfg would not load: nothing written),
+    # 'ioerror' or 'verify' (the slot read back differs).
+    if validate(cfg) != '':
+        return 'invalid'
+    best, seq, old, states = scan()
+    if best == -1:
+        target = 0
+        seq = 1
+    else:
+        target = 1 - best
+        seq = divmod(seq + 1, SEQ_MOD)[1]
+    name = SLOTS[target]
+    text = slot_text(cfg, seq)
+    try:
+        f = open(name, 'w')
+        f.write(text)
+        f.close()
+        flashflush()
+    except IOError:
+        return 'ioerror'
+    state, rseq, back = read_slot(name)
+    if state != 'ok' or rseq != seq or back != cfg:
+        return 'verify'
+    return 'ok'

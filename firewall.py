@@ -1,0 +1,138 @@
+# firewall.py - what the gateway's firewall means, and the #FRWL lines that make the
+# module enforce it.  Pure functions over plain data; on-module file in the dialect.
+#
+# The meaning (docs/gateway.md "Firewall"):
+#   A peer may open an incoming connection when it matches
+#     - the server-mode permitted ip (config 'permit', when not 'any', mode server), or
+#     - any rule of the SMS-managed list (config 'firewall', at most FW_MAX rules).
+#   When neither gives a rule, everyone is admitted (rule 0.0.0.0/0.0.0.0).
+#   A rule (ip, mask) admits peer when peer & mask == ip & mask.
+#
+# The module side (REFERENCE.md section 7): #FRWL rules are ACCEPT chains with a DROP
+# policy, checked for incoming (listening) connections only; outgoing #SD peers are
+# always admitted.  The list is EMPTY after every boot, so the gateway must send
+# frwl_lines(cfg) at every boot, before #SL, and again after every change.
+
+import config_store
+
+MAX = config_store.FW_MAX
+HOST = '255.255.255.255'
+EVERYONE = ('0.0.0.0', '0.0.0.0')
+
+
+def add(fw, ip, mask):
+    # Add rule ip/mask (mask '' = a single host) to list fw.
+    # -> (status, new list): 'added', 'exists' (a rule with the same network and mask
+    # is already there), 'full', 'badip', 'badmask'.  The stored ip is the network
+    # address ip & mask, which is exactly what the module matches on.
+    cip = config_store.canon_ip(ip)
+    if cip == '':
+        return 'badip', fw
+    if mask == '':
+        mask = HOST
+    cmask = config_store.canon_mask(mask)
+    if cmask == '':
+        return 'badmask', fw
+    rule = (config_store.network(cip, cmask), cmask)
+    if rule in fw:
+        return 'exists', fw
+    if len(fw) >= MAX:
+        return 'full', fw
+    new = list(fw)
+    new.append(rule)
+    return 'added', new
+
+
+def rule_for(ip, mask):
+    # The rule add() would store for ip/mask, or None when ip or mask is invalid.
+    cip = config_store.canon_ip(ip)
+    if mask == '':
+        mask = HOST
+    cmask = config_store.canon_mask(mask)
+    if cip == '' or cmask == '':
+        return None
+    return (config_store.network(cip, cmask), cmask)
+
+
+def rem(fw, ip, mask):
+    # Remove the rules whose ip is ip (and whose mask is mask, unless mask is '').
+    # -> (number removed, new list); -1 when ip or mask is not a valid dotted quad.
+    cip = config_store.canon_ip(ip)
+    if cip == '':
+        return -1, fw
+    cmask = ''
+    if mask != '':
+        cmask = config_store.canon_mask(mask)
+        if cmask == '':
+            return -1, fw
+    new = []
+    for r in fw:
+        if r[0] == cip and (cmask == '' or r[1] == cmask):
+            continue
+        new.append(r)
+    return len(fw) - len(new), new
+
+
+def show(rule):
+    # '1.2.3.4' for a single host, '10.0.0.0/255.0.0.0' for a network.
+    if rule[1] == HOST:
+        return rule[0]
+    return rule[0] + '/' + rule[1]
+
+
+def list_items(fw):
+    # The list as display strings, in the order the rules were added.
+    out = []
+    for r in fw:
+        out.append(show(r))
+    return out
+
+
+def rules(cfg):
+    # The effective ACCEPT rules for cfg: the permitted ip (server mode, not 'any')
+    # first, then the SMS-managed list without repeats; EVERYONE when that is empty.
+    out = []
+    if cfg['mode'] == 'server' and cfg['permit'] != 'any':
+        out.append((cfg['permit'], HOST))
+    for r in cfg['firewall']:
+        if not (r in out):
+            out.append(r)
+    if len(out) == 0:
+        out.append(EVERYONE)
+    return out
+
+
+def frwl_lines(cfg):
+    # The AT lines that make the module's #FRWL list equal rules(cfg): 'AT#FRWL=2'
+    # drops every chain, then one 'AT#FRWL=1,"<ip>","<mask>"' per rule (REFERENCE.md
+    # section 7).  The longest line is 45 characters, inside the 80-character command
+    # line limit (REFERENCE.md 5.5).  Send each with atc.cmd() and check for OK.
+    out = ['AT#FRWL=2']
+    for r in rules(cfg):
+        out.append('AT#FRWL=1,"%s","%s"' % (r[0], r[1]))
+    return out
+
+
+def match(rule, peer):
+    # 1 when peer & mask == ip & mask, octet by octet (bit operations stay inside
+    # 31 bits, dialect.md "Silent traps").
+    a = config_store.quad(rule[0])
+    m = config_store.quad(rule[1])
+    p = config_store.quad(peer)
+    if a is None or m is None or p is None:
+        return 0
+    i = 0
+    while i < 4:
+        if (p[i] & m[i]) != (a[i] & m[i]):
+            return 0
+        i = i + 1
+    return 1
+
+
+def admits(rlist, peer):
+    # What the module does with an incoming connection from peer, given the rules
+    # rlist that frwl_lines() installed: 1 admitted, 0 dropped (policy DROP).
+    for r in rlist:
+        if match(r, peer):
+            return 1
+    return 0

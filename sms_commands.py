@@ -1,0 +1,543 @@
+# sms_commands.py - parse and apply one SMS command (seed 001 manual, the firewall
+# commands of seed 000, plus status).  Pure: no AT commands, no flash.  On-module file
+# in the dialect (/work/shared/dialect.md).
+#
+#   handle(text, cfg, status) -> (replies, new_cfg, effects)
+#
+#   text     the SMS body as read with +CMGL/+CMGR in text mode (REFERENCE.md 8.3)
+#   cfg      the current configuration (config_store dict); never modified
+#   status   plain dict from the gateway (all keys optional):
+#              busy 0/1 (a GPRS connection or CSD call is open), state (text),
+#              peer (text), ip (local ip text), csq (+CSQ rssi 0-31, 99), uptime (s),
+#              tonet / toser (bytes serial->net / net->serial), conns (connections)
+#   replies  list of reply SMS texts, each <= 160 GSM-7 characters; [] = send nothing
+#            (wrong password: no reply at all, seed 001 "General Notes")
+#   new_cfg  the configuration to use: cfg itself when nothing changed, else a new
+#            dict; the caller saves it (config_store.save) when new_cfg != cfg
+#   effects  what the gateway must re-apply, in this order:
+#              'serial'   SER.set_speed(baud, charformat)   (REFERENCE.md 2.3)
+#              'gprs'     +CGDCONT / #USERID / #PASSW, re-activate the context (6.1, 6.4)
+#              'scfg'     #SCFG for the data socket (6.2)
+#              'mode'     restart the mode: re-listen (#SL) or reconnect (#SD)
+#              'dialin'   answer / stop answering CSD calls (section 9)
+#              'firewall' AT#FRWL lines from firewall.frwl_lines(new_cfg) (section 7)
+#            Timing rule: 'firewall' applies at once (on MDM2, affects new incoming
+#            connections); every other effect waits until no connection is open,
+#            because it would break the open one (#SCFG even answers ERROR on an
+#            online socket, REFERENCE.md 6.2).  The reply says so when busy.
+
+import config_store
+import firewall
+
+MAXLEN = 160
+COMMANDS = 'gprs baud charformat mode socketting smspassword dialin config firewall status'
+LATER = ' (applies when the current connection closes)'
+NEWCONN = ' (applies to new connections)'
+SAME = ' (unchanged)'
+UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
+LOWER = 'abcdefghijklmnopqrstuvwxyz'
+# GSM 03.38 extension-table characters take two of the 160 septets.
+GSM_EXT = ('[', ']', '{', '}', '|', '~', '^', '\\')
+
+ERR_BAUD = 'Error: baud must be one of 300 1200 2400 4800 9600 19200 38400 57600 115200'
+ERR_CHAR = 'Error: charformat must be one of 8N1 8N2 8E1 8O1 7E1 7O1'
+ERR_GPRS = 'Error: use gprs <apn> [<user> <password>]'
+ERR_APN = 'Error: apn must be 1-50 of letters, digits, . - _'
+ERR_CRED = 'Error: user and password must be up to 32 characters, no quote or backslash'
+ERR_MODE = 'Error: use mode server <any|ip> <port> or mode client <server> <port> [maintain]'
+ERR_PERMIT = 'Error: permitted must be any or an ip like 192.168.0.1'
+ERR_PORT = 'Error: port must be 1-65535'
+ERR_HOST = 'Error: server must be an ip or a host name of letters, digits, - . (up to 50)'
+ERR_SOCK = ('Error: use socketting <socket timeout 0-65535 s> '
+            '<send timeout 0-255 x100 ms> <packet size 0-512>')
+ERR_PW = 'Error: smspassword must be 1-12 characters of 0-9 a-z'
+ERR_DIAL = 'Error: use dialin on or dialin off'
+ERR_FW = 'Error: use firewall add <ip> [<mask>], firewall rem <ip> [<mask>] or firewall list'
+ERR_FWIP = 'Error: ip and mask must be dotted quads like 10.0.0.0 255.0.0.0'
+ERR_NOARGS = 'Error: %s takes no arguments'
+ERR_UNKNOWN = 'Error: unknown command, use one of ' + COMMANDS
+ERR_NONE = 'Error: no command, use one of ' + COMMANDS
+
+
+# ---- text helpers ---------------------------------------------------------------------
+
+def words(text):
+    # Split on ASCII white space only (space, tab, CR, LF, VT, FF): str.split() with no
+    # argument also splits on other characters in Python 3, but not on the module.
+    s = text
+    for c in ('\t', '\r', '\n', '\013', '\014'):
+        s = s.replace(c, ' ')
+    out = []
+    for w in s.split(' '):
+        if w != '':
+            out.append(w)
+    return out
+
+
+def low(s):
+    # ASCII lower case (str.lower() also maps non-ASCII letters in Python 3).
+    out = []
+    for c in s:
+        i = UPPER.find(c)
+        if i != -1:
+            c = LOWER[i]
+        out.append(c)
+    return ''.join(out)
+
+
+def septets(s):
+    n = len(s)
+    for c in GSM_EXT:
+        n = n + s.count(c)
+    return n
+
+
+def fit(s):
+    # Last-resort guard: a reply never exceeds one SMS.  The replies are built so that
+    # this never cuts (tests check the longest ones).
+    if septets(s) <= MAXLEN:
+        return s
+    while septets(s) > MAXLEN - 3:
+        s = s[:-1]
+    return s + '...'
+
+
+def shown(v, pw):
+    # A value echoed back, unless it contains the SMS password: replies never carry it.
+    if low(v).find(pw) != -1:
+        return '(hidden)'
+    return v
+
+
+def pack(head, items):
+    # Join items with ', ' into as few replies as fit: 'Head: a, b' or, when split,
+    # 'Head 1/2: a, b' and 'Head 2/2: c'.
+    room = MAXLEN - len(head) - 7
+    bodies = []
+    cur = ''
+    for it in items:
+        if cur == '':
+            cand = it
+        else:
+            cand = cur + ', ' + it
+        if cur != '' and septets(cand) > room:
+            bodies.append(cur)
+            cur = it
+        else:
+            cur = cand
+    bodies.append(cur)
+    if len(bodies) == 1:
+        return [head + ': ' + bodies[0]]
+    out = []
+    i = 0
+    for b in bodies:
+        i = i + 1
+        out.append('%s %d/%d: %s' % (head, i, len(bodies), b))
+    return out
+
+
+def intval(status, key):
+    # A counter from the gateway's status dict as an int, or -1 when missing or odd.
+    # int() also turns MOD.secCounter()'s long into an int (REFERENCE.md 2.6).
+    v = status.get(key)
+    if v is None:
+        return -1
+    try:
+        n = int(v)
+    except (TypeError, ValueError, OverflowError, AttributeError):
+        return -1
+    return n
+
+
+def textval(status, key, limit):
+    v = status.get(key)
+    if v is None or type(v) != type(''):
+        return ''
+    return v[:limit]
+
+
+def onoff(n):
+    if n:
+        return 'on'
+    return 'off'
+
+
+# ---- the commands ---------------------------------------------------------------------
+# Each do_* takes the argument words and a copy of the configuration, which it may
+# change, and returns one reply: 'Confirmed: ...' or 'Error: ...' (then the copy is
+# thrown away) or, for the reporting commands, a list of replies.
+
+def do_gprs(args, new, pw):
+    if len(args) < 1 or len(args) > 3:
+        return ERR_GPRS
+    apn = args[0]
+    user = ''
+    secret = ''
+    if len(args) > 1:
+        user = args[1]
+    if len(args) > 2:
+        secret = args[2]
+    if not config_store.apn_ok(apn):
+        return ERR_APN
+    if not config_store.cred_ok(user) or not config_store.cred_ok(secret):
+        return ERR_CRED
+    new['apn'] = apn
+    new['apnuser'] = user
+    new['apnpass'] = secret
+    r = 'Confirmed: gprs apn ' + shown(apn, pw)
+    if user == '':
+        return r + ', no user, no password'
+    r = r + ', user ' + shown(user, pw)
+    if secret == '':
+        return r + ', no password'
+    return r + ', password set'
+
+
+def do_baud(args, new):
+    if len(args) != 1:
+        return ERR_BAUD
+    n = config_store.num(args[0], 115200)
+    if not (n in config_store.BAUDS):
+        return ERR_BAUD
+    new['baud'] = n
+    return 'Confirmed: baud %d' % n
+
+
+def do_charformat(args, new):
+    if len(args) != 1:
+        return ERR_CHAR
+    want = low(args[0])
+    for f in config_store.CHARFORMATS:
+        if low(f) == want:
+            new['charformat'] = f
+            return 'Confirmed: charformat ' + f
+    return ERR_CHAR
+
+
+def do_mode(args, new, pw):
+    if len(args) < 1:
+        return ERR_MODE
+    kind = low(args[0])
+    if kind == 'server':
+        if len(args) != 3:
+            return ERR_MODE
+        permit = low(args[1])
+        if permit != 'any':
+            permit = config_store.canon_ip(args[1])
+            if permit == '':
+                return ERR_PERMIT
+        port = config_store.num(args[2], 65535)
+        if port < 1:
+            return ERR_PORT
+        new['mode'] = 'server'
+        new['permit'] = permit
+        new['lport'] = port
+        return 'Confirmed: mode server, permitted %s, port %d' % (permit, port)
+    if kind == 'client':
+        if len(args) < 3 or len(args) > 4:
+            return ERR_MODE
+        if len(args) == 4 and low(args[3]) != 'maintain':
+            return ERR_MODE
+        host = args[1]
+        if config_store.canon_ip(host) != '':
+            host = config_store.canon_ip(host)
+        if not config_store.host_ok(host):
+            return ERR_HOST
+        port = config_store.num(args[2], 65535)
+        if port < 1:
+            return ERR_PORT
+        new['mode'] = 'client'
+        new['host'] = host
+        new['rport'] = port
+        if len(args) == 4:
+            new['maintain'] = 1
+            how = 'always connected'
+        else:
+            new['maintain'] = 0
+            how = 'connects on serial data'
+        return 'Confirmed: mode client, server %s port %d, %s' % (shown(host, pw), port, how)
+    return ERR_MODE
+
+
+def do_socketting(args, new):
+    if len(args) != 3:
+        return ERR_SOCK
+    sk = config_store.num(args[0], 65535)
+    tx = config_store.num(args[1], 255)
+    pk = config_store.num(args[2], 512)
+    if sk < 0 or tx < 0 or pk < 0:
+        return ERR_SOCK
+    new['sktimeout'] = sk
+    new['sendtimeout'] = tx
+    new['pktsize'] = pk
+    r = 'Confirmed: socketting socket timeout '
+    if sk == 0:
+        r = r + '0 (never)'
+    else:
+        r = r + '%d s' % sk
+    if tx == 0:
+        r = r + ', send timeout 0 (full packets only)'
+    else:
+        r = r + ', send timeout %d00 ms' % tx
+    if pk == 0:
+        r = r + ', packet size 0 (automatic)'
+    else:
+        r = r + ', packet size %d' % pk
+    return r
+
+
+def do_smspassword(args, new):
+    # The password is compared case-insensitively (phones capitalise the first word),
+    # so it is stored in lower case; its alphabet has no upper case anyway (seed 001).
+    if len(args) != 1:
+        return ERR_PW
+    p = low(args[0])
+    if not config_store.password_ok(p):
+        return ERR_PW
+    new['password'] = p
+    return 'Confirmed: smspassword set'
+
+
+def do_dialin(args, new):
+    if len(args) != 1:
+        return ERR_DIAL
+    v = low(args[0])
+    if v == 'on':
+        new['dialin'] = 1
+        if new['mode'] == 'server':
+            return 'Confirmed: dialin on, CSD data calls are answered'
+        return 'Confirmed: dialin on, CSD data calls are answered in server mode only'
+    if v == 'off':
+        new['dialin'] = 0
+        return 'Confirmed: dialin off'
+    return ERR_DIAL
+
+
+def do_firewall(args, new, cfg):
+    if len(args) < 1:
+        return ERR_FW
+    sub = low(args[0])
+    rest = args[1:]
+    # 'ip/mask' (as firewall list shows it) is accepted as well as 'ip mask'.
+    if len(rest) == 1 and rest[0].find('/') != -1:
+        i = rest[0].find('/')
+        rest = [rest[0][:i], rest[0][i + 1:]]
+    if sub == 'list':
+        if len(args) != 1:
+            return ERR_FW
+        return firewall_list(cfg)
+    if sub == 'add':
+        if len(rest) < 1 or len(rest) > 2:
+            return ERR_FW
+        mask = ''
+        if len(rest) == 2:
+            mask = rest[1]
+        st, fw = firewall.add(cfg['firewall'], rest[0], mask)
+        if st == 'badip' or st == 'badmask':
+            return ERR_FWIP
+        rule = firewall.rule_for(rest[0], mask)
+        if st == 'full':
+            return 'Error: firewall full (%d rules), remove one first' % firewall.MAX
+        new['firewall'] = fw
+        if st == 'exists':
+            return 'Confirmed: firewall add ' + firewall.show(rule)
+        return 'Confirmed: firewall add %s, %d of %d rules' % (
+            firewall.show(rule), len(fw), firewall.MAX)
+    if sub == 'rem':
+        if len(rest) == 1 and low(rest[0]) == 'all':
+            new['firewall'] = []
+            return 'Confirmed: firewall rem all, %d removed, 0 left' % len(cfg['firewall'])
+        if len(rest) < 1 or len(rest) > 2:
+            return ERR_FW
+        mask = ''
+        if len(rest) == 2:
+            mask = rest[1]
+        n, fw = firewall.rem(cfg['firewall'], rest[0], mask)
+        if n < 0:
+            return ERR_FWIP
+        what = config_store.canon_ip(rest[0])
+        if mask != '':
+            what = firewall.show((what, config_store.canon_mask(mask)))
+        if n == 0:
+            return 'Error: firewall has no rule for %s, send firewall list' % what
+        new['firewall'] = fw
+        return 'Confirmed: firewall rem %s, %d removed, %d left' % (what, n, len(fw))
+    return ERR_FW
+
+
+def firewall_list(cfg):
+    fw = cfg['firewall']
+    permit = ''
+    if cfg['mode'] == 'server' and cfg['permit'] != 'any':
+        permit = cfg['permit']
+    if len(fw) == 0:
+        if permit == '':
+            return ['Firewall: no rules, every peer admitted']
+        return ['Firewall: no rules, only the server permitted ip %s admitted' % permit]
+    items = ['%d of %d rules' % (len(fw), firewall.MAX)]
+    items.extend(firewall.list_items(fw))
+    if permit != '':
+        items.append('also the server permitted ip ' + permit)
+    return pack('Firewall', items)
+
+
+def do_config(cfg, status, pw):
+    items = []
+    if cfg['mode'] == 'server':
+        items.append('mode server')
+        items.append('permitted ' + cfg['permit'])
+        items.append('port %d' % cfg['lport'])
+        ip = textval(status, 'ip', 15)
+        if ip != '':
+            items.append('local ip ' + ip)
+    else:
+        items.append('mode client')
+        items.append('server %s port %d' % (shown(cfg['host'], pw), cfg['rport']))
+        items.append('maintain ' + onoff(cfg['maintain']))
+    items.append('dialin ' + onoff(cfg['dialin']))
+    items.append('gprs apn ' + shown(cfg['apn'], pw))
+    if cfg['apnuser'] == '':
+        items.append('no user')
+    else:
+        items.append('user ' + shown(cfg['apnuser'], pw))
+    if cfg['apnpass'] == '':
+        items.append('no password')
+    else:
+        items.append('password set')
+    items.append('baud %d %s' % (cfg['baud'], cfg['charformat']))
+    items.append('socketting %d %d %d' % (cfg['sktimeout'], cfg['sendtimeout'],
+                                          cfg['pktsize']))
+    fw = firewall.list_items(cfg['firewall'])
+    if len(fw) == 0:
+        items.append('firewall empty')
+    else:
+        items.append('firewall ' + fw[0])
+        items.extend(fw[1:])
+    if cfg['password'] == config_store.defaults()['password']:
+        items.append('smspassword is the default')
+    else:
+        items.append('smspassword changed')
+    return pack('Config', items)
+
+
+def uptime(s):
+    d, s = divmod(s, 86400)
+    h, s = divmod(s, 3600)
+    m = divmod(s, 60)[0]
+    if d > 0:
+        return '%dd%02dh%02dm' % (d, h, m)
+    return '%dh%02dm' % (h, m)
+
+
+def do_status(status):
+    items = []
+    state = textval(status, 'state', 24)
+    if state == '':
+        state = 'unknown'
+    peer = textval(status, 'peer', 21)
+    if peer != '':
+        state = state + ' ' + peer
+    items.append(state)
+    csq = intval(status, 'csq')
+    if csq >= 0 and csq <= 31:
+        items.append('signal %d (%d dBm)' % (csq, 2 * csq - 113))
+    else:
+        items.append('signal unknown')
+    ip = textval(status, 'ip', 15)
+    if ip != '':
+        items.append('ip ' + ip)
+    else:
+        items.append('no ip')
+    up = intval(status, 'uptime')
+    if up >= 0:
+        items.append('up ' + uptime(up))
+    for key, label in (('tonet', 'to net %d B'), ('toser', 'to serial %d B'),
+                       ('conns', 'connections %d')):
+        n = intval(status, key)
+        if n >= 0:
+            items.append(label % n)
+    return pack('Status', items)
+
+
+# ---- the entry point ------------------------------------------------------------------
+
+def changed(old, new, keys):
+    for k in keys:
+        if old[k] != new[k]:
+            return 1
+    return 0
+
+
+def effects(old, new):
+    # What differs between two configurations, as gateway actions (see the header).
+    out = []
+    if changed(old, new, ('baud', 'charformat')):
+        out.append('serial')
+    if changed(old, new, ('apn', 'apnuser', 'apnpass')):
+        out.append('gprs')
+    if changed(old, new, ('sktimeout', 'sendtimeout', 'pktsize')):
+        out.append('scfg')
+    if changed(old, new, ('mode', 'lport', 'host', 'rport', 'maintain')):
+        out.append('mode')
+    if old['dialin'] != new['dialin']:
+        out.append('dialin')
+    if firewall.rules(old) != firewall.rules(new):
+        out.append('firewall')
+    return out
+
+
+def handle(text, cfg, status):
+    if status is None:
+        status = {}
+    w = words(text)
+    pw = cfg['password']
+    # Wrong or missing password: silence, nothing changes (seed 001).  Compared in
+    # ASCII lower case: phones capitalise the first word ('Connect gprs ...').
+    if len(w) == 0 or low(w[0]) != pw:
+        return [], cfg, []
+    if len(w) == 1:
+        return [ERR_NONE], cfg, []
+    cmd = low(w[1])
+    args = w[2:]
+    new = config_store.copy(cfg)
+    if cmd == 'gprs':
+        r = do_gprs(args, new, pw)
+    elif cmd == 'baud':
+        r = do_baud(args, new)
+    elif cmd == 'charformat':
+        r = do_charformat(args, new)
+    elif cmd == 'mode':
+        r = do_mode(args, new, pw)
+    elif cmd == 'socketting':
+        r = do_socketting(args, new)
+    elif cmd == 'smspassword':
+        r = do_smspassword(args, new)
+    elif cmd == 'dialin':
+        r = do_dialin(args, new)
+    elif cmd == 'firewall':
+        r = do_firewall(args, new, cfg)
+    elif cmd == 'config' or cmd == 'status':
+        if len(args) != 0:
+            return [ERR_NOARGS % cmd], cfg, []
+        if cmd == 'config':
+            r = do_config(cfg, status, pw)
+        else:
+            r = do_status(status)
+    else:
+        r = ERR_UNKNOWN
+    if type(r) == type([]):
+        out = []
+        for m in r:
+            out.append(fit(m))
+        return out, cfg, []
+    if r[:6] == 'Error:':
+        return [fit(r)], cfg, []
+    if new == cfg:
+        return [fit(r + SAME)], cfg, []
+    eff = effects(cfg, new)
+    if intval(status, 'busy') > 0:
+        if eff == ['firewall']:
+            r = r + NEWCONN
+        elif len(eff) > 0:
+            r = r + LATER
+    return [fit(r)], new, eff
