@@ -8,18 +8,21 @@ from .errors import DialectError
 from .pyo import pyo_bytes, source_mtime
 
 
-def dialect_violations(path: Path, source: str) -> list[str]:
+def dialect_violations(path: Path) -> list[str]:
     """Run the project's dialect checker (tools/dialect.py) on one file.
 
     The checker is imported here, when it is needed; if it cannot be imported
     the compile fails instead of silently skipping the check.
     """
     try:
-        from tools.dialect import check_source  # type: ignore[import-not-found]
+        from tools.dialect import check_file
     except ImportError as exc:
         raise DialectError(["%s: dialect checker not available (tools/dialect.py: %s); "
                             "refusing to compile without the dialect check" % (path, exc)]) from None
-    return [str(v) for v in check_source(source, str(path))]
+    try:
+        return [str(v) for v in check_file(path)]
+    except UnicodeDecodeError as exc:
+        return ["%s:1:1: the dialect checker cannot read the file: %s" % (path, exc)]
 
 
 def compile_to_bytes(path: Path, *, check_dialect: bool) -> bytes:
@@ -31,7 +34,7 @@ def compile_to_bytes(path: Path, *, check_dialect: bool) -> bytes:
     """
     data = path.read_bytes()
     if check_dialect:
-        problems = dialect_violations(path, data.decode("latin-1"))
+        problems = dialect_violations(path)
         if problems:
             raise DialectError(problems)
     code = compile_source(data, path.name)
