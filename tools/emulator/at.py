@@ -106,6 +106,7 @@ class Prompt:
     on_abort: Callable[[], Any] | None = None
     backspace: bool = False  # 0x08 deletes the previous byte (#SSEND)
     max_len: int | None = None  # bytes beyond this are discarded
+    cr_prompt: bool = False  # text entry: each CR is answered with the prompt again (+CMGS, #SMSMODE=1)
     delay: int | None = None
 
 
@@ -522,9 +523,10 @@ class AtInstance:
         elif isinstance(result, CmeError):
             self._final(self.cme_text(result.code))
         elif isinstance(result, CmsError):
-            mode = self.settings["+CMEE"]
-            text = "+CMS ERROR: %s" % (CMS_TEXT.get(result.code, "unknown error") if mode == 2 else str(result.code))
-            self._final(text)
+            # +CMS ERROR is always numeric, whatever +CMEE says: ATR10 §3.2.2.2 ("<err> - numeric
+            # error code"); SWUG6 §3.8.1.1 and §3.8.7 show "+CMS ERROR: 303" / "321" under +CMEE=0
+            # and under +CMEE=2 alike.
+            self._final("+CMS ERROR: %d" % result.code)
         elif isinstance(result, Online):
             self.queue = []
             self.result_code(result.text)
@@ -569,6 +571,12 @@ class AtInstance:
                 continue
             if p.max_len is None or len(self.prompt_data) < p.max_len:
                 self.prompt_data.append(ch)
+            if self.settings["E"]:
+                self.emit(bytes([ch]))  # ATR10 +CMGS: echo of the entered text follows ATE
+            if ch == 13 and p.cr_prompt:
+                # ATR10 +CMGS (#SMSMODE=1): "after every <CR> entered by the user the sequence
+                # <CR><LF><greater_than><space> is sent to the TE".
+                self.emit(p.prompt)
 
     def _prompt_done(self, result: Result) -> None:
         self.prompt = None
