@@ -71,6 +71,11 @@ class Module:
         self.script_thread: threading.Thread | None = None
         self.ser_owned_by_script = False
         self.gpio: dict[int, list[int]] = {}
+        # Hooks for part 2c: start_gate(name) -> bool may defer the boot-time script start
+        # (atserial.py, #STARTMODESCR=1); script_starter(module, name, generation) -> Thread runs
+        # the script some other way (remote.py: a child interpreter).
+        self.start_gate: Callable[[str], bool] | None = None
+        self.script_starter: Callable[["Module", str, int], threading.Thread] | None = None
         for factory in EXTENSION_FACTORIES:
             factory(self)
         self._fresh_ram()
@@ -127,7 +132,9 @@ class Module:
         self.ser_owned_by_script = False
         name = self.nvm.get("escript", "")
         if name and self.flash.exists(name) and self._startmode_allows():
-            self.start_script()
+            # start_gate (atserial.py) may defer the start: the #STARTMODESCR=1 window.
+            if self.start_gate is None or self.start_gate(name):
+                self.start_script()
 
     def _startmode_allows(self) -> bool:
         # #STARTMODESCR (REFERENCE §4.3): 0 starts only when DTR is low (no PC attached),
@@ -190,7 +197,8 @@ class Module:
         name = name or self.nvm.get("escript", "")
         self.script_state = "running"
         self.script_error = None
-        self.script_thread = start_script_thread(self, name, self.kernel.generation)
+        starter = self.script_starter or start_script_thread  # remote.py: another interpreter
+        self.script_thread = starter(self, name, self.kernel.generation)
 
     # ------------------------------------------------------------ driving
     def run(self, seconds: float) -> None:

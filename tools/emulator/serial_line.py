@@ -75,6 +75,7 @@ class SerialLine:
         self._rx_busy = False
         self._on_event = on_event or (lambda: None)
         self.lost_rx = 0
+        self.on_rx: Callable[[], None] | None = None  # called after device bytes land in ``rx``
 
     # ------------------------------------------------------------- timing
     def bytes_per_10ms(self, speed: str, fmt: str) -> int:
@@ -137,6 +138,8 @@ class SerialLine:
         before = self.rx.lost
         self.rx.put(chunk)
         self.lost_rx += self.rx.lost - before
+        if self.on_rx is not None:
+            self.on_rx()  # atserial.py: the AT interface takes the bytes when it owns ASC0
         self._on_event()
         self.k.notify()
         self._kick_rx()
