@@ -1,15 +1,21 @@
-"""Checker for the on-module dialect (shared/dialect.md): Telit Python 1.5.2+ intersected with 3.11.
+"""Checker for the on-module dialect: Telit Python 1.5.2+ intersected with Python 3.11.
+
+The rules are those of ``shared/dialect.md``; docs/dialect-checker.md lists every rule id.
 
 Usage: ``python -m tools.dialect [FILES...]`` (default: every *.py at the repository root).
-Prints one line per violation, ``path:line:col: rule-id message (write X instead)``, and exits
-with status 1 when any is found, 0 otherwise.
+Prints one line per violation, ``path:line:col: rule-id message (write X instead)``, and
+exits with status 1 when any is found, 0 when none is, 2 when a file cannot be read.
+Lines and columns are 1-based.
 """
 from __future__ import annotations
 
-import ast
+import argparse
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+from tools.dialect_rules import Finding, check, module_name_findings
 
 
 @dataclass(frozen=True)
@@ -18,34 +24,77 @@ class Violation:
     line: int
     col: int
     rule: str
-    message: str
+    message: str  # ends with "(write X instead)" where a replacement exists
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.col}: {self.rule} {self.message}"
 
 
-def check_source(source: str, path: str = "<string>") -> list[Violation]:
-    try:
-        ast.parse(source)
-    except SyntaxError as e:
-        return [Violation(path, e.lineno or 1, e.offset or 1, "syntax", f"Python 3 cannot parse this: {e.msg}")]
-    return []
+def check_source(source: str, path: str = "<string>", *, module_dir: str | Path | None = None) -> list[Violation]:
+    """Every violation in ``source``. Imports of the *.py files in ``module_dir`` are allowed."""
+    own = _module_names(Path(module_dir)) if module_dir is not None else frozenset()
+    return _violations(path, check(source, own))
 
 
 def check_file(path: str | Path) -> list[Violation]:
+    """Every violation in a file, including its name (NAME.pyo must fit in 16 characters).
+
+    The other *.py files in the same folder are the project's own modules: importing them is allowed.
+    """
     p = Path(path)
-    return check_source(p.read_text(encoding="utf-8"), str(path))
+    source, decode_findings = _read(p)
+    own = _module_names(p.parent)
+    found = check(source, own) + module_name_findings(p.stem) + decode_findings
+    return _violations(str(path), sorted(found))
+
+
+def _violations(path: str, found: Iterable[Finding]) -> list[Violation]:
+    return [Violation(path, f.line, f.col, f.rule, f.message) for f in found]
+
+
+def _module_names(folder: Path) -> frozenset[str]:
+    if not folder.is_dir():
+        return frozenset()
+    return frozenset(p.stem for p in folder.glob("*.py") if p.is_file())
+
+
+def _read(path: Path) -> tuple[str, list[Finding]]:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b"\n") + 1
+        return data.decode("latin-1"), [Finding(line, 1, "syntax", "the file is not UTF-8: Python 3 cannot read it")]
 
 
 def main(argv: list[str] | None = None) -> int:
     from tools.paths import on_module_files
 
-    args = sys.argv[1:] if argv is None else argv
-    files = [Path(a) for a in args] or on_module_files()
-    found = [v for f in files for v in check_file(f)]
+    parser = argparse.ArgumentParser(prog="python -m tools.dialect", description=__doc__.splitlines()[0])
+    parser.add_argument("files", nargs="*", type=Path,
+                        help="files or folders to check (default: the on-module *.py files at the repository root)")
+    args = parser.parse_args(argv)
+    files: list[Path] = []
+    for f in args.files or on_module_files():
+        files.extend(sorted(f.glob("*.py")) if f.is_dir() else [f])
+    found: list[Violation] = []
+    for f in files:
+        try:
+            found.extend(check_file(_shown(f)))
+        except OSError as e:
+            print(f"{f}: cannot read: {e.strerror or e}", file=sys.stderr)
+            return 2
     for v in found:
         print(v)
     return 1 if found else 0
+
+
+def _shown(path: Path) -> Path:
+    """The path relative to the working directory when it is below it (shorter messages)."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()) if path.is_absolute() else path
+    except ValueError:
+        return path
 
 
 if __name__ == "__main__":

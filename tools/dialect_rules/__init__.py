@@ -1,0 +1,69 @@
+"""The rules of the dialect checker (pure functions of a source text; no file access)."""
+from __future__ import annotations
+
+import ast
+import warnings
+
+from .checks import AstChecker
+from .findings import Finding, finding
+from .lexical import Tokens, lexical_findings
+from .tables import MAX_MODULE_NAME
+
+__all__ = ["Finding", "check", "module_name_findings"]
+
+_IMPORT_STAR_IN_FUNCTION = "import * only allowed at module level"
+
+
+def check(source: str, own_modules: frozenset[str] = frozenset()) -> list[Finding]:
+    """Every dialect violation in ``source``, sorted by position.
+
+    ``own_modules`` are the project's on-module modules (the files beside the checked one):
+    importing them is allowed.
+    """
+    toks = Tokens.scan(source)
+    found = lexical_findings(source, toks)
+    tree = _parse(source, found)
+    if tree is not None:
+        try:
+            found.extend(AstChecker(tree, source, toks, own_modules).run())
+        except RecursionError:
+            found.append(finding(1, 1, "nesting", "nested too deeply to check (1.5.2's parser stack "
+                                 "holds 500 levels)", "flatter expressions"))
+    return sorted(set(found))
+
+
+def _parse(source: str, found: list[Finding]) -> ast.Module | None:
+    """Python 3's verdict on the source: the tree, or None after reporting a `syntax` finding."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            tree = ast.parse(source)
+        except SyntaxError as e:
+            found.append(_syntax(e))
+            return None
+        except (ValueError, RecursionError, MemoryError) as e:
+            found.append(finding(1, 1, "syntax", f"Python 3 cannot parse this: {e}"))
+            return None
+        try:
+            compile(tree, "<dialect>", "exec", dont_inherit=True)
+        except SyntaxError as e:
+            if _IMPORT_STAR_IN_FUNCTION not in str(e.msg):  # reported as import-star
+                found.append(_syntax(e))
+        except (ValueError, RecursionError, MemoryError) as e:
+            found.append(finding(1, 1, "syntax", f"Python 3 cannot compile this: {e}"))
+    return tree
+
+
+def _syntax(e: SyntaxError) -> Finding:
+    kind = type(e).__name__
+    return finding(e.lineno or 1, max(e.offset or 1, 1), "syntax", f"Python 3 cannot compile this: {kind}: {e.msg}")
+
+
+def module_name_findings(stem: str) -> list[Finding]:
+    """The module's flat file system keeps names of at most 16 characters, NAME.pyo included."""
+    name = stem + ".pyo"
+    if len(name) <= MAX_MODULE_NAME:
+        return []
+    return [finding(1, 1, "module-name",
+                    f"{name} has {len(name)} characters: file names on the module hold at most {MAX_MODULE_NAME}",
+                    f"a module name of at most {MAX_MODULE_NAME - 4} characters")]
