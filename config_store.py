@@ -187,6 +187,18 @@ def cred_ok(s):
     return 1
 
 
+def low(s):
+    # ASCII lower case: str.lower() also maps non-ASCII letters in Python 3 but not on
+    # the module, so text from outside (an SMS) is lowered with this.
+    out = []
+    for c in s:
+        i = UPPER.find(c)
+        if i != -1:
+            c = LOWER[i]
+        out.append(c)
+    return ''.join(out)
+
+
 def password_ok(s):
     if len(s) < 1 or len(s) > 12:
         return 0

@@ -18,6 +18,10 @@ import config_store
 MAX = config_store.FW_MAX
 HOST = '255.255.255.255'
 EVERYONE = ('0.0.0.0', '0.0.0.0')
+low = config_store.low
+
+ERR_USE = 'Error: use firewall add <ip> [<mask>], firewall rem <ip> [<mask>] or firewall list'
+ERR_IP = 'Error: ip and mask must be dotted quads like 10.0.0.0 255.0.0.0'
 
 
 def add(fw, ip, mask):
@@ -55,7 +59,7 @@ def rule_for(ip, mask):
 
 
 def rem(fw, ip, mask):
-    # Remove the rules whose ip is ip (and whose mask is mask, unless mask is '').
+    # Remove the rules whose ip is ip (with a mask: the rule for ip & mask, mask).
     # -> (number removed, new list); -1 when ip or mask is not a valid dotted quad.
     cip = config_store.canon_ip(ip)
     if cip == '':
@@ -65,6 +69,7 @@ def rem(fw, ip, mask):
         cmask = config_store.canon_mask(mask)
         if cmask == '':
             return -1, fw
+        cip = config_store.network(cip, cmask)
     new = []
     for r in fw:
         if r[0] == cip and (cmask == '' or r[1] == cmask):
@@ -136,3 +141,64 @@ def admits(rlist, peer):
         if match(r, peer):
             return 1
     return 0
+
+
+# ---- the SMS sub-commands: firewall add / rem / list (docs/gateway.md) -------------
+
+def sms(args, cfg):
+    # args: the words after 'firewall'.  -> (reply, new list): reply is one
+    # 'Confirmed: ...' / 'Error: ...' text, or for 'list' a list of items that the
+    # caller packs into 'Firewall: ...' messages.  cfg is not modified.
+    fw = cfg['firewall']
+    if len(args) < 1:
+        return ERR_USE, fw
+    sub = low(args[0])
+    rest = args[1:]
+    # 'ip/mask', as the list shows a rule, is accepted as well as 'ip mask'.
+    if len(rest) == 1 and rest[0].find('/') != -1:
+        i = rest[0].find('/')
+        rest = [rest[0][:i], rest[0][i + 1:]]
+    if sub == 'list' and len(rest) == 0:
+        return list_text(cfg), fw
+    if sub == 'rem' and len(rest) == 1 and low(rest[0]) == 'all':
+        return 'Confirmed: firewall rem all, %d removed, 0 left' % len(fw), []
+    if (sub != 'add' and sub != 'rem') or len(rest) < 1 or len(rest) > 2:
+        return ERR_USE, fw
+    mask = ''
+    if len(rest) == 2:
+        mask = rest[1]
+    rule = rule_for(rest[0], mask)
+    if rule is None:
+        return ERR_IP, fw
+    if sub == 'add':
+        st, new = add(fw, rest[0], mask)
+        if st == 'full':
+            return 'Error: firewall full (%d rules), remove one first' % MAX, fw
+        if st == 'exists':
+            return 'Confirmed: firewall add ' + show(rule), fw
+        return 'Confirmed: firewall add %s, %d of %d rules' % (show(rule), len(new), MAX), new
+    n, new = rem(fw, rest[0], mask)
+    what = config_store.canon_ip(rest[0])
+    if mask != '':
+        what = show(rule)
+    if n == 0:
+        return 'Error: firewall has no rule for %s, send firewall list' % what, fw
+    return 'Confirmed: firewall rem %s, %d removed, %d left' % (what, n, len(new)), new
+
+
+def list_text(cfg):
+    # The items of the 'firewall list' reply: the rules in the order they were added,
+    # and the server-mode permitted ip, which is admitted as well.
+    fw = cfg['firewall']
+    permit = ''
+    if cfg['mode'] == 'server' and cfg['permit'] != 'any':
+        permit = cfg['permit']
+    if len(fw) == 0:
+        if permit == '':
+            return ['no rules, every peer admitted']
+        return ['no rules, only the server permitted ip %s admitted' % permit]
+    items = ['%d of %d rules' % (len(fw), MAX)]
+    items.extend(list_items(fw))
+    if permit != '':
+        items.append('also the server permitted ip ' + permit)
+    return items

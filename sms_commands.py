@@ -29,13 +29,13 @@
 import config_store
 import firewall
 
+low = config_store.low
+
 MAXLEN = 160
 COMMANDS = 'gprs baud charformat mode socketting smspassword dialin config firewall status'
 LATER = ' (applies when the current connection closes)'
 NEWCONN = ' (applies to new connections)'
 SAME = ' (unchanged)'
-UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
-LOWER = 'abcdefghijklmnopqrstuvwxyz'
 # GSM 03.38 extension-table characters take two of the 160 septets.
 GSM_EXT = ('[', ']', '{', '}', '|', '~', '^', '\\')
 
@@ -52,8 +52,6 @@ ERR_SOCK = ('Error: use socketting <socket timeout 0-65535 s> '
             '<send timeout 0-255 x100 ms> <packet size 0-512>')
 ERR_PW = 'Error: smspassword must be 1-12 characters of 0-9 a-z'
 ERR_DIAL = 'Error: use dialin on or dialin off'
-ERR_FW = 'Error: use firewall add <ip> [<mask>], firewall rem <ip> [<mask>] or firewall list'
-ERR_FWIP = 'Error: ip and mask must be dotted quads like 10.0.0.0 255.0.0.0'
 ERR_NOARGS = 'Error: %s takes no arguments'
 ERR_UNKNOWN = 'Error: unknown command, use one of ' + COMMANDS
 ERR_NONE = 'Error: no command, use one of ' + COMMANDS
@@ -72,17 +70,6 @@ def words(text):
         if w != '':
             out.append(w)
     return out
-
-
-def low(s):
-    # ASCII lower case (str.lower() also maps non-ASCII letters in Python 3).
-    out = []
-    for c in s:
-        i = UPPER.find(c)
-        if i != -1:
-            c = LOWER[i]
-        out.append(c)
-    return ''.join(out)
 
 
 def septets(s):
@@ -313,74 +300,6 @@ def do_dialin(args, new):
     return ERR_DIAL
 
 
-def do_firewall(args, new, cfg):
-    if len(args) < 1:
-        return ERR_FW
-    sub = low(args[0])
-    rest = args[1:]
-    # 'ip/mask' (as firewall list shows it) is accepted as well as 'ip mask'.
-    if len(rest) == 1 and rest[0].find('/') != -1:
-        i = rest[0].find('/')
-        rest = [rest[0][:i], rest[0][i + 1:]]
-    if sub == 'list':
-        if len(args) != 1:
-            return ERR_FW
-        return firewall_list(cfg)
-    if sub == 'add':
-        if len(rest) < 1 or len(rest) > 2:
-            return ERR_FW
-        mask = ''
-        if len(rest) == 2:
-            mask = rest[1]
-        st, fw = firewall.add(cfg['firewall'], rest[0], mask)
-        if st == 'badip' or st == 'badmask':
-            return ERR_FWIP
-        rule = firewall.rule_for(rest[0], mask)
-        if st == 'full':
-            return 'Error: firewall full (%d rules), remove one first' % firewall.MAX
-        new['firewall'] = fw
-        if st == 'exists':
-            return 'Confirmed: firewall add ' + firewall.show(rule)
-        return 'Confirmed: firewall add %s, %d of %d rules' % (
-            firewall.show(rule), len(fw), firewall.MAX)
-    if sub == 'rem':
-        if len(rest) == 1 and low(rest[0]) == 'all':
-            new['firewall'] = []
-            return 'Confirmed: firewall rem all, %d removed, 0 left' % len(cfg['firewall'])
-        if len(rest) < 1 or len(rest) > 2:
-            return ERR_FW
-        mask = ''
-        if len(rest) == 2:
-            mask = rest[1]
-        n, fw = firewall.rem(cfg['firewall'], rest[0], mask)
-        if n < 0:
-            return ERR_FWIP
-        what = config_store.canon_ip(rest[0])
-        if mask != '':
-            what = firewall.show((what, config_store.canon_mask(mask)))
-        if n == 0:
-            return 'Error: firewall has no rule for %s, send firewall list' % what
-        new['firewall'] = fw
-        return 'Confirmed: firewall rem %s, %d removed, %d left' % (what, n, len(fw))
-    return ERR_FW
-
-
-def firewall_list(cfg):
-    fw = cfg['firewall']
-    permit = ''
-    if cfg['mode'] == 'server' and cfg['permit'] != 'any':
-        permit = cfg['permit']
-    if len(fw) == 0:
-        if permit == '':
-            return ['Firewall: no rules, every peer admitted']
-        return ['Firewall: no rules, only the server permitted ip %s admitted' % permit]
-    items = ['%d of %d rules' % (len(fw), firewall.MAX)]
-    items.extend(firewall.list_items(fw))
-    if permit != '':
-        items.append('also the server permitted ip ' + permit)
-    return pack('Firewall', items)
-
-
 def do_config(cfg, status, pw):
     items = []
     if cfg['mode'] == 'server':
@@ -515,7 +434,9 @@ def handle(text, cfg, status):
     elif cmd == 'dialin':
         r = do_dialin(args, new)
     elif cmd == 'firewall':
-        r = do_firewall(args, new, cfg)
+        r, new['firewall'] = firewall.sms(args, cfg)
+        if type(r) == type([]):
+            r = pack('Firewall', r)
     elif cmd == 'config' or cmd == 'status':
         if len(args) != 0:
             return [ERR_NOARGS % cmd], cfg, []
