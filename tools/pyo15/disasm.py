@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from . import opcodes as op
 from .codeobj import Code15
-from .linetable import decode_signed
 
 _FLAGS = ((op.CO_OPTIMIZED, "OPTIMIZED"), (op.CO_NEWLOCALS, "NEWLOCALS"),
           (op.CO_VARARGS, "VARARGS"), (op.CO_VARKEYWORDS, "VARKEYWORDS"))
@@ -87,9 +86,23 @@ def arg_text(co: Code15, ins: Instr) -> str:
 
 
 def line_starts(co: Code15) -> dict[int, int]:
-    """Offset -> source line where a line-table entry starts (last one wins)."""
+    """Offset -> source line where a line-table entry starts (last one wins).
+
+    1.5.2 stores a backwards line step as a wrapped byte (254 for -2) but
+    also writes big forward steps as bytes up to 255.  A line byte >= 128 is
+    read as negative unless the next pair continues it (address increment
+    0), which is how 1.5.2 splits steps above 255.  A single forward step of
+    128..255 lines with code right after it is therefore shown too low.
+    """
+    raw = co.lnotab
     starts = {0: co.firstlineno}
-    for addr, line in decode_signed(co.lnotab, co.firstlineno):
+    addr, line = 0, co.firstlineno
+    n = len(raw) // 2
+    for k in range(n):
+        da, dl = raw[2 * k], raw[2 * k + 1]
+        split = k + 1 < n and raw[2 * k + 2] == 0
+        addr += da
+        line += dl - 256 if dl >= 128 and not split else dl
         starts[addr] = line
     return starts
 

@@ -40,16 +40,17 @@ class LineTable:
         return bytes(self._table)
 
 
-def decode_signed(lnotab: bytes, firstlineno: int) -> list[tuple[int, int]]:
-    """(address, line) at each entry, reading a line byte >= 128 as negative.
+def decode(lnotab: bytes, firstlineno: int) -> list[tuple[int, int]]:
+    """(address, line) after each pair, adding both bytes as unsigned numbers.
 
-    A helper for tests and listings; 1.5.2 itself reads the bytes unsigned.
+    Exact for tables whose lines never go backwards; a backwards step shows
+    up as a jump of (256 - n) lines.  See disasm.line_starts for a reading
+    that undoes the wrap-around where it can.
     """
     out: list[tuple[int, int]] = []
     addr, line = 0, firstlineno
     for i in range(0, len(lnotab) - 1, 2):
         addr += lnotab[i]
-        step = lnotab[i + 1]
-        line += step - 256 if step >= 128 else step
+        line += lnotab[i + 1]
         out.append((addr, line))
     return out
