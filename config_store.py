@@ -164,6 +164,11 @@ def host_ok(s):
     return 1
 
 
+def baud_ok(n):
+    # 1 when n is one of the SER.set_speed rates (REFERENCE.md 2.3, seed 001).
+    return n in BAUDS
+
+
 def apn_ok(s):
     # APN: 1-50 of letters, digits, '.', '-', '_' (no quote can break the AT line).
     if len(s) < 1 or len(s) > APN_MAX:
@@ -465,7 +470,7 @@ def load():
         if states[0] == 'absent' and states[1] == 'absent':
             return 'new', defaults()
         return 'corrupt', defaults()
-    if 'bad' in states:
+    if states[0] == 'bad' or states[1] == 'bad':
         return 'partial', cfg
     return 'ok', cfg
 

@@ -38,7 +38,7 @@ def add(fw, ip, mask):
     if cmask == '':
         return 'badmask', fw
     rule = (config_store.network(cip, cmask), cmask)
-    if rule in fw:
+    if fw.count(rule) > 0:
         return 'exists', fw
     if len(fw) >= MAX:
         return 'full', fw

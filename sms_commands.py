@@ -184,7 +184,7 @@ def do_baud(args, new):
     if len(args) != 1:
         return ERR_BAUD
     n = config_store.num(args[0], 115200)
-    if not (n in config_store.BAUDS):
+    if not config_store.baud_ok(n):
         return ERR_BAUD
     new['baud'] = n
     return 'Confirmed: baud %d' % n
