@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from . import commands_basic  # noqa: F401  (registers the basic command table)
+from . import sms  # noqa: F401  (SMS store and +CM* commands; attaches module.sms)
 from .module import Module, Radio
 from .serial_line import Dte
 
