@@ -1,0 +1,88 @@
+"""What every AST rule needs: the tree, its scopes, kinds, parents, and a way to report."""
+from __future__ import annotations
+
+import ast
+
+from .findings import Finding, finding
+from .kinds import Kind, Kinds
+from .lexical import Tokens
+from .scopes import Scope, ScopeInfo, analyse
+
+
+class Context:
+    def __init__(self, tree: ast.Module, source: str, toks: Tokens, own_modules: frozenset[str]) -> None:
+        self.tree = tree
+        self.toks = toks
+        self.lines = source.split("\n")
+        self.own_modules = own_modules
+        self.info: ScopeInfo = analyse(tree)
+        self.kinds = Kinds(self.info)
+        self.parents: dict[ast.AST, ast.AST] = {}
+        for node in ast.walk(tree):
+            for child in ast.iter_child_nodes(node):
+                self.parents[child] = node
+        self.own_methods = {
+            item.name
+            for cls in ast.walk(tree) if isinstance(cls, ast.ClassDef)
+            for item in cls.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+        }
+        self.found: list[Finding] = []
+
+    def report(self, node: ast.AST, rule: str, text: str, instead: str | None = None) -> None:
+        line = getattr(node, "lineno", 1) or 1
+        byte_col = getattr(node, "col_offset", 0) or 0
+        self.found.append(finding(line, self.char_col(line, byte_col) + 1, rule, text, instead))
+
+    def char_col(self, line: int, byte_col: int) -> int:
+        if not 1 <= line <= len(self.lines):
+            return byte_col
+        text = self.lines[line - 1]
+        if text.isascii():
+            return byte_col
+        return len(text.encode("utf-8")[:byte_col].decode("utf-8", "ignore"))
+
+    # -- questions about a node ------------------------------------------------------------
+
+    def scope(self, node: ast.AST) -> Scope:
+        return self.info.scope_of.get(node, self.info.module)
+
+    def kind(self, node: ast.AST | None) -> Kind:
+        return self.kinds.of(node)
+
+    def builtin(self, node: ast.AST, *names: str) -> bool:
+        """True when ``node`` is a read of one of ``names`` that finds the built-in."""
+        return (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+                and (not names or node.id in names) and self.info.is_builtin(node))
+
+    def is_module(self, node: ast.AST, *names: str) -> bool:
+        """True for a name bound by ``import NAME`` (optionally one of ``names``)."""
+        if not isinstance(node, ast.Name) or (names and node.id not in names):
+            return False
+        return self.kind(node) == "module"
+
+    def builtin_call(self, node: ast.AST, *names: str) -> bool:
+        return isinstance(node, ast.Call) and self.builtin(node.func, *names)
+
+    def sole_argument_of(self, node: ast.AST, *names: str) -> bool:
+        """True when ``node`` is the only argument of a call of one of the built-ins ``names``."""
+        p = self.parents.get(node)
+        return (isinstance(p, ast.Call) and self.builtin(p.func, *names)
+                and len(p.args) == 1 and p.args[0] is node and not p.keywords)
+
+    def joined(self, node: ast.AST) -> bool:
+        p = self.parents.get(node)
+        return (isinstance(p, ast.Call) and isinstance(p.func, ast.Attribute) and p.func.attr == "join"
+                and node in p.args)
+
+    def iterated(self, node: ast.AST) -> bool:
+        p = self.parents.get(node)
+        return isinstance(p, (ast.For, ast.AsyncFor)) and p.iter is node
+
+    def in_operand(self, node: ast.AST) -> bool:
+        p = self.parents.get(node)
+        if not isinstance(p, ast.Compare):
+            return False
+        return any(c is node and isinstance(op, (ast.In, ast.NotIn)) for op, c in zip(p.ops, p.comparators))
+
+    def in_module_body(self, node: ast.AST) -> bool:
+        return self.scope(node).kind == "module"
