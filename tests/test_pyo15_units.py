@@ -411,6 +411,15 @@ def test_compile_errors_have_positions(src: str, line: int, col: int, words: str
     assert str(e).startswith("bad.py:%d:%d: " % (line, col))
 
 
+def test_non_ascii_string_literal_is_refused() -> None:
+    with pytest.raises(CompileError) as info:
+        compile_source("# caf\xc3\xa9 in a comment is fine\nx = 'caf\xc3\xa9'\n".encode("latin-1"),
+                       "m.py")
+    assert (info.value.line, info.value.col) == (2, 5)
+    assert "octal" in info.value.message
+    assert compile_source(b"x = 'caf\\351'\n", "m.py").consts[0] == b"caf\xe9"
+
+
 def test_same_const_follows_type_and_value() -> None:
     assert same_const(1, 1) and not same_const(1, b"1") and not same_const(0, None)
     assert same_const(b"a", b"a") and not same_const(1, True)

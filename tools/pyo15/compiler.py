@@ -835,15 +835,24 @@ class Compiler:
             self.error(e, str(exc))
 
     def string_value(self, e: ast.expr) -> bytes:
+        tokens = self.src.string_tokens(e)
+        if not all(t.isascii() for t in tokens):
+            # 1.5.2 would keep the raw bytes, Python 3 reads the file as UTF-8
+            # text: the same literal would mean different strings.
+            self.error(e, "non-ASCII character in a string literal: the module sees the "
+                          "file's bytes, Python 3 sees text; write octal escapes "
+                          "such as '\\351'")
         try:
-            return b"".join(parse_string(t) for t in self.src.string_tokens(e))
+            return b"".join(parse_string(t) for t in tokens)
         except LiteralError as exc:
             self.error(e, str(exc))
 
     def expr_Name(self, u: Unit, e: ast.Name) -> None:
-        if e.id in ("print", "exec"):
-            self.error(e, "'%s' is a statement in Python 1.5.2; only the statement "
-                          "print(x) is allowed" % e.id)
+        if e.id == "print":
+            self.error(e, "print is a statement in Python 1.5.2: use it only as a whole "
+                          "statement, print(x)")
+        if e.id == "exec":
+            self.error(e, "exec is a statement in Python 1.5.2 and not in the dialect")
         u.addopnamestr(op.LOAD_NAME, e.id)
         u.push(1)
 
