@@ -9,7 +9,9 @@ import pytest
 
 from tools.paths import ROOT, on_module_files
 from tools.pyo15 import MAGIC
+from tools.pyo15 import compile_source
 from tools.pyo15.build import MAX_NAME_CHARS, MAX_PYO_BYTES, build_one
+from tools.pyo15.verify import problems
 
 SCRIPT = ROOT / "tools" / "compile_pyo.sh"
 
@@ -99,3 +101,4 @@ def test_on_module_file_compiles_within_limits(path: Path, tmp_path: Path) -> No
     assert res.ok, "\n".join(res.problems)
     assert res.pyo_size is not None and res.pyo_size < MAX_PYO_BYTES
     assert len(res.out_name) <= MAX_NAME_CHARS
+    assert problems(compile_source(path.read_bytes(), path.name)) == []

@@ -18,6 +18,7 @@ from tools.paths import shared_dir
 from tools.pyo15 import MAGIC, compile_source, pyo_bytes, read_pyo
 from tools.pyo15 import marshal15
 from tools.pyo15.disasm import instructions
+from tools.pyo15.verify import problems
 
 _SHARED = shared_dir()
 _CORPUS = _SHARED / "golden" / "pyo15" if _SHARED else None
@@ -133,3 +134,50 @@ def test_own_disassembler_agrees_with_xdis(shared: Path, name: str) -> None:
         nested_x = [k for k in x.co_consts if hasattr(k, "co_code")]
         nested_c = [k for k in c.consts if hasattr(k, "code")]
         stack.extend(zip(nested_x, nested_c))
+
+
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_golden_files_pass_structural_checks(name: str) -> None:
+    """The checks used on our own output hold for every real 1.5.2 file."""
+    assert problems(read_pyo(_golden(name))[1]) == []
+
+
+# Snippets desktop 1.5.2 compiles but this compiler refuses on purpose (docs/compiler.md).
+DELIBERATE_REFUSALS = {
+    "d031_exec_paren_module_level.py": "exec",
+    "d032_exec_paren_in_function.py": "exec",
+    "d084_float_literal.py": "float",
+    "d085_complex_literal.py": "float",
+}
+
+
+def _verdicts() -> list[dict[str, str]]:
+    if _SHARED is None:
+        return []
+    path = _SHARED / "golden" / "dialect" / "verdicts.tsv"
+    if not path.is_file():
+        return []
+    lines = path.read_text().splitlines()
+    head = lines[0].split("\t")
+    return [dict(zip(head, ln.split("\t"))) for ln in lines[1:] if ln.strip()]
+
+
+VERDICTS = [v for v in _verdicts() if v["valid_python3"] == "yes"]
+
+
+@pytest.mark.parametrize("row", VERDICTS, ids=[v["file"] for v in VERDICTS])
+def test_dialect_snippet_compiles_exactly_when_1_5_2_does(shared: Path,
+                                                          row: dict[str, str]) -> None:
+    """The 1.5.2 verdicts of golden/dialect: we refuse what 1.5.2 refused."""
+    from tools.pyo15 import CompileError
+
+    src = (shared / "golden" / "dialect" / row["file"]).read_bytes()
+    try:
+        co = compile_source(src, row["file"])
+    except CompileError as exc:
+        if row["compiles_1_5_2"] == "yes":
+            word = DELIBERATE_REFUSALS.get(row["file"])
+            assert word is not None and word in str(exc), str(exc)
+        return
+    assert row["compiles_1_5_2"] == "yes", "1.5.2 said: " + row["compiles_1_5_2"]
+    assert problems(co) == []
