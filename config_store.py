@@ -232,7 +232,7 @@ def validate(cfg):
         return 'apn'
     if not cred_ok(cfg['apnuser']):
         return 'apnuser'
-    if not cred_ok(cfg['apnpass']):
+    if not cred_ok(cfg['apnpass']) or (cfg['apnpass'] != '' and cfg['apnuser'] == ''):
         return 'apnpass'
     if not (cfg['baud'] in BAUDS):
         return 'baud'

@@ -99,6 +99,9 @@ def shown(v, pw):
 def pack(head, items):
     # Join items with ', ' into as few replies as fit: 'Head: a, b' or, when split,
     # 'Head 1/2: a, b' and 'Head 2/2: c'.
+    whole = ', '.join(items)
+    if septets(whole) <= MAXLEN - len(head) - 2:
+        return [head + ': ' + whole]
     room = MAXLEN - len(head) - 7
     bodies = []
     cur = ''
@@ -301,29 +304,28 @@ def do_dialin(args, new):
 
 
 def do_config(cfg, status, pw):
+    # The settings written as the commands that would set them, so a reply can be
+    # copied into a command; the GPRS password shows as ***, the SMS password never.
     items = []
     if cfg['mode'] == 'server':
-        items.append('mode server')
-        items.append('permitted ' + cfg['permit'])
-        items.append('port %d' % cfg['lport'])
+        items.append('mode server %s %d' % (cfg['permit'], cfg['lport']))
         ip = textval(status, 'ip', 15)
         if ip != '':
-            items.append('local ip ' + ip)
+            items.append('ip ' + ip)
     else:
-        items.append('mode client')
-        items.append('server %s port %d' % (shown(cfg['host'], pw), cfg['rport']))
-        items.append('maintain ' + onoff(cfg['maintain']))
+        r = 'mode client %s %d' % (shown(cfg['host'], pw), cfg['rport'])
+        if cfg['maintain']:
+            r = r + ' maintain'
+        items.append(r)
     items.append('dialin ' + onoff(cfg['dialin']))
-    items.append('gprs apn ' + shown(cfg['apn'], pw))
-    if cfg['apnuser'] == '':
-        items.append('no user')
-    else:
-        items.append('user ' + shown(cfg['apnuser'], pw))
-    if cfg['apnpass'] == '':
-        items.append('no password')
-    else:
-        items.append('password set')
-    items.append('baud %d %s' % (cfg['baud'], cfg['charformat']))
+    r = 'gprs ' + shown(cfg['apn'], pw)
+    if cfg['apnuser'] != '':
+        r = r + ' ' + shown(cfg['apnuser'], pw)
+    if cfg['apnpass'] != '':
+        r = r + ' ***'
+    items.append(r)
+    items.append('baud %d' % cfg['baud'])
+    items.append('charformat ' + cfg['charformat'])
     items.append('socketting %d %d %d' % (cfg['sktimeout'], cfg['sendtimeout'],
                                           cfg['pktsize']))
     fw = firewall.list_items(cfg['firewall'])
@@ -333,7 +335,7 @@ def do_config(cfg, status, pw):
         items.append('firewall ' + fw[0])
         items.extend(fw[1:])
     if cfg['password'] == config_store.defaults()['password']:
-        items.append('smspassword is the default')
+        items.append('smspassword default')
     else:
         items.append('smspassword changed')
     return pack('Config', items)
