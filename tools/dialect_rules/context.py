@@ -76,7 +76,7 @@ class Context:
 
     def iterated(self, node: ast.AST) -> bool:
         p = self.parents.get(node)
-        return isinstance(p, (ast.For, ast.AsyncFor)) and p.iter is node
+        return isinstance(p, (ast.For, ast.AsyncFor, ast.comprehension)) and p.iter is node
 
     def in_operand(self, node: ast.AST) -> bool:
         p = self.parents.get(node)

@@ -78,7 +78,8 @@ class Folder:
     def _binary(self, node: ast.AST, op: ast.operator, a: int | None, b: int | None, right: ast.expr) -> int | None:
         if isinstance(op, ast.Pow) and b is not None and b < 0:
             self.report(node, "negative-power",
-                        "an int to a negative power: ValueError in 1.5.2, a float in Python 3", None)
+                        "an int to a negative power: ValueError in 1.5.2, a float in Python 3",
+                        "integer arithmetic on scaled values")
             return None
         if isinstance(op, ast.LShift) and b is not None and b >= 31 and a != 0:
             self.report(node, "int-overflow",

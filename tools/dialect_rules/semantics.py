@@ -360,8 +360,8 @@ class SemanticRules(Context):
         elif k not in _CATEGORY:
             return
         self.report(node.args[0], "unbound-method",
-                    f"{cls.name}.{func.attr}() called on something that is not a {cls.name}: "
-                    "1.5.2 checks the class of self", f"a function outside the class, or a {cls.name} instance")
+                    f"{cls.name}.{func.attr}() called on something that is not an instance of {cls.name}: "
+                    "1.5.2 checks the class of self", f"a function outside the class, or an instance of {cls.name}")
 
     def _subclass(self, name: str, base: str, depth: int = 0) -> bool:
         if name == base:
@@ -392,7 +392,7 @@ def _limit_zero(node: ast.Call, index: int, keyword: str) -> bool:
     return isinstance(value, ast.Constant) and value.value == 0 and not isinstance(value.value, bool)
 
 
-def _format_items(convs: list, right: ast.expr) -> list[tuple[str, ast.expr]]:
+def _format_items(convs: list[Conversion], right: ast.expr) -> list[tuple[str, ast.expr]]:
     """Pair each conversion of a format with the expression it formats, where that is visible."""
     real = [c for c in convs if c.conv != "%"]
     if any(c.key is not None for c in real):
