@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from . import commands_basic  # noqa: F401  (registers the basic command table)
 from . import sms  # noqa: F401  (SMS store and +CM* commands; attaches module.sms)
+from . import csd  # noqa: F401  (CSD data calls: RING, ATA, ATH; attaches module.csd)
 from .module import Module, Radio
 from .serial_line import Dte
 
