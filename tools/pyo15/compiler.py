@@ -26,6 +26,7 @@ What ast does not keep is taken from the tokens (see source.py).
 from __future__ import annotations
 
 import ast
+import warnings
 from typing import NoReturn
 
 from . import opcodes as op
@@ -1085,7 +1086,10 @@ def compile_source(source: bytes | str, filename: str) -> Code15:
     """
     text = decode_source(source) if isinstance(source, bytes) else source.replace("\r\n", "\n")
     try:
-        tree = ast.parse(text, filename)
+        with warnings.catch_warnings():
+            # e.g. "invalid escape sequence": 1.5.2's meaning is what counts here
+            warnings.simplefilter("ignore", (DeprecationWarning, SyntaxWarning))
+            tree = ast.parse(text, filename)
     except SyntaxError as exc:
         raise CompileError(filename, exc.lineno or 0, exc.offset or 1,
                            "SyntaxError: %s" % exc.msg) from None
