@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import ast
 import warnings
-from typing import NoReturn
+from typing import Iterator, NoReturn
 
 from . import opcodes as op
 from .codeobj import Code15, Const, same_const
@@ -305,7 +305,7 @@ class Unit:
         )
 
 
-def _instructions(code: bytearray):
+def _instructions(code: bytearray) -> Iterator[tuple[int, int, int]]:
     """(offset, opcode, oparg) for each instruction, as 1.5.2's optimize reads them."""
     i, n = 0, len(code)
     while i < n:
@@ -582,7 +582,7 @@ class Compiler:
                 continue
             if i > 0:
                 self._where = br
-                u.set_lineno(self.src.tok(self.src.first_token(br) + 1).line)  # type: ignore[union-attr]
+                u.set_lineno(self.src.line_after_first_token(br))  # the test after 'elif'
             self.expr(u, br.test)
             a = u.addfwref(op.JUMP_IF_FALSE, 0)
             u.addbyte(op.POP_TOP)
@@ -671,8 +671,6 @@ class Compiler:
             self.try_finally(u, s)
         else:
             self.try_except(u, s)
-
-    stmt_TryStar = None  # type: ignore[assignment]
 
     def try_except(self, u: Unit, s: ast.Try) -> None:
         except_anchor = u.addfwref(op.SETUP_EXCEPT, 0)

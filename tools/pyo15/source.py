@@ -106,6 +106,12 @@ class SourceText:
     def is_keyword_at(self, node: ast.AST, keyword: str) -> bool:
         return self.is_name(self.first_token(node), keyword)
 
+    def line_after_first_token(self, node: ast.AST) -> int:
+        """Line of the second token of node (the test after an 'elif')."""
+        t = self.tok(self.first_token(node) + 1)
+        assert t is not None
+        return t.line
+
     def line_after_comma(self, prev: ast.AST) -> int:
         """Line of the token after the first ',' that follows prev.
 
