@@ -100,7 +100,10 @@ def scan(buf, framed, last, vb, conn, want, info):
         if i == -1:
             if want != '' and framed and buf[:len(want)] == want:
                 return 'PROMPT', buf[len(want):], 0, last
-            return '', buf, framed, last
+            if framed:
+                # keep the empty line: it is what makes the next line framed
+                buf = '\r\n' + buf
+            return '', buf, 0, last
         line = buf[:i]
         buf = buf[i + 2:]
         if not framed:
@@ -173,23 +176,26 @@ def collect(port, vb, conn, want, timeout):
     last = 'i'
     start = MOD.secCounter()
     empties = 0
+    now = start
     while 1:
         st, buf, framed, last = scan(buf, framed, last, vb, conn, want, info)
         if st != '':
             break
+        if now < start:
+            start = now
+        if now - start > timeout or empties > timeout:
+            # what came so far, the incomplete last line included, is the text
+            if buf[:2] == '\r\n':
+                buf = buf[2:]
+            if buf != '':
+                info.append(buf)
+            return 'TIMEOUT', '\r\n'.join(info)
         chunk = port.receive(SLICE)
         if chunk == '':
             empties = empties + 1
         else:
             buf = buf + chunk
         now = MOD.secCounter()
-        if now < start:
-            start = now
-        if now - start > timeout or empties > timeout:
-            _tails[id(port)] = ''
-            if buf != '':
-                info.append(buf)
-            return 'TIMEOUT', '\r\n'.join(info)
     if st == 'CONNECT':
         _data[id(port)] = buf
     else:
