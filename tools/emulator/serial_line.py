@@ -45,6 +45,9 @@ class Dte:
         self.obey_cts = True  # a device with RTS/CTS handshake stops sending when CTS is low
         self.on_receive: Callable[[bytes], None] | None = None
         self.pending = bytearray()  # bytes the device wants to send but CTS holds back
+        # True for an end with no speed of its own (a pseudo-terminal, realio.py): it always
+        # talks at the module side's speed and format, so nothing is garbled.
+        self.follow_line = False
 
     def configure(self, speed: str, fmt: str = "8N1") -> None:
         self.speed, self.fmt = speed, fmt
@@ -76,6 +79,22 @@ class SerialLine:
         self._on_event = on_event or (lambda: None)
         self.lost_rx = 0
         self.on_rx: Callable[[], None] | None = None  # called after device bytes land in ``rx``
+        # While this returns true the module side autobauds (ATR10 +IPR=0: ASC0 as the AT port
+        # follows the DTE's speed); atserial.py sets it. ``speed``/``fmt`` stay what the script's
+        # SER.set_speed chose.
+        self.autobaud: Callable[[], bool] | None = None
+
+    def module_side(self) -> tuple[str, str]:
+        """Speed and format the module side uses now."""
+        if self.autobaud is not None and self.autobaud():
+            return self.dte.speed, self.dte.fmt
+        return self.speed, self.fmt
+
+    def device_side(self) -> tuple[str, str]:
+        """Speed and format the device side uses now."""
+        if self.dte.follow_line:
+            return self.module_side()
+        return self.dte.speed, self.dte.fmt
 
     # ------------------------------------------------------------- timing
     def bytes_per_10ms(self, speed: str, fmt: str) -> int:
@@ -99,13 +118,14 @@ class SerialLine:
         if self._tx_busy or not self.tx:
             return
         self._tx_busy = True
-        n = min(len(self.tx), self.bytes_per_10ms(self.speed, self.fmt))
-        self.k.call_later(self.char_ms(n, self.speed, self.fmt), lambda: self._tx_done(n))
+        speed, fmt = self.module_side()
+        n = min(len(self.tx), self.bytes_per_10ms(speed, fmt))
+        self.k.call_later(self.char_ms(n, speed, fmt), lambda: self._tx_done(n))
 
     def _tx_done(self, n: int) -> None:
         self._tx_busy = False
         chunk = self.tx.take(n)
-        if self.dte.speed != self.speed or self.dte.fmt != self.fmt:
+        if self.device_side() != self.module_side():
             chunk = garble(chunk)
         self.dte.received += chunk
         if self.dte.on_receive is not None:
@@ -126,14 +146,15 @@ class SerialLine:
         if self.dte.obey_cts and not self.cts:
             return  # held back by CTS; set_cts(1) restarts it
         self._rx_busy = True
-        n = min(len(self.dte.pending), self.bytes_per_10ms(self.dte.speed, self.dte.fmt))
-        self.k.call_later(self.char_ms(n, self.dte.speed, self.dte.fmt), lambda: self._rx_done(n))
+        speed, fmt = self.device_side()
+        n = min(len(self.dte.pending), self.bytes_per_10ms(speed, fmt))
+        self.k.call_later(self.char_ms(n, speed, fmt), lambda: self._rx_done(n))
 
     def _rx_done(self, n: int) -> None:
         self._rx_busy = False
         chunk = bytes(self.dte.pending[:n])
         del self.dte.pending[:n]
-        if self.dte.speed != self.speed or self.dte.fmt != self.fmt:
+        if self.device_side() != self.module_side():
             chunk = garble(chunk)
         before = self.rx.lost
         self.rx.put(chunk)
