@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 import warnings
 
 from .checks import AstChecker
@@ -12,6 +13,7 @@ from .tables import MAX_MODULE_NAME
 __all__ = ["Finding", "check", "module_name_findings"]
 
 _IMPORT_STAR_IN_FUNCTION = "import * only allowed at module level"
+_ANALYSIS_RECURSION_LIMIT = 20000
 
 
 def check(source: str, own_modules: frozenset[str] = frozenset()) -> list[Finding]:
@@ -24,12 +26,23 @@ def check(source: str, own_modules: frozenset[str] = frozenset()) -> list[Findin
     found = lexical_findings(source, toks)
     tree = _parse(source, found)
     if tree is not None:
-        try:
-            found.extend(AstChecker(tree, source, toks, own_modules).run())
-        except RecursionError:
-            found.append(finding(1, 1, "nesting", "nested too deeply to check (1.5.2's parser stack "
-                                 "holds 500 levels)", "flatter expressions"))
+        found.extend(_check_tree(tree, source, toks, own_modules))
     return sorted(set(found))
+
+
+def _check_tree(tree: ast.Module, source: str, toks: Tokens, own_modules: frozenset[str]) -> list[Finding]:
+    # The rules walk the tree recursively; a long chain like a + b + ... + z nests one level
+    # per operator. Python 3.11 runs these calls without deepening the C stack, so a higher
+    # limit is safe here (ast.parse has already run under the normal one).
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, _ANALYSIS_RECURSION_LIMIT))
+    try:
+        return AstChecker(tree, source, toks, own_modules).run()
+    except RecursionError:
+        return [finding(1, 1, "nesting", "nested too deeply to check (1.5.2's parser stack holds 500 levels)",
+                        "flatter expressions")]
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def _parse(source: str, found: list[Finding]) -> ast.Module | None:

@@ -11,7 +11,7 @@ import ast
 
 from .scopes import ScopeInfo, Value
 
-# Kinds: "list" "tuple" "str" "dict" "set" "int" "bool" "long" "view" (keys/values/items)
+# Kinds: "list" "tuple" "str" "dict" "set" "int" "bool" "long" "none" "view" (keys/values/items)
 # "range" "module" "function" "class" and "instance:<ClassName>".
 Kind = str | None
 
@@ -66,6 +66,8 @@ class Kinds:
                 return "set"
             case ast.JoinedStr():
                 return "str"
+            case ast.Constant(value=None):
+                return "none"
             case ast.Constant(value=bool()):
                 return "bool"
             case ast.Constant(value=str()):

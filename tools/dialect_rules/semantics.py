@@ -105,12 +105,7 @@ class SemanticRules(Context):
                         "d.get(k) for dicts")
 
     def _ordering(self, left: ast.expr, right: ast.expr) -> None:
-        cats = []
-        for side in (left, right):
-            if isinstance(side, ast.Constant) and side.value is None:
-                cats.append("None")
-            else:
-                cats.append(_CATEGORY.get(self.kind(side) or "", None))
+        cats = [_CATEGORY.get(self.kind(side) or "") for side in (left, right)]
         if "None" in cats or (None not in cats and cats[0] != cats[1]):
             self.report(right, "mixed-compare",
                         f"ordering a {cats[0] or 'value'} against a {cats[1] or 'value'}: "
@@ -225,8 +220,8 @@ class SemanticRules(Context):
                 if name == "int":
                     text, instead = "int() takes exactly one argument in 1.5.2 (no base)", "an own hex parser"
                 else:
-                    want = str(lo) if lo == hi else f"{lo} to {hi}"
-                    text, instead = f"`{name}()` takes {want} arguments in 1.5.2, here {n}", None
+                    want = _count(lo) if lo == hi else f"{lo} to {hi} arguments"
+                    text, instead = f"`{name}()` takes {want} in 1.5.2, here {n}", f"a call with {want}"
                 self.report(node, "builtin-args", text, instead)
         if name == "isinstance" and len(node.args) == 2:
             t = node.args[1]
@@ -375,7 +370,11 @@ class SemanticRules(Context):
 
 
 _CATEGORY = {"int": "number", "long": "number", "bool": "number", "str": "string", "list": "list",
-             "tuple": "tuple", "dict": "dict"}
+             "tuple": "tuple", "dict": "dict", "none": "None"}
+
+
+def _count(n: int) -> str:
+    return {0: "no arguments", 1: "one argument"}.get(n, f"{n} arguments")
 
 
 def _negative_constant(node: ast.AST) -> bool:

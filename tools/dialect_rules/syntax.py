@@ -80,6 +80,9 @@ class SyntaxRules(Context):
             self.report(node, "star-display", "unpacking with * inside a display is Python 3 only",
                         "a loop, or + of lists")
 
+    def _AnnAssign(self, node: ast.AnnAssign) -> None:
+        self.report(node.annotation, "annotation", "annotations are Python 3 only", "a # comment")
+
     def _Nonlocal(self, node: ast.AST) -> None:
         self.report(node, "nonlocal", "nonlocal is Python 3 only (1.5.2 has no nested scopes)",
                     "a module global or an attribute")
@@ -260,7 +263,10 @@ class SyntaxRules(Context):
         else:
             text = (f"module `{name}` is not available on the module (only sys md5 marshal MDM MDM2 SER "
                     "SER2 MOD GPIO and the project's own modules)")
-        self.report(node, "import", text, _IMPORT_INSTEAD.get(name.split(".")[0]))
+        top = name.lstrip(".").split(".")[0]
+        instead = _IMPORT_INSTEAD.get(top, f"import {top}, with {top}.py beside this file" if top else
+                                      "import NAME of a module beside this file")
+        self.report(node, "import", text, instead)
 
     def _Try(self, node: ast.Try | ast.TryStar) -> None:
         if isinstance(node, ast.TryStar):
