@@ -410,3 +410,56 @@ def test_dialect_script_answers_on_mdm2_and_echoes_ref_9_2_2(m: Module) -> None:
     call.hangup()
     assert m.run_until(lambda: "carrier lost" in m.trace_lines, 5), m.trace_text()
     assert m.script_state == "ended"
+
+
+# --------------------------------------------------- a real peer on loopback TCP
+def test_real_tcp_caller_on_loopback_ref_9_11_k(tmp_path: Path) -> None:
+    import socket
+
+    m = Module(tmp_path, virtual=False)
+    m.power_on()
+    try:
+        m.csd.first_ring_ms = 50
+        m.csd.connect_delay_ms = 200
+        peer = m.csd.tcp_caller(0)
+        client = socket.create_connection(("127.0.0.1", peer.port), timeout=5)
+        assert m.run_until(lambda: m.instances[1].out.data.endswith(RING), 3)
+        take(m, 1)
+        assert at(m, "ATA", 1, timeout=3) == b"\r\nCONNECT 9600\r\n"
+        client.sendall(b"from the far modem")
+        got = bytearray()
+        assert m.run_until(lambda: got.extend(take(m, 1)) or bytes(got) == b"from the far modem", 3)
+        feed(m, b"to the far modem", 1)
+        client.settimeout(3)
+        data = b""
+        while len(data) < 16:
+            data += client.recv(100)
+        assert data == b"to the far modem"
+        client.close()  # the caller hangs up
+        assert m.run_until(lambda: m.instances[1].out.data.endswith(b"\r\nNO CARRIER\r\n"), 3)
+        assert peer.calls[0].end_reason == "remote"
+        # and the other way round: ATH closes the TCP connection
+        client = socket.create_connection(("127.0.0.1", peer.port), timeout=5)
+        assert m.run_until(lambda: m.csd.current is not None and m.csd.current.rings > 0, 3)
+        take(m, 1)
+        assert at(m, "ATA", 1, timeout=3) == b"\r\nCONNECT 9600\r\n"
+        assert escape(m, 1) == OK
+        assert at(m, "ATH", 1, timeout=3) == b"\r\nNO CARRIER\r\n"
+        client.settimeout(3)
+        rest = b""
+        while True:
+            chunk = client.recv(100)
+            if not chunk:
+                break  # closed by the module's hang-up
+            rest += chunk
+        assert rest == b"+++"  # #SKIPESC=0 (factory): the escape reaches the peer (§6.7)
+        client.close()
+    finally:
+        m.close()
+
+
+def test_script_is_in_the_dialect() -> None:
+    # The test scripts are on-module code: the project's dialect checker must accept them.
+    from tools.dialect import check_source
+
+    assert check_source(SCRIPT, "main.py") == []

@@ -596,3 +596,10 @@ def test_dialect_script_reads_sms_and_replies_ref_8_6(m: Module) -> None:
     assert "sent +15551230002 +CMGS: 1" in m.trace_lines
     assert m.sms.store == {}  # the script deleted what it read
     assert m.script_state == "ended"
+
+
+def test_script_is_in_the_dialect() -> None:
+    # The test scripts are on-module code: the project's dialect checker must accept them.
+    from tools.dialect import check_source
+
+    assert check_source(SCRIPT, "main.py") == []

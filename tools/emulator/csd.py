@@ -35,7 +35,10 @@ Control API::
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import queue
+import socket
+import threading
+from typing import TYPE_CHECKING, Any, Callable
 
 from . import module as _module
 from .at import PENDING, Ctx, Online, Reply, command, error, ok
@@ -76,6 +79,9 @@ class CsdCall:
         self._ring_timer: Any = None
         self._connect_timer: Any = None
         self._ctx: Ctx | None = None  # the ATA waiting for CONNECT
+        # Hooks for a real peer (TcpCaller): bytes as the caller gets them; the call ended.
+        self.on_receive: Callable[[bytes], None] | None = None
+        self.on_end: Callable[["CsdCall"], None] | None = None
         self.started_ms = self.k.now()
         self.connected_ms: int | None = None
         self.ended_ms: int | None = None
@@ -157,6 +163,8 @@ class CsdCall:
         if chunk:
             self.received += chunk
             self.chunks.append((self.k.now(), chunk))
+            if self.on_receive is not None:
+                self.on_receive(chunk)
         inst = self.owner
         if inst is not None and inst.link is self and inst.inbuf:
             inst.pump()  # the DTE's bytes held back by flow control can move now
@@ -188,6 +196,7 @@ class Csd:
         self.tick_ms = 50  # pacing step of the data in both directions
         self.tx_buffer = 2048  # bytes the module buffers towards the caller
         self.calls: list[CsdCall] = []  # every call, newest last
+        self.tcp_callers: list[TcpCaller] = []
         self.current: CsdCall | None = None
         module.csd = self
         module.extensions.append(self)
@@ -201,6 +210,19 @@ class Csd:
     def links(self) -> list[Any]:
         c = self.current
         return [c] if c is not None and c.state == "active" else []
+
+    def close(self) -> None:
+        for peer in list(self.tcp_callers):
+            peer.close()
+
+    def tcp_caller(self, port: int = 0, host: str = "127.0.0.1", number: str | None = "+15551230002",
+                   **call_args: Any) -> "TcpCaller":
+        """A real remote modem: every TCP connection accepted on ``host:port`` (loopback) dials
+        the module; the bytes flow both ways; a TCP close hangs up and a hang-up closes the
+        connection. Use with the real clock (``Module(virtual=False)``)."""
+        peer = TcpCaller(self, host, port, number, call_args)
+        self.tcp_callers.append(peer)
+        return peer
 
     # ------------------------------------------------------------ control
     def call(self, number: str | None = "+15551230002", call_type: str = "ASYNC", rate: int = 9600,
@@ -336,6 +358,8 @@ class Csd:
         self._ri_off(keep_for_connection=False)
         if prev in ("connecting", "active"):
             self._gprs(False)
+        if c.on_end is not None:
+            c.on_end(c)
         inst = c.owner
         if prev == "connecting" and inst is not None:
             # The caller went away before CONNECT: the ATA (or auto-answer) ends in NO CARRIER.
@@ -357,6 +381,89 @@ class Csd:
         net = getattr(self.m, "net", None)
         if net is not None:
             net.gprs_suspended = suspended
+
+
+class TcpCaller:
+    """A remote modem standing on loopback TCP (optional real peer, REFERENCE §11 K: tcpser).
+
+    Each accepted connection is one call to the module. A reader thread turns TCP bytes into
+    ``call.send``; a writer thread sends what the caller receives; TCP EOF is ``call.hangup()``;
+    the end of the call closes the connection. Threads take ``kernel.lock`` for every change.
+    """
+
+    def __init__(self, csd: Csd, host: str, port: int, number: str | None, call_args: dict[str, Any]) -> None:
+        if not host.startswith("127."):
+            raise ValueError("loopback only")
+        self.csd = csd
+        self.k = csd.k
+        self.number = number
+        self.call_args = call_args
+        self.calls: list[CsdCall] = []
+        self._srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._srv.bind((host, port))
+        self._srv.listen(1)
+        self.address = self._srv.getsockname()
+        self.port = self.address[1]
+        self._closed = False
+        threading.Thread(target=self._accept_loop, name="csd-tcp-accept", daemon=True).start()
+
+    def _accept_loop(self) -> None:
+        while not self._closed:
+            try:
+                conn, _ = self._srv.accept()
+            except OSError:
+                return
+            self._serve(conn)
+
+    def _serve(self, conn: socket.socket) -> None:
+        out: "queue.Queue[bytes | None]" = queue.Queue()
+        with self.k.lock:
+            call = self.csd.call(self.number, **self.call_args)
+            self.calls.append(call)
+            if call.state == "ended":
+                conn.close()
+                return
+            call.on_receive = out.put
+            call.on_end = lambda _c: out.put(None)
+            self.k.notify()
+
+        def writer() -> None:
+            while True:
+                data = out.get()
+                if data is None:
+                    break
+                try:
+                    conn.sendall(data)
+                except OSError:
+                    break
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            conn.close()
+
+        threading.Thread(target=writer, name="csd-tcp-writer", daemon=True).start()
+        while True:
+            try:
+                data = conn.recv(4096)
+            except OSError:
+                data = b""
+            if not data:
+                with self.k.lock:
+                    call.hangup()
+                    self.k.notify()
+                return
+            with self.k.lock:
+                call.send(data)
+                self.k.notify()
+
+    def close(self) -> None:
+        self._closed = True
+        try:
+            self._srv.close()
+        except OSError:
+            pass
 
 
 def _csd(ctx: Ctx) -> Csd:
