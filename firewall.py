@@ -21,7 +21,7 @@ EVERYONE = ('0.0.0.0', '0.0.0.0')
 low = config_store.low
 
 ERR_USE = 'Error: use firewall add <ip> [<mask>], firewall rem <ip> [<mask>] or firewall list'
-ERR_IP = 'Error: ip and mask must be dotted quads like 10.0.0.0 255.0.0.0'
+ERR_IP = 'Error: ip and mask must be dotted quads like 10.0.0.0 255.0.0.0 (masks without holes)'
 
 
 def add(fw, ip, mask):

@@ -515,3 +515,49 @@ def test_echoed_values_containing_the_password_are_hidden():
     assert r == "Confirmed: gprs apn (hidden), no user, no password"
     assert new["apn"] == "myzqxapn"
     assert "zqx" not in one("zqx config", new)[0]
+
+
+# ---- the examples in docs/gateway.md are what the code does ---------------------------------------------
+
+def _doc_blocks():
+    import json
+    from onmodule import ROOT
+    text = (ROOT / "docs" / "gateway.md").read_text()
+    blocks, cur = [], None
+    for line in text.splitlines():
+        if line.strip() == "```sms":
+            cur = []
+        elif line.strip() == "```" and cur is not None:
+            blocks.append(cur)
+            cur = None
+        elif cur is not None:
+            cur.append(line)
+    assert len(blocks) >= 12
+    return blocks
+
+
+@pytest.mark.parametrize("block", _doc_blocks(), ids=lambda b: b[0][:40] if b else "empty")
+def test_documented_examples(block):
+    import json
+    config, status = cfg(), {}
+    steps = []
+    for line in block:
+        if line.startswith("> "):
+            steps.append([line[2:], []])
+        elif line.startswith("< "):
+            steps[-1][1].append(line[2:])
+        elif line == "# busy":
+            steps.append(["#busy", None])
+        elif line.startswith("# status "):
+            steps.append(["#status", json.loads(line[len("# status "):])])
+        else:
+            raise AssertionError("unexpected line in an sms block: %r" % line)
+    for text, expect in steps:
+        if text == "#busy":
+            status = dict(status, busy=1)
+            continue
+        if text == "#status":
+            status = dict(status, **expect)
+            continue
+        replies, config, _ = sc.handle(text, config, status)
+        assert replies == expect, text
