@@ -390,6 +390,9 @@ class Network:
             sock.real_listener = None
         sock.established(wire, listen_port, src_ip, src_port)
         sock.listen_port = listen_port
+        if wire.dead:
+            # The client reset the connection while it waited for #SA: CONNECT, then it ends.
+            self.kernel.call_later(1, sock.on_peer_reset)
 
     # ----------------------------------------------------------------- faults
     def fail_activation(self, code: int | None = None, count: int = 1) -> None:
