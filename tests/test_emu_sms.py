@@ -514,6 +514,19 @@ def test_capacity_is_configurable_ref_11_f(m: Module) -> None:
                               "next_mr": 0}
 
 
+def test_snapshot_is_plain_data_ref_11_j(m: Module) -> None:
+    import json
+
+    m.sms.capacity = 1
+    m.sms.deliver("+1", "stored")
+    m.sms.deliver("+2", "held")
+    snap = json.loads(json.dumps(m.sms.snapshot()))
+    assert snap["store"] == [{"index": 1, "status": "REC UNREAD", "number": "+1", "text": "stored",
+                              "scts": "00/01/01,00:00:00+00"}]
+    assert [p["text"] for p in snap["pending"]] == ["held"]
+    assert snap["used"] == 1 and snap["pending"] == [snap["pending"][0]] and snap["sent"] == []
+
+
 # --------------------------------------------------------- SIM vs RAM (§5.3)
 def test_store_survives_reboot_settings_do_not_ref_5_3_8_1(m: Module) -> None:
     text_mode(m)

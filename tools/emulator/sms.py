@@ -34,6 +34,7 @@ Control API (tests, control interface)::
     m.sms.capacity = 10       # SIM store size (the +CPMS example in ATR10 shows 10)
     m.sms.fail_next_send(332) # the next +CMGS fails with +CMS ERROR: 332 (network time-out)
     m.sms.status()            # used / capacity / pending / unread / sent counters
+    m.sms.snapshot()          # the same plus store, pending and sent as plain data (JSON)
 """
 from __future__ import annotations
 
@@ -269,6 +270,18 @@ class Sms:
         unread = sum(1 for msg in self.store.values() if msg.status == "REC UNREAD")
         return {"used": self.used(), "capacity": self.capacity, "unread": unread,
                 "pending": len(self.pending), "sent": len(self.sent), "next_mr": self.next_mr}
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything, as plain data (for the JSON control interface)."""
+        with self.k.lock:
+            return {
+                **self.status(),
+                "store": [{"index": msg.index, "status": msg.status, "number": msg.number,
+                           "text": msg.text, "scts": msg.scts} for _, msg in sorted(self.store.items())],
+                "pending": [{"number": p.number, "text": p.text, "scts": p.scts} for p in self.pending],
+                "sent": [{"destination": x.destination, "text": x.text, "time": x.time, "mr": x.mr,
+                          "parts": x.parts} for x in self.sent],
+            }
 
     # ------------------------------------------------------------ control API
     def deliver(self, number: str, text: str, alpha: str = "", scts: str | None = None) -> int | None:
