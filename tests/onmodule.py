@@ -43,8 +43,10 @@ EXCEPTIONS = (
 TELIT_MODULES = ("MDM", "MDM2", "SER", "SER2", "MOD", "GPIO")
 
 
-class PowerCut(IOError):
-    """Raised by every flash operation once the power is gone (until reboot())."""
+class PowerCut(BaseException):
+    """The power is gone: raised by the write that hits the cut and by every later flash
+    operation until reboot().  A BaseException (as in tools/emulator/flash.py), so the
+    script's own ``except IOError:`` / ``except:`` cannot "survive" a power cut."""
 
 
 class Flash:
@@ -52,7 +54,8 @@ class Flash:
 
     ``cut_after(n)`` arms a power cut: the next n bytes written reach the flash, the
     byte after them does not, and from then on every flash operation raises
-    :class:`PowerCut` until :meth:`reboot`. Each written byte is durable at once (the
+    :class:`PowerCut` until :meth:`reboot` (the same model as tools/emulator/flash.py
+    ``arm_power_cut``). Each written byte is durable at once (the
     worst case for the caller: whatever was written before the cut stays).
     """
 

@@ -6,7 +6,7 @@ import hashlib
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from onmodule import Flash, Loader, load
+from onmodule import Flash, Loader, PowerCut, load
 
 SLOT_A, SLOT_B = "cfg_a.txt", "cfg_b.txt"
 
@@ -257,10 +257,20 @@ def test_save_refuses_an_invalid_config_and_writes_nothing():
 
 
 def test_save_reports_io_errors():
+    class Failing(Flash):
+        def _write(self, name, data):
+            raise IOError("flash full")
+    flash = Failing()
+    cs = boot(flash)
+    assert cs.save(cs.defaults()) == "ioerror"
+
+
+def test_a_power_cut_is_not_survived_by_the_script():
     flash = Flash()
     cs = boot(flash)
     flash.cut_after(10)
-    assert cs.save(cs.defaults()) == "ioerror"
+    with pytest.raises(PowerCut):
+        cs.save(cs.defaults())
 
 
 def _power_cut_sweep(prepare, old, new):
@@ -280,8 +290,11 @@ def _power_cut_sweep(prepare, old, new):
         flash = Flash(before)
         cs = boot(flash)
         flash.cut_after(cut)
-        result = cs.save(new)
-        assert result == ("ok" if cut >= size else "ioerror"), cut
+        if cut >= size:
+            assert cs.save(new) == "ok"
+        else:
+            with pytest.raises(PowerCut):
+                cs.save(new)
         status, got = boot(flash).load()
         if cut < size:
             assert got == old, cut
@@ -327,7 +340,8 @@ def test_power_cut_then_next_save_still_safe():
     c1, c2, c3 = (cfg_with(cs, baud=b) for b in (1200, 2400, 4800))
     assert cs.save(c1) == "ok"
     flash.cut_after(50)
-    assert cs.save(c2) == "ioerror"
+    with pytest.raises(PowerCut):
+        cs.save(c2)
     cs = boot(flash)
     assert cs.load() == ("partial", c1)
     assert cs.save(c3) == "ok"
@@ -495,10 +509,10 @@ def test_flash_cut_keeps_the_prefix_and_then_refuses_everything():
     flash = Flash()
     flash.cut_after(3)
     f = flash.open("x.txt", "w")
-    with pytest.raises(IOError):
+    with pytest.raises(PowerCut):
         f.write("abcdef")
     assert flash.files["x.txt"] == "abc"
-    with pytest.raises(IOError):
+    with pytest.raises(PowerCut):
         flash.open("x.txt", "r")
     flash.reboot()
     assert flash.open("x.txt", "r").read() == "abc"
@@ -516,3 +530,47 @@ def test_compiled_file_is_under_16_kb_and_passes_the_dialect_gate(name):
     assert blob[:4] == bytes([0x99, 0x4E, 0x0D, 0x0A])       # 1.5.2 magic (REFERENCE.md 4.1)
     assert len(blob) < 16 * 1024                              # dialect.md "Size"
     assert len(name + ".pyo") <= 16
+
+
+# ---- the same power-cut sweep on the emulator's flash (tools/emulator/flash.py) ----------------------
+
+def test_power_cut_sweep_on_the_emulator_flash(tmp_path):
+    emu = pytest.importorskip("tools.emulator.flash")
+
+    class EmuFlash:
+        # The emulator's flash behind the loader's four built-ins.
+        def __init__(self, directory):
+            self.f = emu.Flash(directory)
+            self.open = self.f.builtin_open
+            self.unlink = self.f.builtin_unlink
+            self.rename = self.f.builtin_rename
+            self.flashflush = self.f.builtin_flashflush
+
+        def reboot(self):
+            self.f.reset_after_boot()
+
+    def start(flash):
+        flash.reboot()
+        return Loader(flash=flash).load("config_store")
+
+    base = EmuFlash(tmp_path / "base")
+    cs = start(base)
+    old = cfg_with(cs, baud=19200, apn="old.apn")
+    new = cfg_with(cs, baud=115200, mode="client", host="gw.example.net", rport=5000)
+    assert cs.save(cfg_with(cs, baud=2400)) == "ok"      # -> A
+    assert cs.save(old) == "ok"                          # -> B
+    files = {n: base.f.read(n) for n in base.f.names()}
+    size = len(cs.slot_text(new, 3))
+    for cut in range(0, size + 2, 1):
+        flash = EmuFlash(tmp_path / ("c%d" % cut))
+        for n, data in files.items():
+            flash.f.write(n, data)
+        cs = start(flash)
+        flash.f.arm_power_cut(cut)
+        if cut >= size:
+            assert cs.save(new) == "ok"
+        else:
+            with pytest.raises(emu.PowerCut):
+                cs.save(new)
+        status, got = start(flash).load()
+        assert (status, got) == (("ok", new) if cut >= size else ("partial", old)), cut
