@@ -328,7 +328,7 @@ def sd(ctx: Ctx) -> object:
     closure = ctx.int_arg(4, 0, 255, 0)
     if closure not in (0, 255):
         raise ArgError("#SD")
-    ctx.int_arg(5, 1, 65535, 1)  # lPort: UDP only
+    ctx.int_arg(5, 0, 65535, 0)  # lPort: UDP only; the manuals' own examples pass 0 for TCP
     conn_mode = ctx.int_arg(6, 0, 1, 0)
     if proto == 1:
         return error()  # UDP sockets are not emulated (documented limit)

@@ -48,7 +48,10 @@ class RadioChannel:
         """Reserve the channel for one packet starting as soon as it is free; returns the module
         time (ms) at which the packet's last bit has left."""
         now_us = self.net.kernel.now() * 1000
-        start = max(now_us, self.free_us)
+        # Module time is whole milliseconds: a packet queued right behind the previous one
+        # (woken at the ceiling of its end) starts where that one ended, so rounding does not
+        # accumulate over a burst.
+        start = self.free_us if self.free_us > now_us - 1000 else now_us
         if self.bps:
             bits = (nbytes + self.net.packet_overhead) * 8
             dur = -(-bits * 1_000_000 // self.bps)
