@@ -224,6 +224,7 @@ class RealTransport:
         self.listeners: dict[int, RealListener] = {}
         self.peers: list[RealPeer] = []
         self.held: list[RealPeer] = []
+        self.timers: list[threading.Timer] = []
 
     def latency(self) -> int:
         return self.net.latency_ms if self.latency_ms is None else int(self.latency_ms)
@@ -266,7 +267,10 @@ class RealTransport:
                 self.held.remove(peer)
                 _rst_close(peer.s)
 
-        threading.Timer(self.drop_hold_s, lambda: self._locked(release)).start()
+        t = threading.Timer(self.drop_hold_s, lambda: self._locked(release))
+        t.daemon = True
+        t.start()
+        self.timers.append(t)
 
     def _locked(self, fn: Any) -> None:
         with self.net.kernel.lock:
@@ -317,7 +321,11 @@ class RealTransport:
         with self.net.kernel.lock:
             for lst in list(self.listeners.values()):
                 lst.close()
-            for p in self.peers + self.held:
+            for t in self.timers:
+                t.cancel()
+            for p in self.peers:
                 p._shut(rst=True)
+            for p in self.held:
+                _rst_close(p.s)
             self.peers.clear()
             self.held.clear()
