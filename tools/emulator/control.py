@@ -145,7 +145,8 @@ class EventMonitor:
                 old_boots = self._script[1]
                 if m.boots != old_boots:
                     self.emit("boot", reason=m.boot_reasons[-1] if m.boot_reasons else "")
-                self.emit("script", state=m.script_state, error=m.script_error)
+                if m.script_state != self._script[0] or m.script_state == "running":
+                    self.emit("script", state=m.script_state, error=m.script_error)
                 self._script = (m.script_state, m.boots)
             for direction in ("in", "out"):
                 buf = self._serial[direction]
