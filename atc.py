@@ -226,6 +226,60 @@ def send(port, data, timeout):
     return collect(port, '', 0, '', timeout)
 
 
+# ---- a command that runs while the caller does other work ---------------------------
+# begin() sends the line and returns at once; check() reads what has arrived, never
+# waits, and gives ('', '') until the final result.  The gateway dials (#SD takes up to
+# connTo, REFERENCE.md 5.10) this way so that it keeps reading the serial port meanwhile.
+# Same results, framing and URC handling as cmd().  One such command per port.
+
+_open = {}          # id(port) -> [verb, conn, buf, last, info, start] of a begun command
+
+
+def begin(port, line):
+    # -> ('', '') when the line was sent, ('ERROR', why) or ('TIMEOUT', '') when not.
+    if len(line) > LINE_MAX:
+        return 'ERROR', 'line longer than %d characters' % LINE_MAX
+    drain(port, port.read())
+    if port.send(line + '\r', SEND_WAIT) != 1:
+        return 'TIMEOUT', ''
+    buf = _tails.get(id(port))
+    if buf is None:
+        buf = ''
+    _tails[id(port)] = ''
+    _open[id(port)] = [verb(line), conn_command(line), buf, 'i', [], MOD.secCounter()]
+    return '', ''
+
+
+def check(port, timeout):
+    # Non-blocking: -> ('', '') while the command begun on port runs, else (status, text)
+    # as cmd() gives them; 'TIMEOUT' once timeout seconds have passed since begin() (or
+    # when nothing was begun).
+    st = _open.get(id(port))
+    if st is None:
+        return 'TIMEOUT', ''
+    vb, conn, buf, last, info, start = st
+    status, buf, framed, last = scan(buf + port.read(), 0, last, vb, conn, '', info)
+    if status == '':
+        now = MOD.secCounter()
+        if now < start:
+            start = now         # the clock was set backwards meanwhile
+        if now - start <= timeout:
+            _open[id(port)] = [vb, conn, buf, last, info, start]
+            return '', ''
+        del _open[id(port)]
+        if buf[:2] == '\r\n':
+            buf = buf[2:]
+        if buf != '':
+            info.append(buf)
+        return 'TIMEOUT', '\r\n'.join(info)
+    del _open[id(port)]
+    if status == 'CONNECT':
+        _data[id(port)] = buf
+    else:
+        drain(port, buf)
+    return status, '\r\n'.join(info)
+
+
 # ---- parsers: each takes the text from cmd() (or one URC line) -----------------------
 
 def num(s):
