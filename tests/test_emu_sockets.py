@@ -851,3 +851,74 @@ def test_dialect_script_client_roundtrip_ref_6_6(m: Module) -> None:
     assert m.script_state == "ended", m.trace_text()
     assert m.trace_lines[:4] == ["dial CONNECT", "echo pong", "esc OK", "sh OK"]
     assert conn.eof
+
+
+def test_reboot_closes_sockets_peer_notices_nothing_ref_6_6(m: Module) -> None:
+    """Design (RAM state is lost at every boot): after a reboot every socket is closed and
+    the firewall empty; the peer gets no FIN (it only learns by its own timeouts)."""
+    up(m)
+    _, conn = dial(m)
+    at(m, "AT#SL=2,1,3000", inst=2)
+    m.reboot()
+    assert conn.lost == "reboot" and conn.state == "connected" and not conn.eof
+    assert at(m, "AT#SS") == b"\r\n" + b"".join(b"#SS: %d,0\r\n" % i for i in range(1, 7)) + OK
+    assert at(m, "AT#SGACT?") == b"\r\n#SGACT: 1,0\r\n" + OK
+
+
+def test_data_to_closed_socket_is_discarded_ref_6_6(m: Module) -> None:
+    """§6.6: after #SH the module reads nothing more from that connection."""
+    up(m)
+    _, conn = dial(m, mode=1)
+    assert at(m, "AT#SH=1") == OK
+    conn.send(b"too late") if conn.state == "connected" else None
+    m.run(2)
+    assert take(m) == b"" and m.net.sockets[1].ss_state() == 0
+
+
+def _bridge_run(tmp: Path) -> tuple[list[tuple[int, bytes]], list[str]]:
+    mod = Module(tmp)
+    try:
+        srv = mod.net.sim.listen(*SRV)
+        mod.flash.write("main.py", (
+            "import MDM\n"
+            "import MOD\n"
+            "MDM.send('AT+CGDCONT=1,\"IP\",\"internet\"\\r', 5)\n"
+            "MDM.receive(10)\n"
+            "MDM.send('AT#SCFG=1,1,100,90,600,3\\r', 5)\n"
+            "MDM.receive(10)\n"
+            "MDM.send('AT#SGACT=1,1\\r', 5)\n"
+            "r = ''\n"
+            "while r.find('OK') == -1:\n"
+            "    r = r + MDM.receive(10)\n"
+            "MDM.send('AT#SD=1,0,5000,\"203.0.113.5\"\\r', 5)\n"
+            "r = ''\n"
+            "while r.find('CONNECT') == -1:\n"
+            "    r = r + MDM.receive(10)\n"
+            "i = 0\n"
+            "while i < 40:\n"
+            "    MDM.send('line %d of the bridge test\\r\\n' % i, 10)\n"
+            "    got = MDM.receive(3)\n"
+            "    if got:\n"
+            "        print('got ' + got)\n"
+            "    i = i + 1\n").encode())
+        mod.nvm["escript"] = "main.py"
+        mod.power_on()
+        conn = srv.accept_next(30)
+        for k in range(5):
+            mod.run(2)
+            conn.send(b"tick %d" % k)
+        mod.run(30)
+        return list(conn.packets), list(mod.trace_lines)
+    finally:
+        mod.close()
+
+
+def test_runs_are_deterministic_under_virtual_time_ref_11_D8(tmp_path: Path) -> None:
+    """§11 D8 and the issue: simulated peers, latency and bandwidth are timed events on the
+    virtual clock, so two runs give the same packets at the same module times."""
+    a = _bridge_run(tmp_path / "a")
+    b = _bridge_run(tmp_path / "b")
+    assert a == b
+    packets, trace = a
+    assert len(packets) > 10 and all(len(d) <= 100 for _, d in packets)
+    assert [l for l in trace if l.startswith("got ")] == ["got tick %d" % k for k in range(5)]

@@ -173,6 +173,9 @@ class Wire:
     def peer_send(self, data: bytes) -> None:
         if self.dead or self.half_open or not data:
             return
+        if self.fin_sent and self.sock is None:
+            self.lost_bytes += len(data)  # the module's socket is closed: nobody reads it
+            return
         ready = self.k.now() + self.latency
         mss = max(1, self.net.mss)
         for i in range(0, len(data), mss):
