@@ -313,6 +313,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="real TCP: where a #SD to IP:PORT goes (127.0.0.1:HOSTPORT)")
     p.add_argument("--listen", action="append", default=[], metavar="PORT=HOSTPORT",
                    help="real TCP: #SL on PORT listens on 127.0.0.1:HOSTPORT")
+    p.add_argument("--csd-port", type=int, metavar="PORT",
+                   help="real CSD callers: each TCP connection to 127.0.0.1:PORT dials the module")
     p.add_argument("--no-console", action="store_true", help="no console: run until interrupted")
     return p
 
@@ -348,6 +350,13 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None, stdout: Tex
     if net is not None and not args.virtual and hasattr(net, "enable_real"):
         net.enable_real(connect_map=_mapping(args.connect, "--connect"),
                         listen_map=_mapping(args.listen, "--listen"))
+    csd = getattr(m, "csd", None)
+    csd_line = None
+    if args.csd_port is not None:
+        if csd is None or not hasattr(csd, "tcp_caller"):
+            csd_line = "csd: not available"
+        else:
+            csd_line = "csd: 127.0.0.1:%s" % getattr(csd.tcp_caller(port=args.csd_port), "port", args.csd_port)
     controller = Controller(m, serial_port=port)
     server = ControlServer(controller, port=args.control_port)
     cport = server.start()
@@ -358,6 +367,8 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None, stdout: Tex
                                                        "; skipped %s" % ", ".join(skipped) if skipped else ""))
     console.say("serial: %s" % (getattr(port, "path", None) or getattr(port, "device", None) or "none"))
     console.say("control: 127.0.0.1:%d" % cport)
+    if csd_line is not None:
+        console.say(csd_line)
     console.say("clock: %s; script: %s" % ("virtual" if args.virtual else "real",
                                           main_name if m.flash.exists(main_name) else "none (no-script mode: AT on the serial port)"))
     m.power_on()
