@@ -922,3 +922,21 @@ def test_runs_are_deterministic_under_virtual_time_ref_11_D8(tmp_path: Path) -> 
     packets, trace = a
     assert len(packets) > 10 and all(len(d) <= 100 for _, d in packets)
     assert [l for l in trace if l.startswith("got ")] == ["got tick %d" % k for k in range(5)]
+
+
+def test_losses_in_status_ref_11_J(m: Module) -> None:
+    """Control API: status() counts what was lost (unread data thrown away by a reset)."""
+    up(m)
+    _, conn = dial(m, mode=1)
+    conn.send(b"unread")
+    m.run(1)
+    conn.reset()
+    m.run(1)
+    assert m.net.status()["losses"]["unread_bytes_discarded"] == 6
+
+
+def test_no_activation_during_csd_call_ref_9(m: Module) -> None:
+    """§9 class B: while a CSD call holds the radio, a PDP context cannot come up."""
+    at(m, 'AT+CGDCONT=1,"IP","internet"')
+    m.net.gprs_suspended = True
+    assert at(m, "AT#SGACT=1,1", timeout=10) == b"\r\n+CME ERROR: 555\r\n"

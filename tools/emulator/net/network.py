@@ -131,6 +131,7 @@ class Network:
         self.auth_type = 1  # #SGACTAUTH factory default PAP (ATR10 §3.5.7.4.16); not in NVM
         self._next_port = 1025
         self.activations = 0
+        self.discarded_rx = 0  # unread bytes thrown away when a socket closed (RST, #SH ...)
         self.sockets = {i: Socket(self, i) for i in CONN_IDS}
 
     # -------------------------------------------------------------- extension
@@ -240,8 +241,8 @@ class Network:
         """None if the network accepts the activation, else the +CME ERROR code."""
         if self.activation_faults:
             return self.activation_faults.pop(0)
-        if not self.registered():
-            return self.errors["activation"]
+        if not self.registered() or self._gprs_suspended:
+            return self.errors["activation"]  # no GPRS service (or class B during a call)
         accepted = self.apn_credentials
         if accepted is None:
             return None
@@ -439,8 +440,12 @@ class Network:
                 "firewall_log": list(self.firewall.log[-50:]),
                 "radio": {"uplink_bps": self.uplink.bps, "downlink_bps": self.downlink.bps,
                           "uplink_bytes": self.uplink.bytes, "downlink_bytes": self.downlink.bytes},
-                "losses": {"half_open_bytes": sum(s.wire.lost_bytes for s in self.sockets.values()
-                                                  if s.wire is not None)},
+                "losses": {
+                    "half_open_bytes": sum(s.wire.lost_bytes for s in self.sockets.values()
+                                           if s.wire is not None),
+                    "unread_bytes_discarded": self.discarded_rx,
+                    "firewall_drops": sum(1 for e in self.firewall.log if e[3] == "dropped"),
+                },
                 "real": self.real is not None,
             }
 

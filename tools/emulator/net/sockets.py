@@ -331,7 +331,6 @@ class Socket:
     def on_peer_reset(self) -> None:
         if self.state not in (CONNECTED, INCOMING):
             return
-        self.rx.clear()
         self._teardown("reset")
 
     # ------------------------------------------------------------- timers
@@ -343,7 +342,6 @@ class Socket:
         if self.k.now() >= due:
             if self.wire is not None:
                 self.wire.close()
-            self.rx.clear()
             self._teardown("inactivity")
         else:
             self._idle_timer = self._later(due - self.k.now(), self._idle_check)
@@ -370,7 +368,6 @@ class Socket:
             return
         if self.wire is not None:
             self.wire.reset()
-        self.rx.clear()
         self._teardown(reason)
 
     # ------------------------------------------------------------- closing
@@ -382,7 +379,6 @@ class Socket:
                     self.wire.send(pkt)
             if self.wire is not None:
                 self.wire.close()
-            self.rx.clear()
             self._teardown(reason)
         elif self.state == INCOMING:
             # IPG10 §3.2.2.2: rejecting closes the listening socket too.
@@ -411,7 +407,6 @@ class Socket:
             self.attempt.cancel()
         was_listening = self.state in (LISTENING, INCOMING)
         owner = self.owner
-        self.rx.clear()
         self._teardown(reason)
         if urc and was_listening and owner is not None:
             owner.urc("#SL: ABORTED")  # ATR10 #SL: listener closed by the network
@@ -430,6 +425,7 @@ class Socket:
             self.wire.sock = None
         self.close_reason = reason
         self.closes.append((self.k.now(), reason))
+        self.net.discarded_rx += len(self.rx)
         sent, received = self.sent, self.received
         self._clear()
         self.sent, self.received = sent, received  # #SI keeps them until the next open
