@@ -169,3 +169,15 @@ def test_enable_real_needs_real_clock(tmp_path: Path) -> None:
             mod.net.enable_real()
     finally:
         mod.close()
+
+
+def test_host_names_map_to_loopback_endpoints_ref_6_5(m: Module, server: socket.socket) -> None:
+    """§6.5 (DNS names accepted) with real TCP: a name unknown to m.net.dns resolves to an
+    unrouted 198.18.x.y address, and a connect_map entry keyed by the name applies."""
+    port = server.getsockname()[1]
+    m.net.real.connect_map["gw.example.net"] = port
+    m.net.dns_ms = 10
+    assert at(m, 'AT#SD=1,0,5000,"gw.example.net",0,0,1', timeout=5) == OK
+    c, _ = server.accept()
+    c.close()
+    assert m.net.dns["gw.example.net"] == "198.18.0.2"

@@ -131,6 +131,7 @@ class Network:
         self.auth_type = 1  # #SGACTAUTH factory default PAP (ATR10 §3.5.7.4.16); not in NVM
         self._next_port = 1025
         self.activations = 0
+        self._synthetic: dict[str, str] = {}
         self.discarded_rx = 0  # unread bytes thrown away when a socket closed (RST, #SH ...)
         self.sockets = {i: Socket(self, i) for i in CONN_IDS}
 
@@ -318,9 +319,19 @@ class Network:
         return p
 
     def resolve(self, host: str) -> str | None:
+        """Name resolution for #SD/#QDNS: dotted quads as they are, names through ``dns``.
+        With real TCP enabled (and ``real.resolve_names``), an unknown name gets an address
+        from 198.18.0.0/15 (RFC 2544, never routed) so that ``connect_map`` entries keyed by
+        the name (or the default 127.0.0.1:<port>) apply; ``#SS`` shows that address."""
         if is_ip(host):
             return ".".join(str(int(x)) for x in host.strip().split("."))
-        return self.dns.get(host) or self.dns.get(host.lower())
+        ip = self.dns.get(host) or self.dns.get(host.lower())
+        if ip is None and self.real is not None and self.real.resolve_names:
+            n = len(self._synthetic) + 1
+            ip = self._synthetic.setdefault(host, "198.18.%d.%d" % (n // 254, n % 254 + 1))
+            self.dns[host] = ip
+            self.real.alias(host, ip)
+        return ip
 
     def open_connection(self, sock: Socket, ip: str, port: int, attempt: Attempt) -> None:
         """Route an outgoing TCP connection: simulated server, else real loopback, else

@@ -221,6 +221,7 @@ class RealTransport:
         self.listen_host = listen_host
         self.latency_ms = latency_ms  # None: the network's latency_ms
         self.drop_hold_s = drop_hold_s
+        self.resolve_names = True  # unknown #SD host names resolve (see Network.resolve)
         self.listeners: dict[int, RealListener] = {}
         self.peers: list[RealPeer] = []
         self.held: list[RealPeer] = []
@@ -247,6 +248,14 @@ class RealTransport:
         if not _loopback(host):
             raise ValueError("real TCP is limited to 127.0.0.0/8, not %s" % host)
         return host, hport
+
+    def alias(self, host: str, ip: str) -> None:
+        """A host name now resolves to ``ip``: mapping entries keyed by the name apply to it."""
+        for key, target in list(self.connect_map.items()):
+            if key == host:
+                self.connect_map.setdefault(ip, target)
+            elif isinstance(key, tuple) and key[0] == host:
+                self.connect_map.setdefault((ip, key[1]), target)
 
     def port_of(self, conn_id: int) -> int | None:
         lst = self.listeners.get(conn_id)
