@@ -183,3 +183,42 @@ def test_console_lines() -> None:
     assert describe({"t_ms": 0, "kind": "socket", "conn_id": 1, "phase": "connected",
                      "remote": ["203.0.113.5", 5000]}) == "[    0.000] socket 1: connected 203.0.113.5:5000"
     assert Console.unescape("AT\\r") == "AT\r"
+
+
+def test_cli_real_loopback_tcp_and_socket_events(tmp_path: Path) -> None:
+    """With the real clock the CLI backs #SD with real loopback TCP (REFERENCE §11 D9); the
+    console prints the context, the socket and its traffic."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    server.settimeout(15)
+    port = server.getsockname()[1]
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "gw.py").write_bytes(
+        b"import MDM\nimport MOD\n"
+        b"def cmd(c, t):\n    MDM.send(c, 5)\n    r = ''\n    i = 0\n"
+        b"    while r.find(t) == -1 and i < 100:\n        r = r + MDM.receive(2)\n        i = i + 1\n    return r\n"
+        b"cmd('AT#SCFG=1,1,300,90,600,1\\r', 'OK')\n"  # txTo 100 ms (REFERENCE §6.2; default 5 s)
+        b"cmd('AT#SGACT=1,1\\r', 'OK')\n"
+        b"cmd('AT#SD=1,0,%d,\"127.0.0.1\"\\r', 'CONNECT')\n"
+        b"MDM.send('hello over gprs', 5)\nMOD.sleep(100)\n" % port)
+    cli = Cli("--flash", str(src), "--main", "gw.py", "--scratch", str(tmp_path / "run"), "--serial", "none",
+              cwd=tmp_path)
+    try:
+        conn, _ = server.accept()
+        conn.settimeout(10)
+        got = b""
+        while len(got) < 15:
+            got += conn.recv(100)
+        assert got == b"hello over gprs"
+        time.sleep(0.5)
+        cli.console("quit")
+        out = cli.finish()
+        conn.close()
+    finally:
+        cli.kill()
+        server.close()
+    assert re.search(r"context 1: active \S+", out)
+    assert "socket 1: connected 127.0.0.1:%d" % port in out
+    assert re.search(r"socket 1 traffic: \+15 sent", out)
