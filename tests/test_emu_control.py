@@ -72,7 +72,8 @@ def test_s8_sms_to_the_module_and_from_it(c: Controller, m: Module) -> None:
     c("advance", seconds=2)
     assert c("sms.send", number="+15551230001", text="connect config") == {"index": 1}
     c("advance", seconds=10)
-    assert c("sms.sent")["sent"] == [{"number": "+15551230001", "text": "got it", "time": pytest.approx(c("sms.sent")["sent"][0]["time"])}]
+    sent = c("sms.sent")["sent"]
+    assert [(x["number"], x["text"]) for x in sent] == [("+15551230001", "got it")]
     store = c("sms.store")
     assert store["store"][0]["status"] == "REC READ" and store["store"][0]["text"] == "connect config"
     kinds = [e["kind"] for e in c("events")["events"]]
