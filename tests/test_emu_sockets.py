@@ -528,7 +528,7 @@ def test_listen_sring_accept_online_ref_6_11(m: Module) -> None:
     client = m.net.sim.connect("198.51.100.7", 3000)
     m.run(1)
     assert take(m) == b"\r\nSRING: 1\r\n"
-    assert client.state == "connected"
+    assert client.state == "connected" and client.remote == ("10.20.30.40", 3000)
     assert ss(m, 1) == b"\r\n#SS: 1,5,10.20.30.40,3000,198.51.100.7,40000\r\n" + OK
     client.send(b"early")  # before #SA: waits in the network
     m.run(1)

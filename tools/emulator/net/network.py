@@ -374,6 +374,8 @@ class Network:
             return "refuse"
         self.firewall.log.append((self.kernel.now(), src_ip, port, "accepted"))
         wire = make_wire()
+        if isinstance(getattr(wire.peer, "remote", None), tuple):
+            wire.peer.remote = (lst.local_ip, port)  # the client now knows whom it reached
         lst.state = INCOMING
         lst.pending = (wire, src_ip, src_port)
         lst.remote_ip, lst.remote_port = src_ip, src_port
