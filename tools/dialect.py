@@ -75,12 +75,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="files or folders to check (default: the on-module *.py files at the repository root)")
     args = parser.parse_args(argv)
     files: list[Path] = []
-    for f in args.files or on_module_files():
+    for f in args.files or [_shown(p) for p in on_module_files()]:
         files.extend(sorted(f.glob("*.py")) if f.is_dir() else [f])
     found: list[Violation] = []
     for f in files:
         try:
-            found.extend(check_file(_shown(f)))
+            found.extend(check_file(f))
         except OSError as e:
             print(f"{f}: cannot read: {e.strerror or e}", file=sys.stderr)
             return 2
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
 def _shown(path: Path) -> Path:
     """The path relative to the working directory when it is below it (shorter messages)."""
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()) if path.is_absolute() else path
+        return path.relative_to(Path.cwd())
     except ValueError:
         return path
 

@@ -21,6 +21,7 @@ class Context:
         for node in ast.walk(tree):
             for child in ast.iter_child_nodes(node):
                 self.parents[child] = node
+        self.classes = {node.name: node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
         self.own_methods = {
             item.name
             for cls in ast.walk(tree) if isinstance(cls, ast.ClassDef)

@@ -114,8 +114,9 @@ class SemanticRules(Context):
 
     def _identity(self, left: ast.expr, right: ast.expr) -> None:
         def literal(e: ast.expr) -> bool:
-            return (isinstance(e, ast.Constant) and e.value is not None) or isinstance(
-                e, (ast.List, ast.Tuple, ast.Dict, ast.Set, ast.JoinedStr))
+            if isinstance(e, ast.Constant):  # None, True, False and ... are singletons in Python 3
+                return not (e.value is None or e.value is Ellipsis or isinstance(e.value, bool))
+            return isinstance(e, (ast.List, ast.Tuple, ast.Dict, ast.Set, ast.JoinedStr))
 
         def none(e: ast.expr) -> bool:
             return isinstance(e, ast.Constant) and e.value is None
@@ -343,7 +344,7 @@ class SemanticRules(Context):
 
     def _unbound_method(self, node: ast.Call, func: ast.Attribute) -> None:
         cls = self.kinds.class_def(func.value)
-        if cls is None or not node.args:
+        if cls is None or not node.args or not self._defines_method(cls, func.attr):
             return
         k = self.kind(node.args[0])
         if k is None or k == "instance:" + cls.name:
@@ -361,11 +362,19 @@ class SemanticRules(Context):
     def _subclass(self, name: str, base: str, depth: int = 0) -> bool:
         if name == base:
             return True
-        if depth > 20:
+        cls = self.classes.get(name)
+        if cls is None or depth > 20:
             return False
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.ClassDef) and node.name == name:
-                return any(isinstance(b, ast.Name) and self._subclass(b.id, base, depth + 1) for b in node.bases)
+        return any(isinstance(b, ast.Name) and self._subclass(b.id, base, depth + 1) for b in cls.bases)
+
+    def _defines_method(self, cls: ast.ClassDef, attr: str, depth: int = 0) -> bool:
+        """True when the class (or a base class of this file) has a def named ``attr``."""
+        if any(isinstance(item, ast.FunctionDef) and item.name == attr and not item.decorator_list for item in cls.body):
+            return True
+        for b in cls.bases:
+            base = self.classes.get(b.id) if isinstance(b, ast.Name) else None
+            if base is not None and depth < 20 and self._defines_method(base, attr, depth + 1):
+                return True
         return False
 
 
