@@ -222,3 +222,16 @@ def test_cli_real_loopback_tcp_and_socket_events(tmp_path: Path) -> None:
     assert re.search(r"context 1: active \S+", out)
     assert "socket 1: connected 127.0.0.1:%d" % port in out
     assert re.search(r"socket 1 traffic: \+15 sent", out)
+
+
+def test_cli_interpreter_option(tmp_path: Path) -> None:
+    """--interpreter: the script runs in a child process (here Python 3 itself)."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "m.py").write_bytes(b"import MOD\nimport sys\nMOD.sleep(10)\nprint('child ' + sys.version[:1])\n")
+    out = io.StringIO()
+    rc = main(["--flash", str(src), "--main", "m.py", "--scratch", str(tmp_path / "run"), "--virtual",
+               "--serial", "none", "--interpreter", sys.executable],
+              stdin=io.StringIO("advance 3\nquit\n"), stdout=out)
+    assert rc == 0
+    assert "trace: child 3" in out.getvalue()

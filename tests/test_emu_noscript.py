@@ -283,3 +283,29 @@ def test_s4_2_wscript_over_a_real_pty_with_pyserial(tmp_path: Path) -> None:
         s.close()
         port.close()
         m.close()
+
+
+def test_s4_5_recover_a_bad_script_in_the_startmode1_window(m: Module) -> None:
+    """REFERENCE §4.5: with #STARTMODESCR=1 a misbehaving script can be deleted in the window."""
+    m.flash.write("bad.py", b"import MOD\nMOD.watchdogEnable(1)\nwhile 1:\n    pass\n")
+    m.nvm.update(escript="bad.py", startmode=1, startmode_to=10)
+    m.reboot()
+    m.run(2)
+    assert dev(m, 'AT#DSCRIPT="bad.py"\r') == b'AT#DSCRIPT="bad.py"\r\r\nOK\r\n'
+    m.run(20)
+    assert m.script_state == "none" and not m.flash.exists("bad.py")
+
+
+def test_s4_3_startmode0_dtr_high_keeps_the_script_from_starting(m: Module) -> None:
+    # ATR10 #STARTMODESCR=0: the script starts only when DTR is low (no PC on the port).
+    m.flash.write("s.py", b"import SER\nSER.send('x')\n")
+    m.nvm.update(escript="s.py", startmode=0, ignore_dtr=False)
+    m.serial.dte.dtr = 1
+    m.reboot()
+    m.run(1)
+    assert m.script_state == "none"
+    assert dev(m, "AT\r") == b"AT\r\r\nOK\r\n"
+    m.serial.dte.dtr = 0
+    m.reboot()
+    m.run(1)
+    assert m.script_state == "ended"
