@@ -157,9 +157,11 @@ def poll(port, timeout):
     # Wait up to timeout (1/10 s; 0 = do not wait) for URCs on an idle port, e.g. MDM2
     # while MDM carries data.  -> the number of URCs waiting in urcs().
     if timeout > 0:
-        drain(port, port.receive(timeout))
+        chunk = port.receive(timeout)
     else:
-        drain(port, port.read())
+        chunk = port.read()
+    if chunk != '':
+        drain(port, chunk)      # nothing new: nothing to file (the main loop's idle turn)
     return len(_urcs)
 
 
