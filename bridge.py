@@ -1,0 +1,175 @@
+# bridge.py - the SER <-> MDM pump of an open connection (a GPRS socket or a CSD call
+# online on MDM).  On-module file in the dialect (/work/shared/dialect.md).
+#
+# The main loop calls turn() over and over while a connection is open.  A turn never
+# blocks for long and sends no AT command: it moves what is there in each direction
+# and says how many bytes moved (the main loop sleeps only after a turn that moved
+# nothing, so a busy bridge runs flat out).
+#
+#   start(up, down)  a connection is online: up = device bytes to send first (typed
+#                    while an on-demand connection was dialled), down = network bytes
+#                    that came with CONNECT (atc.take_data)
+#   turn()           -> bytes moved (>= 0), CLOSED (DCD fell: the peer, the network or
+#                    the module ended the connection) or ESCAPED (the device's own +++
+#                    put MDM in command mode)
+#   finish()         after CLOSED: hand the last network bytes to the device, -> the
+#                    device bytes that never reached the network
+#
+# Behaviour relied on (REFERENCE.md):
+#   2.1, 6.6  MDM.getDCD() is 1 while MDM is online with the connection (&C1, set at
+#             boot) and 0 once it ended; at that moment the module writes its own
+#             \r\nNO CARRIER\r\n behind the last payload.  DCD decides that the peer is
+#             gone, never the text: a payload may contain "NO CARRIER".  The modem's
+#             NO CARRIER never reaches the device.
+#   2.1, 11A3 MDM.send(data, t) returns -1 when flow control held it up for t; the
+#             emulator takes all or nothing (tools/emulator/telit.py), so -1 means keep
+#             every byte and try again.  Meanwhile SER.setCTS(0) holds the device (the
+#             module has no automatic flow control for the script, 2.3, 10.3).
+#   2.3       SER.send takes no timeout and returns -1 when its 4096-byte buffer has
+#             no room: keep the bytes and stop reading MDM, so the module's buffer and
+#             then the TCP window hold the peer back (10.3).
+#   6.7       a +++ framed by S12 of silence in the device's data suspends the socket
+#             (#SKIPESC=1 swallows it): the module answers \r\nOK\r\n.  We report it;
+#             the main loop resumes with #SO and re-sends the +++ as data.
+
+import MDM
+import SER
+import MOD
+import atc
+
+NOCARRIER = '\r\nNO CARRIER\r\n'
+ESC_OK = '\r\nOK\r\n'
+CLOSED = -1
+ESCAPED = -2
+SEND_WAIT = 1       # MDM.send flow-control wait, 1/10 s: returns at once when there is room
+FLUSH_TURNS = 100   # finish(): at most 100 x 0.1 s to hand the last bytes to the device
+
+up = ''             # device bytes read from SER, not yet taken by MDM.send
+down = ''           # network bytes read from MDM, not yet taken by SER.send
+held = ''           # tail of the last MDM read that may be the start of NO CARRIER
+cts = 1             # what we last set with SER.setCTS
+tail = ''           # the last 3 bytes sent to the network (a +++ may have escaped)
+last = 0            # MOD.secCounter() of the last byte moved (idle timeout of a call)
+tonet = 0           # bytes device -> network since boot
+toser = 0           # bytes network -> device since boot
+
+
+def set_cts(v):
+    global cts
+    if v != cts:
+        SER.setCTS(v)
+        cts = v
+
+
+def start(first_up, first_down):
+    global up, down, held, tail, last
+    up = first_up
+    down = first_down
+    held = ''
+    tail = ''
+    last = MOD.secCounter()
+    set_cts(1)
+
+
+def resend(data):
+    # Bytes that were swallowed (a +++ taken as an escape) go out again, first.
+    global up, tail, tonet
+    up = data + up
+    tonet = tonet - len(data)
+    tail = ''
+
+
+def tail_len(data):
+    # Length of the longest end of data that could be the modem's NO CARRIER or the
+    # beginning of it.  Those bytes wait one turn: if DCD is still 1 then, they were
+    # payload after all.
+    n = len(NOCARRIER)
+    if len(data) < n:
+        n = len(data)
+    while n > 0:
+        if data[-n:] == NOCARRIER[:n]:
+            return n
+        n = n - 1
+    return 0
+
+
+def from_net():
+    # Read MDM unless earlier bytes still wait for the device.  -> CLOSED, ESCAPED or 0.
+    global down, held
+    if down != '':
+        return 0
+    dcd = MDM.getDCD()
+    new = MDM.read()
+    data = held + new
+    held = ''
+    if dcd == 0:
+        # DCD fell before this read, so the module's NO CARRIER is in data: the last
+        # one (a payload may hold the same text).  What follows it came after MDM left
+        # online mode: URCs (e.g. SRING held back during a CSD call) for atc.
+        i = data.rfind(NOCARRIER)
+        if i != -1:
+            atc.drain(MDM, data[i + len(NOCARRIER):])
+            data = data[:i]
+        down = data
+        return CLOSED
+    if data[:len(ESC_OK)] == ESC_OK and tail == '+++' and new == data:
+        atc.drain(MDM, data[len(ESC_OK):])
+        return ESCAPED
+    if new != '':
+        n = tail_len(data)
+        if n > 0:
+            held = data[-n:]
+            data = data[:-n]
+    down = data
+    return 0
+
+
+def turn():
+    global up, down, tail, last, tonet, toser
+    moved = 0
+    r = from_net()
+    if r == ESCAPED:
+        return r
+    if down != '':
+        if SER.send(down) == 1:
+            moved = len(down)
+            toser = toser + moved
+            down = ''
+    if r == CLOSED:
+        return r
+    # device -> network: read SER only when nothing is waiting, so the order is kept
+    if up == '':
+        up = SER.read()
+    if up != '':
+        if MDM.send(up, SEND_WAIT) == 1:
+            moved = moved + len(up)
+            tonet = tonet + len(up)
+            tail = (tail + up)[-3:]
+            up = ''
+            set_cts(1)
+        else:
+            set_cts(0)
+    if moved > 0:
+        last = MOD.secCounter()
+    return moved
+
+
+def finish():
+    # The connection ended.  Network bytes that arrived before the end belong to it:
+    # hand them to the device (bounded wait while its buffer drains at the line rate).
+    # -> device bytes that never reached the network (the caller decides their fate).
+    global up, down, held, toser
+    n = 0
+    while down != '' and n < FLUSH_TURNS:
+        if SER.send(down) == 1:
+            toser = toser + len(down)
+            down = ''
+        else:
+            MOD.sleep(1)
+            n = n + 1
+    left = up
+    up = ''
+    down = ''
+    held = ''
+    set_cts(1)
+    return left

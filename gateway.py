@@ -1,0 +1,19 @@
+# gateway.py - start-up script of the serial-to-GPRS gateway (AT#ESCRIPT="gateway.py").
+# On-module file in the dialect (/work/shared/dialect.md).  Kept small, as Telit
+# advises (REFERENCE.md 4.1): the program is in the compiled modules it imports.
+#
+# The watchdog goes on first, so that nothing, not even a slow or failing import, can
+# leave the module without a script (REFERENCE.md 1.5, 2.6; FIELD-LESSONS 15).  If the
+# program ever stops, the watchdog reboots the module after 1 s (MODEMG boot.py).
+
+import MOD
+
+MOD.watchdogEnable(300)
+try:
+    import gwloop
+    gwloop.main()
+except:
+    print('gateway: stopped, restarting')
+MOD.watchdogEnable(1)
+while 1:
+    MOD.sleep(10)

@@ -1,0 +1,228 @@
+# gwloop.py - the gateway's main loop and its boot steps.  On-module file in the
+# dialect (/work/shared/dialect.md); docs/gateway-runtime.md describes the whole.
+#
+# One loop, one state (gwstate.py).  Each turn: reset the watchdog (only here); pump the
+# bridge while a connection is open; file the URCs of MDM2 (and of MDM when it is not
+# online); read the SMS store when +CMTI came or every SMS_POLL s; run one step of the
+# state; sleep 0.1 s unless the bridge moved bytes.  Every step is bounded in time, a
+# failure is a value with a retry policy (gwstate.failed), and any exception is caught
+# here: one trace line, then the loop carries on; LIMITS['crash'] turns in a row that
+# raise end in a clean restart (the watchdog reboots, REFERENCE.md 2.6, FIELD-LESSONS 15).
+
+import sys
+import MOD
+import SER
+import atc
+import bridge
+import config_store
+import gwmode
+import gwnet
+import gwsms
+import gwstate
+
+g = gwstate
+
+WD = 240            # watchdog, s: above the longest blocking step (#SGACT 150 s, 5.10)
+IDLE_WAIT = 5       # 1/10 s: an idle turn waiting for the one event that matters
+SMS_POLL = 30       # s between +CMGL polls when no +CMTI came (FIELD-LESSONS 12)
+REG_POLL = 2        # s between +CREG? polls
+REG_MAX = 600       # s without registration: restart
+STATE_TEXT = {'init': 'starting', 'reg': 'no network', 'gprs': 'no gprs',
+              'listen': 'listening', 'listening': 'listening', 'idle': 'idle',
+              'dial': 'connecting', 'dialing': 'connecting', 'connected': 'connected',
+              'csd': 'csd call'}
+
+where = 'init'      # the step running now, for the trace of an exception
+crashes = 0         # turns in a row that raised
+sms_next = 0
+
+
+def main():
+    global crashes
+    g.boot_t = MOD.secCounter()
+    MOD.watchdogEnable(WD)
+    g.trace('start')
+    while 1:
+        MOD.watchdogReset()
+        moved = 0
+        try:
+            moved = turn()
+            crashes = 0
+        except:
+            crashed()
+        if moved == 0:
+            idle_wait()
+
+
+def idle_wait():
+    # A turn that moved nothing waits, so the module is not kept busy; a busy bridge
+    # does not wait at all.  Listening, the wait is on MDM: SRING or RING ends it at
+    # once (receive returns the first chunk, REFERENCE.md 2.0).  Idle on demand, it is on
+    # SER: the first byte starts the connection.  Elsewhere, 0.1 s.
+    s = g.state
+    if s == 'listening':
+        atc.poll(gwnet.MDM, IDLE_WAIT)
+    elif s == 'idle':
+        gwmode.serial_wait(IDLE_WAIT)
+    else:
+        MOD.sleep(1)
+
+
+def crashed():
+    # One trace line per exception (type and value: line numbers are unreliable in .pyo
+    # code, REFERENCE.md 1.5), then carry on.
+    global crashes
+    info = sys.exc_info()
+    crashes = crashes + 1
+    g.trace('error in %s: %s %s' % (where, info[0], info[1]))
+    if crashes >= g.LIMITS['crash']:
+        g.restart('%d errors in a row, last in %s' % (crashes, where))
+
+
+def turn():
+    global where
+    moved = 0
+    g.now = MOD.secCounter()
+    if g.state == 'connected' or g.state == 'csd':
+        where = 'bridge'
+        r = bridge.turn()
+        if r == bridge.CLOSED:
+            gwmode.closed()
+        elif r == bridge.ESCAPED:
+            gwmode.escaped()
+        else:
+            moved = r
+            if g.state == 'csd':
+                gwmode.idle_call()
+    if g.state != 'init' and g.state != 'reg':
+        where = 'urc'
+        urcs()
+        where = 'sms'
+        if g.sms_due or g.now >= sms_next:
+            sms()
+    where = g.state
+    step()
+    return moved
+
+
+def step():
+    s = g.state
+    if s == 'init':
+        do_init()
+    elif s == 'reg':
+        do_reg()
+    elif s == 'gprs':
+        do_gprs()
+    elif s == 'listen':
+        gwmode.do_listen()
+    elif s == 'listening':
+        gwmode.do_listening()
+    elif s == 'idle':
+        gwmode.do_idle()
+    elif s == 'dial':
+        gwmode.do_dial()
+    elif s == 'dialing':
+        gwmode.do_dialing()
+    elif s != 'connected' and s != 'csd':
+        gwmode.enter_mode()     # a step that raised half-way: start the mode afresh
+
+
+def urcs():
+    # URCs of MDM2, and those atc met during other commands (MDM's SRING and RING are
+    # read by idle_wait() while listening, the only state that acts on them).
+    atc.poll(gwnet.MDM2, 0)
+    for u in atc.urcs():
+        if u[:6] == '+CMTI:':
+            g.sms_due = 1
+        elif atc.sring(u) == gwnet.CONN_ID:
+            g.sring = 1
+        elif u == 'RING' or u[:7] == '+CRING:':
+            g.ring = 1
+        elif u[:4] == '#SL:':
+            g.trace('listener aborted')      # #SL: ABORTED, the network closed it (6.11)
+            if g.state == 'listening':
+                g.lport = 0
+                g.go('listen', 0)
+
+
+# ---- boot steps -----------------------------------------------------------------------
+
+def do_init():
+    if g.now < g.next_at:
+        return
+    st, g.cfg = config_store.load()
+    g.trace('config ' + st)
+    gwmode.serial()
+    SER.setDCD(0)
+    SER.setCTS(1)
+    bad = gwnet.init()
+    if bad != '':
+        g.go('init', g.failed('init', bad))
+        return
+    g.succeeded('init')
+    g.go('reg', 0)
+
+
+def do_reg():
+    now = g.now
+    gwmode.serial_idle()
+    if now < g.next_at:
+        return
+    if gwnet.registered():
+        g.sms_due = 1           # read the store before GPRS (issue 5 "Boot")
+        g.go('gprs', 0)
+        return
+    if now - g.since > REG_MAX:
+        g.restart('not registered for %d s' % (now - g.since))
+    g.next_at = now + REG_POLL
+
+
+def do_gprs():
+    gwmode.serial_idle()
+    if g.now < g.next_at:
+        return
+    ip, bad = gwnet.gprs_up(g.cfg)
+    if bad == '':
+        bad = gwnet.apply_firewall(g.cfg)   # empty after boot, re-sent after activation
+    if bad != '':
+        g.go('gprs', g.failed('gprs', bad))
+        return
+    g.succeeded('gprs')
+    g.ip = ip
+    g.trace('gprs up, ip ' + ip)
+    gwmode.enter_mode()
+
+
+# ---- SMS --------------------------------------------------------------------------------
+
+def status():
+    # The status dict of sms_commands.handle() (docs/gateway.md 5).
+    s = STATE_TEXT.get(g.state, g.state)
+    if g.dropped > 0:
+        s = s + ', %d B dropped' % g.dropped
+    d = {'busy': g.online(), 'state': s, 'ip': g.ip, 'csq': gwnet.csq(),
+         'uptime': MOD.secCounter() - g.boot_t, 'tonet': bridge.tonet,
+         'toser': bridge.toser, 'conns': g.conns}
+    if g.peer != '':
+        d['peer'] = g.peer
+    return d
+
+
+def sms():
+    # SMS are handled on MDM2 in every state, a connection open or not.  While the
+    # bridge pauses for it (a reply takes seconds, REFERENCE.md 5.10), CTS holds the
+    # device and network data waits in the module (10.3): nothing is lost.
+    global sms_next
+    g.sms_due = 0
+    sms_next = MOD.secCounter() + SMS_POLL
+    hold = g.state == 'connected' or g.state == 'csd'
+    if hold:
+        SER.setCTS(0)
+    new, effects, n = gwsms.poll(g.cfg, status)
+    if hold:
+        SER.setCTS(bridge.cts)
+    if n < 0:
+        g.trace('sms store not readable')
+    g.cfg = new
+    if len(effects) > 0:
+        gwmode.apply(effects)

@@ -1,0 +1,332 @@
+# gwmode.py - the gateway's modes: server (listen, accept, CSD dial-in), client (on
+# demand or maintained), the open connection around the bridge, and applying
+# configuration changes when it is safe.  On-module file in the dialect.
+#
+# Device bytes while no connection exists (FIELD-LESSONS 7, docs/gateway-runtime.md):
+#   client on demand  kept, in order, for the connection they start (sent first);
+#                     beyond UPQ_MAX CTS holds the device; after DEMAND_TRIES failed
+#                     dials they are dropped, traced and counted (status shows them)
+#   server, maintain  read and dropped at once, counted: they have nowhere to go and
+#                     would be stale when a connection comes; the device sees DCD low
+# Network bytes: what arrived before a connection ended is handed to the device; a new
+# connection starts with empty buffers both ways, so nothing stale crosses over.
+
+import MOD
+import SER
+import atc
+import bridge
+import gwnet
+import gwstate
+
+g = gwstate
+
+CHECK = 60          # s between idle health checks (context, listener)
+DEMAND_TRIES = 3    # on-demand dial attempts for the bytes typed, then they are dropped
+UPQ_MAX = 4096      # device bytes kept for an on-demand connection; beyond: CTS low
+GOOD_CONN = 60      # s: a connection that lasted this long resets the reconnect delay
+EFFECT_ORDER = ('serial', 'gprs', 'scfg', 'mode', 'dialin', 'firewall')
+
+
+def enter_mode():
+    g.check_next = MOD.secCounter() + CHECK
+    if g.cfg['mode'] == 'server':
+        g.go('listen', 0)
+    elif g.cfg['maintain'] or g.upq != '':
+        g.go('dial', 0)
+    else:
+        g.go('idle', 0)
+
+
+def leave_mode():
+    # Stop listening (a listener on the old port would stay, REFERENCE.md 6.11).  A
+    # client that is not connected has nothing open.
+    if g.lport != 0 and not g.online():
+        gwnet.unlisten(g.lport)
+        g.lport = 0
+    if not g.on_demand():
+        g.upq = ''
+
+
+def healthy():
+    # Idle health check: the context (a drop gives an idle client no URC) and, in
+    # server mode, the listener (#SS state 4, or 5 with a connection waiting, 6.9).
+    g.check_next = MOD.secCounter() + CHECK
+    if gwnet.context_up() == 0:
+        g.trace('context lost')
+        g.go('gprs', 0)
+        return
+    if g.state == 'listening':
+        s = gwnet.socket_state()[0]
+        if s != 4 and s != 5:
+            g.trace('listener gone (%d)' % s)
+            g.go('listen', 0)
+
+
+def serial_idle():
+    # Serial bytes while no connection is open (see the top of this file).
+    if g.cfg is None:
+        return
+    if g.on_demand():
+        if len(g.upq) < UPQ_MAX:
+            g.upq = g.upq + SER.read()
+            bridge.set_cts(1)
+        else:
+            bridge.set_cts(0)
+        return
+    data = SER.read()
+    if data != '':
+        g.dropped = g.dropped + len(data)
+
+
+def serial_wait(t):
+    # Idle on demand: wait up to t/10 s for the device's first byte.
+    if len(g.upq) < UPQ_MAX:
+        g.upq = g.upq + SER.receive(t)
+    else:
+        MOD.sleep(t)
+
+
+# ---- server ---------------------------------------------------------------------------
+
+def do_listen():
+    serial_idle()
+    if g.now < g.next_at:
+        return
+    bad = gwnet.listen(g.cfg['lport'])
+    if bad != '':
+        if gwnet.context_up() == 0:
+            g.go('gprs', 0)
+            return
+        g.go('listen', g.failed('listen', bad))
+        return
+    g.succeeded('listen')
+    g.lport = g.cfg['lport']
+    g.sring = 0
+    g.go('listening', 0)
+
+
+def do_listening():
+    serial_idle()
+    if g.sring:
+        g.sring = 0
+        ok, data = gwnet.accept()
+        if ok:
+            connected('connected', data)
+        else:
+            g.trace(data)
+            g.lport = 0
+            g.go('listen', 0)   # a failed accept leaves no listener (6.11)
+        return
+    if g.ring:
+        g.ring = 0              # without dialin the call is not answered: it rings out
+        if g.cfg['dialin']:
+            ok, data = gwnet.answer()
+            if ok:
+                connected('csd', data)
+            else:
+                g.trace(data)
+            return
+    if g.now >= g.check_next:
+        healthy()
+
+
+# ---- client ---------------------------------------------------------------------------
+
+def do_idle():
+    serial_idle()
+    if g.upq != '':
+        g.go('dial', 0)
+        return
+    if g.now >= g.check_next:
+        healthy()
+
+
+def do_dial():
+    serial_idle()
+    if g.now < g.next_at:
+        return
+    # FIELD-LESSONS 4: check the context and the socket before each #SD
+    if gwnet.context_up() == 0:
+        g.go('gprs', 0)
+        return
+    if gwnet.socket_state()[0] != 0:
+        gwnet.close()
+    bad = gwnet.dial(g.cfg)
+    if bad != '':
+        dial_failed(bad)
+        return
+    g.go('dialing', 0)
+
+
+def do_dialing():
+    serial_idle()
+    st, data = gwnet.dialled()
+    if st == '':
+        return
+    if st == 'CONNECT':
+        connected('connected', data)
+        return
+    if atc.cme(data) == 556:        # context not opened (5.8): recover GPRS first
+        g.go('gprs', 0)
+    else:
+        dial_failed(st + ' ' + data)
+    apply_deferred()
+
+
+def dial_failed(why):
+    wait = g.failed('dial', why)
+    if g.on_demand():
+        g.tries = g.tries + 1
+        if g.tries >= DEMAND_TRIES:
+            g.trace('%d bytes dropped: no connection after %d attempts'
+                    % (len(g.upq), g.tries))
+            g.dropped = g.dropped + len(g.upq)
+            g.upq = ''
+            g.tries = 0
+            bridge.set_cts(1)
+            g.go('idle', 0)
+            return
+    g.go('dial', wait)
+
+
+# ---- the open connection --------------------------------------------------------------
+
+def connected(kind, data):
+    g.conns = g.conns + 1
+    g.sring = 0
+    g.ring = 0
+    g.go(kind, 0)
+    SER.setDCD(1)
+    if kind == 'csd':
+        g.peer = 'csd'          # the listener stays (it is another use of MDM)
+    elif g.cfg['mode'] == 'client':
+        g.peer = '%s:%d' % (g.cfg['host'], g.cfg['rport'])
+    else:
+        g.lport = 0             # the listening socket now carries the connection
+        s = gwnet.socket_state()
+        g.peer = '%s:%d' % (s[1], s[2])
+    first = ''
+    if g.on_demand():
+        first = g.upq           # typed before and during the dial: sent first, in order
+    else:
+        serial_idle()           # stale bytes typed while no connection existed
+    g.upq = ''
+    g.tries = 0
+    g.fails['dial'] = 0
+    g.trace('connected ' + g.peer)
+    bridge.start(first, data)
+
+
+def closed():
+    # The connection ended (DCD fell).  Apply what waited for it, and go on.
+    left = bridge.finish()
+    SER.setDCD(0)
+    lasted = MOD.secCounter() - g.since
+    g.trace('closed %s after %d s' % (g.peer, lasted))
+    g.peer = ''
+    was = g.state
+    if g.on_demand():
+        g.upq = left            # typed, never sent: it starts the next connection
+    elif left != '':
+        g.dropped = g.dropped + len(left)
+    g.go('closing', 0)
+    apply_deferred()
+    if g.state != 'closing':
+        return                  # a change chose the next state (gprs)
+    if gwnet.context_up() == 0:
+        g.go('gprs', 0)
+        return
+    if g.cfg['mode'] == 'server':
+        if was == 'csd' and gwnet.socket_state()[0] == 4:
+            g.go('listening', 0)    # the listener outlived the call
+        else:
+            g.go('listen', 0)       # a closed connection needs #SL again (6.11)
+    elif g.cfg['maintain']:
+        if lasted >= GOOD_CONN:
+            g.delay = 0
+        g.go('dial', g.failed('dial', 'connection lost'))
+    else:
+        enter_mode()
+
+
+def escaped():
+    # The device's own +++ suspended the socket (6.7): resume it and pass the +++ on,
+    # right after CONNECT, where no escape can be recognised (the guard time, 6.7).
+    g.trace('escape in the data, resuming')
+    if gwnet.resume():
+        bridge.resend('+++')
+        return
+    gwnet.close()
+    closed()
+
+
+def idle_call():
+    # A CSD call has no inactivity timeout of its own: the socket timeout applies to it
+    # too (a call keeps GPRS suspended, class B, REFERENCE.md section 9).
+    t = g.cfg['sktimeout']
+    if t > 0 and MOD.secCounter() - bridge.last >= t:
+        g.trace('call idle for %d s, hanging up' % t)
+        if gwnet.hangup():
+            closed()
+        else:
+            g.restart('call did not hang up')
+
+
+# ---- configuration changes ------------------------------------------------------------
+
+def apply(effects):
+    # docs/gateway.md 5: the firewall changes at once (it concerns new incoming
+    # connections only); everything else would break an open connection and waits.
+    if g.online():
+        for e in effects:
+            if e == 'firewall':
+                firewall_now()
+            elif g.deferred.count(e) == 0:
+                g.deferred.append(e)
+        return
+    run_effects(effects)
+
+
+def apply_deferred():
+    if len(g.deferred) > 0 and not g.online():
+        e = g.deferred
+        g.deferred = []
+        run_effects(e)
+
+
+def firewall_now():
+    bad = gwnet.apply_firewall(g.cfg)
+    if bad != '':
+        g.trace('firewall: ' + bad)
+
+
+def run_effects(effects):
+    for e in EFFECT_ORDER:
+        if effects.count(e) == 0:
+            continue
+        g.trace('apply ' + e)
+        if e == 'serial':
+            serial()
+        elif e == 'gprs':
+            # re-define and re-activate; the gprs step then does firewall and mode
+            leave_mode()
+            gwnet.gprs_down()
+            g.go('gprs', 0)
+            return
+        elif e == 'scfg':
+            bad = gwnet.scfg(g.cfg)
+            if bad != '':
+                g.trace('scfg: ' + bad)
+        elif e == 'mode':
+            if g.state != 'reg' and g.state != 'gprs' and g.state != 'init':
+                leave_mode()
+                enter_mode()
+        elif e == 'firewall':
+            firewall_now()
+
+
+def serial():
+    # SER.set_speed takes strings (REFERENCE.md 2.3); the values were checked by
+    # config_store.  A script's port starts at 9600 8N1 whatever +IPR says.
+    if SER.set_speed('%d' % g.cfg['baud'], g.cfg['charformat']) != 1:
+        g.trace('serial %d %s refused' % (g.cfg['baud'], g.cfg['charformat']))

@@ -1,0 +1,226 @@
+# gwnet.py - the gateway's AT steps: setting up the two AT instances, registration,
+# the GPRS context, the firewall, listening, accepting, dialling, CSD calls.  Every
+# exchange goes through atc.py; every step has a timeout and returns a value the
+# caller checks ('' = done, else what failed).  On-module file in the dialect.
+#
+# Who does what (REFERENCE.md 6.13, 8.6, 2.2):
+#   MDM  (instance 1) carries the data: #SL/#SA, #SD, ATA, online mode.  #SO/#SH must
+#        go to the instance that opened the socket (6.5), so sockets live here.
+#   MDM2 (instance 2) is the control instance: registration, the context (#SGACT:
+#        deactivate on the instance that activated, 6.4), #FRWL, #SS, +CSQ and all SMS
+#        (+CMGF/+CNMI are per instance, 5.3, 8.1), so it keeps working while MDM is
+#        online.
+
+import MDM
+import MDM2
+import MOD
+import atc
+import firewall
+
+CONN_ID = 1         # the data socket; connIds 1-3 use PDP context 1 by default (6.2)
+CID = 1
+CONN_TO = 300       # #SCFG connTo, 1/10 s: 30 s to open a connection (6.2: 10-1200)
+KEEPALIVE = 2       # #SCFGEXT TCP keepalive, minutes (6.3: 1-240; FIELD-LESSONS 1, 3)
+TRIES = 3           # attempts per set-up command
+GUARD = 55          # 1/10 s of silence around our own +++: S12=255 is 5.1 s (6.7)
+DIAL_WAIT = 40      # s: #SD takes DNS plus connTo at most (5.10), plus network latency
+
+# Per-instance settings (5.3): each instance is set up for what it does.
+#   ATE0      no echo (the MDM/MDM2 default, 2.1; atc's framing relies on it)
+#   +CMEE=1   numeric +CME ERROR codes (5.8): the gateway reacts to 553, 556, 564
+#   &C1       DCD follows the connection (6.8): the bridge's end-of-connection signal
+#   &D0       DTR is ignored (6.8): we never drop it
+#   ATS0=0    no auto-answer (section 9): a call is answered only with dialin on
+#   #SKIPESC=1  an escape +++ is not forwarded to the peer (6.7)
+#   S12=255   5.1 s guard time: a +++ inside the device's data escapes only when framed
+#             by 5.1 s of silence (6.7, FIELD-LESSONS 10)
+#   +CMGF=1 +CPMS +CNMI=2,1  text-mode SMS in the SIM store, +CMTI announced, held while
+#             busy (8.1, 8.2); the store is also polled (FIELD-LESSONS 12)
+MDM_INIT = ('ATE0', 'AT+CMEE=1', 'AT&C1', 'AT&D0', 'ATS0=0', 'AT#SKIPESC=1',
+            'ATS12=255')
+MDM2_INIT = ('ATE0', 'AT+CMEE=1', 'ATS0=0', 'AT+CMGF=1', 'AT+CPMS="SM","SM","SM"',
+             'AT+CSDH=0', 'AT+CNMI=2,1,0,0,0')
+
+
+def run(port, lines, timeout):
+    # Each line must answer OK; TRIES attempts each.  -> '' or the line that failed.
+    for line in lines:
+        n = 0
+        while 1:
+            st, text = atc.cmd(port, line, timeout)
+            if st == 'OK':
+                break
+            n = n + 1
+            if n >= TRIES:
+                return line + ' ' + st
+            MOD.sleep(10)
+    return ''
+
+
+def init():
+    bad = run(MDM, MDM_INIT, 5)
+    if bad != '':
+        return 'MDM ' + bad
+    bad = run(MDM2, MDM2_INIT, 5)
+    if bad != '':
+        return 'MDM2 ' + bad
+    return ''
+
+
+def registered():
+    # +CREG? stat 1 (home) or 5 (roaming) (REFERENCE.md 8.x, atc.reg)
+    st, text = atc.cmd(MDM2, 'AT+CREG?', 5)
+    r = atc.reg(text, '+CREG')
+    return r == 1 or r == 5
+
+
+def csq():
+    st, text = atc.cmd(MDM2, 'AT+CSQ', 5)
+    v = atc.csq(text)
+    if v is None:
+        return 99
+    return v[0]
+
+
+def context_lines(cfg):
+    # 6.1 context and credentials (sent again at every boot: they are not kept, 6.1),
+    # 6.2 #SCFG (pktSz, maxTo = socket timeout, connTo, txTo = send timeout),
+    # 6.3 #SCFGEXT (SRING without data, text, keepalive).  The APN and credentials were
+    # checked by config_store (no quote, lines within 80 characters, 5.5).
+    return ['AT+CGDCONT=%d,"IP","%s"' % (CID, cfg['apn']),
+            'AT#USERID="%s"' % cfg['apnuser'],
+            'AT#PASSW="%s"' % cfg['apnpass'],
+            scfg_line(cfg),
+            'AT#SCFGEXT=%d,0,0,%d,0,0' % (CONN_ID, KEEPALIVE)]
+
+
+def scfg_line(cfg):
+    return 'AT#SCFG=%d,%d,%d,%d,%d,%d' % (CONN_ID, CID, cfg['pktsize'], cfg['sktimeout'],
+                                           CONN_TO, cfg['sendtimeout'])
+
+
+def scfg(cfg):
+    # #SCFG answers ERROR while the socket is online (6.2): only called when idle.
+    return run(MDM2, [scfg_line(cfg)], 5)
+
+
+def gprs_up(cfg):
+    # Define, configure and activate the context.  -> (ip, '') or ('', what failed).
+    bad = run(MDM2, context_lines(cfg), 5)
+    if bad != '':
+        return '', bad
+    st, text = atc.cmd(MDM2, 'AT#SGACT=%d,1' % CID, 150)       # up to 150 s (5.10)
+    if st == 'ERROR' and atc.cme(text) == 553:
+        # "context already activated" (5.8): left from before; start it afresh
+        atc.cmd(MDM2, 'AT#SGACT=%d,0' % CID, 20)
+        st, text = atc.cmd(MDM2, 'AT#SGACT=%d,1' % CID, 150)
+    if st != 'OK':
+        return '', 'AT#SGACT ' + st + ' ' + text
+    return atc.sgact_ip(text), ''
+
+
+def gprs_down():
+    atc.cmd(MDM2, 'AT#SGACT=%d,0' % CID, 20)
+
+
+def context_up():
+    # -> 1 active, 0 not, -1 no answer (6.4 read form)
+    st, text = atc.cmd(MDM2, 'AT#SGACT?', 5)
+    if st != 'OK':
+        return -1
+    return atc.sgact_state(text, CID)
+
+
+def apply_firewall(cfg):
+    # The #FRWL list is empty after every boot (section 7): the whole list is sent
+    # after every activation and after every change (firewall.py gives the lines).
+    return run(MDM2, firewall.frwl_lines(cfg), 5)
+
+
+def socket_state():
+    # -> (state 0-5, remote ip, remote port) of the data socket (6.9), state -1 on error
+    st, text = atc.cmd(MDM2, 'AT#SS=%d' % CONN_ID, 5)
+    for s in atc.ss(text):
+        if s[0] == CONN_ID:
+            return s[1], s[4], s[5]
+    return -1, '', 0
+
+
+def listen(port):
+    # #SL on MDM (6.11).  564 "already listening" or 551 "wrong state": a listener or a
+    # socket left over; close it and listen again.
+    st, text = atc.cmd(MDM, 'AT#SL=%d,1,%d' % (CONN_ID, port), 10)
+    if st == 'ERROR' and (atc.cme(text) == 564 or atc.cme(text) == 551):
+        unlisten(port)
+        atc.cmd(MDM, 'AT#SH=%d' % CONN_ID, 10)
+        st, text = atc.cmd(MDM, 'AT#SL=%d,1,%d' % (CONN_ID, port), 10)
+    if st != 'OK':
+        return 'AT#SL ' + st + ' ' + text
+    return ''
+
+
+def unlisten(port):
+    atc.cmd(MDM, 'AT#SL=%d,0,%d' % (CONN_ID, port), 10)
+
+
+def accept():
+    # SRING -> #SA (6.11): CONNECT and MDM is online.  -> (1, data behind CONNECT) or
+    # (0, what failed); a failed accept leaves no listener (a reject closes it too).
+    st, text = atc.cmd(MDM, 'AT#SA=%d' % CONN_ID, 10)
+    if st == 'CONNECT':
+        return 1, atc.take_data(MDM)
+    return 0, 'AT#SA ' + st + ' ' + text
+
+
+def close():
+    # #SH on the opening instance (6.5, 6.6), only while MDM is in command mode.
+    atc.cmd(MDM, 'AT#SH=%d' % CONN_ID, 10)
+
+
+def dial(cfg):
+    # #SD in online mode (6.5), begun and not waited for: the caller keeps the serial
+    # port served and calls dialled() each turn.  -> '' or why it could not start.
+    st, text = atc.begin(MDM, 'AT#SD=%d,0,%d,"%s",0,0' % (CONN_ID, cfg['rport'],
+                                                          cfg['host']))
+    if st != '':
+        return 'AT#SD ' + st + ' ' + text
+    return ''
+
+
+def dialled():
+    # -> ('', '') still dialling; ('CONNECT', data behind it); or (status, text) failed.
+    st, text = atc.check(MDM, DIAL_WAIT)
+    if st == 'CONNECT':
+        return st, atc.take_data(MDM)
+    return st, text
+
+
+def answer():
+    # ATA on MDM (section 9): CONNECT <rate> after the handshake, then MDM is online.
+    st, text = atc.cmd(MDM, 'ATA', 40)
+    if st == 'CONNECT':
+        return 1, atc.take_data(MDM)
+    return 0, 'ATA ' + st + ' ' + text
+
+
+def resume():
+    # #SO after an unexpected escape (6.6; FIELD-LESSONS 10).  -> 1 when online again.
+    st, text = atc.cmd(MDM, 'AT#SO=%d' % CONN_ID, 10)
+    return st == 'CONNECT'
+
+
+def hangup():
+    # End a CSD call from our side: S12 of silence, +++, wait for OK, then ATH, the only
+    # command accepted after the escape in a call (6.7, section 9; SWUG6 2.6.3).  The
+    # caller has stopped sending to MDM.  -> 1 when the call is gone.
+    MOD.sleep(GUARD)
+    MDM.send('+++', 10)
+    buf = ''
+    n = 0
+    while n < 10 and buf.find('\r\nOK\r\n') == -1:
+        buf = (buf + MDM.receive(10))[-64:]
+        n = n + 1
+    if buf.find('\r\nOK\r\n') == -1:
+        return 0                # still online: ATH now would be payload
+    atc.cmd(MDM, 'ATH', 10)
+    return MDM.getDCD() == 0

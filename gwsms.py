@@ -1,0 +1,93 @@
+# gwsms.py - SMS commands on MDM2: read the SIM store, delete each message, handle it
+# (sms_commands.py), save a changed configuration (config_store.py), reply.  Works the
+# same whether a connection is open or not, because MDM2 is never online (REFERENCE.md
+# 6.13, 8.6).  On-module file in the dialect.
+#
+#   poll(cfg, status) -> (cfg, effects, handled)
+#     status   a function giving the status dict of sms_commands.handle() (asked once
+#              per message, so the counters and the signal are fresh)
+#     cfg      the configuration in force afterwards (saved when it changed)
+#     effects  what the gateway must re-apply (sms_commands.handle(), in its order)
+#     handled  messages handled, -1 when the store could not be read
+#
+# Rules relied on:
+#   8.3  +CMGL="ALL" lists every message with its sender and text (text mode, +CMGF=1
+#        set on MDM2 at boot); atc.cmgl() parses it.
+#   8.5, FIELD-LESSONS 12, 14  every message is deleted before it is acted on, whatever
+#        it is: the store never fills (a full store stops +CMTI), and a command can never
+#        be found and run again after a reboot.  A message whose delete fails is left
+#        for the next poll, unhandled, so it is never handled twice.
+#   8.4  +CMGS="<number>", the 4-byte prompt, the text, Ctrl-Z (26); the result comes up
+#        to 60 s later (5.10).  ESC (27) abandons a prompt that came too late.
+#   docs/gateway.md 5: save before applying effects; the reply says what was done.
+
+import atc
+import config_store
+import sms_commands
+import MDM2
+
+NUMBER = '+0123456789'
+REPLY_TRIES = 2
+ERR_SAVE = 'Error: could not save the configuration (%s), nothing changed'
+
+
+def number_ok(s):
+    # Only numbers get replies: an alphanumeric sender cannot be answered, and nothing
+    # else may end up inside the quoted +CMGS argument.
+    if len(s) < 3 or len(s) > 20:
+        return 0
+    for c in s:
+        if NUMBER.find(c) == -1:
+            return 0
+    return 1
+
+
+def reply(number, text):
+    # -> 1 when the network took the message.
+    if not number_ok(number):
+        return 0
+    n = 0
+    while n < REPLY_TRIES:
+        st, t = atc.cmd(MDM2, 'AT+CMGS="%s"' % number, 5, '> ')
+        if st == 'PROMPT':
+            st, t = atc.send(MDM2, text + chr(26), 65)
+            if st == 'OK':
+                return 1
+        else:
+            atc.send(MDM2, chr(27), 2)
+        n = n + 1
+    print('gw: sms reply to %s failed: %s' % (number, st))
+    return 0
+
+
+def poll(cfg, status):
+    st, text = atc.cmd(MDM2, 'AT+CMGL="ALL"', 25)     # 20 s for 50 messages (5.10)
+    if st != 'OK':
+        return cfg, [], -1
+    effects = []
+    handled = 0
+    for msg in atc.cmgl(text):
+        index, stat, sender, body = msg
+        d, t = atc.cmd(MDM2, 'AT+CMGD=%d' % index, 10)
+        if d != 'OK':
+            continue
+        if stat != 'REC UNREAD' and stat != 'REC READ':
+            continue            # a stored outgoing message: deleted, nothing to do
+        handled = handled + 1
+        replies, new, eff = sms_commands.handle(body, cfg, status())
+        if new != cfg:
+            r = config_store.save(new)
+            if r != 'ok':
+                print('gw: config save failed: ' + r)
+                replies = [ERR_SAVE % r]
+                new = cfg
+                eff = []
+        cfg = new
+        for e in eff:
+            if not (e in effects):
+                effects.append(e)
+        if len(replies) > 0:
+            print('gw: sms from %s handled' % sender)
+        for r in replies:
+            reply(sender, r)
+    return cfg, effects, handled

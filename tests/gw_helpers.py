@@ -1,0 +1,124 @@
+"""Helpers for the gateway scenario tests (tests/test_gw_*.py): the gateway's files on the
+emulated module's flash, boot, SMS exchanges, peers, and a look at the gateway's state.
+
+Everything runs on the emulator's virtual clock (tools/emulator/kernel.py), so a day of
+module time takes seconds of wall time and runs are deterministic.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from tools.emulator import Module
+from tools.paths import ROOT
+
+PHONE = "+15551230001"
+# The gateway's own files (the pure logic modules it imports and the ones written for it).
+GW_FILES = ("gateway.py", "gwloop.py", "gwstate.py", "gwmode.py", "gwnet.py", "gwsms.py",
+            "bridge.py", "atc.py", "config_store.py", "sms_commands.py", "firewall.py")
+MODULE_IP = "10.20.30.40"  # what the emulated network gives context 1
+
+
+def flash_gateway(m: Module) -> None:
+    for name in GW_FILES:
+        m.flash.write(name, (ROOT / name).read_bytes())
+    m.nvm["escript"] = "gateway.py"
+
+
+def gw(m: Module) -> Any:
+    """The running gateway's state module (gwstate.py) as the script sees it."""
+    return m.script_run.modules["gwstate"]  # type: ignore[attr-defined]
+
+
+def state(m: Module) -> str:
+    run = getattr(m, "script_run", None)
+    if run is None or "gwstate" not in run.modules:
+        return "none"
+    return run.modules["gwstate"].state
+
+
+def new_module(tmp_path: Path, **kw: Any) -> Module:
+    m = Module(tmp_path / "flash", **kw)
+    flash_gateway(m)
+    return m
+
+
+def start(m: Module, want: str = "listening", timeout: float = 60) -> Module:
+    """Power on and run until the gateway reaches state ``want``."""
+    m.power_on()
+    assert wait_state(m, want, timeout), (state(m), m.trace_text()[-2000:])
+    return m
+
+
+def wait_state(m: Module, want: str, timeout: float = 60) -> bool:
+    return m.run_until(lambda: state(m) == want, timeout, step=0.1)
+
+
+def boot(tmp_path: Path, want: str = "listening", setup: Callable[[Module], None] | None = None,
+         **kw: Any) -> Module:
+    m = new_module(tmp_path, **kw)
+    if setup is not None:
+        setup(m)
+    return start(m, want)
+
+
+def sms(m: Module, text: str, number: str = PHONE, replies: int = 1, timeout: float = 60,
+        settle: float = 1.0) -> list[str]:
+    """A phone sends ``text``; run until ``replies`` more replies went out (or timeout),
+    then ``settle`` s more (the gateway applies a change after replying).  Returns the
+    texts sent to ``number`` meanwhile."""
+    before = len(m.sms.sent)
+    m.sms.deliver(number, text)
+    m.run_until(lambda: len(m.sms.sent) >= before + replies, timeout, step=0.1)
+    m.run(settle)
+    return [s.text for s in m.sms.sent[before:] if s.destination == number]
+
+
+def silent(m: Module, text: str, number: str = PHONE, wait: float = 20) -> list[str]:
+    """A message that must get no reply: run ``wait`` s and return what was sent."""
+    before = len(m.sms.sent)
+    m.sms.deliver(number, text)
+    m.run(wait)
+    return [s.text for s in m.sms.sent[before:]]
+
+
+def config_on_flash(m: Module) -> dict[str, str]:
+    """The newest valid config slot on the flash, as key -> value text (host-side parse
+    of docs/gateway.md 4; the checksum is checked)."""
+    import hashlib
+
+    best: tuple[int, dict[str, str]] | None = None
+    for name in ("cfg_a.txt", "cfg_b.txt"):
+        if not m.flash.exists(name):
+            continue
+        data = m.flash.read(name).decode("latin-1")
+        i = data.rfind("\nmd5=")
+        if i < 0:
+            continue
+        body = data[:i + 1]
+        if data[i + 1:] != "md5=" + hashlib.md5(body.encode("latin-1")).hexdigest() + "\n":
+            continue
+        kv: dict[str, str] = {}
+        for line in body.splitlines():
+            k, _, v = line.partition("=")
+            if k == "fw":
+                kv["fw"] = kv.get("fw", "") + v + ";"
+            else:
+                kv[k] = v
+        seq = int(kv["seq"])
+        if best is None or seq > best[0]:
+            best = (seq, kv)
+    return best[1] if best else {}
+
+
+def ser_send(m: Module, data: bytes) -> None:
+    with m.kernel.lock:
+        m.serial.device_send(data)
+
+
+def received(m: Module) -> bytes:
+    return bytes(m.serial.dte.received)
+
+
+def trace_has(m: Module, text: str) -> bool:
+    return any(text in line for line in m.trace_lines)
