@@ -1,0 +1,118 @@
+"""Server mode on the emulated module (issue 5, order of work 2): a simulated remote client
+dials the module's listener; the gateway accepts (SRING -> #SA), bridges both directions,
+re-listens after the peer closes or the socket timeout expires, and the firewall admits
+only the permitted peers.  Bytes are checked where they come out: at the device
+(m.serial.dte.received) and at the peer (SimConn.received)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gw_helpers import boot, gw, received, ser_send, sms, state, wait_state
+from tools.emulator import Module
+
+
+@pytest.fixture
+def m(tmp_path: Path) -> Module:
+    mod = boot(tmp_path)
+    yield mod
+    mod.close()
+
+
+def dial(m: Module, src: str = "198.51.100.7", port: int = 1024):
+    c = m.net.sim.connect(src, port)
+    assert m.run_until(lambda: state(m) == "connected" and c.state == "connected", 10), (
+        state(m), c.state)
+    return c
+
+
+def test_accept_and_bridge_both_directions(m: Module) -> None:
+    c = dial(m)
+    assert m.serial.dcd == 1                    # the device sees the connection
+    assert gw(m).peer.startswith("198.51.100.7:")
+    c.send(b"hello device\r\n")
+    assert m.run_until(lambda: received(m) == b"hello device\r\n", 5)
+    ser_send(m, b"hello server\r\n")
+    assert m.run_until(lambda: c.received == b"hello server\r\n", 5)
+    # every byte value, the modem's own words and a +++ inside the payload pass unchanged
+    blob = bytes(range(256)) + b"\r\nNO CARRIER\r\n" + b"\r\nOK\r\nab+++cd" + b"\r\nNO CARRIER\r\n"
+    c.send(blob)
+    ser_send(m, blob)
+    assert m.run_until(lambda: received(m) == b"hello device\r\n" + blob
+                       and c.received == b"hello server\r\n" + blob, 20)
+    assert state(m) == "connected"
+
+
+def test_peer_close_relisten_and_no_modem_words_to_the_device(m: Module) -> None:
+    c = dial(m)
+    c.send(b"last words\r\n")
+    c.close()
+    assert m.run_until(lambda: state(m) == "listening", 10)
+    m.run(1)
+    assert received(m) == b"last words\r\n"      # everything before the close, no NO CARRIER
+    assert m.serial.dcd == 0
+    assert m.net.sockets[1].state == "listening"
+    c2 = dial(m, "198.51.100.8")
+    c2.send(b"again")
+    assert m.run_until(lambda: received(m).endswith(b"again"), 5)
+    assert gw(m).conns == 2
+
+
+def test_socket_timeout_closes_an_idle_connection_and_relistens(m: Module) -> None:
+    sms(m, "connect socketting 20 1 0")
+    c = dial(m)
+    c.send(b"x")
+    t0 = m.kernel.now()
+    assert m.run_until(lambda: c.eof, 40)       # the module closed it (FIN to the peer)
+    idle = (m.kernel.now() - t0) / 1000
+    assert 20 <= idle <= 23
+    assert m.run_until(lambda: state(m) == "listening", 5)
+    dial(m, "198.51.100.9")
+
+
+def test_device_bytes_while_listening_are_dropped_not_delivered_later(m: Module) -> None:
+    ser_send(m, b"stale request\r\n")
+    m.run(3)
+    c = dial(m)
+    ser_send(m, b"fresh")
+    assert m.run_until(lambda: c.received == b"fresh", 5)
+    assert gw(m).dropped == len(b"stale request\r\n")
+
+
+def test_firewall_admits_only_permitted_peers(m: Module) -> None:
+    assert sms(m, "connect mode server 192.0.2.10 1024") == [
+        "Confirmed: mode server, permitted 192.0.2.10, port 1024"]
+    assert wait_state(m, "listening", 10)
+    assert m.net.firewall.lines() == ['#FRWL: "192.0.2.10","255.255.255.255"']
+    bad = m.net.sim.connect("198.51.100.7", 1024, timeout=10)
+    m.run(12)
+    assert bad.state == "timeout" and state(m) == "listening"   # dropped silently (DROP)
+    good = dial(m, "192.0.2.10")
+    good.close()
+    assert m.run_until(lambda: state(m) == "listening", 10)
+    # the SMS-managed list adds a network; the permitted ip stays admitted
+    sms(m, "connect firewall add 10.0.0.0 255.0.0.0")
+    assert m.net.firewall.lines() == ['#FRWL: "192.0.2.10","255.255.255.255"',
+                                      '#FRWL: "10.0.0.0","255.0.0.0"']
+    dial(m, "10.9.8.7").close()
+    assert m.run_until(lambda: state(m) == "listening", 10)
+    verdicts = [v for (_, src, _, v) in m.net.firewall.log]
+    assert verdicts == ["dropped", "accepted", "accepted"]
+
+
+def test_bulk_both_ways_with_flow_control(m: Module) -> None:
+    # 115200 from the device is far more than the ~3.5 kB/s GPRS uplink (REFERENCE 10.1):
+    # CTS must hold the device; 9600 towards the device is less than the downlink: the
+    # module's buffers and the TCP window must hold the peer.  Nothing may be lost.
+    sms(m, "connect baud 115200")
+    m.serial.dte.configure("115200", "8N1")
+    c = dial(m)
+    up = bytes((i * 7 + 3) % 256 for i in range(40000))
+    down = bytes((i * 13 + 1) % 256 for i in range(40000))
+    ser_send(m, up)
+    c.send(down)
+    assert m.run_until(lambda: c.received == up and received(m) == down, 120), (
+        len(c.received), len(received(m)))
+    assert m.serial.lost_rx == 0
+    assert m.serial.cts == 1
