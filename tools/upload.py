@@ -1,0 +1,207 @@
+"""Flash on-module files to a GC864-PY over its serial port with AT#WSCRIPT.
+
+    python -m tools.upload --port /dev/ttyUSB0 [--baud 115200] [--main gateway.py] [--run] [FILES...]
+
+With no FILES it uploads what README "What to flash" names: the main script ``gateway.py`` as
+source and every other module as its compiled ``build/NAME.pyo`` (run tools/compile_pyo.sh
+first). The module must be in no-script mode (ASC0 is the AT port: no script running, or inside
+the ``#STARTMODESCR=1`` window after power-up — REFERENCE §2.5, §4.5).
+
+For each file (REFERENCE §4.2, §4.4; ATR10 §3.5.7.11):
+
+1. ``AT#DSCRIPT="<name>"`` when ``AT#LSCRIPT`` lists it (a re-upload starts from a clean slot,
+   as the public Python uploaders do — REFERENCE §3);
+2. ``AT#WSCRIPT="<name>",<size>``, wait for the prompt ``\\r\\n>>>``, send exactly ``<size>``
+   bytes, wait for ``OK``. Text scripts are sent with CR LF line ends (ATR10 #WSCRIPT);
+3. ``AT#LCSCRIPT="<name>"``: the size and CRC16-CCITT (0x1021, init 0xFFFF) must match.
+
+Then ``AT#ESCRIPT="<main>"`` selects the start-up script and, with ``--run``, ``AT#EXECSCR``
+starts it. Any failure stops the upload with a message naming the file and the module's answer.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from tools.paths import BUILD, ROOT
+
+PYO_MAGIC = b"\x99\x4e\x0d\x0a"
+MAX_NAME = 16
+FINALS = (b"\r\nOK\r\n", b"\r\nERROR\r\n")
+
+
+class Port(Protocol):
+    """What the uploader needs of a serial port (pyserial's Serial has it)."""
+
+    def write(self, data: bytes) -> int | None: ...
+
+    def read(self, size: int = 1) -> bytes: ...
+
+
+class UploadError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Item:
+    name: str  # the name on the module's flash
+    data: bytes  # exactly what is written
+
+
+def crc16_ccitt(data: bytes) -> int:
+    """CRC16-CCITT, polynomial 0x1021, initial value 0xFFFF (ATR10 #LCSCRIPT)."""
+    crc = 0xFFFF
+    for b in data:
+        crc ^= b << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
+            crc &= 0xFFFF
+    return crc
+
+
+def prepare(path: Path) -> Item:
+    """Read a file for upload: CR LF line ends for text scripts, magic check for .pyo."""
+    name = path.name
+    if len(name) > MAX_NAME:
+        raise UploadError("%s: name longer than %d characters; the module's flash cannot hold it" % (name, MAX_NAME))
+    data = path.read_bytes()
+    if name.endswith(".pyo"):
+        if data[:4] != PYO_MAGIC:
+            raise UploadError("%s: not a CPython 1.5.2 .pyo (magic %s, want 994e0d0a)" % (name, data[:4].hex()))
+    elif name.endswith(".py"):
+        data = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    if not data:
+        raise UploadError("%s: empty file (#WSCRIPT needs a size of at least 1)" % name)
+    return Item(name, data)
+
+
+def default_files(main: str = "gateway.py") -> list[Path]:
+    """The main script as source plus every other module's compiled .pyo (README)."""
+    stem = main[:-3] if main.endswith(".py") else main
+    pyos = sorted(p for p in BUILD.glob("*.pyo") if p.stem != stem)
+    others = sorted(p.stem for p in ROOT.glob("*.py") if p.stem != stem)
+    missing = [s for s in others if not (BUILD / (s + ".pyo")).is_file()]
+    if missing:
+        raise UploadError("build/ lacks %s: run tools/compile_pyo.sh first" % ", ".join(s + ".pyo" for s in missing))
+    return [ROOT / main] + pyos
+
+
+class AtLink:
+    """One AT dialogue over a port: send a line, read until a final result or a prompt."""
+
+    def __init__(self, port: Port, timeout: float = 10.0) -> None:
+        self.port = port
+        self.timeout = timeout
+        self.log: list[bytes] = []
+
+    def _read_until(self, ends: tuple[bytes, ...], timeout: float) -> bytes:
+        got = bytearray()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            chunk = self.port.read(256)
+            if chunk:
+                got += chunk
+                if any(got.endswith(e) for e in ends) or b"+CME ERROR" in got and got.endswith(b"\r\n"):
+                    self.log.append(bytes(got))
+                    return bytes(got)
+        self.log.append(bytes(got))
+        raise UploadError("no answer within %.0f s (got %r)" % (timeout, bytes(got[-80:])))
+
+    def command(self, line: str, timeout: float | None = None) -> bytes:
+        """Send ``line`` and return the answer; raises UploadError unless it ends in OK."""
+        self.port.write(line.encode("latin-1") + b"\r")
+        answer = self._read_until(FINALS, timeout or self.timeout)
+        if not answer.endswith(b"\r\nOK\r\n"):
+            raise UploadError("%s -> %r" % (line, answer.strip().decode("latin-1", "replace")))
+        return answer
+
+    def sync(self, tries: int = 5) -> None:
+        """Make sure the AT port answers (a script may still be starting, autobaud may need a
+        few characters)."""
+        for _ in range(tries):
+            try:
+                self.command("AT", 2.0)
+                return
+            except UploadError:
+                continue
+        raise UploadError("the module does not answer AT: is a script running? (REFERENCE §2.5)")
+
+    def listing(self) -> dict[str, int]:
+        """``#LSCRIPT: "<name>",<size>`` lines as a dict (REFERENCE §4.4)."""
+        out: dict[str, int] = {}
+        for line in self.command("AT#LSCRIPT").decode("latin-1").split("\r\n"):
+            if line.startswith('#LSCRIPT: "'):
+                name, _, size = line[len('#LSCRIPT: "'):].rpartition('",')
+                out[name] = int(size)
+        return out
+
+    def write_script(self, item: Item) -> None:
+        self.port.write(b'AT#WSCRIPT="%s",%d\r' % (item.name.encode("latin-1"), len(item.data)))
+        answer = self._read_until((b"\r\n>>>", b"\r\nERROR\r\n"), self.timeout)
+        if not answer.endswith(b">>>"):
+            raise UploadError("%s: #WSCRIPT refused: %r" % (item.name, answer.strip().decode("latin-1", "replace")))
+        for i in range(0, len(item.data), 512):
+            self.port.write(item.data[i:i + 512])
+        # The module answers once it has stored exactly <size> bytes.
+        answer = self._read_until(FINALS, self.timeout + len(item.data) / 1000.0)
+        if not answer.endswith(b"\r\nOK\r\n"):
+            raise UploadError("%s: upload failed: %r" % (item.name, answer.strip().decode("latin-1", "replace")))
+
+    def verify(self, item: Item) -> None:
+        text = self.command('AT#LCSCRIPT="%s"' % item.name).decode("latin-1")
+        want = '#LCSCRIPT: "%s",%d,%04X' % (item.name, len(item.data), crc16_ccitt(item.data))
+        lines = [l for l in text.split("\r\n") if l.startswith("#LCSCRIPT:")]
+        if not lines or lines[0].upper() != want.upper():
+            raise UploadError("%s: verify failed: module says %r, want %r" % (item.name, lines[:1], want))
+
+
+def upload(port: Port, items: list[Item], main: str | None = None, run: bool = False,
+           out: "callable[[str], None]" = print) -> None:  # type: ignore[valid-type]
+    link = AtLink(port)
+    link.sync()
+    present = link.listing()
+    for item in items:
+        if item.name in present:
+            link.command('AT#DSCRIPT="%s"' % item.name)
+        link.write_script(item)
+        link.verify(item)
+        out("%-16s %6d bytes  crc %04X  ok" % (item.name, len(item.data), crc16_ccitt(item.data)))
+    if main:
+        link.command('AT#ESCRIPT="%s"' % main)
+        out("start-up script: %s" % main)
+    if run:
+        link.command("AT#EXECSCR")
+        out("started")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m tools.upload", description=__doc__.split("\n\n")[0])
+    ap.add_argument("files", nargs="*", type=Path, help="files to flash (default: gateway.py + build/*.pyo)")
+    ap.add_argument("--port", required=True, help="serial port, e.g. /dev/ttyUSB0 or the emulator's pty")
+    ap.add_argument("--baud", type=int, default=115200)
+    ap.add_argument("--main", default="gateway.py", help="start-up script for AT#ESCRIPT ('' to leave it)")
+    ap.add_argument("--run", action="store_true", help="start it with AT#EXECSCR afterwards")
+    ap.add_argument("--no-rtscts", action="store_true", help="no hardware flow control (ES13 uploads at 115200 with RTS/CTS)")
+    args = ap.parse_args(argv)
+    try:
+        files = args.files or default_files(args.main or "gateway.py")
+        items = [prepare(p) for p in files]
+        import serial  # pyserial: only needed for a real port
+
+        with serial.Serial(args.port, args.baud, timeout=0.05, rtscts=not args.no_rtscts) as port:
+            upload(port, items, args.main or None, args.run)
+    except UploadError as e:
+        print("upload: %s" % e, file=sys.stderr)
+        return 1
+    except OSError as e:
+        print("upload: %s" % e, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
