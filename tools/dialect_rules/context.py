@@ -17,14 +17,16 @@ class Context:
         self.own_modules = own_modules
         self.info: ScopeInfo = analyse(tree)
         self.kinds = Kinds(self.info)
+        self.nodes: list[ast.AST] = [tree]  # every node, parents before children
         self.parents: dict[ast.AST, ast.AST] = {}
-        for node in ast.walk(tree):
+        for node in self.nodes:  # grows while it is read: one pass over the tree
             for child in ast.iter_child_nodes(node):
                 self.parents[child] = node
-        self.classes = {node.name: node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
+                self.nodes.append(child)
+        self.classes = {node.name: node for node in self.nodes if isinstance(node, ast.ClassDef)}
         self.own_methods = {
             item.name
-            for cls in ast.walk(tree) if isinstance(cls, ast.ClassDef)
+            for cls in self.classes.values()
             for item in cls.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
         }
         self.found: list[Finding] = []

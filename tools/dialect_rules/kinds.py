@@ -28,22 +28,34 @@ _BUILTIN_RESULT = {
 }
 
 
+# Internal: "this value is being evaluated already" (x = x + [1] reaches x again). It adds no
+# constraint: x's kind comes from its other bindings. Never returned by Kinds.of().
+_CYCLE = "<cycle>"
+
+
 class Kinds:
     def __init__(self, info: ScopeInfo) -> None:
         self.info = info
         self._busy: set[int] = set()
         self._cache: dict[int, Kind] = {}
         self._cycles = 0  # how often a cycle cut an evaluation short (such results are not cached)
+        # The same for the binding lists of names and self attributes, keyed by id(list).
+        self._busy_lists: set[int] = set()
+        self._list_cache: dict[int, Kind] = {}
 
     def of(self, node: ast.AST | None) -> Kind:
+        kind = self._kind(node)
+        return None if kind == _CYCLE else kind
+
+    def _kind(self, node: ast.AST | None) -> Kind:
         if node is None:
             return None
         key = id(node)
         if key in self._cache:
             return self._cache[key]
-        if key in self._busy:  # x = x + [1]: a cycle tells nothing
+        if key in self._busy:
             self._cycles += 1
-            return None
+            return _CYCLE
         self._busy.add(key)
         cycles = self._cycles
         try:
@@ -77,16 +89,15 @@ class Kinds:
             case ast.Compare() | ast.UnaryOp(op=ast.Not()):
                 return "bool"
             case ast.BoolOp(values=values):
-                kinds = {self.of(v) for v in values}
-                return kinds.pop() if len(kinds) == 1 else None
+                return self._same([self._kind(v) for v in values])
             case ast.BinOp(left=left, op=op, right=right):
                 return self._binop(left, op, right)
             case ast.UnaryOp(operand=operand):
-                k = self.of(operand)
-                return k if k in ("int", "long") else None
+                k = self._kind(operand)
+                return k if k in ("int", "long", _CYCLE) else None
             case ast.Subscript(value=value, slice=ast.Slice()):
-                k = self.of(value)
-                return k if k in ("list", "tuple", "str") else None
+                k = self._kind(value)
+                return k if k in ("list", "tuple", "str", _CYCLE) else None
             case ast.Call():
                 return self._call(node)
             case ast.Name():
@@ -95,8 +106,22 @@ class Kinds:
                 return self._self_attribute(base, attr)
         return None
 
+    @staticmethod
+    def _same(kinds: list[Kind]) -> Kind:
+        """The one kind all of ``kinds`` agree on (cycles aside), else None."""
+        known = {k for k in kinds if k != _CYCLE}
+        if not known:
+            return _CYCLE if kinds else None
+        return known.pop() if len(known) == 1 else None
+
     def _binop(self, left: ast.expr, op: ast.operator, right: ast.expr) -> Kind:
-        lk, rk = self.of(left), self.of(right)
+        lk, rk = self._kind(left), self._kind(right)
+        if lk == _CYCLE:
+            lk = rk
+        if rk == _CYCLE:
+            rk = lk
+        if lk == rk == _CYCLE:
+            return _CYCLE
         if isinstance(op, ast.Mod) and lk == "str":
             return "str"
         if isinstance(op, ast.Add) and lk == rk and lk in ("list", "tuple", "str", "int"):
@@ -107,7 +132,7 @@ class Kinds:
             for seq, n in ((lk, rk), (rk, lk)):
                 if seq in ("list", "tuple", "str") and n == "int":
                     return seq
-        if "long" in (lk, rk) and not isinstance(op, (ast.Mod,)):
+        if "long" in (lk, rk) and not isinstance(op, ast.Mod):
             return "long"
         if lk == rk == "int" and not isinstance(op, (ast.Div, ast.Pow)):
             return "int"
@@ -138,32 +163,51 @@ class Kinds:
             if attr in _BOOL_RESULT_METHODS:
                 return "bool"
             if attr == "copy":
-                k = self.of(func.value)
-                return k if k in ("dict", "list") else None
+                k = self._kind(func.value)
+                return k if k in ("dict", "list", _CYCLE) else None
         return None
 
     def _name(self, node: ast.Name) -> Kind:
         values = self.info.values(node)
-        return None if values is None else self._agree(values)
+        return None if values is None else self._bindings(values)
+
+    def _bindings(self, values: list[Value]) -> Kind:
+        """The kind all bindings of one name (or self attribute) agree on.
+
+        A binding that leads back to the same name (n = n + 1) adds no constraint. The result is
+        cached once no other name is being evaluated, so each name costs one pass."""
+        key = id(values)
+        if key in self._list_cache:
+            return self._list_cache[key]
+        if key in self._busy_lists:
+            self._cycles += 1
+            return _CYCLE
+        self._busy_lists.add(key)
+        cycles = self._cycles
+        try:
+            kind = self._agree(values)
+        finally:
+            self._busy_lists.discard(key)
+        if self._cycles == cycles or not self._busy_lists:
+            self._list_cache[key] = kind
+        return kind
 
     def _agree(self, values: list[Value]) -> Kind:
-        kinds = set()
+        kinds: list[Kind] = []
         for v in values:
-            if v is None:
+            if v is None or isinstance(v, ast.ImportFrom):
                 return None
-            if isinstance(v, (ast.Import,)):
-                kinds.add("module")
-            elif isinstance(v, ast.ImportFrom):
-                return None
+            if isinstance(v, ast.Import):
+                kinds.append("module")
             elif isinstance(v, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                kinds.add("function")
+                kinds.append("function")
             elif isinstance(v, ast.ClassDef):
-                kinds.add("class")
+                kinds.append("class")
             else:
-                kinds.add(self.of(v))
-            if len(kinds) > 1 or None in kinds:
+                kinds.append(self._kind(v))
+            if kinds[-1] is None:
                 return None
-        return kinds.pop() if kinds else None
+        return self._same(kinds)
 
     def _self_attribute(self, base: ast.Name, attr: str) -> Kind:
         scope = self.info.scope_of.get(base)
@@ -175,7 +219,7 @@ class Kinds:
         if base.id != scope.node.args.args[0].arg:  # type: ignore[attr-defined]
             return None
         values = self.info.self_attrs.get((cls, attr))
-        return self._agree(values) if values else None
+        return self._bindings(values) if values else None
 
     def class_def(self, node: ast.expr) -> ast.ClassDef | None:
         """The class statement a name refers to, if it is one class of this file."""

@@ -7,7 +7,7 @@ flow through names that are bound exactly once to a constant expression.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from .findings import Finding
 from .scopes import ScopeInfo
@@ -29,8 +29,8 @@ class Folder:
         self.values: dict[int, int | None] = {}
         self._busy: set[int] = set()
 
-    def run(self, tree: ast.AST) -> None:
-        for node in ast.walk(tree):
+    def run(self, nodes: Iterable[ast.AST]) -> None:
+        for node in nodes:
             if isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Call, ast.Name)):
                 self.value(node)
 

@@ -90,17 +90,32 @@ def analyse(tree: ast.Module) -> ScopeInfo:
     return ScopeInfo(builder.module, builder.scope_of, builder.self_attrs, builder.reads)
 
 
-def _declarations(body: list[ast.stmt], kind: type[ast.Global] | type[ast.Nonlocal]) -> set[str]:
-    """Names declared global (or nonlocal) in a scope body, not looking into nested scopes."""
-    names: set[str] = set()
-    stack: list[ast.AST] = list(body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, kind):
-            names.update(node.names)
-        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            stack.extend(ast.iter_child_nodes(node))
-    return names
+_Declared = dict[ast.AST, tuple[set[str], set[str]]]
+
+
+def _declarations(tree: ast.Module) -> _Declared:
+    """Names each scope (module, def, class) declares global and nonlocal.
+
+    Those are statements, so only statement bodies need to be read."""
+    out: _Declared = {}
+
+    def visit(body: list[ast.stmt], key: ast.AST) -> None:
+        declared_global, declared_nonlocal = out.setdefault(key, (set(), set()))
+        for s in body:
+            if isinstance(s, ast.Global):
+                declared_global.update(s.names)
+            elif isinstance(s, ast.Nonlocal):
+                declared_nonlocal.update(s.names)
+            elif isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                visit(s.body, s)
+            else:
+                for field in ("body", "orelse", "finalbody"):
+                    visit(getattr(s, field, None) or [], key)
+                for part in getattr(s, "handlers", None) or getattr(s, "cases", None) or []:
+                    visit(part.body, key)
+
+    visit(tree.body, tree)
+    return out
 
 
 class _Builder(ast.NodeVisitor):
@@ -112,6 +127,7 @@ class _Builder(ast.NodeVisitor):
         self.self_attrs: dict[tuple[Scope, str], list[Value]] = defaultdict(list)
         self.reads: list[tuple[ast.Name, Scope]] = []
         self.self_name: dict[Scope, str] = {}
+        self.declared = _declarations(tree)
 
     def run(self) -> None:
         self.scope_of[self.tree] = self.module
@@ -161,10 +177,9 @@ class _Builder(ast.NodeVisitor):
         if isinstance(base, ast.Name) and base.id == self.self_name.get(self.scope):
             self.self_attrs[(cls, target.attr)].append(value)
 
-    def enter(self, node: ast.AST, kind: ScopeKind, name: str, body: list[ast.stmt]) -> Scope:
+    def enter(self, node: ast.AST, kind: ScopeKind, name: str) -> Scope:
         scope = Scope(node, kind, self.scope, name)
-        scope.declared_global = _declarations(body, ast.Global)
-        scope.declared_nonlocal = _declarations(body, ast.Nonlocal)
+        scope.declared_global, scope.declared_nonlocal = self.declared.get(node, (set(), set()))
         return scope
 
     def bind_params(self, args: ast.arguments) -> None:
@@ -189,7 +204,7 @@ class _Builder(ast.NodeVisitor):
             self.visit(node.returns)
         self.bind(node.name, node)
         outer = self.scope
-        self.scope = self.enter(node, "function", node.name, node.body)
+        self.scope = self.enter(node, "function", node.name)
         self.bind_params(node.args)
         self.visit_all(node.body)
         self.scope = outer
@@ -218,7 +233,7 @@ class _Builder(ast.NodeVisitor):
         self.visit_all(node.keywords)
         self.bind(node.name, node)
         outer = self.scope
-        self.scope = self.enter(node, "class", node.name, node.body)
+        self.scope = self.enter(node, "class", node.name)
         self.visit_all(node.body)
         self.scope = outer
 
