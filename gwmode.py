@@ -198,7 +198,7 @@ def connected(kind, data):
     g.go(kind, 0)
     SER.setDCD(1)
     if kind == 'csd':
-        g.peer = 'csd'          # the listener stays (it is another use of MDM)
+        g.peer = ''             # the listener stays (it is another use of MDM)
     elif g.cfg['mode'] == 'client':
         g.peer = '%s:%d' % (g.cfg['host'], g.cfg['rport'])
     else:
@@ -213,7 +213,7 @@ def connected(kind, data):
     g.upq = ''
     g.tries = 0
     g.fails['dial'] = 0
-    g.trace('connected ' + g.peer)
+    g.trace('connected %s %s' % (kind, g.peer))
     bridge.start(first, data)
 
 
