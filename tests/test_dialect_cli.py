@@ -95,6 +95,14 @@ def test_check_file_allows_importing_sibling_modules(tmp_path: Path) -> None:
     assert [(v.line, v.rule) for v in check_file(main_file)] == [(2, "import")]
 
 
+def test_methods_of_sibling_modules_are_not_taken_for_string_methods(tmp_path: Path) -> None:
+    (tmp_path / "frame.py").write_text("class Frame:\n    def encode(self):\n        return ''\n")
+    gw = tmp_path / "gw.py"
+    gw.write_text("import frame\nf = frame.Frame()\nx = f.encode()\ny = 'a'.zfill(3)\n")
+    assert [(v.line, v.rule) for v in check_file(gw)] == [(4, "str-method")]
+    assert [(v.line, v.rule) for v in check_source(gw.read_text())] == [(1, "import"), (3, "str-method"), (4, "str-method")]
+
+
 def test_non_utf8_file_is_a_violation(tmp_path: Path) -> None:
     f = tmp_path / "latin.py"
     f.write_bytes(b"x = 1\ny = '\xe9'\n")

@@ -10,12 +10,13 @@ Lines and columns are 1-based.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.dialect_rules import Finding, check, module_name_findings
+from tools.dialect_rules import Finding, Project, check, module_name_findings
 
 
 @dataclass(frozen=True)
@@ -31,20 +32,20 @@ class Violation:
 
 
 def check_source(source: str, path: str = "<string>", *, module_dir: str | Path | None = None) -> list[Violation]:
-    """Every violation in ``source``. Imports of the *.py files in ``module_dir`` are allowed."""
-    own = _module_names(Path(module_dir)) if module_dir is not None else frozenset()
-    return _violations(path, check(source, own))
+    """Every violation in ``source``. The *.py files in ``module_dir`` are its own modules."""
+    project = _project(Path(module_dir)) if module_dir is not None else Project()
+    return _violations(path, check(source, project))
 
 
 def check_file(path: str | Path) -> list[Violation]:
     """Every violation in a file, including its name (NAME.pyo must fit in 16 characters).
 
-    The other *.py files in the same folder are the project's own modules: importing them is allowed.
+    The *.py files in the same folder are the project's own modules: importing them is
+    allowed, and the methods their classes define are not taken for built-in methods.
     """
     p = Path(path)
     source, decode_findings = _read(p)
-    own = _module_names(p.parent)
-    found = check(source, own) + module_name_findings(p.stem) + decode_findings
+    found = check(source, _project(p.parent)) + module_name_findings(p.stem) + decode_findings
     return _violations(str(path), sorted(found))
 
 
@@ -52,10 +53,22 @@ def _violations(path: str, found: Iterable[Finding]) -> list[Violation]:
     return [Violation(path, f.line, f.col, f.rule, f.message) for f in found]
 
 
-def _module_names(folder: Path) -> frozenset[str]:
+_METHOD_DEF = re.compile(r"^[ \t]+def[ \t]+(\w+)", re.M)
+
+
+def _project(folder: Path) -> Project:
     if not folder.is_dir():
-        return frozenset()
-    return frozenset(p.stem for p in folder.glob("*.py") if p.is_file())
+        return Project()
+    modules, methods = set(), set()
+    for p in folder.glob("*.py"):
+        if not p.is_file():
+            continue
+        modules.add(p.stem)
+        try:
+            methods.update(_METHOD_DEF.findall(p.read_text(encoding="utf-8", errors="replace")))
+        except OSError:
+            continue
+    return Project(frozenset(modules), frozenset(methods))
 
 
 def _read(path: Path) -> tuple[str, list[Finding]]:

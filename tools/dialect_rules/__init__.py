@@ -8,36 +8,36 @@ import warnings
 from .checks import AstChecker
 from .findings import Finding, finding
 from .lexical import Tokens, lexical_findings
+from .project import Project
 from .tables import MAX_MODULE_NAME
 
-__all__ = ["Finding", "check", "module_name_findings"]
+__all__ = ["Finding", "Project", "check", "module_name_findings"]
 
 _IMPORT_STAR_IN_FUNCTION = "import * only allowed at module level"
 _ANALYSIS_RECURSION_LIMIT = 20000
 
 
-def check(source: str, own_modules: frozenset[str] = frozenset()) -> list[Finding]:
+def check(source: str, project: Project = Project()) -> list[Finding]:
     """Every dialect violation in ``source``, sorted by position.
 
-    ``own_modules`` are the project's on-module modules (the files beside the checked one):
-    importing them is allowed.
+    ``project`` tells which own modules may be imported and which method names they define.
     """
     toks = Tokens.scan(source)
     found = lexical_findings(source, toks)
     tree = _parse(source, found)
     if tree is not None:
-        found.extend(_check_tree(tree, source, toks, own_modules))
+        found.extend(_check_tree(tree, source, toks, project))
     return sorted(set(found))
 
 
-def _check_tree(tree: ast.Module, source: str, toks: Tokens, own_modules: frozenset[str]) -> list[Finding]:
+def _check_tree(tree: ast.Module, source: str, toks: Tokens, project: Project) -> list[Finding]:
     # The rules walk the tree recursively; a long chain like a + b + ... + z nests one level
     # per operator. Python 3.11 runs these calls without deepening the C stack, so a higher
     # limit is safe here (ast.parse has already run under the normal one).
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, _ANALYSIS_RECURSION_LIMIT))
     try:
-        return AstChecker(tree, source, toks, own_modules).run()
+        return AstChecker(tree, source, toks, project).run()
     except RecursionError:
         return [finding(1, 1, "nesting", "nested too deeply to check (1.5.2's parser stack holds 500 levels)",
                         "flatter expressions")]

@@ -6,15 +6,16 @@ import ast
 from .findings import Finding, finding
 from .kinds import Kind, Kinds
 from .lexical import Tokens
+from .project import Project
 from .scopes import Scope, ScopeInfo, analyse
 
 
 class Context:
-    def __init__(self, tree: ast.Module, source: str, toks: Tokens, own_modules: frozenset[str]) -> None:
+    def __init__(self, tree: ast.Module, source: str, toks: Tokens, project: Project) -> None:
         self.tree = tree
         self.toks = toks
         self.lines = source.split("\n")
-        self.own_modules = own_modules
+        self.own_modules = project.modules
         self.info: ScopeInfo = analyse(tree)
         self.kinds = Kinds(self.info)
         self.nodes: list[ast.AST] = [tree]  # every node, parents before children
@@ -28,7 +29,7 @@ class Context:
             item.name
             for cls in self.classes.values()
             for item in cls.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
-        }
+        } | project.methods
         self.found: list[Finding] = []
 
     def report(self, node: ast.AST, rule: str, text: str, instead: str | None = None) -> None:

@@ -8,7 +8,7 @@ from .context import Context
 from .formats import Conversion, conversions
 from .scopes import Scope
 from .tables import (
-    ALLOWED_BUILTINS, BAD_DICT_METHODS, BAD_FILE_METHODS, BUILTIN_ARITY, BUILTIN_METHODS,
+    ALLOWED_BUILTINS, BAD_DICT_METHODS, BAD_FILE_METHODS, BUILTIN_ARITY, KEYWORD_METHODS,
     CONTEXT_BUILTINS, EXCEPTIONS, FORMAT_CONVERSIONS, KNOWN_BUILTINS, MODULE_DUNDERS,
     STR_ONLY_METHODS, SYS_ATTRS, TELIT_MODULES, TYPE_FUNCTIONS, VERDICT_BUILTINS,
 )
@@ -305,7 +305,7 @@ class SemanticRules(Context):
                         "l[:]" if attr == "copy" else "del l[:]")
         elif attr in ("keys", "values", "items") and not node.args and not node.keywords:
             self._view_use(node)
-        if node.keywords and attr in BUILTIN_METHODS and attr != "sort":
+        if node.keywords and attr in KEYWORD_METHODS:
             self.report(node.keywords[0], "keyword-arg",
                         f"keyword arguments to .{attr}(): 1.5.2's methods take none", "positional arguments")
 

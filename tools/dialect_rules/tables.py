@@ -66,8 +66,9 @@ BAD_DICT_METHODS = frozenset(
 )
 # Methods of file objects that the module's file system lacks (REFERENCE §3).
 BAD_FILE_METHODS = frozenset({"truncate"})
-# Methods of built-in objects: none of them takes keyword arguments in 1.5.2.
-BUILTIN_METHODS = STR_METHODS | LIST_METHODS | DICT_METHODS | frozenset({"sort"})
+# Allowed methods of built-in objects that take keyword arguments in Python 3 (sep=,
+# maxsplit=, count=) but none in 1.5.2. (sort's are the sort-arg rule.)
+KEYWORD_METHODS = frozenset({"split", "replace"})
 # Methods that change their object: an `assert` that calls one has behaviour.
 MUTATING_METHODS = frozenset(
     "append extend insert pop remove reverse sort update clear write send close".split()
