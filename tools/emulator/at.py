@@ -27,7 +27,12 @@ from .buffers import ByteFifo
 if TYPE_CHECKING:  # pragma: no cover
     from .module import Module
 
-MAX_LINE = 80  # ATR10 §3.2.2: longer command lines give ERROR and nothing is executed
+# ATR10 §3.2.2: "The command line buffer accepts a maximum of 80 characters. If this number is
+# exceeded none of the commands will be executed and TA returns ERROR." Whether the "AT" prefix and
+# the terminator count is n/d (REFERENCE §5.5, open question §12.5). The emulator's choice: the
+# count includes the "AT" prefix and everything up to (not including) the S3 terminator, so
+# "AT" + 78 characters is accepted and "AT" + 79 gives ERROR. Scripts should stay well below.
+MAX_LINE = 80
 
 # ATR10 §3.2.3 (REFERENCE §5.7): verbose result code -> numeric code under ATV0.
 NUMERIC = {
@@ -36,19 +41,42 @@ NUMERIC = {
     "CONNECT 14400": 15,
 }
 
-# 3GPP TS 27.007 §9.2 and ATR10 §3.2.2.1 (REFERENCE §5.8): +CME ERROR codes and verbose texts.
+# +CME ERROR codes and verbose texts (+CMEE=2) for SELINT 2, copied from the table in ATR10
+# §3.2.2.1 (REFERENCE §5.8). The GSM 04.08 cause in parentheses is part of the verbose text there.
 CME_TEXT = {
-    0: "phone failure", 3: "operation not allowed", 4: "operation not supported",
-    10: "SIM not inserted", 11: "SIM PIN required", 13: "SIM failure", 21: "invalid index",
-    30: "no network service", 100: "unknown", 148: "unspecified GPRS error",
-    149: "PDP authentication failure", 550: "generic undocumented error", 551: "wrong state",
-    552: "wrong mode", 553: "context already activated", 554: "stack already active",
-    555: "activation failed", 556: "context not opened", 557: "cannot setup socket",
-    558: "cannot resolve DN", 559: "timeout in opening socket", 560: "cannot open socket",
-    561: "remote disconnected or timeout", 562: "connection failed", 563: "tx error",
+    0: "phone failure", 1: "No connection to phone", 2: "phone-adaptor link reserved",
+    3: "operation not allowed", 4: "operation not supported", 5: "PH-SIM PIN required",
+    10: "SIM not inserted", 11: "SIM PIN required", 12: "SIM PUK required", 13: "SIM failure",
+    14: "SIM busy", 15: "SIM wrong", 16: "incorrect password", 17: "SIM PIN2 required",
+    18: "SIM PUK2 required", 20: "memory full", 21: "invalid index", 22: "not found",
+    23: "memory failure", 24: "text string too long", 25: "invalid characters in text string",
+    26: "dial string too long", 27: "invalid characters in dial string",
+    30: "no network service", 31: "network time-out",
+    32: "network not allowed - emergency calls only", 40: "network personalization PIN required",
+    41: "network personalization PUK required", 42: "network subset personalization PIN required",
+    43: "network subset personalization PUK required",
+    44: "service provider personalization PIN required",
+    45: "service provider personalization PUK required",
+    46: "corporate personalization PIN required", 47: "corporate personalization PUK required",
+    100: "unknown", 103: "Illegal MS (#3)", 106: "Illegal ME (#6)",
+    107: "GPRS service not allowed (#7)", 111: "PLMN not allowed (#11)",
+    112: "Location area not allowed (#12)", 113: "Roaming not allowed in this location area (#13)",
+    132: "service option not supported (#32)", 133: "requested service option not subscribed (#33)",
+    134: "service option temporarily out of order (#34)", 148: "unspecified GPRS error",
+    149: "PDP authentication failure", 150: "invalid mobile class",
+    550: "generic undocumented error", 551: "wrong state", 552: "wrong mode",
+    553: "context already activated", 554: "stack already active", 555: "activation failed",
+    556: "context not opened", 557: "cannot setup socket", 558: "cannot resolve DN",
+    559: "time-out in opening socket", 560: "cannot open socket",
+    561: "remote disconnected or time-out", 562: "connection failed", 563: "tx error",
     564: "already listening", 566: "can not resume socket", 567: "wrong APN", 568: "wrong PDP",
     569: "service not supported", 570: "QOS not accepted", 571: "NSAPI already used",
-    572: "LLC or SNDCP failure", 573: "network reject",
+    572: "LLC or SNDCP failure", 573: "network reject", 586: "MCL personalisation PIN required",
+    600: "generic undocumented error", 601: "wrong state", 602: "can not activate",
+    603: "can not resolve name", 604: "can not allocate control socket",
+    605: "can not connect control socket", 606: "bad or no response from server",
+    607: "not connected", 608: "already connected", 609: "context down",
+    610: "no photo available", 611: "can not send photo", 612: "resource used by other instance",
 }
 
 # 3GPP TS 27.005 §3.2.5: +CMS ERROR codes used by the emulator.
@@ -58,6 +86,18 @@ CMS_TEXT = {
     320: "memory failure", 321: "invalid memory index", 322: "memory full",
     330: "SMSC address unknown", 331: "no network service", 332: "network timeout",
     500: "unknown error",
+}
+
+# Default answer times (ms) of commands that take longer than ``Module.command_time_ms`` (20 ms)
+# when their handler gives no delay of its own. ATR10 §3.2.4: "Commands that do not interact with
+# the SIM or the network, and only involve internal setups or readings, have an immediate
+# response"; the ones that do can take seconds (maxima in its table, REFERENCE §5.10). The figures
+# below are the emulator's typical values, not measurements [L]; a test may change
+# ``module.command_times`` (a per-module copy).
+COMMAND_TIMES: dict[str, int] = {
+    "+CPIN": 200, "+COPS": 300, "+CLCK": 300, "+CPWD": 300, "&W": 100, "#SLEDSAV": 100,
+    "+CSAS": 300, "+CRES": 300, "#SKTSAV": 100, "#ESCRIPT": 50, "#STARTMODESCR": 50,
+    "#ENHRST": 50,
 }
 
 # Per-instance settings and their power-on values on MDM/MDM2 (REFERENCE §2.1, §5.3, §6.7, §6.8).
@@ -352,17 +392,21 @@ class AtInstance:
         self.last_in = 0  # time of the last byte from the DTE (escape guard)
         self.plus: list[int] = []  # times of pending '+' that may be an escape
         self._esc_timer: Any = None
+        self._data_ready = 0  # online: bytes at the front of inbuf already judged data
+        self.escape_lost = 0  # bytes a suspended link could not take at the escape
         self.line_over = False
         self.commands_run = 0
+        self.dead = False  # the RAM this instance lived in is gone (reboot, power cut)
+        self.after_final: list[Callable[[], None]] = []  # run once the current line's final code is out
+        self.escapes = 0  # +++ escapes recognised (online -> command mode)
 
     # ------------------------------------------------------------------ output
     def _to_out(self, data: bytes) -> None:
         self.out.put(data)
-        self.module.external_event()
         self.k.notify()
 
     def emit(self, data: bytes) -> None:
-        if data:
+        if data and not self.dead:
             self.sink(data)
 
     def _info(self, lines: list[str]) -> None:
@@ -378,12 +422,15 @@ class AtInstance:
         if self.settings["Q"]:
             return
         if self.settings["V"]:
+            # ATR10 ATV1: "<CR><LF><verbose code><CR><LF>".
             self.emit(b"\r\n" + text.encode("latin-1") + b"\r\n")
         else:
+            # ATR10 ATV0: result codes are "<numeric code><CR>" (§3.2.2: "result code 0<CR>"),
+            # no header. +CME ERROR/+CMS ERROR have no number: they keep their text, framed like
+            # a result code ("<text><CR>"); ATR10 does not show this case (n/d).
             code = NUMERIC.get(text)
             if code is None:
-                # +CME ERROR / +CMS ERROR keep their text form under V0 (27.007 §9.1).
-                self.emit(text.encode("latin-1") + b"\r\n")
+                self.emit(text.encode("latin-1") + b"\r")
             else:
                 self.emit(b"%d\r" % code)
 
@@ -395,14 +442,30 @@ class AtInstance:
             return "+CME ERROR: %d" % code
         return "+CME ERROR: %s" % CME_TEXT.get(code, "unknown")
 
+    def urc_bytes(self, text: str) -> bytes:
+        """How an unsolicited code is framed: ``\r\n<text>\r\n`` (REFERENCE §5.6). Under ATV0
+        the basic ones with a number (RING, NO CARRIER) become ``<n>\r`` and the others
+        ``<text>\r\n`` (ATR10 ATV0 information-text framing); under ATQ1 the numbered basic
+        ones are suppressed. Neither case is shown in the sources (n/d)."""
+        if self.settings["V"]:
+            return b"\r\n" + text.encode("latin-1") + b"\r\n"
+        code = NUMERIC.get(text)
+        if code is not None:
+            return b"" if self.settings["Q"] else b"%d\r" % code
+        return text.encode("latin-1") + b"\r\n"
+
     def urc(self, text: str, while_busy: str = "buffer") -> None:
         """An unsolicited result code: sent now in command mode, else buffered until the
-        instance is back in command mode (``while_busy="buffer"``) or dropped ("drop")."""
-        data = b"\r\n" + text.encode("latin-1") + b"\r\n"
+        instance is back in command mode (``while_busy="buffer"``) or dropped ("drop").
+        Either way it is an external event for MOD.powerSaving (ES13 §3.7.6)."""
+        if self.dead:
+            return
+        data = self.urc_bytes(text)
         if self.mode == "cmd" and not self.frozen:
             self.emit(data)
         elif while_busy == "buffer":
             self.pending_urcs.append(data)
+        self.module.external_event()
 
     def _flush_urcs(self) -> None:
         while self.pending_urcs and self.mode == "cmd":
@@ -414,6 +477,8 @@ class AtInstance:
 
     def feed(self, data: bytes) -> int:
         """Bytes written by the DTE (MDM.send). Returns how many were taken."""
+        if self.dead:
+            return 0
         n = self.inbuf.put_some(data)
         if n:
             self.pump()
@@ -422,7 +487,7 @@ class AtInstance:
     def pump(self) -> None:
         """Consume buffered input according to the mode."""
         guard = 0
-        while self.inbuf and not self.frozen and guard < 100000:
+        while self.inbuf and not self.frozen and not self.dead and guard < 100000:
             guard += 1
             if self.mode == "online":
                 if not self._pump_online():
@@ -464,16 +529,16 @@ class AtInstance:
         if not text[:2].upper() == "AT":
             # Not a command line: ignored (the module waits for 'AT').
             return
+        self.module.at_log.append((self.k.now(), self.index, text))
+        self.mode = "exec"
         if over or len(text) > MAX_LINE:
-            self.result_code("ERROR")
+            self._apply(Reply([], "ERROR"))  # nothing on the line is executed (ATR10 §3.2.2)
             return
         try:
             cmds = parse_line(text[2:])
         except ParseError:
-            self.result_code("ERROR")
+            self._apply(Reply([], "ERROR"))
             return
-        self.module.at_log.append((self.k.now(), self.index, text))
-        self.mode = "exec"
         self.queue = cmds
         self._next()
 
@@ -489,6 +554,8 @@ class AtInstance:
             return
         handler = COMMANDS.get(cmd.name)
         if handler is None:
+            # An unknown command is a syntax error: plain ERROR whatever +CMEE says (+CME ERROR
+            # is "the error response to +Cxxx 3GPP TS 27.007 commands", ATR10 §3.2.2.1).
             self._apply(Reply([], "ERROR"))
             return
         ctx = Ctx(self, cmd)
@@ -496,21 +563,22 @@ class AtInstance:
             result = handler(ctx)
         except ArgError:
             result = CmeError(4) if self.settings["+CMEE"] else Reply([], "ERROR")
-        self._apply(result)
+        self._apply(result, cmd.name)
 
-    def _apply(self, result: Result) -> None:
-        if result is PENDING:
+    def _apply(self, result: Result, name: str | None = None) -> None:
+        if result is PENDING or self.dead:
             return
         delay = getattr(result, "delay", None)
         if delay is None:
-            delay = self.module.command_time_ms
+            times = getattr(self.module, "command_times", {})
+            delay = times.get(name, self.module.command_time_ms) if name else self.module.command_time_ms
         if delay > 0:
             self.k.call_later(delay, lambda: self._apply_now(result))
         else:
             self._apply_now(result)
 
     def _apply_now(self, result: Result) -> None:
-        if self.frozen:
+        if self.frozen or self.dead:
             return
         if isinstance(result, Reply):
             if result.raw is not None:
@@ -544,8 +612,12 @@ class AtInstance:
         self.queue = []
         self.result_code(text)
         self.mode = "cmd"
+        actions, self.after_final = self.after_final, []
+        for fn in actions:
+            fn()  # e.g. #EXECSCR starts the script, #REBOOT reboots, once the OK is out
+        if self.dead:
+            return
         self._flush_urcs()
-        self.module.external_event()
         self.pump()
 
     def _pump_input(self) -> None:
@@ -585,6 +657,17 @@ class AtInstance:
         self._apply(result)
 
     # ------------------------------------------------------------- online mode
+    # REFERENCE §6.6-6.8 (ATR10 S12, #E2ESC, #SKIPESC, &C, &D; IPG10 §3.2.1):
+    # * after CONNECT the instance passes every byte both ways untouched;
+    # * "+++" is the escape only when the DTE was silent for the guard time before the first '+',
+    #   no gap between the '+' exceeds the guard time, and the DTE stays silent for the guard
+    #   time after the third '+'. The guard is S12 fiftieths of a second (factory 50 = 1 s), or
+    #   #E2ESC seconds for a GPRS link when #E2ESC is 1-10. SELINT 2 also requires the silence
+    #   right after CONNECT (so the guard starts at CONNECT).
+    # * candidate '+' bytes are held back until the escape is decided; when it is not an escape
+    #   they go to the peer as data, in order. On an escape they go to the peer only with
+    #   #SKIPESC=0 (the default); the link is suspended, not closed, and OK follows.
+
     def guard_ms(self) -> int:
         """Escape guard time: #E2ESC seconds for GPRS when set, else S12 fiftieths (§6.7)."""
         gt = self.settings["#E2ESC"]
@@ -598,6 +681,7 @@ class AtInstance:
         self.mode = "online"
         self.last_in = self.k.now()  # SELINT 2: the guard silence also applies after CONNECT
         self.plus = []
+        self._data_ready = 0
         link.attach(self)
         self.module.external_event()
         self.pump()
@@ -605,41 +689,52 @@ class AtInstance:
     def is_online(self) -> bool:
         return self.mode == "online"
 
+    def _write_link(self, data: bytes) -> int:
+        link = self.link
+        return link.write(data) if link is not None and data else 0
+
     def _pump_online(self) -> bool:
         """Pass DTE bytes to the link, watching for the +++ escape. Returns False when the
-        link has no room (the bytes wait in ``inbuf``: flow control)."""
+        link has no room (the bytes wait at the front of ``inbuf``: flow control; the link calls
+        ``link_ready()`` when it can take more)."""
+        # Bytes already judged to be data, held back by the link's flow control: first.
+        if self._data_ready:
+            taken = self._write_link(bytes(self.inbuf.data[:self._data_ready]))
+            if self.mode != "online":
+                return True
+            del self.inbuf.data[:taken]
+            self._data_ready -= taken
+            if self._data_ready:
+                return False
+        if not self.inbuf:
+            return True
         now = self.k.now()
         guard = self.guard_ms()
-        data = bytes(self.inbuf.data)
+        data = self.inbuf.take()
         out = bytearray()
-        used = 0
         for ch in data:
             if self.plus:
                 if ch == 0x2B and len(self.plus) < 3 and now - self.plus[-1] <= guard:
                     self.plus.append(now)
-                    used += 1
                     continue
                 out += b"+" * len(self.plus)  # not an escape: the '+' were data
                 self.plus = []
                 self.last_in = now
             if ch == 0x2B and now - self.last_in >= guard:
                 self.plus.append(now)
-                used += 1
                 continue
             out.append(ch)
             self.last_in = now
-            used += 1
-        taken = self.link.write(bytes(out)) if out else 0
-        if taken < len(out):
-            # Flow control: keep what the link could not take, in order, before the rest.
-            rest = bytes(out[taken:])
-            self.inbuf.data[:] = rest + bytes(self.inbuf.data[used:])
-            self.plus = []
-            return False
-        del self.inbuf.data[:used]
+        if out:
+            taken = self._write_link(bytes(out))
+            if self.mode != "online":
+                return True  # the link closed while taking the data
+            if taken < len(out):
+                self.inbuf.data[:0] = out[taken:]
+                self._data_ready = len(out) - taken
         if self.plus:
             self._arm_escape_check(guard)
-        return True
+        return not self._data_ready
 
     def _arm_escape_check(self, guard: int) -> None:
         if self._esc_timer is not None:
@@ -649,13 +744,20 @@ class AtInstance:
 
     def _escape_check(self, started: list[int]) -> None:
         self._esc_timer = None
-        if self.mode != "online" or self.plus != started:
+        if self.dead or self.mode != "online" or self.plus != started:
             return
         link = self.link
-        if len(self.plus) == 3:
-            self.plus = []
-            if not self.settings["#SKIPESC"]:
-                link.write(b"+++")  # #SKIPESC=0 (default): the escape goes to the peer too
+        self.plus = []
+        if len(started) == 3:
+            # A valid escape. Data still waiting for the link goes first, then (#SKIPESC=0) the
+            # "+++"; what the suspended link cannot take now is lost (counted).
+            pending = bytes(self.inbuf.data[:self._data_ready])
+            del self.inbuf.data[:self._data_ready]
+            self._data_ready = 0
+            tail = pending + (b"" if self.settings["#SKIPESC"] else b"+++")
+            if tail:
+                self.escape_lost += len(tail) - self._write_link(tail)
+            self.escapes += 1
             self.mode = "cmd"
             self.link = None
             self.escaped_link = link
@@ -664,17 +766,22 @@ class AtInstance:
             self._flush_urcs()
             self.module.external_event()
             self.pump()
-        else:
-            # One or two '+' followed by silence: plain data.
-            data = b"+" * len(self.plus)
-            self.plus = []
-            self.last_in = self.k.now()
-            if link.write(data) < len(data):
-                self.inbuf.data[:0] = data
+            return
+        # One or two '+' followed by silence: plain data, after whatever data still waits.
+        self.last_in = started[-1]
+        self.inbuf.data[self._data_ready:self._data_ready] = b"+" * len(started)
+        self._data_ready += len(started)
+        self.pump()
+
+    def link_ready(self) -> None:
+        """The link can take more bytes: send what waits in the instance (flow control)."""
+        if self.mode == "online" and not self.dead:
+            self.pump()
+            self.k.notify()
 
     def deliver(self, data: bytes) -> int:
         """Data from the link for the DTE, while online. Returns bytes taken (output room)."""
-        if self.mode != "online":
+        if self.mode != "online" or self.dead:
             return 0
         n = self.out.put_some(data)
         if n:
@@ -684,9 +791,12 @@ class AtInstance:
 
     def link_closed(self, link: Any, text: str = "NO CARRIER") -> None:
         """The link ended (remote close, maxTo, hang-up): NO CARRIER, DCD follows &C."""
+        if self.dead:
+            return
         if self.link is link:
             self.link = None
             self.plus = []
+            self._data_ready = 0
             if self._esc_timer is not None:
                 self._esc_timer.cancel()
                 self._esc_timer = None
@@ -706,32 +816,44 @@ class AtInstance:
     def carrier(self) -> bool:
         if self.link is not None:
             return True
+        esc = self.escaped_link
+        if esc is not None and getattr(esc, "connected", True):
+            return True  # suspended by +++: the connection still exists
         for link in self.module.links():
             if getattr(link, "owner", None) is self and getattr(link, "connected", False):
                 return True
         return False
 
     def dcd(self) -> int:
-        # &C0: DCD always on; &C1: DCD tracks the connection (factory); &C2: as 1 here (§6.8).
+        # ATR10 &C: 0 DCD always high; 1 DCD follows the carrier (factory); 2 "DCD off while
+        # disconnecting", emulated as 1 (REFERENCE §6.8).
         if self.settings["&C"] == 0:
             return 1
         return 1 if self.carrier() else 0
 
     def set_dtr(self, v: int) -> None:
+        """The DTE's DTR (MDM.setDTR). ATR10 &D (SELINT 2), on an on->off transition while
+        connected: 0/3/4 ignore it; 1 back to command mode, the connection stays (OK); 2 and 5
+        back to command mode and the connection is closed. (ATR10 adds that unless +CVHU=2,
+        &D0-&D4 act like &D5; the emulator does not model +CVHU: see docs/emulator.md.)"""
         old, self.dtr = self.dtr, 1 if v else 0
-        if old and not self.dtr and self.mode == "online" and self.link is not None:
-            d = self.settings["&D"]
-            if d == 1:
-                # &D1: DTR on->off goes to command mode and keeps the connection (§6.8).
-                link = self.link
-                self.mode = "cmd"
-                self.link = None
-                self.escaped_link = link
-                link.escaped(self)
-                self.result_code("OK")
-                self._flush_urcs()
-            elif d == 2:
-                self.link.hangup_local()
+        if not old or self.dtr or self.dead:
+            return
+        d = self.settings["&D"]
+        if d == 1 and self.mode == "online" and self.link is not None:
+            link = self.link
+            self.plus = []
+            self.mode = "cmd"
+            self.link = None
+            self.escaped_link = link
+            link.escaped(self)
+            self.result_code("OK")
+            self._flush_urcs()
+            self.pump()
+        elif d in (2, 5):
+            link = self.link if self.mode == "online" and self.link is not None else self.escaped_link
+            if link is not None:
+                link.hangup_local()
 
     def reset_settings(self) -> None:
         self.settings = dict(DEFAULT_SETTINGS)

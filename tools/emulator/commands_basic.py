@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from .at import ArgError, CmeError, Ctx, Reply, command, error, ok
 
-# Basic one-letter/&-commands with their allowed values (ATR10 §3.5.3).
+# Basic one-letter/&-commands with their allowed values (ATR10 §3.5.3.2, SELINT 2): E 0-1,
+# Q 0-2 (2 = 1, "only for backward compatibility"), V 0-1, X 0-4, &C 0-2, &D 0-5, &K 0-6, \\R 0-2.
+# "If parameter is omitted, the command has the same behaviour as" <cmd>0 for every one of them.
 BASIC_RANGES = {
-    "E": (0, 1), "V": (0, 1), "Q": (0, 1), "X": (0, 4), "&C": (0, 2), "&D": (0, 5),
+    "E": (0, 1), "V": (0, 1), "Q": (0, 2), "X": (0, 4), "&C": (0, 2), "&D": (0, 5),
     "&K": (0, 6), "\\R": (0, 2),
 }
 
@@ -17,7 +19,7 @@ BASIC_RANGES = {
 def _basic(ctx: Ctx) -> Reply:
     lo, hi = BASIC_RANGES[ctx.name]
     v = int(ctx.raw) if ctx.raw else 0
-    if not lo <= v <= hi or (ctx.name == "&K" and v in (2, 4, 5)):
+    if not lo <= v <= hi:
         return error()
     ctx.inst.settings[ctx.name] = v
     return ok()
@@ -144,7 +146,13 @@ def _reg(key: str, stat_attr: str):
         if ctx.kind == "test":
             return ok("%s: (0-2)" % ctx.name)
         if ctx.kind == "read":
-            return ok("%s: %d,%d" % (ctx.name, ctx.inst.settings[key], getattr(ctx.module.radio, stat_attr)))
+            # 27.007 §7.2 / §10.1.19 (ATR10 +CREG, +CGREG): "<n>,<stat>[,<lac>,<ci>]", the
+            # location only with <n>=2 while registered.
+            r = ctx.module.radio
+            n, stat = ctx.inst.settings[key], getattr(r, stat_attr)
+            if n == 2 and stat in (1, 5):
+                return ok('%s: %d,%d,"%s","%s"' % (ctx.name, n, stat, r.lac, r.ci))
+            return ok("%s: %d,%d" % (ctx.name, n, stat))
         return error()
 
     return handler

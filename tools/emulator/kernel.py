@@ -9,12 +9,24 @@ Two clocks share all of this code:
 * virtual (default): time only moves when someone waits. A script blocked in
   ``MDM.receive(100)`` makes the clock jump straight to the next event or the deadline, so an
   hour of module time runs in about a second, and a run is deterministic. The script thread and
-  the driving thread never run at the same time: they pass a baton.
+  the driving thread never run at the same time: they pass a baton. The driver lends the baton
+  to the script with a time *limit* (the end of ``run_until``); the script hands it back when it
+  needs module time past the limit, ends, crashes, or is killed.
 * real: time is the host's monotonic clock; a world thread runs due events, and real sockets or a
   pseudo-terminal feed data in from their own threads. Everything takes ``kernel.lock``.
 
 All world state is changed with ``kernel.lock`` held; after a change that a waiter may be waiting
 for, call ``kernel.notify()``.
+
+Killing a script (reboot, watchdog, power cut) bumps ``generation`` and detaches the script
+thread. The killed thread notices at its next interaction with the emulator (every built-in
+call, every flash operation, every traced line) and *freezes*: it gives the baton back and blocks
+forever on a condition nobody signals, so it never runs another line of script code. A frozen
+thread is a daemon thread that holds nothing; ``frozen_threads`` counts them.
+
+Errors raised by event callbacks are not passed to whichever thread happened to run them (that
+could be the script, which would see a foreign exception): they are collected and re-raised as
+``EmulatorError`` in the driver by the next ``run_until``.
 """
 from __future__ import annotations
 
@@ -22,10 +34,19 @@ import heapq
 import itertools
 import threading
 import time
+import traceback
 from typing import Callable
 
 Callback = Callable[[], None]
 _CTL = "ctl"  # the driver holds the baton
+
+# A driver waiting longer than this (wall seconds) for the script thread to hand back the baton
+# raises EmulatorError instead of hanging (a script blocked outside the emulator, a bug).
+HANG_TIMEOUT_S = 60.0
+
+
+class EmulatorError(RuntimeError):
+    """An internal error of the emulator (a failing event callback, a hung script thread)."""
 
 
 class Timer:
@@ -47,15 +68,24 @@ class Kernel:
         self.virtual = virtual
         self.lock = threading.RLock()
         self.cond = threading.Condition(self.lock)
+        # Killed script threads wait here forever: nobody ever notifies this condition, so the
+        # notify_all()s of normal operation do not wake (and cost) every frozen thread.
+        self._graveyard = threading.Condition(self.lock)
         self._heap: list[tuple[int, int, Timer]] = []
         self._seq = itertools.count()
         self._now = 0
         self._t0 = time.monotonic()
-        # Virtual-time baton: who may run now, "ctl" (driver) or a script thread id.
+        # Virtual-time baton: who may run now, "ctl" (driver) or a script thread.
         self._owner: object = _CTL
         self._limit = 0  # virtual: the script must hand back the baton at this time
         self._script: threading.Thread | None = None
         self.generation = 0  # bumped by a reboot; older script threads freeze
+        self.frozen_threads = 0
+        # REFERENCE §10.2 (ES13 §2.4): the Python task is paused for 50 ms every second.
+        # 0 = off (default); Module.python_stall sets it. The pause is [k*1000, k*1000+stall_ms).
+        self.stall_ms = 0
+        self.errors: list[str] = []  # tracebacks of failed event callbacks, raised by run_until
+        self.hang_timeout = HANG_TIMEOUT_S
         self._stop_world = False
         self._world_thread: threading.Thread | None = None
         if not virtual:
@@ -88,8 +118,12 @@ class Kernel:
             heapq.heappop(self._heap)
         return self._heap[0][0] if self._heap else None
 
+    def pending_events(self) -> int:
+        return sum(1 for _, _, t in self._heap if not t.cancelled)
+
     def _run_due(self, upto: int) -> bool:
-        """Run every event whose time is <= upto (virtual: advancing the clock to it)."""
+        """Run every event whose time is <= upto, in time order (virtual: advancing the clock
+        to each). A failing callback is recorded, not raised (see the module docstring)."""
         ran = False
         while True:
             nxt = self.next_event_time()
@@ -98,12 +132,30 @@ class Kernel:
             _, _, t = heapq.heappop(self._heap)
             if self.virtual and nxt > self._now:
                 self._now = nxt
-            t.fn()
+            try:
+                t.fn()
+            except BaseException as e:  # noqa: BLE001 - kept for the driver
+                if type(e).__name__ == "PowerCut":
+                    raise  # a power cut inside a callback's flash write is the script's problem
+                self.errors.append("".join(traceback.format_exception(type(e), e, e.__traceback__)))
             ran = True
 
+    def raise_errors(self) -> None:
+        if self.errors:
+            errs, self.errors = self.errors, []
+            raise EmulatorError("an event callback failed:\n" + "\n".join(errs))
+
     # ------------------------------------------------------------ script side
-    def attach_script(self, thread: threading.Thread) -> None:
+    def attach_script(self, thread: threading.Thread | None) -> None:
         self._script = thread
+
+    def kill_script(self) -> None:
+        """The running script (if any) is dead from now on (reboot, watchdog, power cut): its
+        thread freezes at its next interaction and the driver stops lending it the baton."""
+        with self.lock:
+            self.generation += 1
+            self._script = None
+            self.cond.notify_all()
 
     def script_alive(self) -> bool:
         return self._script is not None and self._script.is_alive()
@@ -117,23 +169,55 @@ class Kernel:
         """The calling script thread belongs to a dead script (reboot, watchdog): hand the baton
         back and block forever. Its thread is a daemon and holds nothing."""
         with self.lock:
-            if self.virtual and self._owner is threading.current_thread():
+            self.frozen_threads += 1
+            if self._owner is threading.current_thread():
                 self._owner = _CTL
-                self.cond.notify_all()
+            self.cond.notify_all()
             while True:
-                self.cond.wait()
+                self._graveyard.wait()
 
     def spend(self, ms: int, generation: int) -> None:
-        """The script uses ``ms`` of module CPU time (virtual clock only)."""
+        """The script uses ``ms`` of module CPU time. Virtual clock: time moves on by ``ms``,
+        running the events that fall due meanwhile, in order (the script is preempted by them,
+        as by the module's higher-priority tasks). Real clock: only the optional stall."""
         with self.lock:
             self.check_alive(generation)
-            if not self.virtual:
-                return
-            self._now += ms
-            self._run_due(self._now)
+            if self.virtual:
+                self._advance_script(self._now + max(0, int(ms)), generation)
+            self._stall_gate(generation)
+
+    def _advance_script(self, target: int, generation: int) -> None:
+        """Script thread with the baton (virtual): move module time to ``target``, running due
+        events in order; hand the baton back at the driver's limit and go on when lent it
+        again."""
+        while True:
             self.check_alive(generation)
-            if self._now >= self._limit:
-                self._yield_to_ctl(generation)
+            stop = min(target, self._limit)
+            nxt = self.next_event_time()
+            if nxt is not None and nxt <= stop:
+                self._run_due(nxt)
+                continue
+            if self._now < stop:
+                self._now = stop
+            if self._now >= target:
+                return
+            self._yield_to_ctl(generation)
+
+    def _stall_gate(self, generation: int) -> None:
+        """REFERENCE §10.2: the script cannot run inside the 50 ms pause of each second; if it
+        is about to, it waits for the end of the pause."""
+        if not self.stall_ms:
+            return
+        while True:
+            self.check_alive(generation)
+            phase = self.now() % 1000
+            if phase >= self.stall_ms:
+                return
+            end = self.now() - phase + self.stall_ms
+            if self.virtual:
+                self._advance_script(end, generation)
+            else:
+                self.cond.wait(max(0.0, (end - self.now()) / 1000.0))
 
     def wait_until(self, ready: Callable[[], bool], deadline: int, generation: int) -> bool:
         """Block the script until ``ready()`` or module time ``deadline``; returns ready()."""
@@ -141,27 +225,34 @@ class Kernel:
             while True:
                 self.check_alive(generation)
                 if ready():
+                    self._stall_gate(generation)
+                    self.check_alive(generation)
                     return True
                 now = self.now()
                 if now >= deadline:
-                    return False
+                    self._stall_gate(generation)
+                    self.check_alive(generation)
+                    return ready()
                 if not self.virtual:
-                    self.cond.wait(max(0.0, (deadline - now) / 1000.0))
+                    self.cond.wait(max(0.0, min(0.2, (deadline - now) / 1000.0)))
                     continue
-                nxt = self.next_event_time()
                 stop = min(deadline, self._limit)
+                nxt = self.next_event_time()
                 if nxt is not None and nxt <= stop:
                     self._run_due(nxt)
                     continue
-                self._now = max(self._now, stop)
-                if self._now >= self._limit and self._now < deadline:
-                    self._yield_to_ctl(generation)
+                if now < stop:
+                    self._now = stop
+                    continue
+                self._yield_to_ctl(generation)  # at the driver's limit, before the deadline
 
     def _yield_to_ctl(self, generation: int) -> None:
         me = threading.current_thread()
-        self._owner = _CTL
-        self.cond.notify_all()
+        if self._owner is me:
+            self._owner = _CTL
+            self.cond.notify_all()
         while self._owner is not me:
+            self.check_alive(generation)
             self.cond.wait()
         self.check_alive(generation)
 
@@ -177,8 +268,10 @@ class Kernel:
     def script_finished(self) -> None:
         """Last thing a script thread does (ended, crashed): give the baton back."""
         with self.lock:
-            if self.virtual and self._owner is threading.current_thread():
+            if self._owner is threading.current_thread():
                 self._owner = _CTL
+            if self._script is threading.current_thread():
+                self._script = None
             self.cond.notify_all()
 
     # ------------------------------------------------------------- driver side
@@ -187,24 +280,38 @@ class Kernel:
         if not self.virtual:
             while self.now() < target:
                 time.sleep(min(0.05, (target - self.now()) / 1000.0))
+                self.raise_errors()
+            self.raise_errors()
             return
+        if threading.current_thread() is self._owner:
+            raise EmulatorError("run_until called from the script thread")
         with self.lock:
             while self._now < target:
                 script = self._script
                 if script is not None and script.is_alive():
-                    self._limit = target
-                    self._owner = script
-                    self.cond.notify_all()
-                    while self._owner is not _CTL and script.is_alive():
-                        self.cond.wait(0.5)
-                    if not script.is_alive():
-                        self._owner = _CTL
+                    self._lend_baton(script, target)
                     continue
                 nxt = self.next_event_time()
                 if nxt is not None and nxt <= target:
                     self._run_due(nxt)
                 else:
                     self._now = target
+            self.raise_errors()
+
+    def _lend_baton(self, script: threading.Thread, target: int) -> None:
+        self._limit = target
+        self._owner = script
+        self.cond.notify_all()
+        waited = 0.0
+        while self._owner is script and script.is_alive() and self._script is script:
+            self.cond.wait(0.5)
+            waited += 0.5
+            if waited >= self.hang_timeout and self._owner is script:
+                raise EmulatorError("the script thread has not handed back the baton for %d s "
+                                    "(blocked outside the emulator?)" % self.hang_timeout)
+        if self._owner is script:
+            # The thread died or was detached while holding the baton.
+            self._owner = _CTL
 
     def run_for(self, ms: int) -> None:
         self.run_until(self.now() + int(ms))
@@ -218,7 +325,7 @@ class Kernel:
                     return True
             if self.now() >= end:
                 return False
-            self.run_until(min(end, self.now() + step_ms))
+            self.run_until(min(end, self.now() + max(1, int(step_ms))))
 
     # --------------------------------------------------------------- real time
     def _world_loop(self) -> None:

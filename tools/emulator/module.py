@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 from typing import Any, Callable
 
-from .at import AtInstance
+from .at import COMMAND_TIMES, AtInstance
 from .flash import Flash
 from .kernel import Kernel, Timer
 from .serial_line import Dte, SerialLine
@@ -35,11 +35,18 @@ class Radio:
         self.ber = 0
         self.reg = 1  # +CREG stat: 0 not searching, 1 home, 2 searching, 3 denied, 5 roaming
         self.greg = 1  # +CGREG stat
+        self.lac = "0A1B"  # +CREG=2 / +CGREG=2 location area code (hex string)
+        self.ci = "3C4D"  # +CREG=2 / +CGREG=2 cell id (hex string)
         self.sim = "READY"  # +CPIN: READY | SIM PIN | (absent: None)
         self.operator = "EMU NET"
 
 
 class Module:
+    """The emulated module. ``Module(flash_dir)`` is powered off; ``power_on()`` boots it.
+
+    ``start_time`` is the module clock at emulator start, in seconds since 2000-01-01 (what
+    ``MOD.secCounter()`` returns at time 0; ``AT+CCLK`` changes it later)."""
+
     def __init__(self, flash_dir: str | Path, virtual: bool = True, seed: int = 0,
                  dte: Dte | None = None, start_time: int = 0) -> None:
         self.kernel = Kernel(virtual=virtual)
@@ -49,11 +56,22 @@ class Module:
         self.radio = Radio()
         # NVM: settings that survive a reboot (#ESCRIPT, #STARTMODESCR, #SCFG, #SCFGEXT ...).
         self.nvm: dict[str, Any] = {"escript": "", "startmode": 0, "startmode_to": 10}
-        self.clock_base = start_time  # module seconds since 2000-01-01 at emulator start
+        self.clock_base = int(start_time)  # module seconds since 2000-01-01 at emulator start
         self.command_time_ms = 20  # default time an AT command takes to answer
+        # Per-command answer times (ms) overriding command_time_ms; a copy of at.COMMAND_TIMES
+        # that a test may change for one module.
+        self.command_times: dict[str, int] = dict(COMMAND_TIMES)
         self.call_cost_ms = 1  # module CPU time charged per built-in call
         self.line_cost_us = 50  # module CPU time charged per traced Python line
-        self.trace_lines: list[str] = []
+        # Optional features that are probably absent on GC864-PY 7.x firmware (REFERENCE §11 A9):
+        # MOD.encBase64 and the binascii module (ES13: "available in version 10.00.xx3").
+        self.features: dict[str, bool] = {"encBase64": False, "binascii": False}
+        # What a power cut injected by the flash (arm_power_cut) does afterwards: the power comes
+        # back after this many ms (None: it stays off until power_on()).
+        self.power_restore_ms: int | None = 1000
+        self.trace_lines: list[str] = []  # the trace port (ASC1), split into lines
+        self.trace_bytes = bytearray()  # the trace port as a byte stream
+        self._trace_partial = ""
         self.on_trace: Callable[[str], None] | None = None
         self.at_log: list[tuple[int, int, str]] = []
         self.boots = 0
@@ -61,7 +79,12 @@ class Module:
         self.script_state = "none"  # none | running | ended | crashed | killed
         self.script_error: str | None = None
         self.watchdog: Timer | None = None
+        self.watchdog_period = 0
         self.watchdog_resets = 0
+        self.watchdog_expiries = 0
+        self.enhrst_timer: Timer | None = None  # AT#ENHRST one-shot/periodic reset
+        self.enhrst_due: int | None = None  # module ms of the next #ENHRST reset
+        self.enhrst_setting: tuple[int, int] = (0, 0)  # #ENHRST <mod>,<delay> in force (RAM)
         self.events = 0  # counts external events (URCs, RTS rising) for MOD.powerSaving
         self.power = False
         self.source_dirs: list[Path] = []  # where the .py of a flashed .pyo is found
@@ -71,6 +94,9 @@ class Module:
         self.script_thread: threading.Thread | None = None
         self.ser_owned_by_script = False
         self.gpio: dict[int, list[int]] = {}
+        self.ser2_rx = bytearray()
+        self.adc: dict[int, int] = {1: 0, 2: 0, 3: 0}  # GPIO.getADC / #ADC inputs in mV
+        self.power_saving_cause = 1
         # Hooks for part 2c: start_gate(name) -> bool may defer the boot-time script start
         # (atserial.py, #STARTMODESCR=1); script_starter(module, name, generation) -> Thread runs
         # the script some other way (remote.py: a child interpreter).
@@ -82,9 +108,12 @@ class Module:
 
     # --------------------------------------------------------------- state
     def _fresh_ram(self) -> None:
+        for inst in self.instances.values():
+            inst.dead = True  # timers of the old RAM (delayed replies, escape checks) do nothing
         self.instances = {1: AtInstance(self, 1, "MDM"), 2: AtInstance(self, 2, "MDM2")}
         self.serial.rx.clear()
         self.serial.tx.clear()
+        self.ser2_rx = bytearray()  # ASC1 bytes for SER2.receive/read (the host appends)
         self.gpio = {n: [0, 0] for n in range(1, 14)}  # pin -> [dir, value]; GC864: GPIO1-13
         self.power_saving_cause = 1
         for ext in self.extensions:
@@ -97,14 +126,37 @@ class Module:
         return out
 
     def external_event(self) -> None:
+        """Something that ends MOD.powerSaving happened (ES13 §3.7.6: a URC, RTS going high)."""
         self.events += 1
+        self.kernel.notify()
+
+    @property
+    def python_stall(self) -> bool:
+        """REFERENCE §10.2 (ES13 §2.4): the Python task is paused for 50 ms every second. Off by
+        default; ``module.python_stall = True`` turns it on."""
+        return self.kernel.stall_ms > 0
+
+    @python_stall.setter
+    def python_stall(self, on: bool) -> None:
+        self.kernel.stall_ms = 50 if on else 0
+
+    # ----------------------------------------------------------------- trace
+    def trace_write(self, text: str) -> None:
+        """Bytes to the trace port (ASC1: ``print`` output, ``SER2.send``, tracebacks). Complete
+        lines are appended to ``trace_lines``; ``on_trace`` sees each complete line."""
+        self.trace_bytes += text.encode("latin-1", "replace")
+        buf = self._trace_partial + text
+        *lines, self._trace_partial = buf.split("\n")
+        for line in lines:
+            self.trace_lines.append(line)
+            if self.on_trace is not None:
+                self.on_trace(line)
 
     def trace(self, text: str) -> None:
-        """Output of ``print`` and tracebacks: the trace port (ASC1 / SER2, REFERENCE §2.4)."""
-        for line in text.split("\n"):
-            self.trace_lines.append(line)
-        if self.on_trace is not None:
-            self.on_trace(text)
+        """A complete message to the trace port, ending a line (tracebacks, emulator notes)."""
+        if self._trace_partial:
+            self.trace_write("\n")
+        self.trace_write(text + "\n")
 
     def trace_text(self) -> str:
         return "\n".join(self.trace_lines)
@@ -112,6 +164,30 @@ class Module:
     def seconds(self) -> int:
         """Module clock (MOD.secCounter): seconds since 2000-01-01."""
         return self.clock_base + self.kernel.now() // 1000
+
+    # ------------------------------------------------------------ world state
+    def set_registration(self, reg: int | None = None, greg: int | None = None) -> None:
+        """Change the network registration (+CREG/+CGREG stat) and emit the +CREG/+CGREG URCs
+        to the instances that enabled them (27.007 §7.2, §10.1.19; ATR10 +CREG, +CGREG)."""
+        with self.kernel.lock:
+            r = self.radio
+            for key, attr, value in (("+CREG", "reg", reg), ("+CGREG", "greg", greg)):
+                if value is None or value == getattr(r, attr):
+                    continue
+                setattr(r, attr, value)
+                for inst in list(self.instances.values()):
+                    n = inst.settings.get(key, 0)
+                    if n == 1 or (n == 2 and value not in (1, 5)):
+                        inst.urc("%s: %d" % (key, value))
+                    elif n == 2:
+                        inst.urc('%s: %d,"%s","%s"' % (key, value, r.lac, r.ci))
+
+    def set_gpio_input(self, pin: int, value: int) -> None:
+        """The outside world drives input pin ``pin`` (read by GPIO.getIOvalue)."""
+        with self.kernel.lock:
+            p = self.gpio[pin]
+            if p[0] != 1:  # an output keeps the value the script wrote
+                p[1] = 1 if value else 0
 
     # ------------------------------------------------------------ power, boot
     def power_on(self) -> None:
@@ -122,11 +198,12 @@ class Module:
     def _boot(self, reason: str) -> None:
         self.boots += 1
         self.boot_reasons.append(reason)
-        self.kernel.generation += 1
+        self.kernel.kill_script()
         self.flash.reset_after_boot()
         if self.watchdog is not None:
             self.watchdog.cancel()
             self.watchdog = None
+        self._arm_enhrst()
         self._fresh_ram()
         self.script_state = "none"
         self.ser_owned_by_script = False
@@ -145,9 +222,11 @@ class Module:
         return True
 
     def reboot(self, reason: str = "reboot") -> None:
-        """Reset: RAM state is gone, flash and NVM stay, the script starts again."""
+        """Reset: RAM state is gone, flash and NVM stay, the script starts again. Safe to call
+        from any thread, including the script's own (an AT#REBOOT it sent, a watchdog expiry
+        that fell due while it ran): the old script thread freezes at its next interaction."""
         with self.kernel.lock:
-            if self.script_thread is not None and self.script_state == "running":
+            if self.script_state == "running":
                 self.script_state = "killed"
             self._boot(reason)
             self.kernel.notify()
@@ -156,21 +235,33 @@ class Module:
         """Cut the power now; restore it after ``restore_after_ms`` (None: stays off)."""
         with self.kernel.lock:
             self.power = False
-            self.kernel.generation += 1
+            self.kernel.kill_script()
             if self.script_state == "running":
                 self.script_state = "killed"
             if self.watchdog is not None:
                 self.watchdog.cancel()
                 self.watchdog = None
+            if self.enhrst_timer is not None:
+                self.enhrst_timer.cancel()
+                self.enhrst_timer = None
+            for inst in self.instances.values():
+                inst.dead = True  # no power, no answers
+            self.serial.tx.clear()  # what was not on the wire yet is lost
+            for ext in self.extensions:
+                off = getattr(ext, "on_power_off", None)
+                if off is not None:
+                    off()
             if restore_after_ms is not None:
                 self.kernel.call_later(restore_after_ms, self.power_on)
+            self.kernel.notify()
 
     def _power_cut_now(self) -> None:
         # Called by the flash when an armed cut is reached mid-write.
-        self.power_cut(restore_after_ms=1000)
+        self.power_cut(restore_after_ms=self.power_restore_ms)
 
     # --------------------------------------------------------------- watchdog
     def watchdog_enable(self, seconds: int) -> None:
+        """MOD.watchdogEnable (ES13 §3.7.3): reboot after ``seconds`` unless reset."""
         if self.watchdog is not None:
             self.watchdog.cancel()
         self.watchdog_period = seconds
@@ -188,7 +279,33 @@ class Module:
 
     def _watchdog_expired(self) -> None:
         self.watchdog = None
+        self.watchdog_expiries += 1
         self.reboot("watchdog")
+
+    # ---------------------------------------------------------------- #ENHRST
+    def _arm_enhrst(self) -> None:
+        """ATR10 #ENHRST: mode 2 (stored in NVM) reboots every <delay> minutes after each power
+        on; a pending one-shot (mode 1) is RAM state and does not survive the reboot."""
+        if self.enhrst_timer is not None:
+            self.enhrst_timer.cancel()
+        self.enhrst_timer = None
+        self.enhrst_due = None
+        mode, delay = self.nvm.get("enhrst", (0, 0))
+        self.enhrst_setting = (mode, delay) if mode == 2 else (0, 0)
+        if mode == 2 and delay > 0:
+            self.schedule_enhrst(delay)
+
+    def schedule_enhrst(self, minutes: int) -> None:
+        if self.enhrst_timer is not None:
+            self.enhrst_timer.cancel()
+        self.enhrst_due = self.kernel.now() + minutes * 60000
+        self.enhrst_timer = self.kernel.call_at(self.enhrst_due, lambda: self.reboot("#ENHRST"))
+
+    def cancel_enhrst(self) -> None:
+        if self.enhrst_timer is not None:
+            self.enhrst_timer.cancel()
+        self.enhrst_timer = None
+        self.enhrst_due = None
 
     # ----------------------------------------------------------------- script
     def start_script(self, name: str | None = None) -> None:
@@ -202,15 +319,18 @@ class Module:
 
     # ------------------------------------------------------------ driving
     def run(self, seconds: float) -> None:
-        """Advance module time (virtual clock) by ``seconds``; the script runs meanwhile."""
-        self.kernel.run_for(int(seconds * 1000))
+        """Advance module time by ``seconds`` (virtual clock; real clock: wait that long); the
+        script runs meanwhile."""
+        self.kernel.run_for(int(round(seconds * 1000)))
 
     def run_until(self, cond: Callable[[], bool], timeout: float, step: float = 0.05) -> bool:
-        return self.kernel.run_until_true(cond, int(timeout * 1000), int(step * 1000))
+        """Run until ``cond()`` (checked every ``step`` seconds of module time) or ``timeout``
+        seconds pass; returns cond()."""
+        return self.kernel.run_until_true(cond, int(round(timeout * 1000)), int(round(step * 1000)))
 
     def close(self) -> None:
         with self.kernel.lock:
-            self.kernel.generation += 1
+            self.kernel.kill_script()
             self.script_state = "killed" if self.script_state == "running" else self.script_state
         self.kernel.close()
         for ext in self.extensions:

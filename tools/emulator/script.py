@@ -6,23 +6,36 @@ plus the flash built-ins ``open unlink rename flashflush``; ``import`` finds the
 (MDM MDM2 SER SER2 MOD GPIO), ``sys``, ``md5``, ``marshal`` and flash files, and nothing else
 (``import os`` raises ImportError, as on the module).
 
+Where Python 3 and 1.5.2 disagree on a built-in the script may call, the script gets 1.5.2's
+behaviour when that is cheap to give: ``int``, ``str``, ``list`` and ``tuple`` are plain
+functions (so ``isinstance(x, int)`` raises TypeError, as in 1.5.2 where they are not types),
+``int()`` takes exactly one argument and refuses values outside 32 bits, ``chr()`` refuses
+values above 255, ``repr()``/``str()`` of strings and containers use 1.5.2's octal escapes, and
+``marshal`` writes 1.5.2's format.
+
 An uncaught exception ends the script; its traceback goes to the trace port (the ``print``
-output, ASC1). Only a reboot or ``AT#EXECSCR`` runs it again.
+output, ASC1) in 1.5.2's format ("Traceback (innermost last):", ``in ?`` for module level).
+Only a reboot or ``AT#EXECSCR`` runs it again.
 
 A ``.pyo`` on the flash cannot run under Python 3; the emulator runs the ``.py`` source with
 the same stem from ``module.source_dirs`` (normally the repository root) instead.
+
+Module CPU time: a trace function charges ``module.line_cost_us`` per executed line of script
+code (so ``while 1: pass`` advances module time and the watchdog still fires) and checks at
+every line that the script is still alive (a killed script never runs another line).
 """
 from __future__ import annotations
 
 import builtins
+import contextlib
 import hashlib
-import marshal
+import re
+import struct
 import sys
 import threading
-import traceback
 import types
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 from . import telit
 
@@ -42,8 +55,90 @@ EXCEPTIONS = (
 ).split()
 
 TELIT_MODULES = ("MDM", "MDM2", "SER", "SER2", "MOD", "GPIO")
+INT_MIN, INT_MAX = -2147483648, 2147483647
 
 
+# ---------------------------------------------------------------- 1.5.2 built-ins
+def repr152(v: Any) -> str:
+    """``repr`` as CPython 1.5.2 prints it for the types a script handles (stringobject.c
+    string_repr: single quotes unless the string holds ' and no ", backslash and the quote
+    escaped, every byte below 0x20 or from 0x7F up as a 3-digit octal escape)."""
+    if isinstance(v, str):
+        quote = '"' if ("'" in v and '"' not in v) else "'"
+        out = [quote]
+        for ch in v:
+            c = ord(ch)
+            if ch == quote or ch == "\\":
+                out.append("\\" + ch)
+            elif c < 0x20 or c >= 0x7F:
+                out.append("\\%03o" % (c & 0xFF))
+            else:
+                out.append(ch)
+        out.append(quote)
+        return "".join(out)
+    if isinstance(v, bool):  # not a 1.5.2 type; comparisons give ints there
+        return "1" if v else "0"
+    if isinstance(v, list):
+        return "[" + ", ".join(repr152(x) for x in v) + "]"
+    if isinstance(v, tuple):
+        if len(v) == 1:
+            return "(" + repr152(v[0]) + ",)"
+        return "(" + ", ".join(repr152(x) for x in v) + ")"
+    if isinstance(v, dict):
+        return "{" + ", ".join(repr152(k) + ": " + repr152(x) for k, x in v.items()) + "}"
+    return builtins.repr(v)
+
+
+def str152(v: Any = "") -> str:
+    """``str``: a function (not a type) in 1.5.2; containers print with 1.5.2's repr."""
+    if isinstance(v, (list, tuple, dict, bool)):
+        return repr152(v)
+    return builtins.str(v)
+
+
+def int152(*args: Any) -> int:
+    """``int(x)``: exactly one argument in 1.5.2 (no base); the result must fit in 32 bits."""
+    if len(args) != 1:
+        raise TypeError("int() takes exactly 1 argument (%d given)" % len(args))
+    x = args[0]
+    if isinstance(x, str):
+        s = x.strip()
+        if not re.fullmatch(r"[+-]?[0-9]+", s):
+            raise ValueError("invalid literal for int(): %s" % x)
+        v = builtins.int(s)
+        if not INT_MIN <= v <= INT_MAX:
+            raise ValueError("int() literal too large: %s" % x)
+        return v
+    if isinstance(x, float):  # pragma: no cover - floats cannot exist in the dialect
+        raise TypeError("RemovedFeatureError: float")
+    v = builtins.int(x)
+    if not INT_MIN <= v <= INT_MAX:
+        raise OverflowError("long int too long to convert")
+    return v
+
+
+def chr152(i: Any) -> str:
+    if not isinstance(i, int):
+        raise TypeError("an integer is required")
+    if not 0 <= i <= 255:
+        raise ValueError("chr() arg not in range(256)")
+    return builtins.chr(i)
+
+
+def list152(seq: Any) -> list[Any]:
+    return builtins.list(seq)
+
+
+def tuple152(seq: Any) -> tuple[Any, ...]:
+    return builtins.tuple(seq)
+
+
+for _f, _n in ((str152, "str"), (int152, "int"), (chr152, "chr"), (list152, "list"),
+               (tuple152, "tuple"), (repr152, "repr")):
+    _f.__name__ = _n
+
+
+# ------------------------------------------------------------------- md5, marshal
 class Md5:
     """The module's md5 object (ES13 §5.2.34): update, digest, copy; no hexdigest."""
 
@@ -53,6 +148,8 @@ class Md5:
             self.update(data)
 
     def update(self, data: str) -> None:
+        if not isinstance(data, str):
+            raise TypeError("update() argument must be a string")
         self._h.update(data.encode("latin-1"))
 
     def digest(self) -> str:
@@ -71,16 +168,155 @@ def make_md5() -> types.ModuleType:
     return mod
 
 
+def _m_dump(v: Any, out: bytearray) -> None:
+    """CPython 1.5.2 marshal.c w_object for the data types a script has."""
+    if v is None:
+        out += b"N"
+    elif isinstance(v, bool):
+        out += b"i" + struct.pack("<i", int(v))
+    elif isinstance(v, int):
+        if INT_MIN <= v <= INT_MAX:
+            out += b"i" + struct.pack("<i", v)
+        else:  # a long: 15-bit digits, the count negative for a negative number
+            digits, a = [], abs(v)
+            while a:
+                digits.append(a & 0x7FFF)
+                a >>= 15
+            out += b"l" + struct.pack("<i", len(digits) if v > 0 else -len(digits))
+            for d in digits:
+                out += struct.pack("<H", d)
+    elif isinstance(v, str):
+        data = v.encode("latin-1")
+        out += b"s" + struct.pack("<i", len(data)) + data
+    elif isinstance(v, tuple):
+        out += b"(" + struct.pack("<i", len(v))
+        for x in v:
+            _m_dump(x, out)
+    elif isinstance(v, list):
+        out += b"[" + struct.pack("<i", len(v))
+        for x in v:
+            _m_dump(x, out)
+    elif isinstance(v, dict):
+        out += b"{"
+        for k, x in v.items():
+            _m_dump(k, out)
+            _m_dump(x, out)
+        out += b"0"
+    else:
+        raise ValueError("unmarshallable object")
+
+
+def _m_load(data: bytes, pos: int) -> tuple[Any, int]:
+    def need(n: int) -> None:
+        if pos + n > len(data):
+            raise EOFError("EOF read where object expected")
+
+    need(1)
+    t = data[pos:pos + 1]
+    pos += 1
+    if t == b"N":
+        return None, pos
+    if t == b"i":
+        need(4)
+        return struct.unpack_from("<i", data, pos)[0], pos + 4
+    if t == b"l":
+        need(4)
+        n = struct.unpack_from("<i", data, pos)[0]
+        pos += 4
+        need(2 * abs(n))
+        v = 0
+        for i in range(abs(n)):
+            v |= struct.unpack_from("<H", data, pos + 2 * i)[0] << (15 * i)
+        return (v if n >= 0 else -v), pos + 2 * abs(n)
+    if t == b"s":
+        need(4)
+        n = struct.unpack_from("<i", data, pos)[0]
+        pos += 4
+        need(n)
+        return data[pos:pos + n].decode("latin-1"), pos + n
+    if t in (b"(", b"["):
+        need(4)
+        n = struct.unpack_from("<i", data, pos)[0]
+        pos += 4
+        items = []
+        for _ in range(n):
+            x, pos = _m_load(data, pos)
+            items.append(x)
+        return (tuple(items) if t == b"(" else items), pos
+    if t == b"{":
+        d: dict[Any, Any] = {}
+        while True:
+            need(1)
+            if data[pos:pos + 1] == b"0":
+                return d, pos + 1
+            k, pos = _m_load(data, pos)
+            x, pos = _m_load(data, pos)
+            d[k] = x
+    raise ValueError("bad marshal data")
+
+
+def make_marshal() -> types.ModuleType:
+    """``marshal`` with 1.5.2's data format (ES13 §5.2.29: dump, load, dumps, loads), on str."""
+    mod = types.ModuleType("marshal")
+
+    def dumps(v: Any) -> str:
+        out = bytearray()
+        _m_dump(v, out)
+        return bytes(out).decode("latin-1")
+
+    def loads(s: Any) -> Any:
+        if not isinstance(s, str):
+            raise TypeError("loads() argument must be a string")
+        return _m_load(s.encode("latin-1"), 0)[0]
+
+    def dump(v: Any, f: Any) -> None:
+        f.write(dumps(v))
+
+    def load(f: Any) -> Any:
+        start = f.tell()
+        data = f.read().encode("latin-1")
+        v, end = _m_load(data, 0)
+        f.seek(start + end)
+        return v
+
+    for fn in (dumps, loads, dump, load):
+        setattr(mod, fn.__name__, fn)
+    return mod
+
+
+# ------------------------------------------------------------------------ trace port
 class TraceWriter:
+    """``sys.stdout``/``sys.stderr`` of the script: the trace port (ASC1)."""
+
     def __init__(self, module: "Module") -> None:
         self.m = module
-        self.buf = ""
 
     def write(self, s: str) -> None:
-        self.buf += str(s)
-        while "\n" in self.buf:
-            line, self.buf = self.buf.split("\n", 1)
-            self.m.trace(line)
+        with self.m.kernel.lock:
+            self.m.trace_write(str(s))
+
+    def flush(self) -> None:
+        pass
+
+
+# 1.5.2's texts for the commonest built-in errors (Python 3 words them differently).
+_NAME_RE = re.compile(r"^name '([^']*)' is not defined$")
+_ATTR_RE = re.compile(r"has no attribute '([^']*)'$")
+
+
+def message152(et: type, ev: BaseException) -> str:
+    msg = builtins.str(ev)
+    if et is ZeroDivisionError:
+        return "integer division or modulo"
+    if et is NameError or et is UnboundLocalError:
+        mt = _NAME_RE.match(msg) or re.match(r"^(?:local variable|cannot access local variable) '([^']*)'", msg)
+        return mt.group(1) if mt else msg
+    if et is AttributeError:
+        mt = _ATTR_RE.search(msg)
+        return mt.group(1) if mt else msg
+    if et is KeyError and len(ev.args) == 1:
+        return str152(ev.args[0])
+    return msg
 
 
 class ScriptRun:
@@ -93,20 +329,48 @@ class ScriptRun:
         self.api = telit.Api(module, generation)
         self.modules: dict[str, types.ModuleType] = {}
         self.code_files: set[str] = set()
+        self.flash_modules: set[str] = set()  # flash files the script's code came from
+        self.sources: dict[str, list[str]] = {}  # source lines of flash .py files (tracebacks)
         self.stdout = TraceWriter(module)
+        self.sys = self._sys()
         self.builtins = self._make_builtins()
         self.cpu_us = 0
+        self.lines = 0  # traced lines executed
 
     # ------------------------------------------------------------- namespace
+    @contextlib.contextmanager
+    def _flash_guard(self) -> Iterator[None]:
+        k = self.m.kernel
+        with k.lock:
+            k.check_alive(self.gen)
+            yield
+
     def _make_builtins(self) -> dict[str, Any]:
         b: dict[str, Any] = {name: getattr(builtins, name) for name in ALLOWED_BUILTINS}
+        b.update(str=str152, int=int152, chr=chr152, list=list152, tuple=tuple152, repr=repr152)
         for name in EXCEPTIONS:
             b[name] = getattr(builtins, name)
         flash = self.m.flash
-        b["open"] = flash.builtin_open
-        b["unlink"] = flash.builtin_unlink
-        b["rename"] = flash.builtin_rename
-        b["flashflush"] = flash.builtin_flashflush
+        guard = self._flash_guard
+        api = self.api
+
+        def open(name: Any, mode: Any = "r", bufsize: Any = -1) -> Any:  # noqa: A001
+            api.enter()
+            return flash.builtin_open(name, mode, bufsize, guard=guard)
+
+        def unlink(name: Any) -> None:
+            api.enter()
+            flash.builtin_unlink(name, guard=guard)
+
+        def rename(old: Any, new: Any) -> None:
+            api.enter()
+            flash.builtin_rename(old, new, guard=guard)
+
+        def flashflush() -> None:
+            api.enter()
+            flash.builtin_flashflush(guard=guard)
+
+        b.update(open=open, unlink=unlink, rename=rename, flashflush=flashflush)
         b["__import__"] = self._import
         b["__build_class__"] = builtins.__build_class__
         b["__name__"] = "__builtin__"
@@ -114,16 +378,20 @@ class ScriptRun:
         return b
 
     def _print(self, *args: Any, **kw: Any) -> None:
-        # The dialect allows exactly print(one_expression): same output in 1.5.2 and 3.
+        # The dialect allows exactly print(one_expression): same output in 1.5.2 and 3. Like
+        # 1.5.2's print statement it writes str(x) and "\n" to sys.stdout, which a script may
+        # replace (MODEMG boot.py sends it to SER).
         if len(args) != 1 or kw:
             raise TypeError("print takes exactly one argument in the dialect")
-        self.stdout.write(str(args[0]) + "\n")
+        out = self.sys.stdout
+        out.write(str152(args[0]))
+        out.write("\n")
 
     def _sys(self) -> types.ModuleType:
         s = types.ModuleType("sys")
         s.exc_info = sys.exc_info  # type: ignore[attr-defined]
         s.exit = sys.exit  # type: ignore[attr-defined]
-        s.maxint = 2147483647  # type: ignore[attr-defined]
+        s.maxint = INT_MAX  # type: ignore[attr-defined]
         s.version = "1.5.2+ (#0, emulated GC864-PY)"  # type: ignore[attr-defined]
         s.hexversion = 0x010502F0  # type: ignore[attr-defined]
         s.platform = "GC864-PY"  # type: ignore[attr-defined]
@@ -150,18 +418,17 @@ class ScriptRun:
         if name == "GPIO":
             return telit.make_gpio(api)
         if name == "sys":
-            return self._sys()
+            return self.sys
         if name == "md5":
             return make_md5()
         if name == "marshal":
-            m = types.ModuleType("marshal")
-            for fn in ("dumps", "loads", "dump", "load"):
-                setattr(m, fn, getattr(marshal, fn))
-            return m
+            return make_marshal()
+        if name == "binascii" and self.m.features.get("binascii"):
+            return telit.make_binascii(api)
         return None
 
     def _import(self, name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0) -> types.ModuleType:
-        self.m.kernel.check_alive(self.gen)
+        self.api.enter()
         if level != 0 or "." in name:
             raise ImportError("No module named %s" % name)
         mod = self.modules.get(name)
@@ -186,11 +453,20 @@ class ScriptRun:
     def _find_source(self, stem: str) -> tuple[str, str] | None:
         """(filename, source) of an importable flash module ``stem``."""
         flash = self.m.flash
-        if flash.exists(stem + ".py"):
-            return stem + ".py", flash.read(stem + ".py").decode("latin-1")
-        if flash.exists(stem + ".pyo"):
-            return self._source_of_pyo(stem + ".pyo")
+        with self._flash_guard():
+            if flash.exists(stem + ".py"):
+                self.flash_modules.add(stem + ".py")
+                return self._flash_source(stem + ".py")
+            if flash.exists(stem + ".pyo"):
+                self.flash_modules.add(stem + ".pyo")
+                return self._source_of_pyo(stem + ".pyo")
         return None
+
+    def _flash_source(self, name: str) -> tuple[str, str]:
+        text = self.m.flash.read(name).decode("latin-1")
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        self.sources[name] = text.split("\n")
+        return name, text
 
     def _source_of_pyo(self, name: str) -> tuple[str, str] | None:
         stem = name[:-4]
@@ -220,6 +496,7 @@ class ScriptRun:
         if k.generation != self.gen:
             k.freeze()
         if event == "line":
+            self.lines += 1
             self.cpu_us += self.m.line_cost_us
             if self.cpu_us >= 1000:
                 ms, self.cpu_us = divmod(self.cpu_us, 1000)
@@ -232,12 +509,12 @@ class ScriptRun:
         k.script_started()
         state, err = "ended", None
         try:
-            if k.generation != self.gen:
-                k.freeze()
+            k.check_alive(self.gen)
             found = self._main_source()
             if found is None:
                 state, err = "crashed", "script not found: %s" % self.main
-                self.m.trace(err)
+                with k.lock:
+                    self.m.trace(err)
             else:
                 sys.settrace(self._tracer)
                 try:
@@ -246,14 +523,16 @@ class ScriptRun:
                 finally:
                     sys.settrace(None)
         except SystemExit:
+            k.check_alive(self.gen)
             state = "ended"
         except BaseException:  # the script's uncaught exception ends it (ES13 §5.2.27)
-            if k.generation != self.gen:
-                k.freeze()
+            k.check_alive(self.gen)  # a killed script (power cut in a write) just freezes
             et, ev, tb = sys.exc_info()
             state = "crashed"
             err = self._format_tb(et, ev, tb)
-            self.m.trace(err)
+            with k.lock:
+                k.check_alive(self.gen)
+                self.m.trace(err)
         finally:
             with k.lock:
                 if k.generation == self.gen:
@@ -263,20 +542,31 @@ class ScriptRun:
 
     def _main_source(self) -> tuple[str, str] | None:
         name = self.main
-        if name.endswith(".pyo"):
-            return self._source_of_pyo(name) if self.m.flash.exists(name) else None
-        if self.m.flash.exists(name):
-            return name, self.m.flash.read(name).decode("latin-1")
-        return None
+        with self._flash_guard():
+            if not self.m.flash.exists(name):
+                return None
+            self.flash_modules.add(name)
+            if name.endswith(".pyo"):
+                return self._source_of_pyo(name)
+            return self._flash_source(name)
 
     def _format_tb(self, et: Any, ev: Any, tb: Any) -> str:
-        # 1.5.2's format: "Traceback (innermost last):", frames of script files only.
+        # CPython 1.5.2 traceback.c/pythonrun.c: "Traceback (innermost last):", one
+        # '  File "<file>", line <n>, in <function>' per frame (module level is "?"), then the
+        # source line stripped and indented by 4 when the file can be read (only .py sources
+        # on the flash here: a module running a .pyo has no source), then "<Error>: <text>".
+        # Only the script's own frames are shown.
         lines = ["Traceback (innermost last):"]
-        for fs in traceback.extract_tb(tb):
-            if fs.filename in self.code_files:
-                name = "?" if fs.name == "<module>" else fs.name
-                lines.append('  File "%s", line %d, in %s' % (fs.filename, fs.lineno, name))
-        msg = str(ev)
+        while tb is not None:
+            code = tb.tb_frame.f_code
+            if code.co_filename in self.code_files:
+                name = "?" if code.co_name == "<module>" else code.co_name
+                lines.append('  File "%s", line %d, in %s' % (code.co_filename, tb.tb_lineno, name))
+                src = self.sources.get(code.co_filename)
+                if src is not None and 0 < tb.tb_lineno <= len(src) and src[tb.tb_lineno - 1].strip():
+                    lines.append("    " + src[tb.tb_lineno - 1].strip())
+            tb = tb.tb_next
+        msg = message152(et, ev)
         lines.append("%s: %s" % (et.__name__, msg) if msg else et.__name__)
         return "\n".join(lines)
 

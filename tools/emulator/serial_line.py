@@ -48,9 +48,33 @@ class Dte:
         # True for an end with no speed of its own (a pseudo-terminal, realio.py): it always
         # talks at the module side's speed and format, so nothing is garbled.
         self.follow_line = False
+        self.line: "SerialLine | None" = None  # set by the SerialLine this device is wired to
 
     def configure(self, speed: str, fmt: str = "8N1") -> None:
         self.speed, self.fmt = speed, fmt
+
+    def write(self, data: bytes) -> None:
+        """The device sends ``data`` to the module (at its own line rate, held back by CTS
+        when it obeys it)."""
+        assert self.line is not None, "this Dte is not wired to a module"
+        with self.line.k.lock:
+            self.line.device_send(bytes(data))
+
+    def set_rts(self, v: int) -> None:
+        """The device drives RTS (SER.getRTS); rising RTS is an external event (powerSaving)."""
+        assert self.line is not None, "this Dte is not wired to a module"
+        with self.line.k.lock:
+            self.line.set_rts(v)
+
+    def set_dtr(self, v: int) -> None:
+        """The device drives DTR (SER.getDTR)."""
+        self.dtr = 1 if v else 0
+
+    def lines(self) -> dict[str, int]:
+        """The module's output lines as the device sees them (SER.setDCD/CTS/DSR/RI)."""
+        assert self.line is not None, "this Dte is not wired to a module"
+        ln = self.line
+        return {"DCD": ln.dcd, "CTS": ln.cts, "DSR": ln.dsr, "RI": ln.ri}
 
     def take_received(self) -> bytes:
         out = bytes(self.received)
@@ -64,6 +88,7 @@ class SerialLine:
     def __init__(self, kernel: "Kernel", dte: Dte | None = None, on_event: Callable[[], None] | None = None) -> None:
         self.k = kernel
         self.dte = dte or Dte()
+        self.dte.line = self
         self.speed = "9600"  # the module side, as SER.set_speed left it (ES13 §3.4: default 9600)
         self.fmt = "8N1"
         self.rx = ByteFifo()  # device -> module, read by SER.read/receive
@@ -78,6 +103,10 @@ class SerialLine:
         self._rx_busy = False
         self._on_event = on_event or (lambda: None)
         self.lost_rx = 0
+        # Pacing remainders (bit-milliseconds not yet turned into a whole millisecond), so a long
+        # transfer takes exactly its bits / speed and does not drift with rounding.
+        self._tx_carry = 0
+        self._rx_carry = 0
         self.on_rx: Callable[[], None] | None = None  # called after device bytes land in ``rx``
         # While this returns true the module side autobauds (ATR10 +IPR=0: ASC0 as the AT port
         # follows the DTE's speed); atserial.py sets it. ``speed``/``fmt`` stay what the script's
@@ -105,6 +134,11 @@ class SerialLine:
         bits = char_bits(fmt) * n
         return max(1, (bits * 1000 + int(speed) - 1) // int(speed))
 
+    def _paced_ms(self, n: int, speed: str, fmt: str, carry: int) -> tuple[int, int]:
+        """Milliseconds that ``n`` characters take on the wire, with the running remainder."""
+        num = char_bits(fmt) * n * 1000 + carry
+        return divmod(num, int(speed))
+
     # ---------------------------------------------------- module -> device
     def module_send(self, data: bytes) -> bool:
         """SER.send: all or nothing into the 4096-byte TX buffer."""
@@ -115,12 +149,16 @@ class SerialLine:
         return True
 
     def _kick_tx(self) -> None:
-        if self._tx_busy or not self.tx:
+        if self._tx_busy:
+            return
+        if not self.tx:
+            self._tx_carry = 0  # the line is idle: the next transfer starts afresh
             return
         self._tx_busy = True
         speed, fmt = self.module_side()
         n = min(len(self.tx), self.bytes_per_10ms(speed, fmt))
-        self.k.call_later(self.char_ms(n, speed, fmt), lambda: self._tx_done(n))
+        ms, self._tx_carry = self._paced_ms(n, speed, fmt, self._tx_carry)
+        self.k.call_later(ms, lambda: self._tx_done(n))
 
     def _tx_done(self, n: int) -> None:
         self._tx_busy = False
@@ -141,14 +179,18 @@ class SerialLine:
         self._kick_rx()
 
     def _kick_rx(self) -> None:
-        if self._rx_busy or not self.dte.pending:
+        if self._rx_busy:
+            return
+        if not self.dte.pending:
+            self._rx_carry = 0
             return
         if self.dte.obey_cts and not self.cts:
             return  # held back by CTS; set_cts(1) restarts it
         self._rx_busy = True
         speed, fmt = self.device_side()
         n = min(len(self.dte.pending), self.bytes_per_10ms(speed, fmt))
-        self.k.call_later(self.char_ms(n, speed, fmt), lambda: self._rx_done(n))
+        ms, self._rx_carry = self._paced_ms(n, speed, fmt, self._rx_carry)
+        self.k.call_later(ms, lambda: self._rx_done(n))
 
     def _rx_done(self, n: int) -> None:
         self._rx_busy = False

@@ -1,15 +1,25 @@
 """The Telit built-in modules as the script sees them: MDM, MDM2, SER, SER2, MOD, GPIO.
 
-Signatures, units and return values follow REFERENCE §2 (ES13 §3): timeouts are tenths of a
-second clamped to 0-32767; ``receive(t)`` returns the first chunk as soon as there is one and
-``''`` on timeout; ``read()`` never blocks; byte calls return ints and ``-1``; ``send`` returns
-``1`` or ``-1``. Data is ``str`` (latin-1) on the script side.
+Signatures, units and return values follow REFERENCE §2 (ES13 §3):
 
-Every call charges ``module.call_cost_ms`` of module CPU time and checks that the calling
-script is still alive (a reboot freezes older script threads).
+* every timeout is an integer in tenths of a second, range 0-32767 (ES13 §3.2.1 ... "The timeout
+  range is (0 ÷ 32767)"). The emulator clamps values outside the range into it and raises
+  ``TypeError`` for anything that is not an integer (a float cannot even exist on the module,
+  a string is a programming error);
+* ``receive(t)`` returns the first chunk as soon as there is one ("the first string received no
+  matter of how long the timeout is") and ``''`` when the timeout expires; ``read()`` never
+  blocks; the byte calls return ints and ``-1`` for nothing; ``send`` returns ``1`` or ``-1``;
+* MDM/MDM2 ``receive``/``read``/``receivebyte``/``readbyte`` set the interface's RTS on
+  (ES13 §3.2.2: "Request to Send (RTS) is set to ON").
+
+Data is ``str`` (latin-1) on the script side. Every call charges ``module.call_cost_ms`` of
+module CPU time and checks that the calling script is still alive (a reboot freezes older
+script threads).
 """
 from __future__ import annotations
 
+import base64
+import binascii as _binascii
 import types
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -19,20 +29,32 @@ if TYPE_CHECKING:  # pragma: no cover
     from .at import AtInstance
     from .module import Module
 
+MAX_TIMEOUT = 32767  # tenths of a second (REFERENCE §2.0)
+INT32_MIN, INT32_MAX = -2147483648, 2147483647
+
+
+def _int(v: Any, what: str = "argument") -> int:
+    """An integer argument (a Python int; 1.5.2 has no bool). Anything else: TypeError."""
+    if not isinstance(v, int):
+        raise TypeError("%s must be an integer" % what)
+    return int(v)
+
 
 def _ticks(t: Any) -> int:
-    """A timeout in tenths of a second, clamped to 0..32767 (REFERENCE §2.0)."""
-    try:
-        v = int(t)
-    except (TypeError, ValueError):
-        raise TypeError("timeout must be an integer") from None
-    return max(0, min(32767, v))
+    """A timeout in tenths of a second, clamped to 0..32767 (REFERENCE §2.0, §11 A1)."""
+    return max(0, min(MAX_TIMEOUT, _int(t, "timeout")))
 
 
 def _bytes(s: Any) -> bytes:
     if not isinstance(s, str):
         raise TypeError("argument must be a string")
     return s.encode("latin-1")
+
+
+def _byte(b: Any) -> bytes:
+    """The byte calls take a Python integer (ES13 §3.2.4: "any Python byte ... It can also be
+    zero"); the low 8 bits are sent."""
+    return bytes([_int(b, "byte") & 0xFF])
 
 
 class Api:
@@ -44,15 +66,22 @@ class Api:
         self.gen = generation
 
     def enter(self) -> None:
+        """Start of every built-in call: charge its CPU time (events falling due meanwhile run;
+        a watchdog reboot among them freezes this thread here)."""
         self.k.spend(self.m.call_cost_ms, self.gen)
+
+    def alive(self) -> None:
+        self.k.check_alive(self.gen)
 
     def wait(self, ready: Callable[[], bool], ticks: int) -> bool:
         return self.k.wait_until(ready, self.k.now() + ticks * 100, self.gen)
 
 
 def make_mdm(api: Api, index: int, name: str) -> types.ModuleType:
+    """MDM (AT parser instance 1) or MDM2 (instance 2): ES13 §3.2, §3.3; REFERENCE §2.1-2.2."""
     mod = types.ModuleType(name)
     m = api.m
+    k = api.k
 
     def inst() -> "AtInstance":
         return m.instances[index]
@@ -64,89 +93,98 @@ def make_mdm(api: Api, index: int, name: str) -> types.ModuleType:
                 if room is not None:
                     room()
 
-    def send(string: Any, timeout: Any) -> int:
-        data = _bytes(string)
-        t = _ticks(timeout)
+    def _send(data: bytes, t: int) -> int:
         api.enter()
-        with api.k.lock:
-            deadline = api.k.now() + t * 100
+        with k.lock:
+            deadline = k.now() + t * 100
             # All or nothing: the call waits (up to the timeout) for room for the whole string,
-            # so -1 always means "nothing was taken, keep it all" (ES13 §3.2 leaves the partial
-            # case undocumented; this is the only reading a caller can act on).
+            # so -1 always means "nothing was taken, keep it all" (ES13 §3.2.1 leaves the partial
+            # case undocumented; this is the only reading a caller can act on). Strings longer
+            # than the 4096-byte buffer go in 4096-byte pieces.
             while data:
                 piece = data[:4096]
-                if inst().input_room() >= len(piece):
-                    inst().feed(piece)
-                    data = data[len(piece):]
-                    continue
-                if not api.k.wait_until(lambda: inst().input_room() >= len(piece), deadline, api.gen):
+                if not k.wait_until(lambda: inst().input_room() >= len(piece), deadline, api.gen):
                     return -1
+                inst().feed(piece)
+                api.alive()  # the command just fed may have rebooted the module
+                data = data[len(piece):]
             return 1
+
+    def send(string: Any, timeout: Any) -> int:
+        return _send(_bytes(string), _ticks(timeout))
+
+    def _take(n: int | None) -> bytes:
+        i = inst()
+        i.rts = 1  # ES13 §3.2.2: receive/read set RTS on
+        data = i.out.take(n)
+        if data:
+            drained()
+        return data
 
     def receive(timeout: Any) -> str:
         t = _ticks(timeout)
         api.enter()
-        with api.k.lock:
+        with k.lock:
+            inst().rts = 1
             api.wait(lambda: len(inst().out) > 0, t)
-            data = inst().out.take()
-            if data:
-                drained()
-            return data.decode("latin-1")
+            return _take(None).decode("latin-1")
 
     def read() -> str:
         api.enter()
-        with api.k.lock:
-            data = inst().out.take()
-            if data:
-                drained()
-            return data.decode("latin-1")
+        with k.lock:
+            return _take(None).decode("latin-1")
 
     def sendbyte(byte: Any, timeout: Any) -> int:
-        return send(chr(int(byte) & 0xFF), timeout)
+        return _send(_byte(byte), _ticks(timeout))
 
     def receivebyte(timeout: Any) -> int:
         t = _ticks(timeout)
         api.enter()
-        with api.k.lock:
+        with k.lock:
+            inst().rts = 1
             if not api.wait(lambda: len(inst().out) > 0, t):
                 return -1
-            b = inst().out.take(1)[0]
-            drained()
-            return b
+            return _take(1)[0]
 
     def readbyte() -> int:
         api.enter()
-        with api.k.lock:
-            if not inst().out:
-                return -1
-            b = inst().out.take(1)[0]
-            drained()
-            return b
+        with k.lock:
+            data = _take(1)
+            return data[0] if data else -1
 
     def getDCD() -> int:
         api.enter()
-        return inst().dcd()
+        with k.lock:
+            return inst().dcd()
 
     def getCTS() -> int:
+        # The internal flow control towards the AT interface: room in its input buffer.
         api.enter()
-        return 1 if inst().input_room() > 0 else 0
+        with k.lock:
+            return 1 if inst().input_room() > 0 else 0
 
     def getDSR() -> int:
+        # ATR10 &S3 (factory): DSR high when the device is ready to receive commands.
         api.enter()
         return 1
 
     def getRI() -> int:
         api.enter()
-        return 1 if inst().ri else 0
+        with k.lock:
+            return 1 if inst().ri else 0
 
     def setRTS(v: Any) -> None:
+        v = _int(v, "RTS_value")
         api.enter()
-        inst().rts = 1 if v else 0
+        with k.lock:
+            inst().rts = 1 if v else 0
 
     def setDTR(v: Any) -> None:
+        v = _int(v, "DTR_value")
         api.enter()
-        with api.k.lock:
+        with k.lock:
             inst().set_dtr(1 if v else 0)
+            api.alive()
 
     for fn in (send, receive, read, sendbyte, receivebyte, readbyte, getDCD, getCTS, getDSR, getRI, setRTS, setDTR):
         setattr(mod, fn.__name__, fn)
@@ -154,137 +192,161 @@ def make_mdm(api: Api, index: int, name: str) -> types.ModuleType:
 
 
 def make_ser(api: Api) -> types.ModuleType:
+    """SER: ASC0 with the modem lines (ES13 §3.4; REFERENCE §2.3)."""
     mod = types.ModuleType("SER")
     m = api.m
+    k = api.k
     line = m.serial
 
-    def send(string: Any) -> int:
-        data = _bytes(string)
+    def _send(data: bytes) -> int:
         api.enter()
-        with api.k.lock:
+        with k.lock:
+            # ES13 §3.4.1: 1, or -1 "if an error occurred"; no timeout, a 4096-byte buffer. The
+            # emulator's error: the string does not fit in the free part of the buffer (nothing
+            # is queued then).
             return 1 if line.module_send(data) else -1
+
+    def send(string: Any) -> int:
+        return _send(_bytes(string))
 
     def receive(timeout: Any) -> str:
         t = _ticks(timeout)
         api.enter()
-        with api.k.lock:
+        with k.lock:
             api.wait(lambda: len(line.rx) > 0, t)
             return line.rx.take().decode("latin-1")
 
     def read() -> str:
         api.enter()
-        with api.k.lock:
+        with k.lock:
             return line.rx.take().decode("latin-1")
 
     def sendbyte(byte: Any) -> int:
-        return send(chr(int(byte) & 0xFF))
+        return _send(_byte(byte))
 
     def receivebyte(timeout: Any) -> int:
         t = _ticks(timeout)
         api.enter()
-        with api.k.lock:
+        with k.lock:
             if not api.wait(lambda: len(line.rx) > 0, t):
                 return -1
             return line.rx.take(1)[0]
 
     def readbyte() -> int:
         api.enter()
-        with api.k.lock:
+        with k.lock:
             if not line.rx:
                 return -1
             return line.rx.take(1)[0]
 
     def set_speed(speed: Any, fmt: Any = "8N1") -> int:
         api.enter()
-        # ES13 §3.4.7: speed is a string from the list; format 7/8 data, N/E/O, 1/2 stop.
+        # ES13 §3.4.7: speed is a string, the +IPR values (REFERENCE §2.3: '300'...'115200');
+        # format: 7/8 data bits, N/E/O parity, 1/2 stop bits, default "8N1". -1 on error.
         if not isinstance(speed, str) or speed not in SPEEDS:
             return -1
         if not isinstance(fmt, str) or fmt not in SER_FORMATS:
             return -1
-        with api.k.lock:
+        with k.lock:
             line.speed, line.fmt = speed, fmt
         return 1
 
-    def setDCD(v: Any) -> None:
-        api.enter()
-        line.dcd = 1 if v else 0
+    def _line_out(attr: str) -> Callable[[Any], None]:
+        def setter(v: Any) -> None:
+            v = _int(v, "value")
+            api.enter()
+            with k.lock:
+                if attr == "cts":
+                    line.set_cts(1 if v else 0)
+                else:
+                    setattr(line, attr, 1 if v else 0)
+                k.notify()
+        return setter
 
-    def setCTS(v: Any) -> None:
-        api.enter()
-        with api.k.lock:
-            line.set_cts(1 if v else 0)
-
-    def setDSR(v: Any) -> None:
-        api.enter()
-        line.dsr = 1 if v else 0
-
-    def setRI(v: Any) -> None:
-        api.enter()
-        line.ri = 1 if v else 0
+    setDCD = _line_out("dcd")
+    setCTS = _line_out("cts")
+    setDSR = _line_out("dsr")
+    setRI = _line_out("ri")
 
     def getRTS() -> int:
         api.enter()
-        return line.dte.rts
+        with k.lock:
+            return 1 if line.dte.rts else 0
 
     def getDTR() -> int:
         api.enter()
-        return line.dte.dtr
+        with k.lock:
+            return 1 if line.dte.dtr else 0
 
-    for fn in (send, receive, read, sendbyte, receivebyte, readbyte, set_speed, setDCD, setCTS, setDSR, setRI, getRTS, getDTR):
+    for fn in (send, receive, read, sendbyte, receivebyte, readbyte, set_speed, getRTS, getDTR):
         setattr(mod, fn.__name__, fn)
+    for fname, fn in (("setDCD", setDCD), ("setCTS", setCTS), ("setDSR", setDSR), ("setRI", setRI)):
+        setattr(mod, fname, fn)
     return mod
 
 
 def make_ser2(api: Api) -> types.ModuleType:
-    """ASC1 (REFERENCE §2.4): no modem lines. Output goes to the trace port's capture."""
+    """ASC1 (REFERENCE §2.4, ES13 §3.5): SER without the modem lines. Its TX is the trace port
+    (the pin ``print`` output leaves on), so what the script sends lands in ``trace_lines``;
+    bytes for the script to receive are put into ``module.ser2_rx`` by the host."""
     mod = types.ModuleType("SER2")
     m = api.m
-    rx = bytearray()
+    k = api.k
+    rx = getattr(m, "ser2_rx", None)
+    if rx is None:
+        rx = m.ser2_rx = bytearray()  # type: ignore[attr-defined]
     state = {"speed": "9600", "fmt": "8N1"}
 
-    def send(string: Any) -> int:
+    def _send(data: bytes) -> int:
         api.enter()
-        m.trace(_bytes(string).decode("latin-1").rstrip("\r\n"))
+        with k.lock:
+            m.trace_write(data.decode("latin-1"))
         return 1
+
+    def send(string: Any) -> int:
+        return _send(_bytes(string))
+
+    def _take(n: int | None) -> bytes:
+        if n is None:
+            out = bytes(rx)
+            rx.clear()
+            return out
+        out = bytes(rx[:n])
+        del rx[:n]
+        return out
 
     def receive(timeout: Any) -> str:
         t = _ticks(timeout)
         api.enter()
-        with api.k.lock:
+        with k.lock:
             api.wait(lambda: len(rx) > 0, t)
-            out = bytes(rx).decode("latin-1")
-            rx.clear()
-            return out
+            return _take(None).decode("latin-1")
 
     def read() -> str:
         api.enter()
-        out = bytes(rx).decode("latin-1")
-        rx.clear()
-        return out
+        with k.lock:
+            return _take(None).decode("latin-1")
 
     def sendbyte(byte: Any) -> int:
-        return send(chr(int(byte) & 0xFF))
+        return _send(_byte(byte))
 
     def receivebyte(timeout: Any) -> int:
         t = _ticks(timeout)
         api.enter()
-        with api.k.lock:
+        with k.lock:
             if not api.wait(lambda: len(rx) > 0, t):
                 return -1
-            b = rx[0]
-            del rx[0]
-            return b
+            return _take(1)[0]
 
     def readbyte() -> int:
         api.enter()
-        if not rx:
-            return -1
-        b = rx[0]
-        del rx[0]
-        return b
+        with k.lock:
+            data = _take(1)
+            return data[0] if data else -1
 
     def set_speed(speed: Any, fmt: Any = "8N1") -> int:
         api.enter()
+        # REFERENCE §2.4: '300'...'115200'; formats 8N1 8N2 8E1 8O1 7N1 7N2 7E1 7O1 8E2.
         if not isinstance(speed, str) or speed not in SPEEDS or not isinstance(fmt, str) or fmt not in SER2_FORMATS:
             return -1
         state["speed"], state["fmt"] = speed, fmt
@@ -297,115 +359,167 @@ def make_ser2(api: Api) -> types.ModuleType:
 
 
 def make_mod(api: Api) -> types.ModuleType:
+    """MOD (ES13 §3.7; REFERENCE §2.6)."""
     mod = types.ModuleType("MOD")
     m = api.m
+    k = api.k
 
     def secCounter() -> int:
         api.enter()
-        return m.seconds()  # ES13 §3.7.1: seconds since 2000-01-01 (a long on the module)
+        # ES13 §3.7.1: seconds since 2000-01-01 ("a Python long integer"; an int here, format it
+        # with '%d', REFERENCE §12.2).
+        return int(m.seconds())
 
     def sleep(t: Any) -> None:
-        ticks = _ticks(t)
+        ticks = _ticks(t)  # ES13 §3.7.2: tenths of a second, 0-32767
         api.enter()
-        with api.k.lock:
+        with k.lock:
             api.wait(lambda: False, ticks)
 
     def watchdogEnable(t: Any) -> None:
+        secs = _int(t, "timeout")
+        # ES13 §3.7.3: seconds, "The timeout range is (1 ÷ 2147483647)". What the module does
+        # with a value outside it is n/d; the emulator refuses it loudly.
+        if not 1 <= secs <= INT32_MAX:
+            raise ValueError("watchdogEnable: timeout must be 1..2147483647 seconds")
         api.enter()
-        secs = int(t)
-        if secs < 1:
-            raise ValueError("watchdogEnable: 1..2147483647 seconds")
-        with api.k.lock:
+        with k.lock:
             m.watchdog_enable(secs)
 
     def watchdogReset() -> None:
         api.enter()
-        with api.k.lock:
+        with k.lock:
             m.watchdog_reset()
 
     def watchdogDisable() -> None:
         api.enter()
-        with api.k.lock:
+        with k.lock:
             m.watchdog_disable()
 
     def powerSaving(t: Any) -> None:
-        # ES13 §3.7.6: seconds; negative waits for an external event only. Returns on the
-        # timeout or on an external event (a URC, RTS rising); powerSavingExitCause tells which.
-        secs = int(t)
+        # ES13 §3.7.6: seconds, -2147483648..2147483647; negative waits for an external event
+        # only. It returns on the timeout or on an external event (a URC such as RING, RTS
+        # going high); powerSavingExitCause() tells which.
+        secs = max(INT32_MIN, min(INT32_MAX, _int(t, "timeout")))
         api.enter()
-        with api.k.lock:
+        with k.lock:
             start = m.events
-            deadline = api.k.now() + secs * 1000 if secs >= 0 else 1 << 62
-            woke = api.k.wait_until(lambda: m.events != start, deadline, api.gen)
+            deadline = k.now() + secs * 1000 if secs >= 0 else 1 << 62
+            woke = k.wait_until(lambda: m.events != start, deadline, api.gen)
             m.power_saving_cause = 0 if woke else 1
 
     def powerSavingExitCause() -> int:
         api.enter()
-        return m.power_saving_cause
+        return m.power_saving_cause  # ES13 §3.7.7: 0 external event, 1 timeout
+
+    def encBase64(s: Any) -> str:
+        # ES13 §3.7.8 (10.00.xx3 only; off unless module.features["encBase64"]): base64 in MIME
+        # lines of 76 characters with CR LF, '' when the result would exceed 16000 characters.
+        data = _bytes(s)
+        api.enter()
+        out = base64.encodebytes(data).decode("ascii").replace("\n", "\r\n")
+        return "" if len(out) > 16000 else out
 
     for fn in (secCounter, sleep, watchdogEnable, watchdogReset, watchdogDisable, powerSaving, powerSavingExitCause):
         setattr(mod, fn.__name__, fn)
+    if m.features.get("encBase64"):
+        mod.encBase64 = encBase64  # type: ignore[attr-defined]
     return mod
 
 
 def make_gpio(api: Api) -> types.ModuleType:
-    """GPIO (REFERENCE §2.7). Pins 1-13; unknown pins return -1."""
+    """GPIO (ES13 §3.6; REFERENCE §2.7). Pins 1-13 (the GC864 pinout is n/d, §12.13); unknown
+    pins and bad values return -1. ``getCBC``, ``getAXE``, ``setVAUX`` are absent (REFERENCE
+    §2.7: doubtful on a GC864-PY)."""
     mod = types.ModuleType("GPIO")
     m = api.m
+    k = api.k
 
     def pin(n: Any) -> list[int] | None:
-        try:
-            return m.gpio.get(int(n))
-        except (TypeError, ValueError):
-            return None
+        return m.gpio.get(_int(n, "GPIOnumber"))
 
     def setIOvalue(n: Any, v: Any) -> int:
+        v = _int(v, "value")
         api.enter()
-        p = pin(n)
-        if p is None or v not in (0, 1):
-            return -1
-        p[0], p[1] = 1, int(v)
-        return 1
+        with k.lock:
+            p = pin(n)
+            if p is None or v not in (0, 1):
+                return -1
+            # ES13 §3.6.1: "Sets the output value"; REFERENCE §2.7: the pin becomes an output.
+            p[0], p[1] = 1, v
+            return 1
 
     def getIOvalue(n: Any) -> int:
         api.enter()
-        p = pin(n)
-        return -1 if p is None else p[1]
+        with k.lock:
+            p = pin(n)
+            return -1 if p is None else p[1]
 
     def setIOdir(n: Any, value: Any, direction: Any) -> int:
+        value, direction = _int(value, "value"), _int(direction, "direction")
         api.enter()
-        p = pin(n)
-        if p is None or value not in (0, 1) or direction not in (0, 1, 2, 3):
-            return -1
-        p[0] = int(direction)
-        if direction == 1:
-            p[1] = int(value)
-        return 1
+        with k.lock:
+            p = pin(n)
+            # ES13 §3.6.3: value must be 0 or 1 even when unused; direction 0 input, 1 output,
+            # 2 alternate function, 3 tristate pull down.
+            if p is None or value not in (0, 1) or direction not in (0, 1, 2, 3):
+                return -1
+            p[0] = direction
+            if direction == 1:
+                p[1] = value
+            return 1
 
     def getIOdir(n: Any) -> int:
         api.enter()
-        p = pin(n)
-        return -1 if p is None else p[0]
+        with k.lock:
+            p = pin(n)
+            return -1 if p is None else p[0]
 
     def getADC(n: Any) -> int:
+        n = _int(n, "adcNumber")
         api.enter()
-        adc = getattr(m, "adc", {1: 0, 2: 0, 3: 0})
-        return adc.get(int(n), -1)
+        with k.lock:
+            return m.adc.get(n, -1)  # ES13 §3.6.5: mV, or -1
 
     def setDAC(enable: Any, value: Any) -> int:
+        enable, value = _int(enable, "enable"), _int(value, "value")
         api.enter()
-        if enable not in (0, 1) or not 0 <= int(value) <= 1023:
+        if enable not in (0, 1) or not 0 <= value <= 1023:
             return -1
-        m.dac = (int(enable), int(value))
+        m.dac = (enable, value)  # type: ignore[attr-defined]
         return 1
 
-    def setSLED(status: Any, on: Any = 10, off: Any = 10) -> int:
+    def setSLED(status: Any, on: Any, off: Any) -> int:
+        status, on, off = _int(status, "status"), _int(on, "onDuration"), _int(off, "offDuration")
         api.enter()
-        if status not in (0, 1, 2, 3):
+        # ES13 §3.6.9: 0 off, 1 on, 2 auto, 3 blinking; durations in 1/10 s (ATR10 #SLED 1-100).
+        if status not in (0, 1, 2, 3) or not 0 <= on <= 100 or not 0 <= off <= 100:
             return -1
-        m.sled = (int(status), int(on), int(off))
+        m.sled = (status, on, off)  # type: ignore[attr-defined]
         return 1
 
     for fn in (setIOvalue, getIOvalue, setIOdir, getIOdir, getADC, setDAC, setSLED):
         setattr(mod, fn.__name__, fn)
+    return mod
+
+
+def make_binascii(api: Api) -> types.ModuleType:
+    """``binascii`` (ES13 §5.2.35: "available in version 10.00.xx3", so off unless
+    ``module.features["binascii"]``): the uu and base64 conversions and ``crc_hqx`` on str (the
+    hqx/rle conversions are gone from Python 3.11's binascii and are not emulated)."""
+    mod = types.ModuleType("binascii")
+
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any) -> Any:
+            api.enter()
+            conv = [a.encode("latin-1") if isinstance(a, str) else a for a in args]
+            out = fn(*conv)
+            return out.decode("latin-1") if isinstance(out, bytes) else out
+        call.__name__ = fn.__name__
+        return call
+
+    for name in ("a2b_uu", "b2a_uu", "a2b_base64", "b2a_base64", "crc_hqx"):
+        setattr(mod, name, wrap(getattr(_binascii, name)))
+    mod.Error = _binascii.Error  # type: ignore[attr-defined]
+    mod.Incomplete = _binascii.Incomplete  # type: ignore[attr-defined]
     return mod
