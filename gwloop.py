@@ -222,7 +222,9 @@ def sms():
     if hold:
         SER.setCTS(bridge.cts)
     if n < 0:
-        g.trace('sms store not readable')
+        g.failed('sms', 'store not readable')    # MDM2 not answering: restart at 5
+    else:
+        g.succeeded('sms')
     g.cfg = new
     if len(effects) > 0:
         gwmode.apply(effects)

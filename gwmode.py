@@ -243,7 +243,7 @@ def closed():
             g.go('listen', 0)       # a closed connection needs #SL again (6.11)
     elif g.cfg['maintain']:
         if lasted >= GOOD_CONN:
-            g.delay = 0
+            g.delays['dial'] = 0    # a good connection: the next try comes soon
         g.go('dial', g.failed('dial', 'connection lost'))
     else:
         enter_mode()

@@ -19,14 +19,15 @@ BACKOFF = 5         # s, first retry delay; doubles up to BACKOFF_MAX
 BACKOFF_MAX = 300
 # Failures in a row before a clean restart, per step.  dial: a maintain client whose
 # server stays away restarts about once an hour (the delays add up to ~50 min).
-LIMITS = {'init': 3, 'gprs': 8, 'listen': 6, 'dial': 12, 'crash': 3}
+# sms: the store could not be read (MDM2 not answering) on that many polls in a row.
+LIMITS = {'init': 3, 'gprs': 8, 'listen': 6, 'dial': 12, 'crash': 3, 'sms': 5}
 
 cfg = None          # the configuration in force (config_store dict)
 state = 'init'
 since = 0           # when the current state (or connection) began
 next_at = 0         # when the state's next attempt is due
-delay = 0           # current retry delay, s
 fails = {}          # step -> failures in a row
+delays = {}         # step -> its current retry delay, s
 deferred = []       # effects waiting for the connection to close
 ip = ''             # the module's address (#SGACT: <ip>)
 peer = ''           # ip:port of the connected peer
@@ -71,26 +72,25 @@ def go(s, wait):
 
 def failed(step, why):
     # A step failed (a value, not an exception): count it, and retry with a growing
-    # delay; LIMITS[step] failures in a row restart the module.  -> the delay.
-    global delay
+    # delay (BACKOFF, then doubled up to BACKOFF_MAX); LIMITS[step] failures in a row
+    # restart the module.  -> the delay before the next attempt, s.
     n = fails.get(step, 0) + 1
     fails[step] = n
     trace('%s failed (%d): %s' % (step, n, why))
     if n >= LIMITS[step]:
         restart('%s failed %d times' % (step, n))
-    if delay < BACKOFF:
-        delay = BACKOFF
-    else:
-        delay = delay * 2
-    if delay > BACKOFF_MAX:
-        delay = BACKOFF_MAX
-    return delay
+    d = delays.get(step, 0) * 2
+    if d < BACKOFF:
+        d = BACKOFF
+    if d > BACKOFF_MAX:
+        d = BACKOFF_MAX
+    delays[step] = d
+    return d
 
 
 def succeeded(step):
-    global delay
     fails[step] = 0
-    delay = 0
+    delays[step] = 0
 
 
 def online():

@@ -34,7 +34,7 @@ def state(m: Module) -> str:
     run = getattr(m, "script_run", None)
     if run is None or "gwstate" not in run.modules:
         return "none"
-    return run.modules["gwstate"].state
+    return getattr(run.modules["gwstate"], "state", "none")  # none while it is imported
 
 
 def new_module(tmp_path: Path, **kw: Any) -> Module:

@@ -1,0 +1,163 @@
+"""Faults (issue 5, order of work 6): GPRS loss and recovery with backoff, an uncaught error
+injected into a step, a wedged step (the watchdog), a silent control instance, and a power
+cut at every byte of a configuration save made through the gateway's SMS path."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gw_helpers import (PHONE, boot, config_on_flash, gw, received, sms, state, trace_has,
+                        wait_state)
+from tools.emulator import Module
+
+
+@pytest.fixture
+def m(tmp_path: Path) -> Module:
+    mod = boot(tmp_path)
+    yield mod
+    mod.close()
+
+
+def sgact_times(m: Module) -> list[float]:
+    return [t / 1000 for (t, i, line) in m.at_log if line == "AT#SGACT=1,1"]
+
+
+def client(m: Module, src: str = "198.51.100.7"):
+    c = m.net.sim.connect(src, 1024)
+    assert m.run_until(lambda: state(m) == "connected" and c.state == "connected", 10)
+    return c
+
+
+# ---- GPRS loss -------------------------------------------------------------------------------
+
+def test_context_dropped_while_listening_recovers_with_backoff(m: Module) -> None:
+    sms(m, "connect firewall add 198.51.100.0 255.255.255.0")
+    m.net.fail_activation(count=3)
+    t0 = m.kernel.now() / 1000
+    m.net.drop_context(1)                       # #SL: ABORTED on MDM
+    assert m.run_until(lambda: m.net.activations == 2, 120)
+    assert wait_state(m, "listening", 10)
+    tries = [t - t0 for t in sgact_times(m)[1:]]
+    gaps = [round(b - a) for a, b in zip(tries, tries[1:])]
+    assert len(tries) == 4 and tries[0] < 2
+    # each try takes the 2.5 s activation time plus the delay: 5, 10, 20 s
+    assert [g - 2 for g in gaps] == [5, 10, 20] or [g - 3 for g in gaps] == [5, 10, 20], gaps
+    # the firewall was re-applied after the new activation
+    assert m.net.firewall.lines() == ['#FRWL: "198.51.100.0","255.255.255.0"']
+    client(m, "198.51.100.9")
+
+
+def test_context_dropped_while_connected(m: Module) -> None:
+    c = client(m)
+    c.send(b"before the drop")
+    assert m.run_until(lambda: received(m) == b"before the drop", 5)
+    m.net.drop_context(1)                       # NO CARRIER, DCD low
+    assert m.run_until(lambda: m.net.activations == 2, 30)
+    assert wait_state(m, "listening", 10)
+    assert received(m) == b"before the drop"
+    client(m, "198.51.100.8").send(b"after")
+    assert m.run_until(lambda: received(m).endswith(b"after"), 5)
+
+
+def test_registration_lost_for_minutes(m: Module) -> None:
+    m.net.set_registration(0)                   # detach: every context drops
+    m.run(180)
+    assert state(m) == "gprs" and gw(m).fails["gprs"] >= 3 and m.boots == 1
+    m.net.set_registration(1)
+    assert wait_state(m, "listening", 200)
+    assert m.boots == 1                         # recovered without a restart
+
+
+# ---- errors inside a step ----------------------------------------------------------------------
+
+def test_uncaught_error_in_a_step_is_traced_and_the_loop_carries_on(m: Module) -> None:
+    mods = m.script_run.modules
+    real = mods["sms_commands"].handle
+    calls = []
+
+    def boom(text, cfg, status):
+        calls.append(text)
+        if len(calls) == 1:
+            raise KeyError("injected")
+        return real(text, cfg, status)
+
+    mods["sms_commands"].handle = boom
+    m.sms.deliver(PHONE, "connect baud 1200")
+    m.run(20)
+    assert trace_has(m, "error in sms: <class 'KeyError'> 'injected'")
+    assert m.sms.store == {} and m.sms.sent == []   # deleted before acting: not run again
+    assert sms(m, "connect baud 2400") == ["Confirmed: baud 2400"]
+    assert m.boots == 1 and state(m) == "listening"
+
+
+def test_repeated_errors_in_the_bridge_restart_cleanly(m: Module) -> None:
+    c = client(m)
+
+    def boom():
+        raise ValueError("injected")
+
+    m.script_run.modules["bridge"].turn = boom
+    assert m.run_until(lambda: m.boots == 2, 30)
+    assert trace_has(m, "restart: 3 errors in a row, last in bridge")
+    assert m.boot_reasons[-1] == "watchdog"
+    assert wait_state(m, "listening", 60)           # fresh code after the reboot
+    client(m, "198.51.100.8")
+
+
+def test_wedged_step_is_ended_by_the_watchdog(m: Module) -> None:
+    mod = m.script_run.modules["MOD"]
+
+    def wedge():
+        while True:
+            mod.sleep(100)
+
+    m.script_run.modules["gwmode"].do_listening = wedge
+    m.run(200)
+    assert m.boots == 1
+    assert m.run_until(lambda: m.boots == 2, 60)    # 240 s watchdog
+    assert m.boot_reasons[-1] == "watchdog"
+    assert wait_state(m, "listening", 60)
+
+
+def test_silent_control_instance_leads_to_a_restart(m: Module) -> None:
+    m.instances[2].frozen = True                # MDM2 stops answering
+    assert m.run_until(lambda: m.boots == 2, 400)
+    assert trace_has(m, "restart: sms failed 5 times")
+    assert wait_state(m, "listening", 60)
+
+
+# ---- power cut at every byte of a save ---------------------------------------------------------
+
+def test_power_cut_at_every_byte_of_a_config_save_via_sms(m: Module) -> None:
+    # The SMS "connect baud 19200" makes the gateway save a new config (config_store's
+    # other slot).  The power is cut after n bytes of that write, for n = 0, 1, 2, ...
+    # until the save completes; after every cut the module boots again and must come up
+    # with the old configuration, never a broken or default one.
+    sms(m, "connect mode server any 1500")          # old config: not the defaults
+    old = config_on_flash(m)
+    assert old["lport"] == "1500"
+    n = 0
+    while True:
+        assert wait_state(m, "listening", 60)
+        assert gw(m).cfg["lport"] == 1500 and gw(m).cfg["baud"] == 9600
+        boots, sent = m.boots, len(m.sms.sent)
+        m.flash.arm_power_cut(n)
+        m.sms.deliver(PHONE, "connect baud 19200")
+        assert m.run_until(lambda: m.boots > boots or len(m.sms.sent) > sent, 60)
+        if len(m.sms.sent) > sent:
+            break                                   # n bytes were enough: saved
+        m.flash.disarm_power_cut()
+        assert config_on_flash(m) == old            # the old slot is untouched
+        n += 1
+    m.flash.disarm_power_cut()
+    new = config_on_flash(m)
+    assert m.sms.sent[-1].text == "Confirmed: baud 19200"
+    assert new["baud"] == "19200" and new["lport"] == "1500"
+    assert int(new["seq"]) == int(old["seq"]) + 1
+    written = [name for name in ("cfg_a.txt", "cfg_b.txt")
+               if m.flash.exists(name) and b"baud=19200" in m.flash.read(name)]
+    assert n == len(m.flash.read(written[0]))       # a cut after every byte but the last
+    m.reboot()
+    assert wait_state(m, "listening", 60)
+    assert gw(m).cfg["baud"] == 19200 and m.serial.speed == "19200"
