@@ -128,7 +128,7 @@ def test_whole_root_is_checked_fast() -> None:
     start = time.perf_counter()
     for path in corpus:  # about 4 000 lines of dialect code
         check_file(path)
-    assert time.perf_counter() - start < 3.0
+    assert time.perf_counter() - start < 5.0  # catches blow-ups (once 10 s), not load noise
 
 
 _PIECES = st.sampled_from([

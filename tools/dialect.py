@@ -10,8 +10,10 @@ Lines and columns are 1-based.
 from __future__ import annotations
 
 import argparse
-import re
+import ast
+import functools
 import sys
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,22 +55,34 @@ def _violations(path: str, found: Iterable[Finding]) -> list[Violation]:
     return [Violation(path, f.line, f.col, f.rule, f.message) for f in found]
 
 
-_METHOD_DEF = re.compile(r"^[ \t]+def[ \t]+(\w+)", re.M)
-
-
 def _project(folder: Path) -> Project:
     if not folder.is_dir():
         return Project()
     modules, methods = set(), set()
     for p in folder.glob("*.py"):
-        if not p.is_file():
-            continue
-        modules.add(p.stem)
         try:
-            methods.update(_METHOD_DEF.findall(p.read_text(encoding="utf-8", errors="replace")))
+            stat = p.stat()
         except OSError:
             continue
+        modules.add(p.stem)
+        methods.update(_class_methods(p, stat.st_mtime_ns, stat.st_size))
     return Project(frozenset(modules), frozenset(methods))
+
+
+@functools.lru_cache(maxsize=256)
+def _class_methods(path: Path, mtime_ns: int, size: int) -> frozenset[str]:
+    """Names of the methods the classes of a file define (cached while the file is unchanged)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(path.read_bytes())
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return frozenset()
+    return frozenset(
+        item.name
+        for node in ast.walk(tree) if isinstance(node, ast.ClassDef)
+        for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+    )
 
 
 def _read(path: Path) -> tuple[str, list[Finding]]:

@@ -90,3 +90,16 @@ class Context:
 
     def in_module_body(self, node: ast.AST) -> bool:
         return self.scope(node).kind == "module"
+
+    # -- reports shared by several rules -----------------------------------------------
+
+    def report_keyword_name(self, node: ast.AST, name: str | None) -> None:
+        if name in ("print", "exec"):
+            self.report(node, "keyword-name", f"`{name}` is a keyword in 1.5.2", "another name")
+
+    def report_division(self, node: ast.BinOp | ast.AugAssign) -> None:
+        if isinstance(node.op, ast.FloorDiv):
+            self.report(node, "division", "`//` arrived in 2.2", "divmod(a, b)[0]")
+        else:
+            self.report(node, "division", "`/` divides ints in 1.5.2 and makes a float in Python 3",
+                        "divmod(a, b)[0], or >> for powers of two")

@@ -48,7 +48,7 @@ class SemanticRules(Context):
 
     def _BinOp(self, node: ast.BinOp) -> None:
         if isinstance(node.op, (ast.Div, ast.FloorDiv)):
-            self._division(node)
+            self.report_division(node)
         elif isinstance(node.op, ast.MatMult):
             self.report(node, "matmul", "the @ operator is Python 3 only", "a function call")
         elif isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Constant) and isinstance(node.left.value, str):
@@ -126,7 +126,7 @@ class SemanticRules(Context):
                         "==")
 
     def _Attribute(self, node: ast.Attribute) -> None:
-        self._keyword_name(node, node.attr)
+        self.report_keyword_name(node, node.attr)
         if node.attr == "__doc__":
             self.report(node, "docstring", "`__doc__`: the module's Python has no docstrings", "# comments")
         base = node.value
@@ -146,7 +146,7 @@ class SemanticRules(Context):
 
     def _Name(self, node: ast.Name) -> None:
         if not isinstance(node.ctx, ast.Load):
-            self._keyword_name(node, node.id)
+            self.report_keyword_name(node, node.id)
             return
         if node.id == "__doc__":
             self.report(node, "docstring", "`__doc__`: the module's Python has no docstrings", "# comments")

@@ -24,14 +24,7 @@ class SyntaxRules(Context):
         self.report(node, "aug-assign", f"augmented assignment `{op}=` arrived in 2.0",
                     f"{target} = {target} {op} ...")
         if isinstance(node.op, (ast.Div, ast.FloorDiv)):
-            self._division(node)
-
-    def _division(self, node: ast.BinOp | ast.AugAssign) -> None:
-        if isinstance(node.op, ast.FloorDiv):
-            self.report(node, "division", "`//` arrived in 2.2", "divmod(a, b)[0]")
-        else:
-            self.report(node, "division", "`/` divides ints in 1.5.2 and makes a float in Python 3",
-                        "divmod(a, b)[0], or >> for powers of two")
+            self.report_division(node)
 
     def _ListComp(self, node: ast.AST) -> None:
         what = {"ListComp": "list comprehension", "SetComp": "set comprehension",
@@ -138,7 +131,7 @@ class SyntaxRules(Context):
         self._decorators(node)
         if node.returns is not None:
             self.report(node.returns, "annotation", "annotations are Python 3 only", "a # comment")
-        self._keyword_name(node, node.name)
+        self.report_keyword_name(node, node.name)
         self._params(node.args)
         parent = self.parents.get(node)
         if isinstance(parent, ast.ClassDef) and node.name in SPECIAL_METHODS:
@@ -166,7 +159,7 @@ class SyntaxRules(Context):
                 self.report(a, "dunder-param",
                             f"parameter `{a.arg}`: 1.5.2 mangles its uses inside a class but not the parameter",
                             a.arg.lstrip("_") or "a plain name")
-            self._keyword_name(a, a.arg)
+            self.report_keyword_name(a, a.arg)
         self._star_trailing_comma(args)
 
     def _star_trailing_comma(self, args: ast.arguments) -> None:
@@ -188,7 +181,7 @@ class SyntaxRules(Context):
 
     def _ClassDef(self, node: ast.ClassDef) -> None:
         self._decorators(node)
-        self._keyword_name(node, node.name)
+        self.report_keyword_name(node, node.name)
         for kw in node.keywords:
             self.report(kw, "class-keyword", "keywords in a class statement are Python 3 only",
                         "a classic class")
@@ -223,15 +216,11 @@ class SyntaxRules(Context):
             self.found.append(finding(tok.start[0], tok.start[1] + 1, "class-empty-parens",
                                       "`class C():` is a syntax error in 1.5.2", f"class {node.name}:"))
 
-    def _keyword_name(self, node: ast.AST, name: str | None) -> None:
-        if name in ("print", "exec"):
-            self.report(node, "keyword-name", f"`{name}` is a keyword in 1.5.2", "another name")
-
     def _keyword(self, node: ast.keyword) -> None:
-        self._keyword_name(node, node.arg)
+        self.report_keyword_name(node, node.arg)
 
     def _alias(self, node: ast.alias) -> None:
-        self._keyword_name(node, node.asname or node.name)
+        self.report_keyword_name(node, node.asname or node.name)
 
     # -- statements ------------------------------------------------------------------------
 
@@ -343,9 +332,9 @@ class SyntaxRules(Context):
         end = (s.end_lineno, self.char_col(s.end_lineno, s.end_col_offset))
         depth = colons = 0
         for tok in self.toks.between(start, end):
-            if tok.string in "([{" and tok.string:
+            if tok.string in ("(", "[", "{"):
                 depth += 1
-            elif tok.string in ")]}" and tok.string:
+            elif tok.string in (")", "]", "}"):
                 depth -= 1
             elif tok.string == ":" and depth == 0:
                 colons += 1
