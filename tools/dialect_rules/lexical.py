@@ -104,7 +104,7 @@ def _at(pos: Pos, rule: str, text: str, instead: str | None = None) -> Finding:
 
 
 def _non_ascii(source: str) -> Iterator[Finding]:
-    for n, line in enumerate(source.splitlines(), 1):
+    for n, line in enumerate(source.split("\n"), 1):  # not splitlines(): \f is no line break
         for c, ch in enumerate(line):
             if ord(ch) > 127:
                 yield finding(n, c + 1, "non-ascii",

@@ -9,11 +9,17 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterable
 
-from .findings import Finding
 from .scopes import ScopeInfo
 from .tables import INT_MAX, INT_MIN
 
 Report = Callable[[ast.AST, str, str, str | None], None]
+
+
+_OPERATION = {
+    ast.Add: "addition", ast.Sub: "subtraction", ast.Mult: "multiplication", ast.Mod: "remainder",
+    ast.LShift: "shift", ast.RShift: "shift", ast.BitAnd: "and", ast.BitOr: "or", ast.BitXor: "xor",
+    ast.Pow: "power",
+}
 
 
 def _fits(v: int) -> bool:
@@ -115,7 +121,7 @@ class Folder:
                 return None
         except (ZeroDivisionError, ValueError):
             return None
-        return self._check(node, v, type(op).__name__.lower())
+        return self._check(node, v, _OPERATION.get(type(op), "operation"))
 
     def _check(self, node: ast.AST, v: int, what: str) -> int | None:
         if _fits(v):
@@ -148,5 +154,3 @@ class Folder:
             return None
         return self.value(value)
 
-
-__all__ = ["Finding", "Folder"]
