@@ -269,6 +269,10 @@ GOOD: list[str] = [
     "if __name__ == '__main__':\n    pass\n",
     "while 1:\n    break\nelse:\n    pass\n",
     "x = 1; y = 2\n",
+    "def outer():\n    global G\n    G = 1\n    def inner():\n        return G\n    return inner()\n",
+    "l = []\nfor i in (1, 2):\n    l = l + [i]\nx = 1 in l\n",
+    "class Q:\n    def __init__(self):\n        self.q = []\n    def put(self, x):\n        self.q = self.q + [x]\n"
+    "    def has(self, x):\n        return x in self.q\n",
 ]
 
 
