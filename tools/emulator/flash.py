@@ -58,6 +58,7 @@ class Flash:
         self._cut_budget: int | None = None  # bytes still allowed before the cut
         self.on_power_cut: Callable[[], None] | None = None
         self.bytes_written = 0
+        self._used: tuple[int, int] | None = None
         self.hidden: set[str] = set()
 
     # ------------------------------------------------------------- host side
@@ -71,12 +72,26 @@ class Flash:
         """Host-side write (test set-up, #WSCRIPT): checked against the limits, no power cut."""
         self._check_new(name, len(data))
         (self.dir / name).write_bytes(data)
+        self._changed()
 
     def exists(self, name: str) -> bool:
         return valid_name(name) and (self.dir / name).is_file()
 
     def used(self) -> int:
-        return sum((self.dir / n).stat().st_size for n in self.names())
+        """Bytes in all files. Cached between changes made through this object (a directory
+        listing per 1-byte write would make tight write loops slow); the cache is dropped when
+        the directory itself changes."""
+        stamp = self.dir.stat().st_mtime_ns
+        if self._used is None or self._used[0] != stamp:
+            self._used = (stamp, sum((self.dir / n).stat().st_size for n in self.names()))
+        return self._used[1]
+
+    def _grew(self, n: int) -> None:
+        if self._used is not None:
+            self._used = (self._used[0], self._used[1] + n)
+
+    def _changed(self) -> None:
+        self._used = None
 
     def free(self) -> int:
         return max(0, CAPACITY - self.used())
@@ -86,6 +101,7 @@ class Flash:
             raise FlashError("no such file: %s" % name)
         (self.dir / name).unlink()
         self.hidden.discard(name)
+        self._changed()
 
     def _check_new(self, name: str, size: int) -> None:
         if not valid_name(name):
@@ -152,8 +168,10 @@ class Flash:
                 raise IOError(28, "No space left on device")
             if base.startswith("w"):
                 path.write_bytes(b"")  # open for write empties the file at once
+                self._changed()
             elif base.startswith("a") and not path.is_file():
                 path.write_bytes(b"")
+                self._changed()
             f = FlashFile(self, name, base, guard)
             self.open_files.append(f)
             return f
@@ -164,6 +182,7 @@ class Flash:
                 raise IOError(2, "No such file or directory: %r" % (name,))
             (self.dir / name).unlink()
             self.hidden.discard(name)
+            self._changed()
 
     def builtin_rename(self, old: str, new: str, guard: Guard = _no_guard) -> None:
         # ES13 §6.1: rename silently overwrites an existing target.
@@ -173,6 +192,7 @@ class Flash:
             if not valid_name(new):
                 raise IOError(22, "Invalid argument: %r" % (new,))
             os.replace(self.dir / old, self.dir / new)
+            self._changed()
             if old in self.hidden:
                 self.hidden.discard(old)
                 self.hidden.add(new)
@@ -260,6 +280,7 @@ class FlashFile:
                     fh.write(data[:allowed])
                 self._pos = pos + allowed
                 flash._consume(allowed)
+                flash._grew(max(0, pos + allowed - size))
             if allowed < len(data):
                 flash._cut()
 
