@@ -304,8 +304,10 @@ class Kernel:
         self.cond.notify_all()
         waited = 0.0
         while self._owner is script and script.is_alive() and self._script is script:
-            self.cond.wait(0.5)
-            waited += 0.5
+            if self.cond.wait(0.5):
+                waited = 0.0  # notified: the script is still interacting (not hung)
+            else:
+                waited += 0.5
             if waited >= self.hang_timeout and self._owner is script:
                 raise EmulatorError("the script thread has not handed back the baton for %d s "
                                     "(blocked outside the emulator?)" % self.hang_timeout)
