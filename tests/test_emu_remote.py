@@ -159,3 +159,16 @@ def test_stubs_are_152_compatible_dialect() -> None:
         assert {v.rule for v in check_file(p)} <= allowed, p.name
         if p.name not in ("_boot.py", "_emu.py"):
             assert check_file(p) == [], p.name
+
+
+def test_an_hour_of_at_commands_in_the_child(m: Module) -> None:
+    """The core's benchmark loop (AT+CSQ, receive, MOD.sleep(10)) for an hour of module time in
+    the child: about 10 000 calls over the link, a few seconds of wall time."""
+    boot(m, b"import MDM\nimport MOD\nn = 0\nwhile 1:\n    MDM.send('AT+CSQ\\r', 5)\n"
+            b"    r = MDM.receive(10)\n    if r.find('+CSQ: 17,0') != -1:\n        n = n + 1\n    MOD.sleep(10)\n")
+    t0 = time.monotonic()
+    m.run(3600)
+    wall = time.monotonic() - t0
+    assert m.script_state == "running"
+    assert m.script_run.calls > 9000  # type: ignore[attr-defined]
+    assert wall < 20
