@@ -115,7 +115,10 @@ def describe(ev: dict[str, Any]) -> str | None:
         return "%s SMS to the module from %s (%s): %s" % (t, ev.get("number"), where, json.dumps(ev.get("text")))
     if k == "socket":
         remote = ev.get("remote") or ["", 0]
+        local = ev.get("local") or ["", 0]
         peer = " %s:%s" % (remote[0], remote[1]) if remote and remote[0] else ""
+        if ev.get("phase") == "listening" and local and local[1]:
+            peer = " on port %s" % local[1]
         why = " (%s)" % ev["close_reason"] if ev.get("phase") == "closed" and ev.get("close_reason") else ""
         return "%s socket %s: %s%s%s" % (t, ev.get("conn_id"), ev.get("phase"), peer, why)
     if k == "traffic":
@@ -278,7 +281,9 @@ class Console:
             for ctx in net.get("contexts", []):
                 lines.append("context %s: %s %s" % (ctx["cid"], ctx["state"], ctx.get("ip") or ""))
             for sk in net.get("sockets", []):
-                if sk.get("phase") != "closed" or sk.get("sent") or sk.get("received"):
+                if sk.get("phase") == "listening":
+                    lines.append("socket %s: listening on port %s" % (sk["conn_id"], sk["local"][1]))
+                elif sk.get("phase") != "closed" or sk.get("sent") or sk.get("received"):
                     lines.append("socket %s: %s remote %s:%s sent %d received %d buffered %d" % (
                         sk["conn_id"], sk["phase"], sk["remote"][0], sk["remote"][1], sk["sent"], sk["received"],
                         sk["buff_in"]))
