@@ -116,3 +116,57 @@ def test_bulk_both_ways_with_flow_control(m: Module) -> None:
         len(c.received), len(received(m)))
     assert m.serial.lost_rx == 0
     assert m.serial.cts == 1
+
+
+def test_device_plus_plus_plus_with_guard_time_is_resumed_and_passed_on(m: Module) -> None:
+    # A +++ framed by S12 (5.1 s) of silence in the device's data escapes the socket
+    # (REFERENCE 6.7, FIELD-LESSONS 10).  The gateway sees the module's OK, resumes with
+    # #SO and sends the swallowed +++ on: the peer gets every byte, the device no OK.
+    c = dial(m)
+    ser_send(m, b"abc")
+    m.run(6)
+    ser_send(m, b"+++")
+    m.run(8)
+    ser_send(m, b"def")
+    c.send(b"xyz")
+    assert m.run_until(lambda: c.received == b"abc+++def" and received(m) == b"xyz", 10), (
+        c.received, received(m))
+    assert "AT#SO=1" in [t for (_, i, t) in m.at_log if i == 1]
+    assert state(m) == "connected"
+
+
+def test_idle_turns_sleep_and_a_busy_bridge_does_not(m: Module) -> None:
+    # Listening: one turn per 0.5 s wait on MDM.  Connected and idle: MOD.sleep(1) per
+    # turn, about 10 turns a second.  A turn that moved bytes is followed by the next
+    # turn at once, without sleeping.
+    r0 = m.watchdog_resets
+    m.run(60)
+    listening = m.watchdog_resets - r0
+    c = dial(m)
+    r0 = m.watchdog_resets
+    m.run(60)
+    idle = m.watchdog_resets - r0
+    assert 110 <= listening <= 125 and 500 <= idle <= 610, (listening, idle)
+    mods = m.script_run.modules
+    events: list[object] = []
+    real_turn, real_sleep = mods["bridge"].turn, mods["MOD"].sleep
+
+    def turn():
+        r = real_turn()
+        events.append(r)
+        return r
+
+    def sleep(t):
+        events.append("sleep")
+        return real_sleep(t)
+
+    mods["bridge"].turn, mods["MOD"].sleep = turn, sleep
+    sms(m, "connect baud 115200")                # applies when this connection closes
+    c.send(bytes(range(256)) * 40)
+    ser_send(m, bytes(range(256)) * 40)
+    m.run(10)
+    mods["bridge"].turn, mods["MOD"].sleep = real_turn, real_sleep
+    busy = [i for i, e in enumerate(events) if isinstance(e, int) and e > 0]
+    assert len(busy) > 20
+    assert all(events[i + 1] != "sleep" for i in busy if i + 1 < len(events))
+    assert all(events[i + 1] == "sleep" for i, e in enumerate(events[:-1]) if e == 0)
