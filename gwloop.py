@@ -22,7 +22,8 @@ import gwstate
 
 g = gwstate
 
-WD = 240            # watchdog, s: above the longest blocking step (#SGACT 150 s, 5.10)
+WD = 300            # watchdog, s: above the longest step (the gprs step: 5 set-up
+                    # commands, #SGACT=1,0 and #SGACT=1,1 of 150 s, 5.10: about 260 s)
 IDLE_WAIT = 5       # 1/10 s: an idle turn waiting for the one event that matters
 SMS_POLL = 30       # s between +CMGL polls when no +CMTI came (FIELD-LESSONS 12)
 REG_POLL = 2        # s between +CREG? polls
@@ -212,19 +213,22 @@ def sms():
     # SMS are handled on MDM2 in every state, a connection open or not.  While the
     # bridge pauses for it (a reply takes seconds, REFERENCE.md 5.10), CTS holds the
     # device and network data waits in the module (10.3): nothing is lost.
+    # On demand, the device's bytes are being kept: it is held too.
     global sms_next
     g.sms_due = 0
     sms_next = MOD.secCounter() + SMS_POLL
-    hold = g.state == 'connected' or g.state == 'csd'
+    hold = g.state == 'connected' or g.state == 'csd' or g.on_demand()
     if hold:
         SER.setCTS(0)
-    new, effects, n = gwsms.poll(g.cfg, status)
+    new, effects, left = gwsms.poll(g.cfg, status)
     if hold:
         SER.setCTS(bridge.cts)
-    if n < 0:
+    if left < 0:
         g.failed('sms', 'store not readable')    # MDM2 not answering: restart at 5
     else:
         g.succeeded('sms')
+        if left > 0:
+            g.sms_due = 1       # the next one on the next turn
     g.cfg = new
     if len(effects) > 0:
         gwmode.apply(effects)

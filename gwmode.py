@@ -57,7 +57,9 @@ def healthy():
         return
     if g.state == 'listening':
         s = gwnet.socket_state()[0]
-        if s != 4 and s != 5:
+        if s == 5:
+            g.sring = 1         # a connection waits for #SA: its SRING was missed
+        elif s != 4:
             g.trace('listener gone (%d)' % s)
             g.go('listen', 0)
 

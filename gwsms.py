@@ -3,12 +3,16 @@
 # same whether a connection is open or not, because MDM2 is never online (REFERENCE.md
 # 6.13, 8.6).  On-module file in the dialect.
 #
-#   poll(cfg, status) -> (cfg, effects, handled)
-#     status   a function giving the status dict of sms_commands.handle() (asked once
-#              per message, so the counters and the signal are fresh)
+#   poll(cfg, status) -> (cfg, effects, left)
+#     status   a function giving the status dict of sms_commands.handle() (asked when
+#              a message is handled, so the counters and the signal are fresh)
 #     cfg      the configuration in force afterwards (saved when it changed)
 #     effects  what the gateway must re-apply (sms_commands.handle(), in its order)
-#     handled  messages handled, -1 when the store could not be read
+#     left     messages still in the store (the caller polls again at once), -1 when
+#              the store could not be read
+#   One message is handled per call, so a call is bounded (about 3 minutes at the very
+#   worst: +CMGL 25 s, +CMGD 10 s, two replies of 5 + 5 + 60 s, REFERENCE.md 5.10) and
+#   the main loop runs between messages.
 #
 # Rules relied on:
 #   8.3  +CMGL="ALL" lists every message with its sender and text (text mode, +CMGF=1
@@ -27,7 +31,8 @@ import sms_commands
 import MDM2
 
 NUMBER = '+0123456789'
-REPLY_TRIES = 2
+PROMPT_TRIES = 2    # a missing prompt is retried; a send that timed out is not (it may
+                    # have gone: a retry could send the reply twice)
 ERR_SAVE = 'Error: could not save the configuration (%s), nothing changed'
 
 
@@ -47,14 +52,14 @@ def reply(number, text):
     if not number_ok(number):
         return 0
     n = 0
-    while n < REPLY_TRIES:
+    while n < PROMPT_TRIES:
         st, t = atc.cmd(MDM2, 'AT+CMGS="%s"' % number, 5, '> ')
         if st == 'PROMPT':
-            st, t = atc.send(MDM2, text + chr(26), 65)
+            st, t = atc.send(MDM2, text + chr(26), 60)
             if st == 'OK':
                 return 1
-        else:
-            atc.send(MDM2, chr(27), 2)
+            break
+        atc.send(MDM2, chr(27), 2)      # ESC: leave a prompt that came too late
         n = n + 1
     print('gw: sms reply to %s failed: %s' % (number, st))
     return 0
@@ -64,30 +69,26 @@ def poll(cfg, status):
     st, text = atc.cmd(MDM2, 'AT+CMGL="ALL"', 25)     # 20 s for 50 messages (5.10)
     if st != 'OK':
         return cfg, [], -1
-    effects = []
-    handled = 0
-    for msg in atc.cmgl(text):
-        index, stat, sender, body = msg
-        d, t = atc.cmd(MDM2, 'AT+CMGD=%d' % index, 10)
-        if d != 'OK':
-            continue
-        if stat != 'REC UNREAD' and stat != 'REC READ':
-            continue            # a stored outgoing message: deleted, nothing to do
-        handled = handled + 1
-        replies, new, eff = sms_commands.handle(body, cfg, status())
-        if new != cfg:
-            r = config_store.save(new)
-            if r != 'ok':
-                print('gw: config save failed: ' + r)
-                replies = [ERR_SAVE % r]
-                new = cfg
-                eff = []
-        cfg = new
-        for e in eff:
-            if not (e in effects):
-                effects.append(e)
-        if len(replies) > 0:
-            print('gw: sms from %s handled' % sender)
-        for r in replies:
-            reply(sender, r)
-    return cfg, effects, handled
+    msgs = atc.cmgl(text)
+    if len(msgs) == 0:
+        return cfg, [], 0
+    index, stat, sender, body = msgs[0]
+    d, t = atc.cmd(MDM2, 'AT+CMGD=%d' % index, 10)
+    if d != 'OK':
+        return cfg, [], -1      # stays in the store, unhandled: tried again later
+    left = len(msgs) - 1
+    if stat != 'REC UNREAD' and stat != 'REC READ':
+        return cfg, [], left    # a stored outgoing message: deleted, nothing to do
+    replies, new, effects = sms_commands.handle(body, cfg, status())
+    if new != cfg:
+        r = config_store.save(new)
+        if r != 'ok':
+            print('gw: config save failed: ' + r)
+            replies = [ERR_SAVE % r]
+            new = cfg
+            effects = []
+    if len(replies) > 0:
+        print('gw: sms from %s handled' % sender)
+    for r in replies:
+        reply(sender, r)
+    return new, effects, left

@@ -113,9 +113,9 @@ def test_wedged_step_is_ended_by_the_watchdog(m: Module) -> None:
             mod.sleep(100)
 
     m.script_run.modules["gwmode"].do_listening = wedge
-    m.run(200)
+    m.run(250)
     assert m.boots == 1
-    assert m.run_until(lambda: m.boots == 2, 60)    # 240 s watchdog
+    assert m.run_until(lambda: m.boots == 2, 60)    # 300 s watchdog
     assert m.boot_reasons[-1] == "watchdog"
     assert wait_state(m, "listening", 60)
 
