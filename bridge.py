@@ -29,8 +29,11 @@
 #             no room: keep the bytes and stop reading MDM, so the module's buffer and
 #             then the TCP window hold the peer back (10.3).
 #   6.7       a +++ framed by S12 of silence in the device's data suspends the socket
-#             (#SKIPESC=1 swallows it): the module answers \r\nOK\r\n.  We report it;
-#             the main loop resumes with #SO and re-sends the +++ as data.
+#             (#SKIPESC=1 swallows it): the module answers \r\nOK\r\n after the
+#             second silence.  Only then, a +++ sent alone after GUARD_S of silence and
+#             GUARD_S without a byte since, is a final \r\nOK\r\n taken for the
+#             module's answer (a peer's own OK sooner is payload).  We report it; the
+#             main loop resumes with #SO and re-sends the +++ as data.
 
 import MDM
 import SER
@@ -43,12 +46,14 @@ CLOSED = -1
 ESCAPED = -2
 SEND_WAIT = 1       # MDM.send flow-control wait, 1/10 s: returns at once when there is room
 FLUSH_TURNS = 100   # finish(): at most 100 x 0.1 s to hand the last bytes to the device
+GUARD_S = 5         # s: the escape guard time, S12=255 (5.1 s) set by gwnet.MDM_INIT
 
 up = ''             # device bytes read from SER, not yet taken by MDM.send
 down = ''           # network bytes read from MDM, not yet taken by SER.send
 held = ''           # tail of the last MDM read that may be the start of NO CARRIER
 cts = 1             # what we last set with SER.setCTS
-tail = ''           # the last 3 bytes sent to the network (a +++ may have escaped)
+armed = 0           # when a lone +++ went out after GUARD_S of silence (0: none since)
+last_up = 0         # when device bytes last went to MDM
 last = 0            # MOD.secCounter() of the last byte moved (idle timeout of a call)
 tonet = 0           # bytes device -> network since boot
 toser = 0           # bytes network -> device since boot
@@ -62,21 +67,22 @@ def set_cts(v):
 
 
 def start(first_up, first_down):
-    global up, down, held, tail, last
+    global up, down, held, armed, last_up, last
     up = first_up
     down = first_down
     held = ''
-    tail = ''
+    armed = 0
     last = MOD.secCounter()
+    last_up = last              # the guard silence counts from CONNECT too (6.7)
     set_cts(1)
 
 
 def resend(data):
     # Bytes that were swallowed (a +++ taken as an escape) go out again, first.
-    global up, tail, tonet
+    global up, armed, tonet
     up = data + up
     tonet = tonet - len(data)
-    tail = ''
+    armed = 0
 
 
 def tail_len(data):
@@ -112,8 +118,8 @@ def from_net():
             data = data[:i]
         down = data
         return CLOSED
-    if data[:len(ESC_OK)] == ESC_OK and tail == '+++' and new == data:
-        atc.drain(MDM, data[len(ESC_OK):])
+    if armed and data[-len(ESC_OK):] == ESC_OK and MOD.secCounter() - armed >= GUARD_S:
+        down = data[:-len(ESC_OK)]      # peer bytes that came before the escape
         return ESCAPED
     if new != '':
         n = tail_len(data)
@@ -125,26 +131,28 @@ def from_net():
 
 
 def turn():
-    global up, down, tail, last, tonet, toser
+    global up, down, armed, last_up, last, tonet, toser
     moved = 0
     r = from_net()
-    if r == ESCAPED:
-        return r
     if down != '':
         if SER.send(down) == 1:
             moved = len(down)
             toser = toser + moved
             down = ''
-    if r == CLOSED:
+    if r == CLOSED or r == ESCAPED:
         return r
     # device -> network: read SER only when nothing is waiting, so the order is kept
     if up == '':
         up = SER.read()
     if up != '':
         if MDM.send(up, SEND_WAIT) == 1:
+            now = MOD.secCounter()
+            armed = 0
+            if up == '+++' and now - last_up >= GUARD_S:
+                armed = now
+            last_up = now
             moved = moved + len(up)
             tonet = tonet + len(up)
-            tail = (tail + up)[-3:]
             up = ''
             set_cts(1)
         else:

@@ -135,6 +135,28 @@ def test_device_plus_plus_plus_with_guard_time_is_resumed_and_passed_on(m: Modul
     assert state(m) == "connected"
 
 
+def test_a_peer_answering_ok_to_plus_plus_plus_is_payload(m: Module) -> None:
+    # The device talks "modem" to its peer: silence, +++, and within the guard time ATH
+    # (so the module sees no escape); the peer answers OK.  That OK is payload for the
+    # device, not the module's escape answer.
+    c = dial(m)
+    m.run(6)
+    ser_send(m, b"+++")
+    m.run(1)
+    ser_send(m, b"ATH\r")
+    assert m.run_until(lambda: c.received == b"+++ATH\r", 10)
+    m.run(5)
+    c.send(b"\r\nOK\r\n")
+    assert m.run_until(lambda: received(m) == b"\r\nOK\r\n", 10)
+    # +++ right behind other bytes (no silence before it: no escape), the peer's OK soon
+    ser_send(m, b"go+++")
+    assert m.run_until(lambda: c.received.endswith(b"go+++"), 10)
+    c.send(b"\r\nOK\r\n")
+    assert m.run_until(lambda: received(m) == b"\r\nOK\r\n\r\nOK\r\n", 10)
+    assert "AT#SO=1" not in [t for (_, i, t) in m.at_log]
+    assert state(m) == "connected"
+
+
 def test_idle_turns_sleep_and_a_busy_bridge_does_not(m: Module) -> None:
     # Listening: one turn per 0.5 s wait on MDM.  Connected and idle: MOD.sleep(1) per
     # turn, about 10 turns a second.  A turn that moved bytes is followed by the next
