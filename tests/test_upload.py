@@ -57,12 +57,11 @@ def test_upload_select_and_run_over_the_pty(module: tuple[Module, serial.Serial]
     helper_py = Item("helper.py", b"WORD = 'uploaded'\r\n")
     pyo = Item("blob.pyo", b"\x99\x4e\x0d\x0a" + bytes(range(256)) * 3)  # every byte value
     lines: list[str] = []
-    upload(s, [helper_py, pyo, main_py], main="main.py", run=True, out=lines.append)
+    got = upload(s, [helper_py, pyo, main_py], main="main.py", run=True, out=lines.append)
     assert m.flash.read("blob.pyo") == pyo.data  # binary-exact
     assert m.flash.read("main.py") == main_py.data
     assert m.nvm["escript"] == "main.py"
     assert lines[-2:] == ["start-up script: main.py", "started"]
-    got = b""
     deadline = time.monotonic() + 5
     while b"uploaded" not in got and time.monotonic() < deadline:
         got += s.read(64)

@@ -97,19 +97,39 @@ class AtLink:
         self.port = port
         self.timeout = timeout
         self.log: list[bytes] = []
+        self.rest = b""  # bytes read past the end of the last answer
 
     def _read_until(self, ends: tuple[bytes, ...], timeout: float) -> bytes:
-        got = bytearray()
+        """Read until one of ``ends`` (or a +CME ERROR line) appears; bytes after it (a
+        started script may talk at once, as after #EXECSCR) are kept for the next read."""
+        got = bytearray(self.rest)
+        self.rest = b""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            chunk = self.port.read(256)
-            if chunk:
-                got += chunk
-                if any(got.endswith(e) for e in ends) or b"+CME ERROR" in got and got.endswith(b"\r\n"):
-                    self.log.append(bytes(got))
-                    return bytes(got)
-        self.log.append(bytes(got))
-        raise UploadError("no answer within %.0f s (got %r)" % (timeout, bytes(got[-80:])))
+        while True:
+            cut = self._answer_end(got, ends)
+            if cut:
+                self.rest = bytes(got[cut:])
+                self.log.append(bytes(got[:cut]))
+                return bytes(got[:cut])
+            if time.monotonic() >= deadline:
+                self.log.append(bytes(got))
+                raise UploadError("no answer within %.0f s (got %r)" % (timeout, bytes(got[-80:])))
+            got += self.port.read(256)
+
+    @staticmethod
+    def _answer_end(got: bytearray, ends: tuple[bytes, ...]) -> int:
+        """Offset just after the first complete final answer in ``got``, or 0."""
+        best = 0
+        for e in ends:
+            i = got.find(e)
+            if i >= 0 and (not best or i + len(e) < best):
+                best = i + len(e)
+        i = got.find(b"+CME ERROR")
+        if i >= 0:
+            j = got.find(b"\r\n", i)
+            if j >= 0 and (not best or j + 2 < best):
+                best = j + 2
+        return best
 
     def command(self, line: str, timeout: float | None = None) -> bytes:
         """Send ``line`` and return the answer; raises UploadError unless it ends in OK."""
@@ -119,12 +139,12 @@ class AtLink:
             raise UploadError("%s -> %r" % (line, answer.strip().decode("latin-1", "replace")))
         return answer
 
-    def sync(self, tries: int = 5) -> None:
+    def sync(self, tries: int = 3) -> None:
         """Make sure the AT port answers (a script may still be starting, autobaud may need a
         few characters)."""
         for _ in range(tries):
             try:
-                self.command("AT", 2.0)
+                self.command("AT", 1.0)
                 return
             except UploadError:
                 continue
@@ -160,7 +180,9 @@ class AtLink:
 
 
 def upload(port: Port, items: list[Item], main: str | None = None, run: bool = False,
-           out: "callable[[str], None]" = print) -> None:  # type: ignore[valid-type]
+           out: "callable[[str], None]" = print) -> bytes:  # type: ignore[valid-type]
+    """Upload ``items``; returns the bytes the module sent after its last answer (a script
+    started with ``run`` may already be talking)."""
     link = AtLink(port)
     link.sync()
     present = link.listing()
@@ -176,6 +198,7 @@ def upload(port: Port, items: list[Item], main: str | None = None, run: bool = F
     if run:
         link.command("AT#EXECSCR")
         out("started")
+    return link.rest
 
 
 def main(argv: list[str] | None = None) -> int:
