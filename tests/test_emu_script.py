@@ -303,3 +303,24 @@ def test_ref2_6_script_catching_everything_still_dies_at_reboot(tmp_path: Path) 
     m.run(3.5)
     assert "caught" not in m.trace_lines
     assert m.boots == 4
+
+
+# ------------------------------------------------------------ no floats on the module
+def test_ref1_1_integer_division_floors_as_in_152(tmp_path: Path) -> None:
+    m = boot(tmp_path, "print(7 / 2)\nprint(-7 / 2)\nprint('%d' % (9 / 3))\n")
+    m.run(1)
+    assert m.trace_lines == ["3", "-4", "3"]
+
+
+def test_ref1_1_float_literal_is_fatal(tmp_path: Path) -> None:
+    # REFERENCE §1.1: floats were removed (RemovedFeatureError); "treat any float literal as
+    # fatal" [L]: the file does not load.
+    helper = "def unused():\n    return 0.5\n"
+    m = boot(tmp_path, "print('start')\ntry:\n    import helper\nexcept RemovedFeatureError:\n    print('refused')\n",
+             files={"helper.py": helper})
+    m.run(1)
+    assert m.trace_lines == ["start", "refused"]
+    m2 = boot(tmp_path / "b", "x = 1\ny = 2.5\n")
+    m2.run(1)
+    assert m2.script_state == "crashed"
+    assert m2.trace_lines[-1] == "RemovedFeatureError: main.py line 2: FloatType literal (2.5)"

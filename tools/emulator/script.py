@@ -10,8 +10,10 @@ Where Python 3 and 1.5.2 disagree on a built-in the script may call, the script 
 behaviour when that is cheap to give: ``int``, ``str``, ``list`` and ``tuple`` are plain
 functions (so ``isinstance(x, int)`` raises TypeError, as in 1.5.2 where they are not types),
 ``int()`` takes exactly one argument and refuses values outside 32 bits, ``chr()`` refuses
-values above 255, ``repr()``/``str()`` of strings and containers use 1.5.2's octal escapes, and
-``marshal`` writes 1.5.2's format.
+values above 255, ``repr()``/``str()`` of strings and containers use 1.5.2's octal escapes, ``marshal`` writes
+1.5.2's format, ``/`` between integers is 1.5.2's floor division, and a float or complex literal
+anywhere in a file makes its import fail with ``RemovedFeatureError`` (Telit removed floating
+point: REFERENCE §1.1, "treat any float literal as fatal").
 
 An uncaught exception ends the script; its traceback goes to the trace port (the ``print``
 output, ASC1) in 1.5.2's format ("Traceback (innermost last):", ``in ?`` for module level).
@@ -26,6 +28,7 @@ every line that the script is still alive (a killed script never runs another li
 """
 from __future__ import annotations
 
+import ast
 import builtins
 import contextlib
 import hashlib
@@ -136,6 +139,44 @@ def tuple152(seq: Any) -> tuple[Any, ...]:
 for _f, _n in ((str152, "str"), (int152, "int"), (chr152, "chr"), (list152, "list"),
                (tuple152, "tuple"), (repr152, "repr")):
     _f.__name__ = _n
+
+
+class RemovedFeatureError(Exception):
+    """Telit's exception for a removed feature (floats, complex numbers): REFERENCE §1.1."""
+
+
+def div152(a: Any, b: Any) -> Any:
+    """``a / b`` as in 1.5.2: integers divide with floor (Python 3's ``//``)."""
+    if isinstance(a, int) and isinstance(b, int):
+        return a // b
+    return a / b
+
+
+class _Dialect152(ast.NodeTransformer):
+    """Source rewrite for the 1.5.2 meaning: ``a / b`` -> ``__div152__(a, b)``; float and complex
+    literals are refused."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        if isinstance(node.op, ast.Div):
+            call = ast.Call(func=ast.Name(id="__div152__", ctx=ast.Load()), args=[node.left, node.right], keywords=[])
+            return ast.copy_location(call, node)
+        return node
+
+    def visit_Constant(self, node: ast.Constant) -> ast.AST:
+        if isinstance(node.value, (float, complex)):
+            raise RemovedFeatureError("%s line %d: %s literal (%r)" % (
+                self.filename, node.lineno, "FloatType" if isinstance(node.value, float) else "ComplexType", node.value))
+        return node
+
+
+def compile152(source: str, filename: str) -> Any:
+    tree = ast.parse(source, filename, "exec")
+    tree = ast.fix_missing_locations(_Dialect152(filename).visit(tree))
+    return compile(tree, filename, "exec", dont_inherit=True)
 
 
 # ------------------------------------------------------------------- md5, marshal
@@ -350,6 +391,8 @@ class ScriptRun:
         b.update(str=str152, int=int152, chr=chr152, list=list152, tuple=tuple152, repr=repr152)
         for name in EXCEPTIONS:
             b[name] = getattr(builtins, name)
+        b["RemovedFeatureError"] = RemovedFeatureError
+        b["__div152__"] = div152
         flash = self.m.flash
         guard = self._flash_guard
         api = self.api
@@ -479,8 +522,8 @@ class ScriptRun:
     def _exec(self, filename: str, source: str, ns: dict[str, Any]) -> None:
         # Text scripts use CR LF line endings on the module (ATR10 #WSCRIPT).
         source = source.replace("\r\n", "\n").replace("\r", "\n")
-        code = compile(source, filename, "exec", dont_inherit=True)
         self.code_files.add(filename)
+        code = compile152(source, filename)
         ns["__builtins__"] = self.builtins
         ns.setdefault("__name__", filename[:-3] if filename.endswith(".py") else filename)
         exec(code, ns)
