@@ -9,8 +9,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
+import tools.emulator.script as _script
 from tools.emulator import Module
 from tools.paths import ROOT
+
+
+def fast_boots(monkeypatch: Any) -> None:
+    """The emulator compiles every flash module at every boot (an AST pass for 1.5.2's
+    meaning, tools/emulator/script.py).  For a test that boots the gateway hundreds of
+    times, keep the code objects of unchanged sources for the test's duration: they are
+    immutable, so sharing them between boots changes nothing the script can see."""
+    import functools
+
+    compile152 = getattr(_script, "compile152", None)
+    if compile152 is not None:
+        monkeypatch.setattr(_script, "compile152", functools.lru_cache(maxsize=64)(compile152))
 
 PHONE = "+15551230001"
 # The gateway's own files (the pure logic modules it imports and the ones written for it).

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gw_helpers import (PHONE, boot, config_on_flash, gw, received, sms, state, trace_has,
-                        wait_state)
+from gw_helpers import (PHONE, boot, config_on_flash, fast_boots, gw, received, sms, state,
+                        trace_has, wait_state)
 from tools.emulator import Module
 
 
@@ -129,11 +129,12 @@ def test_silent_control_instance_leads_to_a_restart(m: Module) -> None:
 
 # ---- power cut at every byte of a save ---------------------------------------------------------
 
-def test_power_cut_at_every_byte_of_a_config_save_via_sms(m: Module) -> None:
+def test_power_cut_at_every_byte_of_a_config_save_via_sms(m: Module, monkeypatch) -> None:
     # The SMS "connect baud 19200" makes the gateway save a new config (config_store's
     # other slot).  The power is cut after n bytes of that write, for n = 0, 1, 2, ...
     # until the save completes; after every cut the module boots again and must come up
     # with the old configuration, never a broken or default one.
+    fast_boots(monkeypatch)                         # about 240 boots
     sms(m, "connect mode server any 1500")          # old config: not the defaults
     old = config_on_flash(m)
     assert old["lport"] == "1500"
