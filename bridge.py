@@ -55,8 +55,14 @@ cts = 1             # what we last set with SER.setCTS
 armed = 0           # when a lone +++ went out after GUARD_S of silence (0: none since)
 last_up = 0         # when device bytes last went to MDM
 last = 0            # MOD.secCounter() of the last byte moved (idle timeout of a call)
-tonet = 0           # bytes device -> network since boot
-toser = 0           # bytes network -> device since boot
+tonet = 0           # bytes device -> network since boot, modulo COUNT_MOD
+toser = 0           # bytes network -> device since boot, modulo COUNT_MOD
+COUNT_MOD = 1000000000  # counters wrap here: ints stay in 32 bits (1.5.2 raises
+                        # OverflowError beyond, dialect.md "Numbers")
+
+
+def count(total, n):
+    return divmod(total + n, COUNT_MOD)[1]
 
 
 def set_cts(v):
@@ -81,7 +87,7 @@ def resend(data):
     # Bytes that were swallowed (a +++ taken as an escape) go out again, first.
     global up, armed, tonet
     up = data + up
-    tonet = tonet - len(data)
+    tonet = count(tonet, COUNT_MOD - len(data))
     armed = 0
 
 
@@ -137,7 +143,7 @@ def turn():
     if down != '':
         if SER.send(down) == 1:
             moved = len(down)
-            toser = toser + moved
+            toser = count(toser, moved)
             down = ''
     if r == CLOSED or r == ESCAPED:
         return r
@@ -152,7 +158,7 @@ def turn():
                 armed = now
             last_up = now
             moved = moved + len(up)
-            tonet = tonet + len(up)
+            tonet = count(tonet, len(up))
             up = ''
             set_cts(1)
         else:
@@ -170,7 +176,7 @@ def finish():
     n = 0
     while down != '' and n < FLUSH_TURNS:
         if SER.send(down) == 1:
-            toser = toser + len(down)
+            toser = count(toser, len(down))
             down = ''
         else:
             MOD.sleep(1)

@@ -77,7 +77,7 @@ def serial_idle():
         return
     data = SER.read()
     if data != '':
-        g.dropped = g.dropped + len(data)
+        g.dropped = bridge.count(g.dropped, len(data))
 
 
 def serial_wait(t):
@@ -182,7 +182,7 @@ def dial_failed(why):
         if g.tries >= DEMAND_TRIES:
             g.trace('%d bytes dropped: no connection after %d attempts'
                     % (len(g.upq), g.tries))
-            g.dropped = g.dropped + len(g.upq)
+            g.dropped = bridge.count(g.dropped, len(g.upq))
             g.upq = ''
             g.tries = 0
             bridge.set_cts(1)
@@ -194,7 +194,7 @@ def dial_failed(why):
 # ---- the open connection --------------------------------------------------------------
 
 def connected(kind, data):
-    g.conns = g.conns + 1
+    g.conns = bridge.count(g.conns, 1)
     g.sring = 0
     g.ring = 0
     g.go(kind, 0)
@@ -230,7 +230,7 @@ def closed():
     if g.on_demand():
         g.upq = left            # typed, never sent: it starts the next connection
     elif left != '':
-        g.dropped = g.dropped + len(left)
+        g.dropped = bridge.count(g.dropped, len(left))
     g.go('closing', 0)
     apply_deferred()
     if g.state != 'closing':
