@@ -7,13 +7,15 @@
 # program ever stops, the watchdog reboots the module after 1 s (MODEMG boot.py).
 
 import MOD
+import sys
 
 MOD.watchdogEnable(300)
 try:
     import gwloop
     gwloop.main()
 except:
-    print('gateway: stopped, restarting')
+    info = sys.exc_info()
+    print('gateway: stopped by %s %s, restarting' % (info[0], info[1]))
 MOD.watchdogEnable(1)
 while 1:
     MOD.sleep(10)
