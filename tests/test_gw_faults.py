@@ -162,3 +162,19 @@ def test_power_cut_at_every_byte_of_a_config_save_via_sms(m: Module, monkeypatch
     m.reboot()
     assert wait_state(m, "listening", 60)
     assert gw(m).cfg["baud"] == 19200 and m.serial.speed == "19200"
+
+
+def test_a_broken_install_reboots_instead_of_sitting_dead(tmp_path: Path) -> None:
+    # gwnet.py missing: the import fails inside gateway.py's guard; the trace says why
+    # and the 1 s watchdog reboots the module (an uncaught exception would end the
+    # script for good, REFERENCE 1.5).
+    from gw_helpers import new_module
+
+    m = new_module(tmp_path)
+    m.flash.delete("gwnet.py")
+    m.power_on()
+    m.run(5)
+    assert m.boots >= 3 and m.boot_reasons[-1] == "watchdog"
+    assert trace_has(m, "gateway: stopped by")
+    assert trace_has(m, "No module named")
+    m.close()
