@@ -47,6 +47,8 @@ ESCAPED = -2
 SEND_WAIT = 1       # MDM.send flow-control wait, 1/10 s: returns at once when there is room
 FLUSH_TURNS = 100   # finish(): at most 100 x 0.1 s to hand the last bytes to the device
 GUARD_S = 5         # s: the escape guard time, S12=255 (5.1 s) set by gwnet.MDM_INIT
+PIECE = 2048        # bytes per SER.send / MDM.send: both take all or nothing and their
+                    # buffers hold 4096 (2.0), so a longer string could never go
 
 up = ''             # device bytes read from SER, not yet taken by MDM.send
 down = ''           # network bytes read from MDM, not yet taken by SER.send
@@ -141,26 +143,29 @@ def turn():
     moved = 0
     r = from_net()
     if down != '':
-        if SER.send(down) == 1:
-            moved = len(down)
+        piece = down[:PIECE]
+        if SER.send(piece) == 1:
+            moved = len(piece)
             toser = count(toser, moved)
-            down = ''
+            down = down[moved:]
     if r == CLOSED or r == ESCAPED:
         return r
     # device -> network: read SER only when nothing is waiting, so the order is kept
     if up == '':
         up = SER.read()
     if up != '':
-        if MDM.send(up, SEND_WAIT) == 1:
+        piece = up[:PIECE]
+        if MDM.send(piece, SEND_WAIT) == 1:
+            up = up[len(piece):]
             now = MOD.secCounter()
             armed = 0
-            if up == '+++' and now - last_up >= GUARD_S:
+            if piece == '+++' and up == '' and now - last_up >= GUARD_S:
                 armed = now
             last_up = now
-            moved = moved + len(up)
-            tonet = count(tonet, len(up))
-            up = ''
-            set_cts(1)
+            moved = moved + len(piece)
+            tonet = count(tonet, len(piece))
+            if up == '':
+                set_cts(1)
         else:
             set_cts(0)
     if moved > 0:
@@ -175,9 +180,10 @@ def finish():
     global up, down, held, toser
     n = 0
     while down != '' and n < FLUSH_TURNS:
-        if SER.send(down) == 1:
-            toser = count(toser, len(down))
-            down = ''
+        piece = down[:PIECE]
+        if SER.send(piece) == 1:
+            toser = count(toser, len(piece))
+            down = down[len(piece):]
         else:
             MOD.sleep(1)
             n = n + 1

@@ -118,6 +118,17 @@ def test_bulk_both_ways_with_flow_control(m: Module) -> None:
     assert m.serial.cts == 1
 
 
+def test_line_ends_at_every_read_with_full_buffers(m: Module) -> None:
+    # Text lines towards a 9600 bd device: the module's 4096-byte buffer fills, every
+    # read ends in \r\n (a possible start of NO CARRIER, held one turn), so held bytes
+    # plus a full read exceed what SER.send can ever take at once.  All must arrive.
+    c = dial(m)
+    lines = b"abcd\r\n" * 5000
+    c.send(lines)
+    assert m.run_until(lambda: received(m) == lines, 60), len(received(m))
+    assert state(m) == "connected"
+
+
 def test_device_plus_plus_plus_with_guard_time_is_resumed_and_passed_on(m: Module) -> None:
     # A +++ framed by S12 (5.1 s) of silence in the device's data escapes the socket
     # (REFERENCE 6.7, FIELD-LESSONS 10).  The gateway sees the module's OK, resumes with
