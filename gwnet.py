@@ -23,7 +23,8 @@ CONN_TO = 300       # #SCFG connTo, 1/10 s: 30 s to open a connection (6.2: 10-1
 KEEPALIVE = 2       # #SCFGEXT TCP keepalive, minutes (6.3: 1-240; FIELD-LESSONS 1, 3)
 TRIES = 3           # attempts per set-up command
 GUARD = 55          # 1/10 s of silence around our own +++: S12=255 is 5.1 s (6.7)
-DIAL_WAIT = 40      # s: #SD takes DNS plus connTo at most (5.10), plus network latency
+DIAL_WAIT = 90      # s: #SD takes DNS plus connTo (30 s) at most (5.10); waiting well
+                    # beyond it keeps a late CONNECT from meeting our next command
 
 # Per-instance settings (5.3): each instance is set up for what it does.
 #   ATE0      no echo (the MDM/MDM2 default, 2.1; atc's framing relies on it)
