@@ -329,3 +329,25 @@ def test_ref4_3_execscr_starts_the_selected_script_after_ok(tmp_path: Path) -> N
     assert at(m, "AT#EXECSCR", inst=2) == b"\r\nOK\r\n"
     m.run(1)
     assert m.trace_lines == ["hello from the script"]
+
+
+# ------------------------------------------------------------------ §5.4 serialised commands
+def test_ref5_4_serialised_command_blocks_the_other_instance(m: Module) -> None:
+    # REFERENCE §5.4, §11 B5: +COPS (set) blocks the other instances until it finishes.
+    feed(m, "AT+COPS=0\r", inst=2)
+    m.run(0.005)
+    feed(m, "AT+CSQ\r", inst=1)
+    m.run(0.1)
+    assert take(m, 1) == b""  # waits behind +COPS=0 (300 ms)
+    m.run(0.2)
+    assert take(m, 2) == b"\r\nOK\r\n"
+    m.run(0.02)
+    assert take(m, 1) == b"\r\n+CSQ: 17,0\r\n\r\nOK\r\n"
+
+
+def test_ref5_4_ordinary_commands_do_not_block(m: Module) -> None:
+    feed(m, "AT+COPS?\r", inst=2)  # the read form is not serialised
+    m.run(0.005)
+    feed(m, "AT+CSQ\r", inst=1)
+    m.run(0.03)
+    assert take(m, 1) == b"\r\n+CSQ: 17,0\r\n\r\nOK\r\n"

@@ -100,6 +100,19 @@ COMMAND_TIMES: dict[str, int] = {
     "#ENHRST": 50,
 }
 
+# REFERENCE §5.4 (CMUX5 §4.2): commands that block the other AT instances until they finish
+# (ATA/ATD until CONNECT, ATH, +CGACT, +CGATT, +COPS set, #SKTD/#SKTOP until CONNECT, #QDNS,
+# phonebook and FTP commands). While one runs, a command line on another instance waits.
+SERIALISED = frozenset({"A", "D", "H", "+CHUP", "+CGACT", "+CGATT", "#SKTD", "#SKTOP", "#QDNS"})
+SERIALISED_PREFIXES = ("+CPB", "#FTP")
+
+
+def is_serialised(cmd: "Cmd") -> bool:
+    if cmd.name == "+COPS":
+        return cmd.kind == "set"
+    return cmd.name in SERIALISED or cmd.name.startswith(SERIALISED_PREFIXES)
+
+
 # Per-instance settings and their power-on values on MDM/MDM2 (REFERENCE §2.1, §5.3, §6.7, §6.8).
 DEFAULT_SETTINGS: dict[str, int] = {
     "E": 0, "V": 1, "Q": 0, "X": 1, "&C": 1, "&D": 0, "&K": 3, "\\R": 1,
@@ -547,6 +560,16 @@ class AtInstance:
             self._final("OK")
             return
         cmd = self.queue.pop(0)
+        holder = getattr(self.module, "at_serial_owner", None)
+        if holder is not None and holder is not self and not holder.dead:
+            # Another instance runs a serialised command (REFERENCE §5.4): wait for it.
+            self.queue.insert(0, cmd)
+            waiters = self.module.at_serial_waiters
+            if self not in waiters:
+                waiters.append(self)
+            return
+        if is_serialised(cmd):
+            self.module.at_serial_owner = self
         self.commands_run += 1
         if self.escaped_link is not None and getattr(self.escaped_link, "only_ath", False) and cmd.name != "H":
             # SWUG6 §2.6.3: after the escape during a CSD call only ATH is accepted.
@@ -598,6 +621,7 @@ class AtInstance:
         elif isinstance(result, Online):
             self.queue = []
             self.result_code(result.text)
+            self._release_serial()  # "until CONNECT"
             self.go_online(result.link)
         elif isinstance(result, Prompt):
             self.prompt = result
@@ -608,9 +632,20 @@ class AtInstance:
         else:  # pragma: no cover - programming error in a handler
             raise TypeError("bad AT handler result: %r" % (result,))
 
+    def _release_serial(self) -> None:
+        m = self.module
+        if getattr(m, "at_serial_owner", None) is not self:
+            return
+        m.at_serial_owner = None
+        waiters, m.at_serial_waiters = list(m.at_serial_waiters), []
+        for w in waiters:
+            if not w.dead and w.mode == "exec" and w.queue:
+                self.k.call_later(0, w._next)
+
     def _final(self, text: str) -> None:
         self.queue = []
         self.result_code(text)
+        self._release_serial()
         self.mode = "cmd"
         actions, self.after_final = self.after_final, []
         for fn in actions:

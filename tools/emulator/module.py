@@ -111,6 +111,8 @@ class Module:
         for inst in self.instances.values():
             inst.dead = True  # timers of the old RAM (delayed replies, escape checks) do nothing
         self.instances = {1: AtInstance(self, 1, "MDM"), 2: AtInstance(self, 2, "MDM2")}
+        self.at_serial_owner: AtInstance | None = None  # REFERENCE §5.4: a blocking command runs
+        self.at_serial_waiters: list[AtInstance] = []
         self.serial.rx.clear()
         self.serial.tx.clear()
         self.ser2_rx = bytearray()  # ASC1 bytes for SER2.receive/read (the host appends)
