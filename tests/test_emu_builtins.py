@@ -291,3 +291,17 @@ def test_ref2_7_gpio_values_directions_and_errors(tmp_path: Path) -> None:
     m.run(2)
     assert m.trace_lines == ["1 1 1", "1 0 0", "1", "-1 -1 -1", "-1 -1 -1", "1 1", "value required",
                              "1234 -1", "1 -1 1"]
+
+
+def test_ref2_3_ser_send_has_no_timeout_and_ipr_does_not_change_the_script_speed(tmp_path: Path) -> None:
+    # REFERENCE §2.3, §11 A3/A5: SER.send takes no timeout; AT+IPR does not change what the
+    # script's SER uses (ES13 §3.4.7: "sending the +IPR command ... does not affect the physical
+    # serial port"); the default is 9600.
+    script = ("import SER\nimport MDM\ntry:\n    SER.send('x', 5)\nexcept TypeError:\n    print('no timeout')\n"
+              "MDM.send('AT+IPR=115200\\r', 5)\nprint(repr(MDM.receive(10)))\nprint(SER.send('abc'))\n")
+    m = boot(tmp_path, script + "import MOD\nMOD.sleep(10)\n")
+    m.run(0.5)
+    assert m.trace_lines == ["no timeout", "'\\015\\012OK\\015\\012'", "1"]
+    assert m.serial.speed == "9600"
+    m.run(1)
+    assert bytes(m.serial.dte.received) == b"abc"
