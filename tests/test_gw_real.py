@@ -88,6 +88,19 @@ def test_real_tcp_firewall_admits_only_listed_127_sources(real) -> None:
     verdicts = [(ip, v) for (_, ip, _, v) in m.net.firewall.log]
     assert verdicts == [("127.0.0.4", "dropped"), ("127.0.0.2", "accepted"),
                         ("127.0.0.3", "accepted")]
+    # after a reboot the module's list is empty (section 7) until the gateway sends it again
+    m.reboot()
+    assert m.run_until(lambda: m.net.firewall.lines() == [
+        '#FRWL: "127.0.0.2","255.255.255.255"', '#FRWL: "127.0.0.3","255.255.255.255"']
+        and state(m) == "listening" and tr.port_of(1), 20)
+    bad = loopback_client("127.0.0.4", tr.port_of(1))
+    m.run(1)
+    bad.close()
+    c = loopback_client("127.0.0.3", tr.port_of(1))
+    assert m.run_until(lambda: state(m) == "connected", 10), state(m)
+    c.close()
+    verdicts = [(ip, v) for (_, ip, _, v) in m.net.firewall.log[3:]]
+    assert verdicts == [("127.0.0.4", "dropped"), ("127.0.0.3", "accepted")]
 
 
 def test_gateway_under_another_interpreter(tmp_path: Path) -> None:
