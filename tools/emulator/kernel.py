@@ -134,9 +134,8 @@ class Kernel:
                 self._now = nxt
             try:
                 t.fn()
-            except BaseException as e:  # noqa: BLE001 - kept for the driver
-                if type(e).__name__ == "PowerCut":
-                    raise  # a power cut inside a callback's flash write is the script's problem
+            except Exception as e:  # noqa: BLE001 - kept for the driver (BaseExceptions such as
+                # KeyboardInterrupt or the flash's PowerCut go on as they are)
                 self.errors.append("".join(traceback.format_exception(type(e), e, e.__traceback__)))
             ran = True
 
