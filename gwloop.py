@@ -45,14 +45,13 @@ def main():
     g.trace('start')
     while 1:
         MOD.watchdogReset()
-        moved = 0
         try:
-            moved = turn()
+            if turn() == 0:
+                idle_wait()
             crashes = 0
         except:
             crashed()
-        if moved == 0:
-            idle_wait()
+            MOD.sleep(1)
 
 
 def idle_wait():
@@ -60,6 +59,8 @@ def idle_wait():
     # does not wait at all.  Listening, the wait is on MDM: SRING or RING ends it at
     # once (receive returns the first chunk, REFERENCE.md 2.0).  Idle on demand, it is on
     # SER: the first byte starts the connection.  Elsewhere, 0.1 s.
+    global where
+    where = 'wait'
     s = g.state
     if s == 'listening':
         atc.poll(gwnet.MDM, IDLE_WAIT)
