@@ -178,3 +178,21 @@ def test_a_broken_install_reboots_instead_of_sitting_dead(tmp_path: Path) -> Non
     assert trace_has(m, "gateway: stopped by")
     assert trace_has(m, "No module named")
     m.close()
+
+
+def test_wrong_apn_fixed_by_sms_while_gprs_keeps_failing(tmp_path: Path) -> None:
+    # The network accepts only "m2m.apn": with the default "internet" every activation
+    # fails (567 wrong APN) and the gateway backs off; SMS still work in that state, and
+    # the right APN brings it up at once.
+    from gw_helpers import new_module, start
+
+    m = new_module(tmp_path)
+    m.net.apn_credentials = {"m2m.apn": None}
+    m.power_on()
+    m.run(60)
+    assert state(m) == "gprs" and gw(m).fails["gprs"] >= 3
+    out = sms(m, "connect gprs m2m.apn")
+    assert out == ["Confirmed: gprs apn m2m.apn, no user, no password"]
+    assert wait_state(m, "listening", 30)
+    assert m.boots == 1 and m.nvm["cgdcont"]["1"]["apn"] == "m2m.apn"
+    m.close()
