@@ -57,6 +57,44 @@ def _byte(b: Any) -> bytes:
     return bytes([_int(b, "byte") & 0xFF])
 
 
+def _readers(api: "Api", pending: Callable[[], int], take: Callable[[int | None], bytes],
+             before_wait: Callable[[], None] = lambda: None) -> tuple[Callable[..., Any], ...]:
+    """receive, read, receivebyte, readbyte over one input buffer (REFERENCE §2.0): receive
+    returns the first chunk as soon as there is one, '' on timeout; read never blocks; the
+    byte calls give an int or -1. ``take(n)`` removes up to n bytes (None: all)."""
+    k = api.k
+
+    def receive(timeout: Any) -> str:
+        t = _ticks(timeout)
+        api.enter()
+        with k.lock:
+            before_wait()
+            api.wait(lambda: pending() > 0, t)
+            return take(None).decode("latin-1")
+
+    def read() -> str:
+        api.enter()
+        with k.lock:
+            return take(None).decode("latin-1")
+
+    def receivebyte(timeout: Any) -> int:
+        t = _ticks(timeout)
+        api.enter()
+        with k.lock:
+            before_wait()
+            if not api.wait(lambda: pending() > 0, t):
+                return -1
+            return take(1)[0]
+
+    def readbyte() -> int:
+        api.enter()
+        with k.lock:
+            data = take(1)
+            return data[0] if data else -1
+
+    return receive, read, receivebyte, readbyte
+
+
 class Api:
     """Shared plumbing for one script run (one generation)."""
 
@@ -121,36 +159,13 @@ def make_mdm(api: Api, index: int, name: str) -> types.ModuleType:
             drained()
         return data
 
-    def receive(timeout: Any) -> str:
-        t = _ticks(timeout)
-        api.enter()
-        with k.lock:
-            inst().rts = 1
-            api.wait(lambda: len(inst().out) > 0, t)
-            return _take(None).decode("latin-1")
+    def _rts_on() -> None:
+        inst().rts = 1
 
-    def read() -> str:
-        api.enter()
-        with k.lock:
-            return _take(None).decode("latin-1")
+    receive, read, receivebyte, readbyte = _readers(api, lambda: len(inst().out), _take, _rts_on)
 
     def sendbyte(byte: Any, timeout: Any) -> int:
         return _send(_byte(byte), _ticks(timeout))
-
-    def receivebyte(timeout: Any) -> int:
-        t = _ticks(timeout)
-        api.enter()
-        with k.lock:
-            inst().rts = 1
-            if not api.wait(lambda: len(inst().out) > 0, t):
-                return -1
-            return _take(1)[0]
-
-    def readbyte() -> int:
-        api.enter()
-        with k.lock:
-            data = _take(1)
-            return data[0] if data else -1
 
     def getDCD() -> int:
         api.enter()
@@ -209,35 +224,10 @@ def make_ser(api: Api) -> types.ModuleType:
     def send(string: Any) -> int:
         return _send(_bytes(string))
 
-    def receive(timeout: Any) -> str:
-        t = _ticks(timeout)
-        api.enter()
-        with k.lock:
-            api.wait(lambda: len(line.rx) > 0, t)
-            return line.rx.take().decode("latin-1")
-
-    def read() -> str:
-        api.enter()
-        with k.lock:
-            return line.rx.take().decode("latin-1")
+    receive, read, receivebyte, readbyte = _readers(api, lambda: len(line.rx), line.rx.take)
 
     def sendbyte(byte: Any) -> int:
         return _send(_byte(byte))
-
-    def receivebyte(timeout: Any) -> int:
-        t = _ticks(timeout)
-        api.enter()
-        with k.lock:
-            if not api.wait(lambda: len(line.rx) > 0, t):
-                return -1
-            return line.rx.take(1)[0]
-
-    def readbyte() -> int:
-        api.enter()
-        with k.lock:
-            if not line.rx:
-                return -1
-            return line.rx.take(1)[0]
 
     def set_speed(speed: Any, fmt: Any = "8N1") -> int:
         api.enter()
@@ -315,34 +305,10 @@ def make_ser2(api: Api) -> types.ModuleType:
         del rx[:n]
         return out
 
-    def receive(timeout: Any) -> str:
-        t = _ticks(timeout)
-        api.enter()
-        with k.lock:
-            api.wait(lambda: len(rx) > 0, t)
-            return _take(None).decode("latin-1")
-
-    def read() -> str:
-        api.enter()
-        with k.lock:
-            return _take(None).decode("latin-1")
+    receive, read, receivebyte, readbyte = _readers(api, lambda: len(rx), _take)
 
     def sendbyte(byte: Any) -> int:
         return _send(_byte(byte))
-
-    def receivebyte(timeout: Any) -> int:
-        t = _ticks(timeout)
-        api.enter()
-        with k.lock:
-            if not api.wait(lambda: len(rx) > 0, t):
-                return -1
-            return _take(1)[0]
-
-    def readbyte() -> int:
-        api.enter()
-        with k.lock:
-            data = _take(1)
-            return data[0] if data else -1
 
     def set_speed(speed: Any, fmt: Any = "8N1") -> int:
         api.enter()
