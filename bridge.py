@@ -1,7 +1,7 @@
 # bridge.py - the SER <-> MDM pump of an open connection (a GPRS socket or a CSD call
 # online on MDM).  On-module file in the dialect (/work/shared/dialect.md).
 #
-# The main loop calls turn() over and over while a connection is open.  A turn never
+# The main loop calls turn(now) over and over while a connection is open.  A turn never
 # blocks for long and sends no AT command: it moves what is there in each direction
 # and says how many bytes moved (the main loop sleeps only after a turn that moved
 # nothing, so a busy bridge runs flat out).
@@ -9,7 +9,8 @@
 #   start(up, down)  a connection is online: up = device bytes to send first (typed
 #                    while an on-demand connection was dialled), down = network bytes
 #                    that came with CONNECT (atc.take_data)
-#   turn()           -> bytes moved (>= 0), CLOSED (DCD fell: the peer, the network or
+#   turn(now)        now = the loop's MOD.secCounter() of this turn (read once per turn:
+#                    every built-in call costs time on the module) -> bytes moved (>= 0), CLOSED (DCD fell: the peer, the network or
 #                    the module ended the connection) or ESCAPED (the device's own +++
 #                    put MDM in command mode)
 #   finish()         after CLOSED: hand the last network bytes to the device, -> the
@@ -107,7 +108,7 @@ def tail_len(data):
     return 0
 
 
-def from_net():
+def from_net(now):
     # Read MDM unless earlier bytes still wait for the device.  -> CLOSED, ESCAPED or 0.
     global down, held
     if down != '':
@@ -126,7 +127,7 @@ def from_net():
             data = data[:i]
         down = data
         return CLOSED
-    if armed and data[-len(ESC_OK):] == ESC_OK and MOD.secCounter() - armed >= GUARD_S:
+    if armed and data[-len(ESC_OK):] == ESC_OK and now - armed >= GUARD_S:
         down = data[:-len(ESC_OK)]      # peer bytes that came before the escape
         return ESCAPED
     if new != '':
@@ -138,10 +139,10 @@ def from_net():
     return 0
 
 
-def turn():
+def turn(now):
     global up, down, armed, last_up, last, tonet, toser
     moved = 0
-    r = from_net()
+    r = from_net(now)
     if down != '':
         piece = down[:PIECE]
         if SER.send(piece) == 1:
@@ -157,7 +158,6 @@ def turn():
         piece = up[:PIECE]
         if MDM.send(piece, SEND_WAIT) == 1:
             up = up[len(piece):]
-            now = MOD.secCounter()
             armed = 0
             if piece == '+++' and up == '' and now - last_up >= GUARD_S:
                 armed = now
@@ -169,7 +169,7 @@ def turn():
         else:
             set_cts(0)
     if moved > 0:
-        last = MOD.secCounter()
+        last = now
     return moved
 
 

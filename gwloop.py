@@ -87,7 +87,7 @@ def turn():
     g.now = MOD.secCounter()
     if g.state == 'connected' or g.state == 'csd':
         where = 'bridge'
-        r = bridge.turn()
+        r = bridge.turn(g.now)
         if r == bridge.CLOSED:
             gwmode.closed()
         elif r == bridge.ESCAPED:

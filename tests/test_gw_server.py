@@ -184,8 +184,8 @@ def test_idle_turns_sleep_and_a_busy_bridge_does_not(m: Module) -> None:
     events: list[object] = []
     real_turn, real_sleep = mods["bridge"].turn, mods["MOD"].sleep
 
-    def turn():
-        r = real_turn()
+    def turn(now):
+        r = real_turn(now)
         events.append(r)
         return r
 
