@@ -19,7 +19,6 @@ Usage::
 from __future__ import annotations
 
 import builtins
-import hashlib
 import marshal
 import sys
 import types
@@ -27,20 +26,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-ALLOWED_BUILTINS = (
-    "abs callable chr divmod getattr hasattr hash id int isinstance len list max min ord "
-    "range repr setattr str tuple type"
-).split()
-
-# Built-in exceptions that exist both in 1.5.2 and in Python 3.
-EXCEPTIONS = (
-    "Exception ArithmeticError AssertionError AttributeError EOFError EnvironmentError "
-    "IOError ImportError IndexError KeyError KeyboardInterrupt LookupError MemoryError "
-    "NameError OSError OverflowError RuntimeError SyntaxError SystemError SystemExit "
-    "TypeError ValueError ZeroDivisionError"
-).split()
-
-TELIT_MODULES = ("MDM", "MDM2", "SER", "SER2", "MOD", "GPIO")
+# The module's namespace is the emulator's (tools/emulator/script.py): one list of built-ins,
+# exceptions and Telit modules, one md5 stand-in.
+from tools.emulator.script import ALLOWED_BUILTINS, EXCEPTIONS, TELIT_MODULES  # noqa: E402
+from tools.emulator.script import make_md5 as md5_module  # noqa: E402
 
 
 class PowerCut(BaseException):
@@ -193,35 +182,6 @@ class _Writer:
         if self._open:
             self._open = False
             self._flash.open_count -= 1
-
-
-class _Md5:
-    """md5 object of the module: update, digest, copy; deliberately no hexdigest."""
-
-    def __init__(self, s: str = "") -> None:
-        self._h = hashlib.md5()
-        if s:
-            self.update(s)
-
-    def update(self, s: str) -> None:
-        if type(s) is not str:
-            raise TypeError("md5 takes str")
-        self._h.update(s.encode("latin-1"))
-
-    def digest(self) -> str:
-        return self._h.digest().decode("latin-1")
-
-    def copy(self) -> "_Md5":
-        c = _Md5()
-        c._h = self._h.copy()
-        return c
-
-
-def md5_module() -> types.ModuleType:
-    m = types.ModuleType("md5")
-    m.new = _Md5
-    m.md5 = _Md5
-    return m
 
 
 def _int(x):

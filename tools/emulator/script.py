@@ -53,8 +53,8 @@ ALLOWED_BUILTINS = (
 EXCEPTIONS = (
     "Exception ArithmeticError AssertionError AttributeError EOFError EnvironmentError "
     "ImportError IndexError IOError KeyError KeyboardInterrupt LookupError MemoryError "
-    "NameError OSError OverflowError RuntimeError SyntaxError SystemExit TypeError ValueError "
-    "ZeroDivisionError"
+    "NameError OSError OverflowError RuntimeError SyntaxError SystemError SystemExit TypeError "
+    "ValueError ZeroDivisionError"
 ).split()
 
 TELIT_MODULES = ("MDM", "MDM2", "SER", "SER2", "MOD", "GPIO")
