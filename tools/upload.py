@@ -27,9 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from tools.crc16 import crc16_ccitt
 from tools.paths import BUILD, ROOT
+from tools.pyo15.pyo import MAGIC as PYO_MAGIC
 
-PYO_MAGIC = b"\x99\x4e\x0d\x0a"
 MAX_NAME = 16
 FINALS = (b"\r\nOK\r\n", b"\r\nERROR\r\n")
 
@@ -50,17 +51,6 @@ class UploadError(Exception):
 class Item:
     name: str  # the name on the module's flash
     data: bytes  # exactly what is written
-
-
-def crc16_ccitt(data: bytes) -> int:
-    """CRC16-CCITT, polynomial 0x1021, initial value 0xFFFF (ATR10 #LCSCRIPT)."""
-    crc = 0xFFFF
-    for b in data:
-        crc ^= b << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
-            crc &= 0xFFFF
-    return crc
 
 
 def prepare(path: Path) -> Item:

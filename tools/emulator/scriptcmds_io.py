@@ -31,20 +31,10 @@ from .flash import CAPACITY, MAX_FILES, FlashError, valid_name
 if TYPE_CHECKING:  # pragma: no cover
     from .module import Module
 
-PYO_MAGIC = b"\x99\x4e\x0d\x0a"  # CPython 1.5.2 magic 20121 (REFERENCE §4.1)
+from tools.crc16 import crc16_ccitt  # noqa: E402  (re-exported: tests import it from here)
+from tools.pyo15.pyo import MAGIC as PYO_MAGIC  # noqa: E402  CPython 1.5.2 magic 20121 (REFERENCE §4.1)
 WSCRIPT_PROMPT = b"\r\n>>>"
 RSCRIPT_PROMPT = b"\r\n<<<"
-
-
-def crc16_ccitt(data: bytes, crc: int = 0xFFFF) -> int:
-    """CRC16-CCITT: polynomial x^16+x^12+x^5+1 (0x1021), initial value 0xFFFF, MSB first,
-    no final XOR (ATR10 #LCSCRIPT). crc16_ccitt(b"123456789") == 0x29B1."""
-    for b in data:
-        crc ^= b << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else (crc << 1)
-            crc &= 0xFFFF
-    return crc
 
 
 def files_in_use(m: "Module") -> set[str]:
