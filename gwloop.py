@@ -157,10 +157,10 @@ def urcs():
 def do_init():
     if g.now < g.next_at:
         return
-    if gwfleet.why is None:
-        gwfleet.boot()          # why this restart, the alert state (once per boot)
     st, g.cfg = config_store.load()
     g.trace('config ' + st)
+    if gwfleet.why is None:
+        gwfleet.boot(g.cfg)     # why this restart, the alert state (once per boot)
     gwmode.serial()
     SER.setDCD(0)
     SER.setCTS(1)

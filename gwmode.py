@@ -189,8 +189,12 @@ def dial_failed(why):
     wait = g.failed('dial', why)
     gwfleet.dial_failed(g.cfg)
     if g.on_demand():
+        # kept bytes are dropped after DEMAND_TRIES attempts on each server
         g.tries = g.tries + 1
-        if g.tries >= DEMAND_TRIES:
+        n = DEMAND_TRIES
+        if g.cfg['host2'] != '':
+            n = 2 * DEMAND_TRIES
+        if g.tries >= n:
             g.trace('%d bytes dropped: no connection after %d attempts'
                     % (len(g.upq), g.tries))
             g.dropped = bridge.count(g.dropped, len(g.upq))
