@@ -211,7 +211,7 @@ def test_failover_to_the_backup_and_back_to_the_primary(m: Module) -> None:
     assert sms(m, "connect status")[0].startswith(
         "Status: connected 203.0.113.5:5000, server primary")
     assert sms(m, "connect config")[0].startswith(
-        "Config: mode client 203.0.113.5 5000 198.51.100.20 6000 maintain, dialin off")
+        "Config 1/2: mode client 203.0.113.5 5000 198.51.100.20 6000 maintain, dialin off")
 
 
 def test_mode_client_backup_refused(m: Module) -> None:
