@@ -30,7 +30,6 @@ GPRS_DOWN = 600     # s without GPRS before the gprs alert (issue: "more than 10
 SPACING = 3600      # s: at most one alert SMS per kind per hour
 DAY = 86400
 DAY_MAX = 6         # alert SMS per day, all kinds together
-CHECK = 10          # s between alert checks
 RETRY = 60          # s after an alert SMS that did not go
 KINDS = ('gprs', 'restart', 'silent')
 
@@ -49,7 +48,10 @@ held = 0
 times = []
 loaded = 0          # ALERT_FILE read this boot
 told = [0, 0]       # gprs: this outage reported; silent: this silence reported
-alert_next = 0
+alert_next = 0      # no alert SMS before (after one that did not go)
+heard = 0           # when the device was last heard (seen at each check)
+seen = -1           # device bytes counted then (bridge.tonet + dropped + kept): the
+                    # first check after alerts were set counts as heard
 
 
 # ---- identity and heartbeat -------------------------------------------------------------
@@ -81,9 +83,10 @@ def beat(cfg, kind):
     # no NAT to keep open, and a heartbeat would defeat its idle hang-up: none there.
     bridge.quiet = divmod(cfg['sendtimeout'] + 9, 10)[0] + 1
     bridge.beat = ''
-    bridge.beat_s = cfg['hbsecs']
+    bridge.beat_s = bridge.COUNT_MOD
     if kind != 'csd' and cfg['hbsecs'] > 0:
         bridge.beat = expand(cfg, cfg['hbtext'])
+        bridge.beat_s = max(cfg['hbsecs'], bridge.quiet)
     bridge.prefix = ''
     if cfg['idevery']:
         bridge.prefix = ident(cfg)
@@ -243,14 +246,17 @@ def send(cfg, i, text, now):
 
 
 def alerts(cfg):
-    # One check, every CHECK s (the main loop calls it with the SMS steps): each event
+    # One check with each SMS poll (every SMS_POLL = 30 s, gwloop.sms): each event
     # is reported once, when the limits allow; the restart report waits for a free slot
     # (its count of restarts is kept on flash meanwhile).
-    global alert_next, held
+    global held, heard, seen
     now = g.now
-    if cfg['alertto'] == '' or now < alert_next:
+    n = bridge.tonet + g.dropped + len(g.upq)
+    if n != seen:
+        seen = n
+        heard = now             # the device sent something since the last check
+    if now < alert_next:
         return
-    alert_next = now + CHECK
     if not loaded:
         load()                  # alerts set by SMS after boot
     events = cfg['alerts'].split(',')
@@ -271,9 +277,8 @@ def alerts(cfg):
         if not send(cfg, 1, r, now):
             held = n
     m = cfg['silentmin'] * 60
-    if m == 0 or now - bridge.heard < m:
+    if m == 0 or now - heard < m:
         told[1] = 0
     elif not told[1] and may(2, now):
-        if send(cfg, 2, 'device silent for %d min' % divmod(now - bridge.heard, 60)[0],
-                now):
+        if send(cfg, 2, 'device silent for %d min' % divmod(now - heard, 60)[0], now):
             told[1] = 1

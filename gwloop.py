@@ -43,7 +43,7 @@ def main():
     global crashes
     g.boot_t = MOD.secCounter()
     g.gprs_lost = g.boot_t
-    bridge.heard = g.boot_t
+    gwfleet.heard = g.boot_t
     MOD.watchdogEnable(WD)
     g.trace('start')
     while 1:
@@ -105,8 +105,7 @@ def turn():
         where = 'sms'
         if g.sms_due or g.now >= sms_next:
             sms()
-        where = 'alerts'
-        gwfleet.alerts(g.cfg)
+
     where = g.state
     step()
     return moved
@@ -244,5 +243,7 @@ def sms():
         if left > 0:
             g.sms_due = 1       # the next one on the next turn
     g.cfg = new
+    if g.cfg['alertto'] != '':
+        gwfleet.alerts(g.cfg)   # with each SMS poll (SMS_POLL s): alerts are SMS too
     if len(effects) > 0:
         gwmode.apply(effects)

@@ -59,7 +59,7 @@ def test_gprs_down_more_than_ten_minutes_once_per_outage_and_hour(m: Module) -> 
     assert m.run_until(lambda: len(alerts(m)) == 1, 700)
     t, text = alerts(m)[0]
     assert text == "Alert %s: gprs down for 10 min" % IMEI
-    assert 600 <= t - t0 <= 620
+    assert 600 <= t - t0 <= 640                 # checked with each 30 s SMS poll
     assert wait_state(m, "listening", 300)
     # a second outage within the hour: no SMS
     m.net.fail_activation(count=7)
@@ -126,7 +126,7 @@ def test_silent_device_alert_and_re_armed_when_it_talks(m: Module) -> None:
     assert alerts(m) == []
     assert m.run_until(lambda: len(alerts(m)) == 1, 100)
     assert alerts(m)[0][1] == "Alert %s: device silent for 20 min" % IMEI
-    assert 1200 <= alerts(m)[0][0] - t0 <= 1215
+    assert 1200 <= alerts(m)[0][0] - t0 <= 1245
     m.run(3600)
     assert len(alerts(m)) == 1                  # one per silence
     ser_send(m, b"I am back")                   # server mode, no connection: still heard

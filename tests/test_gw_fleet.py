@@ -308,3 +308,108 @@ def test_allow_list_obeys_only_listed_senders_even_with_the_password(m: Module) 
     assert sms(m, "connect phones rem " + PHONE) == [
         "Confirmed: phones rem +15551230001, no numbers left, any sender obeyed"]
     assert sms(m, "connect baud 9600", number=other) == ["Confirmed: baud 9600"]
+
+
+# ---- real loopback TCP ------------------------------------------------------------------------
+
+def real_module(tmp_path: Path) -> tuple[Module, object]:
+    from gw_helpers import flash_gateway
+    mod = Module(tmp_path / "flash", virtual=False)
+    flash_gateway(mod)
+    mod.net.activation_ms = 200          # keep the real-clock test short
+    mod.sms.send_delay_ms = 200
+    tr = mod.net.enable_real(listen_map={1024: 0})
+    mod.power_on()
+    assert wait_state(mod, "listening", 20)
+    return mod, tr
+
+
+def recv_until(s, want: bytes, timeout: float = 10) -> bytes:
+    import socket
+    import time
+    s.settimeout(0.2)
+    out = b""
+    end = time.monotonic() + timeout
+    while len(out) < len(want) and time.monotonic() < end:
+        try:
+            chunk = s.recv(4096)
+        except socket.timeout:
+            continue
+        if not chunk:
+            break
+        out += chunk
+    return out
+
+
+def test_real_tcp_identity_then_device_bytes_in_both_modes(tmp_path: Path) -> None:
+    import socket
+    m, tr = real_module(tmp_path)
+    try:
+        ident = b"\x00GW%s\xff\r\n" % IMEI
+        assert sms(m, "connect identity %00GW%IMEI%FF%0D%0A", timeout=10)[0].startswith(
+            "Confirmed: identity")
+        # server mode: a loopback client gets the identity before anything else
+        assert m.run_until(lambda: tr.port_of(1), 10)
+        c = socket.create_connection(("127.0.0.1", tr.port_of(1)), timeout=5)
+        assert recv_until(c, ident) == ident
+        assert m.run_until(lambda: state(m) == "connected", 10)
+        ser_send(m, b"server side")
+        assert recv_until(c, b"server side") == b"server side"
+        c.close()
+        assert m.run_until(lambda: state(m) == "listening", 10)
+        # client mode: a loopback server gets the identity, then the device's bytes
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(1)
+        port = srv.getsockname()[1]
+        assert sms(m, "connect mode client 127.0.0.1 %d" % port, timeout=10)[0].startswith(
+            "Confirmed: mode client")
+        assert m.run_until(lambda: state(m) == "idle", 10)
+        ser_send(m, b"client side")
+        srv.settimeout(15)
+        peer, _ = srv.accept()
+        assert recv_until(peer, ident + b"client side") == ident + b"client side"
+        peer.close()
+        srv.close()
+    finally:
+        m.close()
+
+
+def test_a_day_with_the_primary_up_and_down_every_hour_loses_no_device_byte(
+        m: Module) -> None:
+    # On demand, socket timeout 30 s: a connection per message, so every message makes the
+    # gateway choose a server.  The primary is up for the first half of every hour and
+    # refuses (its connections closed) for the second; the backup is always up.
+    psrv = m.net.sim.listen(*SERVER)
+    bsrv = m.net.sim.listen(*BACKUP)
+    sms(m, "connect socketting 30 5 0")
+    sms(m, "connect mode client %s %d %s %d" % (SERVER + BACKUP))
+    sent = []
+    t0 = m.kernel.now() / 1000
+    k = 0
+    while m.kernel.now() / 1000 - t0 < 86400:
+        minute = (m.kernel.now() / 1000 - t0) % 3600
+        down = minute >= 1800
+        if down and psrv.mode == "accept":
+            psrv.mode = "refuse"
+            for c in psrv.connections:
+                if c.state == "connected":
+                    c.close()
+        elif not down and psrv.mode != "accept":
+            psrv.mode = "accept"
+        msg = b"<msg %04d>" % k
+        sent.append(msg)
+        ser_send(m, msg)
+        k += 1
+        m.run(300)
+    m.run(300)
+    conns = sorted(psrv.connections + bsrv.connections, key=lambda c: c.packets[0][0]
+                   if c.packets else 0)
+    got = b"".join(c.received for c in conns)
+    assert got == b"".join(sent), (len(got), len(b"".join(sent)))
+    assert gw(m).dropped == 0
+    on_backup = [c for c in bsrv.connections if c.received]
+    on_primary = [c for c in psrv.connections if c.received]
+    assert len(on_backup) > 30 and len(on_primary) > 30
+    assert any("failover to the backup server" in line for line in m.trace_lines)
+    assert any("primary server due again" in line for line in m.trace_lines)
