@@ -51,5 +51,5 @@ def test_footprint_after_boot_and_names_are_counted() -> None:
 def test_startup_reaches_listening_and_logs_the_imports() -> None:
     s = bench_startup.server((None, None))
     assert 0 < s["listening"] < s["connected"]
-    assert [r.name for r in s["imports"]][0] == "gwloop"
+    assert {"gwloop", "bridge"} <= {r.name for r in s["imports"]}
     assert all(r.end_ms is not None for r in s["imports"])

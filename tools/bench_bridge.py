@@ -58,6 +58,7 @@ class Result:
     at: list[tuple[int, str]] = field(default_factory=list)  # (instance, command line)
     limits: tuple[float, float] = (0.0, 0.0)  # physical B/s limits up, down
     model: str = ""  # the cost model the run used
+    gprs: tuple[float, float] = (0.0, 0.0)  # GPRS payload B/s up, down
 
     @property
     def kb(self) -> float:
@@ -71,11 +72,15 @@ def payload(n: int, seed: int) -> bytes:
     return random.Random(seed).randbytes(n)
 
 
+def gprs(m: Module) -> tuple[float, float]:
+    return (bl.gprs_payload_bps(m, True, AUTO_PKT_SZ),
+            bl.gprs_payload_bps(m, False, m.net.mss))  # type: ignore[attr-defined]
+
+
 def limits(m: Module, baud: int) -> tuple[float, float]:
     line = bl.serial_bps(baud)
-    up = min(line, bl.gprs_payload_bps(m, True, AUTO_PKT_SZ))
-    down = min(line, bl.gprs_payload_bps(m, False, m.net.mss))  # type: ignore[attr-defined]
-    return up, down
+    up, down = gprs(m)
+    return min(line, up), min(line, down)
 
 
 def transfer(m: Module, c: Any, up: bytes, down: bytes) -> Result:
@@ -125,6 +130,7 @@ def run_ours(baud: int, up: bytes, down: bytes, costs: tuple[Any, Any]) -> Resul
         m.run(1)
         r = transfer(m, c, up, down)
         r.limits = limits(m, baud)
+        r.gprs = gprs(m)
         r.model = bl.cost_model(m)
         m.close()
         return r
@@ -195,15 +201,15 @@ def main(argv: list[str] | None = None) -> int:
                 printed_model = True
             lim_up, lim_down = ours.limits
             print()
-            print("%d bd 8N1, %s, %d KB each way it applies; physical limit up %.0f B/s, down %.0f B/s"
-                  % (baud, way, a.size, lim_up, lim_down))
+            print("%d bd 8N1, %s, %d KB each way it applies; physical limit up %.0f B/s, down %.0f B/s "
+                  "(serial %.0f B/s; GPRS payload up %.0f, down %.0f B/s)"
+                  % (baud, way, a.size, lim_up, lim_down, bl.serial_bps(baud), ours.gprs[0], ours.gprs[1]))
             rows = []
             for k in f_ours:
                 rows.append([k, "%.2f" % f_ours[k], "%.2f" % f_base[k], bl.ratio(f_ours[k], f_base[k])])
-            rows.append(["up % of limit", "%.0f" % (100 * f_ours["up B/s"] / lim_up),
-                         "%.0f" % (100 * f_base["up B/s"] / lim_up), "-"])
-            rows.append(["down % of limit", "%.0f" % (100 * f_ours["down B/s"] / lim_down),
-                         "%.0f" % (100 * f_base["down B/s"] / lim_down), "-"])
+            for k, lim in (("up", lim_up), ("down", lim_down)):
+                po, pb = 100 * f_ours[k + " B/s"] / lim, 100 * f_base[k + " B/s"] / lim
+                rows.append([k + " % of limit", "%.0f" % po, "%.0f" % pb, bl.ratio(po, pb)])
             print(bl.table(rows, ["figure", "ours", "baseline", "ours/baseline"]))
             cpu_ok = f_ours["CPU ms/KB"] <= CPU_RATIO_TARGET * f_base["CPU ms/KB"]
             at_ok = f_ours["AT on MDM/KB"] == 0

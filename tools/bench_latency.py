@@ -4,8 +4,8 @@
 
 For the send timeouts 0, 1 and 10 (``connect socketting 300 <t> 0``: #SCFG txTo in 100 ms
 units, REFERENCE §6.2), a remote client is connected to the server-mode gateway and a 10-byte
-message goes each way, five times, at moments spread over the loop's 0.5 s wait
-(deterministic offsets). For each message:
+message goes each way, five times, at fixed module times spread over the loop's waits
+(deterministic; ``--wait`` + 2 s apart). For each message:
 
 * total: from the first byte leaving the sender to the last byte at the receiver;
 * line: what the serial line itself takes for 10 bytes (start + 8 + stop bits each);
@@ -25,7 +25,7 @@ from tools import benchlib as bl
 from tools.emulator import Module
 
 MSG = b"0123456789"
-OFFSETS = (0.0, 0.13, 0.27, 0.41, 0.55)  # s after a 2 s quiet gap: different loop phases
+OFFSETS = (0.0, 0.13, 0.27, 0.41, 0.55)  # s: the messages fall at different loop phases
 
 
 def radio_ms(m: Module, up: bool, n: int) -> float:
@@ -66,9 +66,14 @@ def measure(send_timeout: int, baud: int, costs: tuple[Any, Any], wait_s: float)
         bl.sms(m, "connect socketting 300 %d 0" % send_timeout)
         c = bl.connect_client(m)
         out: dict[str, list[float | None]] = {"up": [], "down": []}
+        base = m.kernel.now() + 2000
+        k = 0
         for way in ("up", "down"):
             for off in OFFSETS:
-                m.run(2.0 + off)
+                # each message at a fixed module time, whatever the one before took
+                due = base + k * int((wait_s + 2) * 1000) + int(off * 1000)
+                k += 1
+                m.run(max(0, due - m.kernel.now()) / 1000.0)
                 out[way].append(one_way(m, c, way == "up", wait_s))
         m.close()
         return out, m
