@@ -68,7 +68,6 @@ KEYS = ('password', 'apn', 'apnuser', 'apnpass', 'baud', 'charformat', 'mode',
         'rport2', 'alertto', 'alerts', 'silentmin')
 NUMKEYS = ('baud', 'lport', 'rport', 'maintain', 'sktimeout', 'sendtimeout',
            'pktsize', 'dialin', 'idevery', 'hbsecs', 'rport2', 'silentmin')
-# The keys format gwcfg1 did not have (its slots load with these at their defaults).
 
 
 def defaults():
@@ -341,9 +340,9 @@ def parse_slot(data):
     if data[i + 1:] != 'md5=' + hexdigest(body) + '\n':
         return 0, 0, 'bad checksum'
     old = 0
-    if body[:14] == 'format=gwcfg1':
+    if body[:14] == 'format=gwcfg1\n':
         old = 1
-        body = 'format=' + FORMAT + body[14:]
+        body = 'format=' + FORMAT + '\n' + body[14:]
     head = 'format=' + FORMAT + '\nseq='
     if body[:len(head)] != head:
         return 0, 0, 'bad format'
