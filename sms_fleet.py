@@ -1,4 +1,4 @@
-# sms_fleet.py - the SMS commands for fleets (docs/gateway.md 1.14-1.20): the unit's
+# sms_fleet.py - the SMS commands for fleets (docs/gateway.md 1.13-1.19): the unit's
 # name, the identity and heartbeat packets, alerts, the sender allow-list, reset; and
 # who may send commands at all.  Pure: no AT commands, no flash.  sms_commands.handle()
 # calls these after the password was checked; each do_* changes its copy of the
@@ -20,7 +20,7 @@ BAD_TEXT = ('Error: %s text must be up to 100 printable characters, escapes %%IM
 
 
 # ---- who may command --------------------------------------------------------------------
-# Numbers compared (docs/gateway.md 1.20): '00' in front is the international prefix,
+# Numbers compared (docs/gateway.md 1.19): '00' in front is the international prefix,
 # the same as '+'.  Two international numbers (+CC...) or two national ones must be
 # equal.  An international +<CC><NSN> matches a national 0<NSN> (the trunk prefix 0 of
 # ITU-T E.164 national format, as phones show numbers in most of Europe) when the country

@@ -295,7 +295,7 @@ def test_allow_list_obeys_only_listed_senders_even_with_the_password(m: Module) 
         "Confirmed: phones add 07700900123, 2 of 5 numbers"]
     assert silent(m, "connect baud 19200", number=other) == []
     assert gw(m).cfg["baud"] == 9600
-    # national and international forms of one number (docs/gateway.md 1.20)
+    # national and international forms of one number (docs/gateway.md 1.19)
     assert sms(m, "connect baud 19200", number="+447700900123") == ["Confirmed: baud 19200"]
     assert sms(m, "connect baud 38400", number="00447700900123") == ["Confirmed: baud 38400"]
     assert silent(m, "connect baud 57600", number="+337700900124") == []
