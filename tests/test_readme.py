@@ -11,8 +11,9 @@ sc = L.load("sms_commands")
 cs = L.load("config_store")
 
 # What the gateway knows when the examples are sent (the status row shows it all).
+# The examples are sent from +15551230001 (the phones rows say so).
 STATUS = {"state": "connected", "peer": "203.0.113.9:40001", "ip": "10.20.30.40", "csq": 17,
-          "uptime": 183845, "tonet": 1234, "toser": 567, "conns": 4}
+          "uptime": 183845, "tonet": 1234, "toser": 567, "conns": 4, "sender": "+15551230001"}
 
 
 def readme_rows() -> list[tuple[str, str]]:
