@@ -91,6 +91,7 @@ class Unit:
         if c is None:
             first = self.offline.dropped == 0
             lost = self.offline.add(data)
+            self.server.changed()
             if lost and first:
                 self.server.log.write("dropped", unit=self.name, bytes=lost, policy=self.cfg.offline,
                                       note="unit offline; later drops are counted in the next connect line")
@@ -119,6 +120,7 @@ class Unit:
             self.heartbeats += c.stripper.count - before
             self.last_heartbeat = time.time()
         self._to_program(out)
+        self.server.changed()
         if c.hold is not None:
             c.hold.cancel()
             c.hold = None
@@ -158,12 +160,12 @@ class FleetServer:
         self.tasks: set[asyncio.Task[Any]] = set()
         self.listen_port: int | None = None          # the fleet port as bound (config may say 0)
         self.unit_ports: dict[str, int] = {}          # units with their own listen port
-        self.changed: asyncio.Condition | None = None
+        self.changed_event: asyncio.Event | None = None
         self.stopping = False
 
     # life cycle
     async def start(self) -> None:
-        self.changed = asyncio.Condition()
+        self.changed_event = asyncio.Event()
         self.cfg.ports.mkdir(parents=True, exist_ok=True)
         for uc in self.cfg.units.values():
             self._add_unit(uc)
@@ -224,20 +226,25 @@ class FleetServer:
         self.log.write("pty", unit=uc.name, link=str(u.pty.link), device=path)
         return u
 
-    async def _notify(self) -> None:
-        assert self.changed is not None
-        async with self.changed:
-            self.changed.notify_all()
+    def changed(self) -> None:
+        """Something a waiter may look at changed (a connection, a counter)."""
+        if self.changed_event is not None:
+            self.changed_event.set()
+            self.changed_event = asyncio.Event()
 
     async def wait_for(self, pred: Callable[[], bool], timeout: float) -> bool:
-        """Wait (bounded) until ``pred()`` holds; it is checked at every connect/disconnect."""
-        assert self.changed is not None
-        try:
-            async with self.changed:
-                await asyncio.wait_for(self.changed.wait_for(pred), timeout)
-            return True
-        except TimeoutError:
-            return False
+        """Wait (bounded) until ``pred()`` holds; it is checked at every change."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        while not pred():
+            left = end - loop.time()
+            if left <= 0 or self.changed_event is None:
+                return False
+            try:
+                await asyncio.wait_for(self.changed_event.wait(), left)
+            except TimeoutError:
+                return pred()
+        return True
 
     # connections
     async def _identify(self, reader: asyncio.StreamReader, identities: dict[bytes, str]) -> tuple[str | None, bytes]:
@@ -333,7 +340,7 @@ class FleetServer:
             u.to_unit += len(pending)
         self.log.write("connect", unit=u.name, address=address, direction=direction, by=by,
                        sent_from_buffer=len(pending), dropped_while_offline=lost)
-        await self._notify()
+        self.changed()
         silence = u.cfg.silence_timeout or None
         try:
             if first:
@@ -353,7 +360,7 @@ class FleetServer:
         finally:
             writer.close()
             self._end(u, c)
-            await self._notify()
+            self.changed()
 
     def _end(self, u: Unit, c: Connection) -> None:
         if u.conn is not c:

@@ -24,7 +24,7 @@ def ago(t: float | None, now: float) -> str:
 def clock(t: float | None) -> str:
     if t is None:
         return "-"
-    return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+    return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def render_table(rows: list[dict[str, Any]], now: float) -> str:
