@@ -70,7 +70,8 @@ class _Lines:
             s = line.strip()
             m = re.match(r"^\[\s*([^\[\]]+?)\s*\]", s)
             if m:
-                table = tuple(p.strip().strip('"').strip("'") for p in m.group(1).split("."))
+                parts = re.findall(r""""[^"]*"|'[^']*'|[^.\s]+""", m.group(1))
+                table = tuple(p.strip('"').strip("'") for p in parts)
                 self.keys.setdefault(table, n)
                 continue
             m = re.match(r"""^("[^"]*"|'[^']*'|[A-Za-z0-9_-]+)\s*=""", s)
