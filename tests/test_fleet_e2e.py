@@ -29,15 +29,18 @@ class EmulatedUnit:
         self.m.net.activation_ms = 200         # keep the real-clock test short
         self.m.sms.send_delay_ms = 200
         self.m.net.latency_ms = 20
-        self.tr = self.m.net.enable_real()
+        self.tr = self.m.net.enable_real(listen_map={1024: 0})   # server mode: any free port
         self.port = PtyPort(self.m)
         self.slave = RtuSlave(self.port.start(), values)
         self.m.power_on()
 
-    def call(self, fleet_port: int) -> None:
+    def fast(self) -> None:
         assert wait_state(self.m, "listening", 20), state(self.m)
         # send timeout 100 ms: a Modbus answer leaves the module 0.1 s after its last byte
         assert sms(self.m, "connect socketting 300 1 0", timeout=10, settle=0.2)[0].startswith("Confirmed")
+
+    def call(self, fleet_port: int) -> None:
+        self.fast()
         assert sms(self.m, "connect mode client 127.0.0.1 %d maintain" % fleet_port, timeout=10,
                    settle=0.2)[0].startswith("Confirmed")
 
@@ -98,3 +101,30 @@ def test_modbus_rtu_through_fleet_and_gateway_survives_a_drop(
     finally:
         ma.close()
         mb.close()
+
+
+def test_server_mode_unit_reached_by_connecting_out(tmp_path: Path) -> None:
+    u = EmulatedUnit(tmp_path, "s", [7, 8, 9])
+    fleet = None
+    try:
+        u.fast()                                       # the default mode: server any 1024
+        assert u.m.run_until(lambda: state(u.m) == "listening" and u.tr.port_of(1) is not None, 10)
+        cfg = write_config(tmp_path, """
+[unit.meter9]
+connect = "127.0.0.1:%d"
+backoff_min = 0.2
+backoff_max = 1
+""" % u.tr.port_of(1), listen="")
+        fleet = FleetThread(cfg)
+        master = rtu_master(str(fleet.link("meter9")))
+        try:
+            assert fleet.online("meter9", 20)
+            assert u.m.run_until(lambda: state(u.m) == "connected", 10), state(u.m)
+            assert read_registers(master, 3) == [7, 8, 9]
+            assert fleet.events("connect")[0]["direction"] == "out"
+        finally:
+            master.close()
+    finally:
+        u.close()
+        if fleet is not None:
+            fleet.close()

@@ -263,3 +263,40 @@ def test_stop_removes_the_links(tmp_path: Path) -> None:
     assert link.is_symlink()
     f.close()
     assert not link.is_symlink() and not f.cfg.status.exists()
+
+
+def test_cli_serve_then_sigterm(tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, CONFIG.replace("[defaults]", 'status = "fleet.status"\n\n[defaults]'))
+    proc = subprocess.Popen([sys.executable, "-m", "tools.fleet", "serve", "-c", str(cfg)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(4)]
+        assert lines[0].startswith("port pump3: %s -> /dev/" % (tmp_path / "ports" / "pump3"))
+        assert lines[2].startswith("listening: 127.0.0.1:") and lines[3] == "status: %s\n" % (tmp_path / "fleet.status")
+        port = int(lines[2].rsplit(":", 1)[1])
+        p = open_pty(tmp_path / "ports" / "pump3")
+        a = unit_socket(port, b"pump3:356000000000003\r\nhello")
+        assert read_exact(p, 5) == b"hello"
+        p.close(), a.close()
+    finally:
+        proc.terminate()
+        assert proc.wait(10) == 0, proc.stderr.read() if proc.stderr else ""
+    assert not (tmp_path / "ports" / "pump3").is_symlink()
+    log = (tmp_path / "fleet.jsonl").read_text().splitlines()
+    assert '"event": "connect"' in log[-3] and '"event": "stop"' in log[-1]
+
+
+def test_cli_check_and_bad_config(tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, CONFIG)
+    ok = subprocess.run([sys.executable, "-m", "tools.fleet", "check", "-c", str(cfg)], cwd=ROOT,
+                        capture_output=True, text=True, timeout=20)
+    assert ok.returncode == 0 and "unit pump3: calls in, identity pump3:356000000000003%0D%0A" in ok.stdout
+    cfg.write_text(cfg.read_text().replace('offline = "buffer"', 'offline = "keep"'))
+    bad = subprocess.run([sys.executable, "-m", "tools.fleet", "serve", "-c", str(cfg)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=20)
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.stderr == 'fleet: %s:18: unit.pump33.offline must be "drop" or "buffer", not \'keep\'\n' % cfg
+    none = subprocess.run([sys.executable, "-m", "tools.fleet", "status", "-c", str(tmp_path / "missing.toml")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=20)
+    assert none.returncode == 2 and "cannot read" in none.stderr
