@@ -300,3 +300,26 @@ def test_cli_check_and_bad_config(tmp_path: Path) -> None:
     none = subprocess.run([sys.executable, "-m", "tools.fleet", "status", "-c", str(tmp_path / "missing.toml")],
                           cwd=ROOT, capture_output=True, text=True, timeout=20)
     assert none.returncode == 2 and "cannot read" in none.stderr
+
+
+def test_a_slow_program_holds_the_unit_back_without_loss(fleet: FleetThread) -> None:
+    import threading
+
+    p = open_pty(fleet.link("pump3"))
+    a = unit_socket(fleet.srv.listen_port, b"pump3:356000000000003\r\n")
+    assert fleet.online("pump3")
+    payload = os.urandom(3 << 20)                   # more than the pty queue's bound (1 MiB)
+    t = threading.Thread(target=a.sendall, args=(payload,))
+    try:
+        t.start()
+        assert fleet.wait(lambda s: len(s.units["pump3"].pty.out) >= 64 * 1024)   # backlog, not loss
+        got = bytearray()
+        while len(got) < len(payload):
+            chunk = p.read(65536)
+            if not chunk:
+                break
+            got += chunk
+        assert len(got) == len(payload) and bytes(got) == payload
+        assert fleet.srv.units["pump3"].pty.dropped == 0
+    finally:
+        t.join(10), p.close(), a.close()

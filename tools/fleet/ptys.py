@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 OUT_LIMIT = 1 << 20  # bytes waiting for the program to read; beyond, they are dropped
+HIGH, LOW = 64 * 1024, 16 * 1024  # backlog at which the unit is no longer read, and read again
 
 
 class UnitPty:
@@ -27,9 +28,12 @@ class UnitPty:
         self.dropped = 0
         self.reading = False
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.room: asyncio.Event | None = None  # set while the backlog is below LOW
 
     def open(self) -> str:
         self.loop = asyncio.get_running_loop()
+        self.room = asyncio.Event()
+        self.room.set()
         self.master, self.slave = os.openpty()
         tty.setraw(self.slave)
         os.set_blocking(self.master, False)
@@ -73,6 +77,7 @@ class UnitPty:
         self.out += keep
         if not waiting:
             self._flush()
+        self._update_room()
         return lost
 
     def _flush(self) -> None:
@@ -88,6 +93,20 @@ class UnitPty:
             del self.out[:n]
         if self.out:
             self.loop.add_writer(self.master, self._writable)
+        self._update_room()
+
+    def _update_room(self) -> None:
+        if self.room is not None:
+            if len(self.out) >= HIGH:
+                self.room.clear()
+            elif len(self.out) <= LOW:
+                self.room.set()
+
+    async def drained(self) -> None:
+        """Returns once the program has read the backlog down to LOW bytes: the fleet
+        server stops reading the unit's socket meanwhile (TCP flow control, not loss)."""
+        if self.room is not None and len(self.out) >= HIGH:
+            await self.room.wait()
 
     def _writable(self) -> None:
         assert self.loop is not None

@@ -355,6 +355,7 @@ class FleetServer:
                     c.reason = c.reason or "closed by the unit"
                     break
                 u.deliver(c, data)
+                await u.pty.drained()
         except (ConnectionError, OSError) as e:
             c.reason = c.reason or "connection error: %s" % (e.strerror or e)
         finally:
