@@ -417,7 +417,7 @@ async def serve_forever(cfg: FleetConfig) -> None:
     print("status: %s" % cfg.status, flush=True)
     done = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         loop.add_signal_handler(sig, done.set)
     try:
         await done.wait()
