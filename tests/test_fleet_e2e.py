@@ -85,10 +85,15 @@ def test_modbus_rtu_through_fleet_and_gateway_survives_a_drop(
         a.call(fleet.srv.unit_ports["pump-a"])
         b.call(fleet.srv.unit_ports["pump-b"])
         assert fleet.online("pump-a", 20) and fleet.online("pump-b", 20)
-        t0 = time.monotonic()
         assert read_registers(ma, 10) == [100 + i for i in range(10)]
         assert read_registers(mb, 10) == [200 + i for i in range(10)]
-        print("two Modbus reads through fleet + gateway: %.0f ms" % ((time.monotonic() - t0) * 1000))
+        times = []
+        for _ in range(5):
+            t0 = time.monotonic()
+            assert read_registers(ma, 10) == [100 + i for i in range(10)]
+            times.append(time.monotonic() - t0)
+        print("Modbus read of 10 registers through fleet + gateway (9600 bps, send timeout 100 ms): "
+              "median %.0f ms" % (sorted(times)[2] * 1000))
         # the network drops unit a's context: the fleet server is not told (half-open), the
         # gateway activates again and calls anew; the new connection replaces the old one
         a.m.net.drop_context(1)
