@@ -332,6 +332,22 @@ def values(text, prefix):
     return out
 
 
+def serial_no(text, prefix):
+    # An identity number from its reply: +CGSN answers the IMEI as a bare line, #CCID
+    # as '#CCID: <ICCID>' (AT Commands Reference Guide r10, +CGSN and #CCID; some ICCIDs
+    # end in hex 'F').  -> 6-22 digits or upper-case hex letters, or '' when absent.
+    for line in text.split('\r\n'):
+        if line[:len(prefix)] == prefix:
+            v = trim(line[len(prefix):])
+            ok = len(v) >= 6 and len(v) <= 22
+            for c in v:
+                if '0123456789ABCDEF'.find(c) == -1:
+                    ok = 0
+            if ok:
+                return v
+    return ''
+
+
 def is_ip(s):
     parts = s.split('.')
     if len(parts) != 4:

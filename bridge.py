@@ -10,7 +10,8 @@
 #                    while an on-demand connection was dialled), down = network bytes
 #                    that came with CONNECT (atc.take_data)
 #   turn(now)        now = the loop's MOD.secCounter() of this turn (read once per turn:
-#                    every built-in call costs time on the module) -> bytes moved (>= 0), CLOSED (DCD fell: the peer, the network or
+#                    every built-in call costs time on the module) -> bytes moved
+#                    (>= 0), CLOSED (DCD fell: the peer, the network or
 #                    the module ended the connection) or ESCAPED (the device's own +++
 #                    put MDM in command mode)
 #   finish()         after CLOSED: hand the last network bytes to the device, -> the
@@ -58,7 +59,12 @@ cts = 1             # what we last set with SER.setCTS
 armed = 0           # when a lone +++ went out after GUARD_S of silence (0: none since)
 last_up = 0         # when device bytes last went to MDM
 last = 0            # MOD.secCounter() of the last byte moved (idle timeout of a call)
-tonet = 0           # bytes device -> network since boot, modulo COUNT_MOD
+heard = 0           # when the device last sent a byte (gwmode sets it too, idle)
+beat = ''           # heartbeat bytes ('' = none), sent after beat_s s without a byte
+beat_s = 0          # to the network, once the device was silent for quiet s
+prefix = ''         # identity sent before each device frame ('' = only at connect)
+quiet = 2           # s of device silence that ends a frame (gwfleet.beat sets it)
+tonet = 0           # bytes to the network since boot (identity and heartbeats too)
 toser = 0           # bytes network -> device since boot, modulo COUNT_MOD
 COUNT_MOD = 1000000000  # counters wrap here: ints stay in 32 bits (1.5.2 raises
                         # OverflowError beyond, dialect.md "Numbers")
@@ -140,7 +146,7 @@ def from_net(now):
 
 
 def turn(now):
-    global up, down, armed, last_up, last, tonet, toser
+    global up, down, armed, last_up, last, tonet, toser, heard
     moved = 0
     r = from_net(now)
     if down != '':
@@ -151,9 +157,17 @@ def turn(now):
             down = down[moved:]
     if r == CLOSED or r == ESCAPED:
         return r
-    # device -> network: read SER only when nothing is waiting, so the order is kept
+    # device -> network: read SER only when nothing is waiting, so the order is kept.
+    # A frame is what the device sends without a pause of quiet s; the per-frame
+    # identity goes before one, a heartbeat only in a pause (docs/gateway-runtime.md).
     if up == '':
         up = SER.read()
+        if up != '':
+            heard = now
+            if prefix != '' and now - last_up >= quiet:
+                up = prefix + up
+        elif beat != '' and now - last_up >= beat_s and now - last_up >= quiet:
+            up = beat
     if up != '':
         piece = up[:PIECE]
         if MDM.send(piece, SEND_WAIT) == 1:

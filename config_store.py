@@ -15,45 +15,62 @@
 #   maintain     0/1 client keeps the connection up (1) or connects on serial data (0)
 #   sktimeout sendtimeout pktsize   #SCFG maxTo (s), txTo (x100 ms), pktSz (0 = auto)
 #   dialin       0/1 answer CSD data calls in server mode
+#   name         the unit's name ('' = none), 1-20 of letters, digits, - _ .
+#   ident idevery   identity template ('' = off), sent first on each connection;
+#                idevery 1: also before every device frame (docs/gateway.md 1.14)
+#   hbsecs hbtext   heartbeat: after hbsecs s without a byte to the network send
+#                hbtext (0 and '' = off; 10-3600 s)
+#   host2 rport2 client backup server ('' and 0 = none)
+#   alertto alerts silentmin   alert SMS number ('' = off), events 'gprs,restart'
+#                (any of them, ',' between), device-silent alert minutes (0 = off)
 #   firewall     list of (ip, mask) tuples, canonical dotted quads, ip == ip & mask
+#   phones       list of sender numbers obeyed ([] = any sender with the password)
 #
 # Flash format (docs/gateway.md "Configuration file"): two slot files, each
-#   format=gwcfg1 \n seq=<n> \n <key>=<value> lines \n md5=<32 hex of all before> \n
+#   format=gwcfg2 \n seq=<n> \n <key>=<value> lines \n md5=<32 hex of all before> \n
 # Load takes the valid slot with the newest sequence number; save rewrites the other
 # one.  A power cut at any byte of a save leaves the old slot untouched, and the
 # half-written slot fails its checksum, so load returns the old or the new config.
 
 import md5
+import values
+
+# The value checks live in values.py (size); these names keep the callers' spelling.
+FW_MAX = values.FW_MAX
+CHARFORMATS = values.CHARFORMATS
+num = values.num
+canon_ip = values.canon_ip
+canon_mask = values.canon_mask
+network = values.network
+host_ok = values.host_ok
+baud_ok = values.baud_ok
+apn_ok = values.apn_ok
+cred_ok = values.cred_ok
+low = values.low
+password_ok = values.password_ok
 
 # File names <= 16 characters (REFERENCE.md section 3).
 SLOTS = ('cfg_a.txt', 'cfg_b.txt')
-FORMAT = 'gwcfg1'
+FORMAT = 'gwcfg2'
+OLD_FORMAT = 'gwcfg1'   # before the fleet settings: read, the new keys at their defaults
 # Sequence numbers count modulo SEQ_MOD (far inside 32 bits, dialect.md "Numbers") and
 # are compared with serial-number arithmetic, so a wrap is harmless.
 SEQ_MOD = 1000000000
 SEQ_HALF = 500000000
 SLOT_MAX = 4096         # a slot is about 1 KB; read no more than this
 
-FW_MAX = 10             # SMS-managed firewall rules (REFERENCE.md section 7: limit n/d)
-APN_MAX = 50            # keeps AT+CGDCONT=1,"IP","<apn>" within 80 characters (5.5)
-CRED_MAX = 32           # keeps AT#USERID="..." / AT#PASSW="..." within 80 characters
-HOST_MAX = 50           # keeps AT#SD=1,0,<port>,"<host>",0,0 within 80 characters
-
-BAUDS = (300, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
-CHARFORMATS = ('8N2', '8E1', '8O1', '8N1', '7E1', '7O1')
 
 # Order of the key=value lines in a slot file.
 KEYS = ('password', 'apn', 'apnuser', 'apnpass', 'baud', 'charformat', 'mode',
         'permit', 'lport', 'host', 'rport', 'maintain', 'sktimeout', 'sendtimeout',
-        'pktsize', 'dialin')
+        'pktsize', 'dialin', 'name', 'ident', 'idevery', 'hbsecs', 'hbtext', 'host2',
+        'rport2', 'alertto', 'alerts', 'silentmin')
 NUMKEYS = ('baud', 'lport', 'rport', 'maintain', 'sktimeout', 'sendtimeout',
-           'pktsize', 'dialin')
+           'pktsize', 'dialin', 'idevery', 'hbsecs', 'rport2', 'silentmin')
+# The keys format gwcfg1 did not have (its slots load with these at their defaults).
+NEWKEYS = ('name', 'ident', 'idevery', 'hbsecs', 'hbtext', 'host2', 'rport2', 'alertto',
+           'alerts', 'silentmin')
 
-DIGITS = '0123456789'
-HEX = '0123456789ABCDEF'
-LOWER = 'abcdefghijklmnopqrstuvwxyz'
-UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
-MASK_OCTETS = (0, 128, 192, 224, 240, 248, 252, 254, 255)
 
 
 def defaults():
@@ -67,150 +84,17 @@ def defaults():
             'host': '', 'rport': 0, 'maintain': 0,
             'sktimeout': 300, 'sendtimeout': 10, 'pktsize': 0,
             'dialin': 0,
-            'firewall': []}
+            'name': '', 'ident': '', 'idevery': 0, 'hbsecs': 0, 'hbtext': '',
+            'host2': '', 'rport2': 0, 'alertto': '', 'alerts': '', 'silentmin': 0,
+            'firewall': [], 'phones': []}
 
 
 def copy(cfg):
     # A new dict that shares nothing mutable with cfg.
     new = cfg.copy()
     new['firewall'] = list(cfg['firewall'])
+    new['phones'] = list(cfg['phones'])
     return new
-
-
-# ---- small value checks (shared with sms_commands and firewall) -------------------
-
-def num(s, top):
-    # Decimal digits only (no sign, no spaces: int() accepts more in Python 3 than on
-    # the module), at most 9 of them so int() never leaves 32 bits.  -> 0..top or -1.
-    if len(s) < 1 or len(s) > 9:
-        return -1
-    for c in s:
-        if DIGITS.find(c) == -1:
-            return -1
-    n = int(s)
-    if n > top:
-        return -1
-    return n
-
-
-def quad(s):
-    # '192.168.0.1' -> [192, 168, 0, 1], or None.  Leading zeros are read as decimal.
-    parts = s.split('.')
-    if len(parts) != 4:
-        return None
-    out = []
-    for p in parts:
-        if len(p) > 3:
-            return None
-        n = num(p, 255)
-        if n < 0:
-            return None
-        out.append(n)
-    return out
-
-
-def ipstr(q):
-    return '%d.%d.%d.%d' % (q[0], q[1], q[2], q[3])
-
-
-def canon_ip(s):
-    # Canonical dotted quad ('010.0.0.1' -> '10.0.0.1'), or '' when s is not one.
-    q = quad(s)
-    if q is None:
-        return ''
-    return ipstr(q)
-
-
-def canon_mask(s):
-    # Canonical contiguous netmask ('255.255.255.0'), or ''.  A mask with holes
-    # (255.0.255.0) is almost always a typo, so it is refused.
-    q = quad(s)
-    if q is None:
-        return ''
-    short = 0
-    for n in q:
-        if short and n != 0:
-            return ''
-        if not (n in MASK_OCTETS):
-            return ''
-        if n != 255:
-            short = 1
-    return ipstr(q)
-
-
-def network(ip, mask):
-    # ip & mask, octet by octet (keeps every value inside 31 bits, dialect.md).
-    a = quad(ip)
-    m = quad(mask)
-    return ipstr([a[0] & m[0], a[1] & m[1], a[2] & m[2], a[3] & m[3]])
-
-
-def host_ok(s):
-    # A client server: a dotted quad or a DNS name of letters, digits, '-' and '.'.
-    if len(s) < 1 or len(s) > HOST_MAX:
-        return 0
-    numeric = 1
-    for c in s:
-        if c == '.' or DIGITS.find(c) != -1:
-            continue
-        if c != '-' and LOWER.find(c) == -1 and UPPER.find(c) == -1:
-            return 0
-        numeric = 0
-    if numeric:
-        return canon_ip(s) == s
-    for label in s.split('.'):
-        if label == '' or len(label) > 63 or label[0] == '-' or label[-1] == '-':
-            return 0
-    return 1
-
-
-def baud_ok(n):
-    # 1 when n is one of the SER.set_speed rates (REFERENCE.md 2.3, seed 001).
-    return n in BAUDS
-
-
-def apn_ok(s):
-    # APN: 1-50 of letters, digits, '.', '-', '_' (no quote can break the AT line).
-    if len(s) < 1 or len(s) > APN_MAX:
-        return 0
-    for c in s:
-        if DIGITS.find(c) == -1 and LOWER.find(c) == -1 and UPPER.find(c) == -1:
-            if not (c in ('.', '-', '_')):
-                return 0
-    return 1
-
-
-def cred_ok(s):
-    # GPRS user or password: 0-32 printable ASCII characters except '"' and '\'
-    # (they would end or escape the quoted AT#USERID / AT#PASSW argument).
-    if len(s) > CRED_MAX:
-        return 0
-    for c in s:
-        o = ord(c)
-        if o < 33 or o > 126 or c == '"' or c == '\\':
-            return 0
-    return 1
-
-
-def low(s):
-    # ASCII lower case: str.lower() also maps non-ASCII letters in Python 3 but not on
-    # the module, so text from outside (an SMS) is lowered with this.
-    out = []
-    for c in s:
-        i = UPPER.find(c)
-        if i != -1:
-            c = LOWER[i]
-        out.append(c)
-    return ''.join(out)
-
-
-def password_ok(s):
-    if len(s) < 1 or len(s) > 12:
-        return 0
-    for c in s:
-        if DIGITS.find(c) == -1 and LOWER.find(c) == -1:
-            return 0
-    return 1
 
 
 def validate(cfg):
@@ -234,9 +118,9 @@ def validate(cfg):
         return 'apnuser'
     if not cred_ok(cfg['apnpass']) or (cfg['apnpass'] != '' and cfg['apnuser'] == ''):
         return 'apnpass'
-    if not (cfg['baud'] in BAUDS):
+    if not baud_ok(cfg['baud']):
         return 'baud'
-    if not (cfg['charformat'] in CHARFORMATS):
+    if not values.charformat_ok(cfg['charformat']):
         return 'charformat'
     if not (cfg['mode'] in ('server', 'client')):
         return 'mode'
@@ -262,6 +146,9 @@ def validate(cfg):
         return 'pktsize'
     if not (cfg['dialin'] in (0, 1)):
         return 'dialin'
+    bad = check_fleet(cfg)
+    if bad != '':
+        return bad
     fw = cfg.get('firewall')
     if type(fw) != type([]) or len(fw) > FW_MAX:
         return 'firewall'
@@ -276,8 +163,54 @@ def validate(cfg):
         if network(r[0], r[1]) != r[0] or r in seen:
             return 'firewall'
         seen.append(r)
-    if len(cfg) != len(KEYS) + 1:
+    ph = cfg.get('phones')
+    if type(ph) != type([]) or len(ph) > values.PH_MAX:
+        return 'phones'
+    seen = []
+    for p in ph:
+        if type(p) != tstr or not values.phone_ok(p) or p in seen:
+            return 'phones'
+        seen.append(p)
+    if len(cfg) != len(KEYS) + 2:
         return 'unknown key'
+    return ''
+
+
+def check_fleet(cfg):
+    # The fleet settings (validate() has checked their types).  -> '' or the bad key.
+    if cfg['name'] != '' and not values.name_ok(cfg['name']):
+        return 'name'
+    if cfg['ident'] != '' and not values.tpl_ok(cfg['ident']):
+        return 'ident'
+    if not (cfg['idevery'] in (0, 1)) or (cfg['idevery'] and cfg['ident'] == ''):
+        return 'idevery'
+    if cfg['hbsecs'] == 0:
+        if cfg['hbtext'] != '':
+            return 'hbtext'
+    elif cfg['hbsecs'] < 10 or cfg['hbsecs'] > 3600:
+        return 'hbsecs'
+    elif not values.tpl_ok(cfg['hbtext']):
+        return 'hbtext'
+    if cfg['host2'] == '':
+        if cfg['rport2'] != 0:
+            return 'host2'
+    else:
+        if not host_ok(cfg['host2']) or cfg['host'] == '':
+            return 'host2'
+        if cfg['rport2'] < 1 or cfg['rport2'] > 65535:
+            return 'rport2'
+    if cfg['alertto'] == '':
+        if cfg['alerts'] != '' or cfg['silentmin'] != 0:
+            return 'alertto'
+    elif not values.phone_ok(cfg['alertto']):
+        return 'alertto'
+    if cfg['alerts'] != '':
+        for w in cfg['alerts'].split(','):
+            if not values.alert_ok(w):
+                return 'alerts'
+    m = cfg['silentmin']
+    if m != 0 and (m < 10 or m > 10080):
+        return 'silentmin'
     return ''
 
 
@@ -308,8 +241,8 @@ def unesc(v):
         if c == '%':
             if i + 3 > n:
                 return None
-            hi = HEX.find(v[i + 1])
-            lo = HEX.find(v[i + 2])
+            hi = values.HEX.find(v[i + 1])
+            lo = values.HEX.find(v[i + 2])
             if hi == -1 or lo == -1:
                 return None
             out.append(chr(hi * 16 + lo))
@@ -331,15 +264,23 @@ def encode(cfg):
             out.append('%s=%s\n' % (k, esc(v)))
     for r in cfg['firewall']:
         out.append('fw=%s,%s\n' % (r[0], r[1]))
+    for p in cfg['phones']:
+        out.append('ph=%s\n' % p)
     return ''.join(out)
 
 
-def decode(text):
+def decode(text, old):
     # Inverse of encode().  -> (1, cfg) or (0, reason).  Strict: an unknown, repeated
     # or missing key, a bad value, or a non-canonical number makes the text invalid.
+    # old: the text is format gwcfg1, whose slots have no NEWKEYS: they start at their
+    # defaults (the one migration; a gwcfg1 slot holding one of them is invalid).
     if text == '' or text[-1] != '\n':
         return 0, 'no final newline'
-    cfg = {'firewall': []}
+    cfg = {'firewall': [], 'phones': []}
+    if old:
+        d = defaults()
+        for k in NEWKEYS:
+            cfg[k] = d[k]
     lines = text[:-1].split('\n')
     for line in lines:
         i = line.find('=')
@@ -352,6 +293,8 @@ def decode(text):
             if len(parts) != 2:
                 return 0, 'fw'
             cfg['firewall'].append((parts[0], parts[1]))
+        elif k == 'ph' and not old:
+            cfg['phones'].append(v)
         elif k in KEYS:
             if cfg.get(k) is not None:
                 return 0, 'repeated ' + k
@@ -398,6 +341,10 @@ def parse_slot(data):
     body = data[:i + 1]
     if data[i + 1:] != 'md5=' + hexdigest(body) + '\n':
         return 0, 0, 'bad checksum'
+    old = 0
+    if body[:14] == 'format=' + OLD_FORMAT:
+        old = 1
+        body = 'format=' + FORMAT + body[14:]
     head = 'format=' + FORMAT + '\nseq='
     if body[:len(head)] != head:
         return 0, 0, 'bad format'
@@ -408,7 +355,7 @@ def parse_slot(data):
     seq = num(rest[:j], SEQ_MOD - 1)
     if seq < 0 or '%d' % seq != rest[:j]:
         return 0, 0, 'bad seq'
-    ok, cfg = decode(rest[j + 1:])
+    ok, cfg = decode(rest[j + 1:], old)
     if not ok:
         return 0, 0, cfg
     return 1, seq, cfg

@@ -14,6 +14,7 @@
 # frwl_lines(cfg) at every boot, before #SL, and again after every change.
 
 import config_store
+import values
 
 MAX = config_store.FW_MAX
 HOST = '255.255.255.255'
@@ -121,9 +122,9 @@ def frwl_lines(cfg):
 def match(rule, peer):
     # 1 when peer & mask == ip & mask, octet by octet (bit operations stay inside
     # 31 bits, dialect.md "Silent traps").
-    a = config_store.quad(rule[0])
-    m = config_store.quad(rule[1])
-    p = config_store.quad(peer)
+    a = values.quad(rule[0])
+    m = values.quad(rule[1])
+    p = values.quad(peer)
     if a is None or m is None or p is None:
         return 0
     i = 0

@@ -15,6 +15,7 @@ import SER
 import atc
 import bridge
 import config_store
+import gwfleet
 import gwmode
 import gwnet
 import gwsms
@@ -41,6 +42,8 @@ sms_next = 0
 def main():
     global crashes
     g.boot_t = MOD.secCounter()
+    g.gprs_lost = g.boot_t
+    bridge.heard = g.boot_t
     MOD.watchdogEnable(WD)
     g.trace('start')
     while 1:
@@ -102,6 +105,8 @@ def turn():
         where = 'sms'
         if g.sms_due or g.now >= sms_next:
             sms()
+        where = 'alerts'
+        gwfleet.alerts(g.cfg)
     where = g.state
     step()
     return moved
@@ -152,6 +157,8 @@ def urcs():
 def do_init():
     if g.now < g.next_at:
         return
+    if gwfleet.why is None:
+        gwfleet.boot()          # why this restart, the alert state (once per boot)
     st, g.cfg = config_store.load()
     g.trace('config ' + st)
     gwmode.serial()
@@ -161,6 +168,8 @@ def do_init():
     if bad != '':
         g.go('init', g.failed('init', bad))
         return
+    if gwfleet.imei == '':
+        gwfleet.imei, gwfleet.ccid = gwnet.ids()
     g.succeeded('init')
     g.go('reg', 0)
 
@@ -207,6 +216,10 @@ def status():
          'toser': bridge.toser, 'conns': g.conns}
     if g.peer != '':
         d['peer'] = g.peer
+    if g.cfg['mode'] == 'client' and g.cfg['host2'] != '':
+        d['server'] = 'primary'
+        if gwfleet.backup:
+            d['server'] = 'backup'
     return d
 
 

@@ -15,6 +15,7 @@ import MOD
 import SER
 import atc
 import bridge
+import gwfleet
 import gwnet
 import gwstate
 
@@ -24,7 +25,7 @@ CHECK = 60          # s between idle health checks (context, listener)
 DEMAND_TRIES = 3    # on-demand dial attempts for the bytes typed, then they are dropped
 UPQ_MAX = 4096      # device bytes kept for an on-demand connection; beyond: CTS low
 GOOD_CONN = 60      # s: a connection that lasted this long resets the reconnect delay
-EFFECT_ORDER = ('serial', 'gprs', 'scfg', 'mode', 'dialin', 'firewall')
+EFFECT_ORDER = ('serial', 'gprs', 'scfg', 'mode', 'dialin', 'firewall', 'beat', 'reboot')
 
 
 def enter_mode():
@@ -70,20 +71,28 @@ def serial_idle():
         return
     if g.on_demand():
         if len(g.upq) < UPQ_MAX:
-            g.upq = g.upq + SER.read()
+            heard(SER.read())
             bridge.set_cts(1)
         else:
             bridge.set_cts(0)
         return
     data = SER.read()
     if data != '':
+        bridge.heard = g.now
         g.dropped = bridge.count(g.dropped, len(data))
+
+
+def heard(data):
+    # On demand: device bytes kept for their connection.
+    if data != '':
+        bridge.heard = g.now
+        g.upq = g.upq + data
 
 
 def serial_wait(t):
     # Idle on demand: wait up to t/10 s for the device's first byte.
     if len(g.upq) < UPQ_MAX:
-        g.upq = g.upq + SER.receive(t)
+        heard(SER.receive(t))
     else:
         MOD.sleep(t)
 
@@ -153,7 +162,8 @@ def do_dial():
         return
     if gwnet.socket_state()[0] != 0:
         gwnet.close()
-    bad = gwnet.dial(g.cfg)
+    host, port = gwfleet.server(g.cfg)
+    bad = gwnet.dial(host, port)
     if bad != '':
         dial_failed(bad)
         return
@@ -177,6 +187,7 @@ def do_dialing():
 
 def dial_failed(why):
     wait = g.failed('dial', why)
+    gwfleet.dial_failed(g.cfg)
     if g.on_demand():
         g.tries = g.tries + 1
         if g.tries >= DEMAND_TRIES:
@@ -187,6 +198,7 @@ def dial_failed(why):
             g.tries = 0
             bridge.set_cts(1)
             g.go('idle', 0)
+            apply_deferred()        # a reboot waited for those bytes
             return
     g.go('dial', wait)
 
@@ -202,7 +214,8 @@ def connected(kind, data):
     if kind == 'csd':
         g.peer = ''             # the listener stays (it is another use of MDM)
     elif g.cfg['mode'] == 'client':
-        g.peer = '%s:%d' % (g.cfg['host'], g.cfg['rport'])
+        g.peer = '%s:%d' % (gwfleet.host, gwfleet.port)
+        gwfleet.tries = 0
     else:
         g.lport = 0             # the listening socket now carries the connection
         s = gwnet.socket_state()
@@ -216,7 +229,8 @@ def connected(kind, data):
     g.tries = 0
     g.fails['dial'] = 0
     g.trace('connected %s %s' % (kind, g.peer))
-    bridge.start(first, data)
+    gwfleet.beat(g.cfg, kind)
+    bridge.start(gwfleet.ident(g.cfg) + first, data)   # the identity before any byte
 
 
 def closed():
@@ -283,7 +297,9 @@ def apply(effects):
         for e in effects:
             if e == 'firewall':
                 firewall_now()
-            elif g.deferred.count(e) == 0:
+            elif e == 'beat':
+                gwfleet.beat(g.cfg, g.state)    # the open connection's heartbeat too
+            elif e != 'ident' and g.deferred.count(e) == 0:
                 g.deferred.append(e)
         return
     run_effects(effects)
@@ -325,6 +341,15 @@ def run_effects(effects):
                 enter_mode()
         elif e == 'firewall':
             firewall_now()
+        elif e == 'beat':
+            gwfleet.beat(g.cfg, g.state)
+        elif e == 'reboot':
+            # SMS reboot: the reply went, the configuration is saved.  Device bytes kept
+            # for an on-demand connection go first (or are dropped by its rule).
+            if g.upq != '':
+                g.deferred.append('reboot')
+            else:
+                g.restart('reboot by sms')
 
 
 def serial():

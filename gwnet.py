@@ -75,6 +75,15 @@ def registered():
     return r == 1 or r == 5
 
 
+def ids():
+    # -> (IMEI, ICCID), '' for one that did not answer: read once at boot for the
+    # identity packet's %IMEI and %CCID (gwfleet.expand).
+    st, text = atc.cmd(MDM2, 'AT+CGSN', 5)
+    imei = atc.serial_no(text, '')
+    st, text = atc.cmd(MDM2, 'AT#CCID', 5)
+    return imei, atc.serial_no(text, '#CCID:')
+
+
 def csq():
     st, text = atc.cmd(MDM2, 'AT+CSQ', 5)
     v = atc.csq(text)
@@ -178,11 +187,10 @@ def close():
     atc.cmd(MDM, 'AT#SH=%d' % CONN_ID, 10)
 
 
-def dial(cfg):
+def dial(host, port):
     # #SD in online mode (6.5), begun and not waited for: the caller keeps the serial
     # port served and calls dialled() each turn.  -> '' or why it could not start.
-    st, text = atc.begin(MDM, 'AT#SD=%d,0,%d,"%s",0,0' % (CONN_ID, cfg['rport'],
-                                                          cfg['host']))
+    st, text = atc.begin(MDM, 'AT#SD=%d,0,%d,"%s",0,0' % (CONN_ID, port, host))
     if st != '':
         return 'AT#SD ' + st + ' ' + text
     return ''

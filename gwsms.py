@@ -79,7 +79,9 @@ def poll(cfg, status):
     left = len(msgs) - 1
     if stat != 'REC UNREAD' and stat != 'REC READ':
         return cfg, [], left    # a stored outgoing message: deleted, nothing to do
-    replies, new, effects = sms_commands.handle(body, cfg, status())
+    st = status()
+    st['sender'] = sender       # the phones allow-list (sms_fleet.allowed)
+    replies, new, effects = sms_commands.handle(body, cfg, st)
     if new != cfg:
         r = config_store.save(new)
         if r != 'ok':

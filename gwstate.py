@@ -42,6 +42,7 @@ ring = 0            # a RING came
 check_next = 0      # next idle health check
 upq = ''            # on demand: device bytes waiting for their connection
 tries = 0           # on demand: dial attempts for the bytes in upq
+gprs_lost = -1      # when GPRS went away (states init, reg, gprs), -1 while it is up
 
 
 def trace(s):
@@ -53,7 +54,16 @@ def trace(s):
 def restart(why):
     # Clean restart: the watchdog reboots the module 1 s from now (REFERENCE.md 2.6;
     # MODEMG boot.py does the same).  Flash writes are complete (config_store flushes).
+    # The reason goes to why.txt first, so the next boot knows this restart was chosen
+    # (gwfleet.boot; a planned one starts with 'reboot' or 'update').
     trace('restart: ' + why)
+    try:
+        f = open('why.txt', 'w')
+        f.write(why)
+        f.close()
+        flashflush()
+    except IOError:
+        trace('cannot write why.txt')
     SER.setDCD(0)
     MOD.watchdogEnable(1)
     while 1:
@@ -62,12 +72,16 @@ def restart(why):
 
 def go(s, wait):
     # Enter state s; its step is due in wait seconds.
-    global state, since, next_at
+    global state, since, next_at, gprs_lost
     if s != state:
         trace(state + ' -> ' + s)
     state = s
     since = MOD.secCounter()
     next_at = since + wait
+    if s != 'init' and s != 'reg' and s != 'gprs':
+        gprs_lost = -1
+    elif gprs_lost < 0:
+        gprs_lost = since
 
 
 def failed(step, why):

@@ -21,30 +21,43 @@
 #              'mode'     restart the mode: re-listen (#SL) or reconnect (#SD)
 #              'dialin'   answer / stop answering CSD calls (section 9)
 #              'firewall' AT#FRWL lines from firewall.frwl_lines(new_cfg) (section 7)
-#            Timing rule: 'firewall' applies at once (on MDM2, affects new incoming
-#            connections); every other effect waits until no connection is open,
+#              'ident'    the identity changed: used from the next connection on
+#              'beat'     the heartbeat changed: hand it to the bridge
+#              'reboot'   a clean restart (after the reply went)
+#            Timing rule: 'firewall', 'ident' and 'beat' apply at once (firewall on
+#            MDM2 affects new incoming connections, the identity is sent at the next
+#            connection); every other effect waits until no connection is open,
 #            because it would break the open one (#SCFG even answers ERROR on an
 #            online socket, REFERENCE.md 6.2).  The reply says so when busy.
+#   The status dict's 'sender' (the number the SMS came from) is checked against the
+#   phones allow-list (sms_fleet.allowed): a sender not listed gets no reply.
 
 import config_store
 import firewall
+import sms_fleet
+import sms_report
+import values
 
-low = config_store.low
+low = values.low
+shown = values.shown
+septets = sms_report.septets
+pack = sms_report.pack
+intval = sms_report.intval
+textval = sms_report.textval
+MAXLEN = sms_report.MAXLEN
 
-MAXLEN = 160
-COMMANDS = 'gprs baud charformat mode socketting smspassword dialin config firewall status'
+COMMANDS = ('gprs baud charformat mode socketting smspassword dialin config firewall status '
+            'name identity heartbeat alert phones reboot reset')
 LATER = ' (applies when the current connection closes)'
 NEWCONN = ' (applies to new connections)'
 SAME = ' (unchanged)'
-# GSM 03.38 extension-table characters take two of the 160 septets.
-GSM_EXT = ('[', ']', '{', '}', '|', '~', '^', '\\')
-
 ERR_BAUD = 'Error: baud must be one of 300 1200 2400 4800 9600 19200 38400 57600 115200'
 ERR_CHAR = 'Error: charformat must be one of 8N1 8N2 8E1 8O1 7E1 7O1'
 ERR_GPRS = 'Error: use gprs <apn> [<user> <password>]'
 ERR_APN = 'Error: apn must be 1-50 of letters, digits, . - _'
 ERR_CRED = 'Error: user and password must be up to 32 characters, no quote or backslash'
-ERR_MODE = 'Error: use mode server <any|ip> <port> or mode client <server> <port> [maintain]'
+ERR_MODE = ('Error: use mode server <any|ip> <port> or mode client <server> <port> '
+            '[<backup> <port>] [maintain]')
 ERR_PERMIT = 'Error: permitted must be any or an ip like 192.168.0.1'
 ERR_PORT = 'Error: port must be 1-65535'
 ERR_HOST = 'Error: server must be an ip or a host name of letters, digits, - . (up to 50)'
@@ -53,8 +66,8 @@ ERR_SOCK = ('Error: use socketting <socket timeout 0-65535 s> '
 ERR_PW = 'Error: smspassword must be 1-12 characters of 0-9 a-z'
 ERR_DIAL = 'Error: use dialin on or dialin off'
 ERR_NOARGS = 'Error: %s takes no arguments'
-ERR_UNKNOWN = 'Error: unknown command, use one of ' + COMMANDS
-ERR_NONE = 'Error: no command, use one of ' + COMMANDS
+ERR_UNKNOWN = 'Error: unknown command, try: ' + COMMANDS
+ERR_NONE = 'Error: no command, try: ' + COMMANDS
 
 
 # ---- text helpers ---------------------------------------------------------------------
@@ -72,13 +85,6 @@ def words(text):
     return out
 
 
-def septets(s):
-    n = len(s)
-    for c in GSM_EXT:
-        n = n + s.count(c)
-    return n
-
-
 def fit(s):
     # Last-resort guard: a reply never exceeds one SMS.  The replies are built so that
     # this never cuts (tests check the longest ones).
@@ -87,69 +93,6 @@ def fit(s):
     while septets(s) > MAXLEN - 3:
         s = s[:-1]
     return s + '...'
-
-
-def shown(v, pw):
-    # A value echoed back, unless it contains the SMS password: replies never carry it.
-    if low(v).find(pw) != -1:
-        return '(hidden)'
-    return v
-
-
-def pack(head, items):
-    # Join items with ', ' into as few replies as fit: 'Head: a, b' or, when split,
-    # 'Head 1/2: a, b' and 'Head 2/2: c'.
-    whole = ', '.join(items)
-    if septets(whole) <= MAXLEN - len(head) - 2:
-        return [head + ': ' + whole]
-    room = MAXLEN - len(head) - 7
-    bodies = []
-    cur = ''
-    for it in items:
-        if cur == '':
-            cand = it
-        else:
-            cand = cur + ', ' + it
-        if cur != '' and septets(cand) > room:
-            bodies.append(cur)
-            cur = it
-        else:
-            cur = cand
-    bodies.append(cur)
-    if len(bodies) == 1:
-        return [head + ': ' + bodies[0]]
-    out = []
-    i = 0
-    for b in bodies:
-        i = i + 1
-        out.append('%s %d/%d: %s' % (head, i, len(bodies), b))
-    return out
-
-
-def intval(status, key):
-    # A counter from the gateway's status dict as an int, or -1 when missing or odd.
-    # int() also turns MOD.secCounter()'s long into an int (REFERENCE.md 2.6).
-    v = status.get(key)
-    if v is None:
-        return -1
-    try:
-        n = int(v)
-    except (TypeError, ValueError, OverflowError, AttributeError):
-        return -1
-    return n
-
-
-def textval(status, key, limit):
-    v = status.get(key)
-    if v is None or type(v) != type(''):
-        return ''
-    return v[:limit]
-
-
-def onoff(n):
-    if n:
-        return 'on'
-    return 'off'
 
 
 # ---- the commands ---------------------------------------------------------------------
@@ -224,28 +167,38 @@ def do_mode(args, new, pw):
         new['lport'] = port
         return 'Confirmed: mode server, permitted %s, port %d' % (permit, port)
     if kind == 'client':
-        if len(args) < 3 or len(args) > 4:
+        # client <server> <port> [<backup> <port>] [maintain]
+        keep = 0
+        if len(args) > 3 and low(args[-1]) == 'maintain':
+            keep = 1
+            args = args[:-1]
+        if len(args) != 3 and len(args) != 5:
             return ERR_MODE
-        if len(args) == 4 and low(args[3]) != 'maintain':
-            return ERR_MODE
-        host = args[1]
-        if config_store.canon_ip(host) != '':
-            host = config_store.canon_ip(host)
-        if not config_store.host_ok(host):
-            return ERR_HOST
-        port = config_store.num(args[2], 65535)
-        if port < 1:
-            return ERR_PORT
+        hosts = []
+        for i in range(1, len(args), 2):
+            host = args[i]
+            if config_store.canon_ip(host) != '':
+                host = config_store.canon_ip(host)
+            if not config_store.host_ok(host):
+                return ERR_HOST
+            port = config_store.num(args[i + 1], 999999999)
+            if port < 0:
+                return ERR_MODE         # not a number: the words are out of place
+            if port < 1 or port > 65535:
+                return ERR_PORT
+            hosts.append((host, port))
         new['mode'] = 'client'
-        new['host'] = host
-        new['rport'] = port
-        if len(args) == 4:
-            new['maintain'] = 1
-            how = 'always connected'
-        else:
-            new['maintain'] = 0
-            how = 'connects on serial data'
-        return 'Confirmed: mode client, server %s port %d, %s' % (shown(host, pw), port, how)
+        new['host'], new['rport'] = hosts[0]
+        new['host2'] = ''
+        new['rport2'] = 0
+        r = 'Confirmed: mode client, server %s port %d' % (shown(hosts[0][0], pw), hosts[0][1])
+        if len(hosts) == 2:
+            new['host2'], new['rport2'] = hosts[1]
+            r = r + ', backup %s port %d' % (shown(hosts[1][0], pw), hosts[1][1])
+        new['maintain'] = keep
+        if keep:
+            return r + ', always connected'
+        return r + ', connects on serial data'
     return ERR_MODE
 
 
@@ -303,83 +256,6 @@ def do_dialin(args, new):
     return ERR_DIAL
 
 
-def do_config(cfg, status, pw):
-    # The settings written as the commands that would set them, so a reply can be
-    # copied into a command; the GPRS password shows as ***, the SMS password never.
-    items = []
-    if cfg['mode'] == 'server':
-        items.append('mode server %s %d' % (cfg['permit'], cfg['lport']))
-        ip = textval(status, 'ip', 15)
-        if ip != '':
-            items.append('ip ' + ip)
-    else:
-        r = 'mode client %s %d' % (shown(cfg['host'], pw), cfg['rport'])
-        if cfg['maintain']:
-            r = r + ' maintain'
-        items.append(r)
-    items.append('dialin ' + onoff(cfg['dialin']))
-    r = 'gprs ' + shown(cfg['apn'], pw)
-    if cfg['apnuser'] != '':
-        r = r + ' ' + shown(cfg['apnuser'], pw)
-    if cfg['apnpass'] != '':
-        r = r + ' ***'
-    items.append(r)
-    items.append('baud %d' % cfg['baud'])
-    items.append('charformat ' + cfg['charformat'])
-    items.append('socketting %d %d %d' % (cfg['sktimeout'], cfg['sendtimeout'],
-                                          cfg['pktsize']))
-    fw = firewall.list_items(cfg['firewall'])
-    if len(fw) == 0:
-        items.append('firewall empty')
-    else:
-        items.append('firewall ' + fw[0])
-        items.extend(fw[1:])
-    if cfg['password'] == config_store.defaults()['password']:
-        items.append('smspassword default')
-    else:
-        items.append('smspassword changed')
-    return pack('Config', items)
-
-
-def uptime(s):
-    d, s = divmod(s, 86400)
-    h, s = divmod(s, 3600)
-    m = divmod(s, 60)[0]
-    if d > 0:
-        return '%dd%02dh%02dm' % (d, h, m)
-    return '%dh%02dm' % (h, m)
-
-
-def do_status(status):
-    items = []
-    state = textval(status, 'state', 24)
-    if state == '':
-        state = 'unknown'
-    peer = textval(status, 'peer', 21)
-    if peer != '':
-        state = state + ' ' + peer
-    items.append(state)
-    csq = intval(status, 'csq')
-    if csq >= 0 and csq <= 31:
-        items.append('signal %d (%d dBm)' % (csq, 2 * csq - 113))
-    else:
-        items.append('signal unknown')
-    ip = textval(status, 'ip', 15)
-    if ip != '':
-        items.append('ip ' + ip)
-    else:
-        items.append('no ip')
-    up = intval(status, 'uptime')
-    if up >= 0:
-        items.append('up ' + uptime(up))
-    for key, label in (('tonet', 'to net %d B'), ('toser', 'to serial %d B'),
-                       ('conns', 'connections %d')):
-        n = intval(status, key)
-        if n >= 0:
-            items.append(label % n)
-    return pack('Status', items)
-
-
 # ---- the entry point ------------------------------------------------------------------
 
 def changed(old, new, keys):
@@ -398,12 +274,16 @@ def effects(old, new):
         out.append('gprs')
     if changed(old, new, ('sktimeout', 'sendtimeout', 'pktsize')):
         out.append('scfg')
-    if changed(old, new, ('mode', 'lport', 'host', 'rport', 'maintain')):
+    if changed(old, new, ('mode', 'lport', 'host', 'rport', 'maintain', 'host2', 'rport2')):
         out.append('mode')
     if old['dialin'] != new['dialin']:
         out.append('dialin')
     if firewall.rules(old) != firewall.rules(new):
         out.append('firewall')
+    if changed(old, new, ('name', 'ident', 'idevery')):
+        out.append('ident')
+    if changed(old, new, ('hbsecs', 'hbtext')):
+        out.append('beat')
     return out
 
 
@@ -416,6 +296,9 @@ def handle(text, cfg, status):
     # ASCII lower case: phones capitalise the first word ('Connect gprs ...').
     if len(w) == 0 or low(w[0]) != pw:
         return [], cfg, []
+    sender = textval(status, 'sender', 24)
+    if not sms_fleet.allowed(cfg, sender):
+        return [], cfg, []      # the allow-list: even the right password is not enough
     if len(w) == 1:
         return [ERR_NONE], cfg, []
     cmd = low(w[1])
@@ -439,13 +322,32 @@ def handle(text, cfg, status):
         r, new['firewall'] = firewall.sms(args, cfg)
         if type(r) == type([]):
             r = pack('Firewall', r)
-    elif cmd == 'config' or cmd == 'status':
-        if len(args) != 0:
-            return [ERR_NOARGS % cmd], cfg, []
-        if cmd == 'config':
-            r = do_config(cfg, status, pw)
-        else:
-            r = do_status(status)
+    elif cmd == 'name':
+        r = sms_fleet.do_name(args, new)
+    elif cmd == 'identity':
+        r = sms_fleet.do_identity(args, new, pw)
+    elif cmd == 'heartbeat':
+        r = sms_fleet.do_heartbeat(args, new, pw)
+    elif cmd == 'alert':
+        r = sms_fleet.do_alert(args, new)
+    elif cmd == 'phones':
+        r = sms_fleet.do_phones(args, new, sender)
+        if type(r) == type([]):
+            r = pack('Phones', r)
+    elif len(args) != 0 and (cmd == 'config' or cmd == 'status' or cmd == 'reboot' or
+                             cmd == 'reset'):
+        return [ERR_NOARGS % cmd], cfg, []
+    elif cmd == 'config':
+        r = sms_report.do_config(cfg, status, pw)
+    elif cmd == 'status':
+        r = sms_report.do_status(status)
+    elif cmd == 'reboot':
+        # Nothing to save: the reply goes first, then the restart (gwmode, 'reboot').
+        if intval(status, 'busy') > 0:
+            return ['Confirmed: reboot' + LATER], cfg, ['reboot']
+        return ['Confirmed: reboot, restarting now'], cfg, ['reboot']
+    elif cmd == 'reset':
+        r, new = sms_fleet.do_reset(cfg)
     else:
         r = ERR_UNKNOWN
     if type(r) == type([]):
@@ -459,8 +361,15 @@ def handle(text, cfg, status):
         return [fit(r + SAME)], cfg, []
     eff = effects(cfg, new)
     if intval(status, 'busy') > 0:
-        if eff == ['firewall']:
-            r = r + NEWCONN
-        elif len(eff) > 0:
+        now = 0
+        later = 0
+        for e in eff:
+            if e == 'firewall' or e == 'ident':
+                now = 1
+            elif e != 'beat':
+                later = 1
+        if later:
             r = r + LATER
+        elif now:
+            r = r + NEWCONN
     return [fit(r)], new, eff

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import tools.emulator.script as _script
 from tools.emulator import Module
-from tools.paths import ROOT
+from tools.paths import ROOT, on_module_files
 
 
 def fast_boots(monkeypatch: Any) -> None:
@@ -27,8 +27,7 @@ def fast_boots(monkeypatch: Any) -> None:
 
 PHONE = "+15551230001"
 # The gateway's own files (the pure logic modules it imports and the ones written for it).
-GW_FILES = ("gateway.py", "gwloop.py", "gwstate.py", "gwmode.py", "gwnet.py", "gwsms.py",
-            "bridge.py", "atc.py", "config_store.py", "sms_commands.py", "firewall.py")
+GW_FILES = tuple(p.name for p in on_module_files())
 MODULE_IP = "10.20.30.40"  # what the emulated network gives context 1
 
 

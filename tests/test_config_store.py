@@ -28,7 +28,7 @@ def cfg_with(cs, **kw):
     return c
 
 
-def slot_file(seq: int, body_lines: list[str], fmt: str = "gwcfg1") -> str:
+def slot_file(seq: int, body_lines: list[str], fmt: str = "gwcfg2") -> str:
     """A slot file with a VALID checksum around arbitrary contents."""
     body = "format=%s\nseq=%d\n" % (fmt, seq) + "".join(line + "\n" for line in body_lines)
     return body + "md5=" + hashlib.md5(body.encode("latin-1")).hexdigest() + "\n"
@@ -45,7 +45,9 @@ def test_defaults_are_the_documented_ones(cs):
         "password": "connect", "apn": "internet", "apnuser": "", "apnpass": "",
         "baud": 9600, "charformat": "8N1", "mode": "server", "permit": "any", "lport": 1024,
         "host": "", "rport": 0, "maintain": 0, "sktimeout": 300, "sendtimeout": 10,
-        "pktsize": 0, "dialin": 0, "firewall": []}
+        "pktsize": 0, "dialin": 0, "name": "", "ident": "", "idevery": 0, "hbsecs": 0,
+        "hbtext": "", "host2": "", "rport2": 0, "alertto": "", "alerts": "", "silentmin": 0,
+        "firewall": [], "phones": []}
     assert cs.validate(cs.defaults()) == ""
 
 
@@ -136,8 +138,9 @@ def test_encoding_is_plain_key_value_lines(cs):
         "password=connect", "apn=internet", "apnuser=us%25er", "apnpass=p=w!", "baud=9600",
         "charformat=8N1", "mode=server", "permit=any", "lport=1024", "host=", "rport=0",
         "maintain=0", "sktimeout=300", "sendtimeout=10", "pktsize=0", "dialin=0",
-        "fw=10.0.0.0,255.0.0.0"]
-    assert cs.decode(text) == (1, c)
+        "name=", "ident=", "idevery=0", "hbsecs=0", "hbtext=", "host2=", "rport2=0",
+        "alertto=", "alerts=", "silentmin=0", "fw=10.0.0.0,255.0.0.0"]
+    assert cs.decode(text, 0) == (1, c)
 
 
 def test_escape_round_trip_of_every_byte(cs):
@@ -156,6 +159,30 @@ _cred = st.text(alphabet=[chr(i) for i in range(33, 127) if chr(i) not in '"\\']
 _ip = st.tuples(*[st.integers(0, 255)] * 4).map(lambda q: "%d.%d.%d.%d" % q)
 
 
+_tpl = st.text(alphabet=[chr(i) for i in range(32, 127) if chr(i) not in "%+"], min_size=1,
+               max_size=90).map(lambda t: t + "%0D%0A")
+
+
+@st.composite
+def fleet_settings(draw):
+    alertto = draw(st.sampled_from(["", "+447700900123", "0612345678"]))
+    hb = draw(st.sampled_from([0, 10, 60, 3600]))
+    ident = draw(st.one_of(st.just(""), _tpl, st.just("ID:%ID %IMEI %CCID %00%ff")))
+    host2 = draw(st.sampled_from(["", "backup.example.net", "10.9.8.7"]))
+    phones = draw(st.lists(st.from_regex(r"\+?[0-9]{3,20}", fullmatch=True), max_size=5,
+                           unique=True))
+    return {
+        "name": draw(st.sampled_from(["", "pump-7", "A.b_c"])), "ident": ident,
+        "idevery": draw(st.integers(0, 1)) if ident else 0,
+        "hbsecs": hb, "hbtext": draw(_tpl) if hb else "",
+        "host2": host2, "rport2": draw(st.integers(1, 65535)) if host2 else 0,
+        "alertto": alertto,
+        "alerts": draw(st.sampled_from(["", "gprs", "restart", "gprs,restart"])) if alertto else "",
+        "silentmin": draw(st.sampled_from([0, 10, 10080])) if alertto else 0,
+        "phones": phones,
+    }
+
+
 @st.composite
 def configs(draw):
     fw = []
@@ -169,9 +196,10 @@ def configs(draw):
             fw.append(rule)
     user = draw(_cred)
     secret = draw(_cred) if user else ""          # a GPRS password needs a user
+    fleet = draw(fleet_settings())
     mode = draw(st.sampled_from(["server", "client"]))
     host = draw(st.sampled_from(["", "gw.example.net", "10.1.2.3", "a-b.c"]))
-    if mode == "client" and host == "":
+    if (mode == "client" or fleet["host2"]) and host == "":
         host = "gw.example.net"
     return {
         "password": draw(st.text(alphabet="0123456789abcdefghijklmnopqrstuvwxyz",
@@ -186,6 +214,7 @@ def configs(draw):
         "maintain": draw(st.integers(0, 1)), "sktimeout": draw(st.integers(0, 65535)),
         "sendtimeout": draw(st.integers(0, 255)), "pktsize": draw(st.integers(0, 512)),
         "dialin": draw(st.integers(0, 1)), "firewall": fw,
+        **fleet,
     }
 
 
@@ -196,7 +225,7 @@ _CS = load("config_store", flash=Flash())
 @given(configs())
 def test_encode_decode_round_trip(c):
     assert _CS.validate(c) == ""
-    assert _CS.decode(_CS.encode(c)) == (1, c)
+    assert _CS.decode(_CS.encode(c), 0) == (1, c)
 
 
 @settings(max_examples=50, deadline=None)
@@ -211,7 +240,7 @@ def test_save_load_round_trip(c):
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=300))
 def test_decode_never_raises(text):
-    ok, _ = _CS.decode(text)
+    ok, _ = _CS.decode(text, 0)
     assert ok in (0, 1)
     ok, seq, _ = _CS.parse_slot(text)
     assert ok in (0, 1)
@@ -244,7 +273,7 @@ def test_save_alternates_slots_and_keeps_the_old_one():
 
 def test_slot_file_format(cs):
     text = cs.slot_text(cs.defaults(), 7)
-    assert text.startswith("format=gwcfg1\nseq=7\npassword=connect\n")
+    assert text.startswith("format=gwcfg2\nseq=7\npassword=connect\n")
     body, md5line = text[: text.rindex("md5=")], text[text.rindex("md5="):]
     assert md5line == "md5=" + hashlib.md5(body.encode()).hexdigest() + "\n"
 
@@ -384,7 +413,7 @@ def _corruptions(cs):
         "firewall not network": slot_file(3, good + ["fw=10.1.2.3,255.0.0.0"]),
         "too many rules": slot_file(3, good + ["fw=10.0.0.%d,255.255.255.255" % i for i in range(11)]),
         "no newline at end": slot_file(3, good)[:-1],
-        "wrong format": slot_file(3, good, fmt="gwcfg2"),
+        "wrong format": slot_file(3, good, fmt="gwcfg3"),
         "bad seq": slot_file(3, good).replace("seq=3", "seq=x"),
         "seq too big": slot_file(1000000000, good),
         "not key=value": slot_file(3, good + ["justtext"]),

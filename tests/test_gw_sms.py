@@ -111,7 +111,7 @@ def test_mode_server_and_client(m: Module) -> None:
     assert sms(m, "connect mode client gw_example 5000") == [
         "Error: server must be an ip or a host name of letters, digits, - . (up to 50)"]
     assert sms(m, "connect mode client gw.example.net 5000 always") == [
-        "Error: use mode server <any|ip> <port> or mode client <server> <port> [maintain]"]
+        "Error: use mode server <any|ip> <port> or mode client <server> <port> [<backup> <port>] [maintain]"]
     assert config_on_flash(m)["host"] == "203.0.113.5"
 
 
@@ -189,12 +189,12 @@ def test_firewall_commands(m: Module) -> None:
 
 def test_phone_habits_and_unknown_words(m: Module) -> None:
     assert sms(m, "  \n Connect BAUD 4800 \t ") == ["Confirmed: baud 4800"]
-    assert sms(m, "connect reboot") == [
-        "Error: unknown command, use one of gprs baud charformat mode socketting smspassword "
-        "dialin config firewall status"]
+    assert sms(m, "connect restart") == [
+        "Error: unknown command, try: gprs baud charformat mode socketting smspassword "
+        "dialin config firewall status name identity heartbeat alert phones reboot reset"]
     assert sms(m, "connect") == [
-        "Error: no command, use one of gprs baud charformat mode socketting smspassword "
-        "dialin config firewall status"]
+        "Error: no command, try: gprs baud charformat mode socketting smspassword "
+        "dialin config firewall status name identity heartbeat alert phones reboot reset"]
 
 
 def test_every_message_deleted_and_the_store_never_fills(m: Module) -> None:

@@ -12,7 +12,8 @@ cs = L.load("config_store")
 
 HOST = "255.255.255.255"
 LATER = " (applies when the current connection closes)"
-USAGE = "gprs baud charformat mode socketting smspassword dialin config firewall status"
+USAGE = ("gprs baud charformat mode socketting smspassword dialin config firewall status "
+         "name identity heartbeat alert phones reboot reset")
 
 
 def cfg(**kw):
@@ -72,10 +73,10 @@ def test_arguments_keep_their_case():
 
 
 def test_password_only_or_unknown_command():
-    assert one("connect")[0] == "Error: no command, use one of " + USAGE
-    assert one("connect reboot now")[0] == "Error: unknown command, use one of " + USAGE
+    assert one("connect")[0] == "Error: no command, try: " + USAGE
+    assert one("connect restart now")[0] == "Error: unknown command, try: " + USAGE
     # the unknown word is never echoed (it could be anything, the password included)
-    assert one("connect connect")[0] == "Error: unknown command, use one of " + USAGE
+    assert one("connect connect")[0] == "Error: unknown command, try: " + USAGE
 
 
 # ---- gprs -------------------------------------------------------------------------------------
@@ -173,11 +174,11 @@ def test_mode_server_canonicalises_the_ip():
 
 
 @pytest.mark.parametrize("text,reply", [
-    ("connect mode", "Error: use mode server <any|ip> <port> or mode client <server> <port> [maintain]"),
-    ("connect mode server", "Error: use mode server <any|ip> <port> or mode client <server> <port> [maintain]"),
-    ("connect mode server 1024", "Error: use mode server <any|ip> <port> or mode client <server> <port> [maintain]"),
-    ("connect mode server any 1024 x", "Error: use mode server <any|ip> <port> or mode client <server> <port> [maintain]"),
-    ("connect mode proxy any 1024", "Error: use mode server <any|ip> <port> or mode client <server> <port> [maintain]"),
+    ("connect mode", "Error: use mode server <any|ip> <port> or mode client <server> <port> [<backup> <port>] [maintain]"),
+    ("connect mode server", "Error: use mode server <any|ip> <port> or mode client <server> <port> [<backup> <port>] [maintain]"),
+    ("connect mode server 1024", "Error: use mode server <any|ip> <port> or mode client <server> <port> [<backup> <port>] [maintain]"),
+    ("connect mode server any 1024 x", "Error: use mode server <any|ip> <port> or mode client <server> <port> [<backup> <port>] [maintain]"),
+    ("connect mode proxy any 1024", "Error: use mode server <any|ip> <port> or mode client <server> <port> [<backup> <port>] [maintain]"),
     ("connect mode server 1.2.3 1024", "Error: permitted must be any or an ip like 192.168.0.1"),
     ("connect mode server all 1024", "Error: permitted must be any or an ip like 192.168.0.1"),
     ("connect mode server 1.2.3.256 1024", "Error: permitted must be any or an ip like 192.168.0.1"),
@@ -212,10 +213,10 @@ def test_mode_client_keeps_the_server_settings_and_back():
 
 
 @pytest.mark.parametrize("text,reply", [
-    ("connect mode client", "Error: use mode server <any|ip> <port> or mode client <server> <port> [maintain]"),
-    ("connect mode client 1.2.3.4", "Error: use mode server <any|ip> <port> or mode client <server> <port> [maintain]"),
-    ("connect mode client 1.2.3.4 80 always", "Error: use mode server <any|ip> <port> or mode client <server> <port> [maintain]"),
-    ("connect mode client 1.2.3.4 80 maintain x", "Error: use mode server <any|ip> <port> or mode client <server> <port> [maintain]"),
+    ("connect mode client", "Error: use mode server <any|ip> <port> or mode client <server> <port> [<backup> <port>] [maintain]"),
+    ("connect mode client 1.2.3.4", "Error: use mode server <any|ip> <port> or mode client <server> <port> [<backup> <port>] [maintain]"),
+    ("connect mode client 1.2.3.4 80 always", "Error: use mode server <any|ip> <port> or mode client <server> <port> [<backup> <port>] [maintain]"),
+    ("connect mode client 1.2.3.4 80 maintain x", "Error: use mode server <any|ip> <port> or mode client <server> <port> [<backup> <port>] [maintain]"),
     ("connect mode client bad_host 80", "Error: server must be an ip or a host name of letters, digits, - . (up to 50)"),
     ("connect mode client 300.1.1.1 80", "Error: server must be an ip or a host name of letters, digits, - . (up to 50)"),
     ('connect mode client "h" 80', "Error: server must be an ip or a host name of letters, digits, - . (up to 50)"),

@@ -119,6 +119,17 @@ def imei(ctx: Ctx) -> Reply:
     return ok(ctx.module.radio.imei)
 
 
+@command("#CCID")
+def iccid(ctx: Ctx) -> Reply:
+    # AT Commands Reference Guide r10, #CCID: "#CCID: <ICCID>" read from the SIM.
+    if ctx.kind == "test":
+        return ok()
+    r = ctx.module.radio
+    if r.sim is None:
+        return error()
+    return ok("#CCID: " + r.iccid)
+
+
 @command("I")
 def identify(ctx: Ctx) -> Reply:
     n = int(ctx.raw or "0")

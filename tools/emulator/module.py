@@ -28,6 +28,7 @@ class Radio:
 
     def __init__(self) -> None:
         self.imei = "356000000000001"
+        self.iccid = "89014103211118510720"  # #CCID (AT Commands Reference Guide r10)
         self.firmware = "07.03.402"
         self.model = "GC864-PY"
         self.manufacturer = "Telit"

@@ -1,0 +1,278 @@
+# gwfleet.py - the fleet features at run time (docs/gateway-runtime.md "Fleet"): the
+# identity and heartbeat bytes of a connection, the backup server of a client, why the
+# module restarted, and the alert SMS with their rate limits.  On-module file in the
+# dialect (/work/shared/dialect.md).
+#
+# Behaviour relied on:
+#   REFERENCE.md 2.6  MOD.secCounter() is the module clock (seconds since 2000, kept
+#        across a reboot), so alert times written to flash still mean something after
+#        one.  A clock that went back (set with +CCLK, or lost with the power) makes a
+#        stored time lie in the future: it is taken as "now", which only delays alerts.
+#   REFERENCE.md 3    flash files survive a reboot; writes are flushed with flashflush().
+#        A file cut short by a power cut has no final newline: it is refused.
+#   The module cannot tell a watchdog reset from a power loss (neither leaves a trace a
+#   script can read, REFERENCE.md 2.6): a restart the gateway did not choose itself
+#   (gwstate.restart writes why.txt first) is reported as "watchdog or power loss".
+
+import MOD
+import bridge
+import gwsms
+import gwstate
+import values
+
+g = gwstate
+
+FAILOVER = 3        # failed connects in a row to one server before the other is tried
+BACK_AFTER = 1800   # s on the backup before the primary is tried again (at a connect)
+WHY = 'why.txt'     # gwstate.restart's reason, read and emptied at the next boot
+ALERT_FILE = 'alerts.txt'
+GPRS_DOWN = 600     # s without GPRS before the gprs alert (issue: "more than 10 minutes")
+SPACING = 3600      # s: at most one alert SMS per kind per hour
+DAY = 86400
+DAY_MAX = 6         # alert SMS per day, all kinds together
+CHECK = 10          # s between alert checks
+RETRY = 60          # s after an alert SMS that did not go
+KINDS = ('gprs', 'restart', 'silent')
+
+imei = ''           # +CGSN, read once at boot (gwnet.ids)
+ccid = ''           # #CCID
+why = None          # this boot: why the module restarted ('' = planned; None: not read)
+backup = 0          # client: 1 while the backup server is the one used
+back_at = 0         # when the primary is due again
+tries = 0           # failed connects in a row to the server in use
+host = ''           # the server of the last server() call
+port = 0
+# Alert state, kept in ALERT_FILE: when each kind was last sent (-1: never), the start
+# of the current day window, SMS sent in it, unplanned restarts not yet reported.
+sent = [-1, -1, -1]
+day = -1
+count = 0
+held = 0
+told = [0, 0]       # gprs: this outage reported; silent: this silence reported
+alert_next = 0
+
+
+# ---- identity and heartbeat -------------------------------------------------------------
+
+def expand(cfg, t):
+    # A template's bytes for this unit; %ID is the name, or the IMEI when none is set.
+    name = cfg['name']
+    if name == '':
+        name = imei
+    b = values.expand(t, imei, ccid, name)
+    if b is None:
+        return ''       # cannot happen for a saved configuration (config_store.validate)
+    return b
+
+
+def ident(cfg):
+    # The identity bytes sent first on a new connection ('' = none).
+    if cfg['ident'] == '':
+        return ''
+    return expand(cfg, cfg['ident'])
+
+
+def beat(cfg, kind):
+    # Hand the heartbeat and the per-frame identity to the bridge for this connection.
+    # quiet: the device must have been silent this long before either is sent: longer
+    # than the send timeout (txTo, 1/10 s: the module sends what it holds after it,
+    # REFERENCE.md 6.2), plus 1 s for the whole-second clock.  So a heartbeat never
+    # lands inside a device frame, and the packet before it has gone.  A CSD call has
+    # no NAT to keep open, and a heartbeat would defeat its idle hang-up: none there.
+    bridge.quiet = divmod(cfg['sendtimeout'] + 9, 10)[0] + 1
+    bridge.beat = ''
+    bridge.beat_s = cfg['hbsecs']
+    if kind != 'csd' and cfg['hbsecs'] > 0:
+        bridge.beat = expand(cfg, cfg['hbtext'])
+    bridge.prefix = ''
+    if cfg['idevery']:
+        bridge.prefix = ident(cfg)
+
+
+# ---- client: primary and backup server ----------------------------------------------------
+
+def server(cfg):
+    # -> (host, port) for the next connect.  After BACK_AFTER on the backup the primary
+    # is tried again; a working connection to the backup is never cut for it.
+    global backup, host, port, tries
+    if cfg['host2'] == '':
+        backup = 0
+    elif backup and g.now >= back_at:
+        g.trace('primary server due again')
+        backup = 0
+        tries = 0
+    if backup:
+        host = cfg['host2']
+        port = cfg['rport2']
+    else:
+        host = cfg['host']
+        port = cfg['rport']
+    return host, port
+
+
+def dial_failed(cfg):
+    # FAILOVER failed connects in a row to one server: use the other one.
+    global backup, back_at, tries
+    tries = tries + 1
+    if cfg['host2'] == '' or tries < FAILOVER:
+        return
+    tries = 0
+    backup = 1 - backup
+    if backup:
+        back_at = g.now + BACK_AFTER
+        g.trace('failover to the backup server')
+    else:
+        g.trace('back to the primary server')
+
+
+# ---- why the module restarted -------------------------------------------------------------
+
+def read_file(name):
+    try:
+        f = open(name, 'r')
+    except IOError:
+        return ''
+    try:
+        s = f.read(200)
+        f.close()
+    except IOError:
+        return ''
+    return s
+
+
+def write_file(name, s):
+    try:
+        f = open(name, 'w')
+        f.write(s)
+        f.close()
+        flashflush()
+    except IOError:
+        g.trace('cannot write ' + name)
+
+
+def boot():
+    # Once per boot, before anything else: the reason of this restart and the alert
+    # state.  A planned restart (SMS reboot, a software update) leaves its reason
+    # starting with 'reboot' or 'update'; any other written reason is the gateway's
+    # own recovery (a crash loop, a step failing again and again).
+    global why, held
+    w = read_file(WHY)
+    if w == '':
+        why = 'watchdog or power loss'
+    elif w[:6] == 'reboot' or w[:6] == 'update':
+        why = ''
+    else:
+        why = w
+    if w != '':
+        write_file(WHY, '')
+    load()
+    if why != '':
+        g.trace('unplanned restart: ' + why)
+        held = held + 1
+        save()
+
+
+# ---- alerts -------------------------------------------------------------------------------
+
+def load():
+    # ALERT_FILE: one line '<gprs> <restart> <silent> <day> <count> <held>\n'.  Absent:
+    # nothing sent yet.  Unreadable or cut short: as if every kind was just sent and the
+    # day's SMS used up, so a damaged file can never cause a storm.
+    global sent, day, count, held
+    s = read_file(ALERT_FILE)
+    if s == '':
+        return
+    f = s[:-1].split(' ')
+    ok = s[-1:] == '\n' and len(f) == 6
+    n = []
+    for v in f:
+        if v[:1] == '-' and v[1:] == '1':
+            n.append(-1)
+        elif values.num(v, 999999999) >= 0:
+            n.append(values.num(v, 999999999))
+        else:
+            ok = 0
+    now = MOD.secCounter()
+    if not ok:
+        g.trace('alert state unreadable, alerts held for a day')
+        sent = [now, now, now]
+        day = now
+        count = DAY_MAX
+        return
+    sent = n[:3]
+    day = n[3]
+    count = n[4]
+    held = n[5]
+    for i in (0, 1, 2):
+        if sent[i] > now:
+            sent[i] = now       # the clock went back: wait from now
+    if day > now:
+        day = now
+
+
+def save():
+    write_file(ALERT_FILE, '%d %d %d %d %d %d\n' % (sent[0], sent[1], sent[2], day,
+                                                    count, held))
+
+
+def may(i, now):
+    # 1 when an alert of kind i may go now: SPACING since the last one of its kind and
+    # fewer than DAY_MAX in the current day window.
+    global day, count
+    if sent[i] >= 0 and now - sent[i] < SPACING:
+        return 0
+    if day < 0 or now - day >= DAY:
+        day = now
+        count = 0
+    return count < DAY_MAX
+
+
+def send(cfg, i, text, now):
+    # -> 1 when the SMS went (then it counts against the limits).
+    global count, alert_next
+    who = cfg['name']
+    if who == '':
+        who = imei
+    if not gwsms.reply(cfg['alertto'], 'Alert %s: %s' % (who, text)):
+        alert_next = now + RETRY
+        return 0
+    g.trace('alert sent: ' + KINDS[i])
+    sent[i] = now
+    count = count + 1
+    save()
+    return 1
+
+
+def alerts(cfg):
+    # One check, every CHECK s (the main loop calls it with the SMS steps): each event
+    # is reported once, when the limits allow; the restart report waits for a free slot
+    # (its count of restarts is kept on flash meanwhile).
+    global alert_next, held
+    now = g.now
+    if cfg['alertto'] == '' or now < alert_next:
+        return
+    alert_next = now + CHECK
+    events = cfg['alerts'].split(',')
+    if g.gprs_lost < 0:
+        told[0] = 0
+    elif not told[0] and now - g.gprs_lost > GPRS_DOWN and events.count('gprs') > 0:
+        if may(0, now) and send(cfg, 0, 'gprs down for %d min' % divmod(
+                now - g.gprs_lost, 60)[0], now):
+            told[0] = 1
+    if held > 0 and events.count('restart') > 0 and g.state != 'reg' and may(1, now):
+        r = 'unplanned restart (%s)' % why[:80]
+        if why == '':
+            r = 'unplanned restart'
+        if held > 1:
+            r = r + ', %d restarts since the last alert' % held
+        n = held
+        held = 0
+        if not send(cfg, 1, r, now):
+            held = n
+    m = cfg['silentmin'] * 60
+    if m == 0 or now - bridge.heard < m:
+        told[1] = 0
+    elif not told[1] and may(2, now):
+        if send(cfg, 2, 'device silent for %d min' % divmod(now - bridge.heard, 60)[0],
+                now):
+            told[1] = 1

@@ -1,0 +1,241 @@
+# values.py - the small value checks shared by config_store, sms_commands, sms_fleet
+# and firewall: numbers, addresses, names, numbers of phones, identity templates.  Pure
+# functions; errors are returned as values.  On-module file in the dialect
+# (/work/shared/dialect.md).  (Split from config_store.py: each .pyo must stay under
+# 16 KB, REFERENCE.md section 3.)
+
+FW_MAX = 10             # SMS-managed firewall rules (REFERENCE.md section 7: limit n/d)
+APN_MAX = 50            # keeps AT+CGDCONT=1,"IP","<apn>" within 80 characters (5.5)
+CRED_MAX = 32           # keeps AT#USERID="..." / AT#PASSW="..." within 80 characters
+HOST_MAX = 50           # keeps AT#SD=1,0,<port>,"<host>",0,0 within 80 characters
+PH_MAX = 5              # sender allow-list numbers
+TPL_MAX = 100           # identity / heartbeat template characters (fits an SMS command)
+NAME_MAX = 20
+ALERTS = ('gprs', 'restart')
+
+BAUDS = (300, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
+CHARFORMATS = ('8N2', '8E1', '8O1', '8N1', '7E1', '7O1')
+
+DIGITS = '0123456789'
+HEX = '0123456789ABCDEF'
+HEXES = HEX + '0123456789abcdef'    # index % 16 is the value, either case
+LOWER = 'abcdefghijklmnopqrstuvwxyz'
+UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
+MASK_OCTETS = (0, 128, 192, 224, 240, 248, 252, 254, 255)
+
+
+def num(s, top):
+    # Decimal digits only (no sign, no spaces: int() accepts more in Python 3 than on
+    # the module), at most 9 of them so int() never leaves 32 bits.  -> 0..top or -1.
+    if len(s) < 1 or len(s) > 9:
+        return -1
+    for c in s:
+        if DIGITS.find(c) == -1:
+            return -1
+    n = int(s)
+    if n > top:
+        return -1
+    return n
+
+
+def quad(s):
+    # '192.168.0.1' -> [192, 168, 0, 1], or None.  Leading zeros are read as decimal.
+    parts = s.split('.')
+    if len(parts) != 4:
+        return None
+    out = []
+    for p in parts:
+        if len(p) > 3:
+            return None
+        n = num(p, 255)
+        if n < 0:
+            return None
+        out.append(n)
+    return out
+
+
+def ipstr(q):
+    return '%d.%d.%d.%d' % (q[0], q[1], q[2], q[3])
+
+
+def canon_ip(s):
+    # Canonical dotted quad ('010.0.0.1' -> '10.0.0.1'), or '' when s is not one.
+    q = quad(s)
+    if q is None:
+        return ''
+    return ipstr(q)
+
+
+def canon_mask(s):
+    # Canonical contiguous netmask ('255.255.255.0'), or ''.  A mask with holes
+    # (255.0.255.0) is almost always a typo, so it is refused.
+    q = quad(s)
+    if q is None:
+        return ''
+    short = 0
+    for n in q:
+        if short and n != 0:
+            return ''
+        if not (n in MASK_OCTETS):
+            return ''
+        if n != 255:
+            short = 1
+    return ipstr(q)
+
+
+def network(ip, mask):
+    # ip & mask, octet by octet (keeps every value inside 31 bits, dialect.md).
+    a = quad(ip)
+    m = quad(mask)
+    return ipstr([a[0] & m[0], a[1] & m[1], a[2] & m[2], a[3] & m[3]])
+
+
+def host_ok(s):
+    # A client server: a dotted quad or a DNS name of letters, digits, '-' and '.'.
+    if len(s) < 1 or len(s) > HOST_MAX:
+        return 0
+    numeric = 1
+    for c in s:
+        if c == '.' or DIGITS.find(c) != -1:
+            continue
+        if c != '-' and LOWER.find(c) == -1 and UPPER.find(c) == -1:
+            return 0
+        numeric = 0
+    if numeric:
+        return canon_ip(s) == s
+    for label in s.split('.'):
+        if label == '' or len(label) > 63 or label[0] == '-' or label[-1] == '-':
+            return 0
+    return 1
+
+
+def baud_ok(n):
+    # 1 when n is one of the SER.set_speed rates (REFERENCE.md 2.3, seed 001).
+    return n in BAUDS
+
+
+def charformat_ok(s):
+    return s in CHARFORMATS
+
+
+def alert_ok(s):
+    return s in ALERTS
+
+
+def apn_ok(s):
+    # APN: 1-50 of letters, digits, '.', '-', '_' (no quote can break the AT line).
+    if len(s) < 1 or len(s) > APN_MAX:
+        return 0
+    for c in s:
+        if DIGITS.find(c) == -1 and LOWER.find(c) == -1 and UPPER.find(c) == -1:
+            if not (c in ('.', '-', '_')):
+                return 0
+    return 1
+
+
+def cred_ok(s):
+    # GPRS user or password: 0-32 printable ASCII characters except '"' and '\'
+    # (they would end or escape the quoted AT#USERID / AT#PASSW argument).
+    if len(s) > CRED_MAX:
+        return 0
+    for c in s:
+        o = ord(c)
+        if o < 33 or o > 126 or c == '"' or c == '\\':
+            return 0
+    return 1
+
+
+def low(s):
+    # ASCII lower case: str.lower() also maps non-ASCII letters in Python 3 but not on
+    # the module, so text from outside (an SMS) is lowered with this.
+    out = []
+    for c in s:
+        i = UPPER.find(c)
+        if i != -1:
+            c = LOWER[i]
+        out.append(c)
+    return ''.join(out)
+
+
+def password_ok(s):
+    if len(s) < 1 or len(s) > 12:
+        return 0
+    for c in s:
+        if DIGITS.find(c) == -1 and LOWER.find(c) == -1:
+            return 0
+    return 1
+
+
+def name_ok(s):
+    if len(s) < 1 or len(s) > NAME_MAX:
+        return 0
+    for c in s:
+        if DIGITS.find(c) == -1 and LOWER.find(c) == -1 and UPPER.find(c) == -1:
+            if not (c in ('.', '-', '_')):
+                return 0
+    return 1
+
+
+def phone_ok(s):
+    # A sender number as +CMGL shows it: an optional '+' and 3-20 digits.
+    if s[:1] == '+':
+        s = s[1:]
+    if len(s) < 3 or len(s) > 20:
+        return 0
+    for c in s:
+        if DIGITS.find(c) == -1:
+            return 0
+    return 1
+
+
+def expand(t, imei, ccid, name):
+    # An identity or heartbeat template -> its bytes, or None when an escape is
+    # malformed.  %IMEI %CCID %ID are replaced first (so %CCID is never the byte 0xCC
+    # and 'ID': write %CC%49D for that), then %HH is the byte 0xHH (either case).
+    out = []
+    i = 0
+    n = len(t)
+    while i < n:
+        c = t[i]
+        i = i + 1
+        if c != '%':
+            out.append(c)
+        elif t[i:i + 4] == 'IMEI':
+            out.append(imei)
+            i = i + 4
+        elif t[i:i + 4] == 'CCID':
+            out.append(ccid)
+            i = i + 4
+        elif t[i:i + 2] == 'ID':
+            out.append(name)
+            i = i + 2
+        else:
+            hi = HEXES.find(t[i:i + 1])
+            lo = HEXES.find(t[i + 1:i + 2])
+            if hi == -1 or lo == -1 or t[i + 1:i + 2] == '':
+                return None
+            out.append(chr(hi % 16 * 16 + lo % 16))
+            i = i + 2
+    return ''.join(out)
+
+
+def tpl_ok(t):
+    # 1-100 printable ASCII characters (space included) whose escapes are well formed
+    # and whose bytes never hold '+++': three '+' framed by silence would be taken by
+    # the module as the escape from online mode (REFERENCE.md 6.7).  IMEI and ICCID are
+    # digits, a name has no '+', so checking with stand-ins is exact.
+    if len(t) < 1 or len(t) > TPL_MAX:
+        return 0
+    for c in t:
+        if ord(c) < 32 or ord(c) > 126:
+            return 0
+    b = expand(t, '0', '0', 'x')
+    return b is not None and b.find('+++') == -1
+
+
+def shown(v, pw):
+    # A value echoed back in an SMS reply, unless it contains the SMS password: replies
+    # never carry it.
+    if low(v).find(pw) != -1:
+        return '(hidden)'
+    return v
