@@ -1,8 +1,10 @@
 """End to end (issue 12): a pymodbus RTU master on each fleet pty reads holding registers from
 a pymodbus RTU slave on each emulated unit's serial side, through the fleet server, the
-emulated GPRS link (real loopback TCP, real clock) and the gateway itself in client mode."""
+emulated GPRS link (real loopback TCP, real clock) and the gateway itself, set by SMS with
+its identity and heartbeat (issue 9) as a user would, the same texts in the fleet config."""
 from __future__ import annotations
 
+import socket
 import time
 from pathlib import Path
 from typing import Iterator
@@ -13,36 +15,27 @@ pytest.importorskip("pymodbus")
 
 from fleet_helpers import FleetThread, write_config  # noqa: E402
 from fleet_modbus import RtuSlave, read_registers, rtu_master  # noqa: E402
-from gw_helpers import flash_gateway, sms, state, wait_state  # noqa: E402
+from gw_helpers import PHONE, flash_gateway, state, wait_state  # noqa: E402
 from tools.emulator import Module  # noqa: E402
 from tools.emulator.realio import PtyPort  # noqa: E402
 
 
 class EmulatedUnit:
     """The gateway on an emulated module (real clock, real loopback TCP), its serial port on a
-    pty with a Modbus RTU slave, configured by SMS to call the fleet server and keep the
-    connection (``maintain``)."""
+    pty with a Modbus RTU slave, configured by SMS as a user would."""
 
-    def __init__(self, tmp_path: Path, name: str, values: list[int]) -> None:
+    def __init__(self, tmp_path: Path, name: str, values: list[int], imei: str = "356000000000001",
+                 listen_port: int = 0) -> None:
         self.m = Module(tmp_path / name, virtual=False)
+        self.m.radio.imei = imei
         flash_gateway(self.m)
         self.m.net.activation_ms = 200         # keep the real-clock test short
         self.m.sms.send_delay_ms = 200
         self.m.net.latency_ms = 20
-        self.tr = self.m.net.enable_real(listen_map={1024: 0})   # server mode: any free port
+        self.tr = self.m.net.enable_real(listen_map={1024: listen_port})   # server mode
         self.port = PtyPort(self.m)
         self.slave = RtuSlave(self.port.start(), values)
         self.m.power_on()
-
-    def fast(self) -> None:
-        assert wait_state(self.m, "listening", 20), state(self.m)
-        # send timeout 100 ms: a Modbus answer leaves the module 0.1 s after its last byte
-        assert sms(self.m, "connect socketting 300 1 0", timeout=10, settle=0.2)[0].startswith("Confirmed")
-
-    def call(self, fleet_port: int) -> None:
-        self.fast()
-        assert sms(self.m, "connect mode client 127.0.0.1 %d maintain" % fleet_port, timeout=10,
-                   settle=0.2)[0].startswith("Confirmed")
 
     def close(self) -> None:
         self.slave.close()
@@ -50,43 +43,89 @@ class EmulatedUnit:
         self.m.close()
 
 
-# Until the gateway sends an identity (issue 9), each emulated unit calls its own fleet port
-# (both come from 127.0.0.1, so an address cannot tell them apart).
+def configure(units: list[EmulatedUnit], commands: list[list[str]]) -> None:
+    """Each unit gets its SMS commands all at once (the gateway handles its SMS store in
+    order), the units side by side; every reply must be a confirmation."""
+    for u in units:
+        assert wait_state(u.m, "listening", 20), state(u.m)
+    before = [len(u.m.sms.sent) for u in units]
+    for u, cmds in zip(units, commands):
+        # send timeout 100 ms: a Modbus answer leaves the module 0.1 s after its last byte
+        for c in ["socketting 300 1 0"] + cmds:
+            u.m.sms.deliver(PHONE, "connect " + c)
+    end = time.monotonic() + 30
+    for u, n, cmds in zip(units, before, commands):
+        assert u.m.run_until(lambda: len(u.m.sms.sent) >= n + 1 + len(cmds), max(0.1, end - time.monotonic()))
+        replies = [x.text for x in u.m.sms.sent[n:]]
+        assert all(r.startswith("Confirmed") for r in replies), replies
+
+
+# The SMS texts, copied into the fleet configuration as they are.
+IDENTITY = "%ID:%IMEI%0D%0A"
+HEARTBEAT = "%0D%0AALIVE:%ID%0D%0A"
 CONFIG = """
-identify_ms = 300
+identify_ms = 2000
 
 [unit.pump-a]
-listen = "127.0.0.1:0"
+identity = "{identity}"
+imei = "356000000000011"
+heartbeat = "{heartbeat}"
 
 [unit.pump-b]
-listen = "127.0.0.1:0"
+identity = "{identity}"
+imei = "356000000000022"
+heartbeat = "{heartbeat}"
+
+[unit.meter9]
+connect = "127.0.0.1:{port}"
+backoff_min = 0.2
+backoff_max = 1
 """
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 @pytest.fixture
-def two_units(tmp_path: Path) -> Iterator[tuple[FleetThread, EmulatedUnit, EmulatedUnit]]:
-    fleet = FleetThread(write_config(tmp_path, CONFIG))
-    a = EmulatedUnit(tmp_path, "a", [100 + i for i in range(10)])
-    b = EmulatedUnit(tmp_path, "b", [200 + i for i in range(10)])
+def units(tmp_path: Path) -> Iterator[tuple[FleetThread, EmulatedUnit, EmulatedUnit, EmulatedUnit]]:
+    """Two gateways to be set to client mode (pump-a, pump-b) and one left in the default
+    server mode (meter9), booting side by side; the fleet server is up first and calls
+    meter9 until it listens."""
+    port = free_port()
+    fleet = FleetThread(write_config(tmp_path, CONFIG.format(identity=IDENTITY, heartbeat=HEARTBEAT, port=port)))
+    a = EmulatedUnit(tmp_path, "a", [100 + i for i in range(10)], imei="356000000000011")
+    b = EmulatedUnit(tmp_path, "b", [200 + i for i in range(10)], imei="356000000000022")
+    c = EmulatedUnit(tmp_path, "c", [7, 8, 9], listen_port=port)
     try:
-        yield fleet, a, b
+        yield fleet, a, b, c
     finally:
-        a.close()
-        b.close()
+        for u in (a, b, c):
+            u.close()
         fleet.close()
 
 
-def test_modbus_rtu_through_fleet_and_gateway_survives_a_drop(
-        two_units: tuple[FleetThread, EmulatedUnit, EmulatedUnit]) -> None:
-    fleet, a, b = two_units
+def test_modbus_rtu_end_to_end(units: tuple[FleetThread, EmulatedUnit, EmulatedUnit, EmulatedUnit]) -> None:
+    fleet, a, b, c = units
     ma = rtu_master(str(fleet.link("pump-a")))
     mb = rtu_master(str(fleet.link("pump-b")))
+    mc = rtu_master(str(fleet.link("meter9")), timeout=3)    # default send timeout: 1 s
     try:
-        a.call(fleet.srv.unit_ports["pump-a"])
-        b.call(fleet.srv.unit_ports["pump-b"])
+        # two units in client mode with different identities, set by SMS
+        configure([a, b], [["name " + name, "identity " + IDENTITY, "heartbeat 10 " + HEARTBEAT,
+                            "mode client 127.0.0.1 %d maintain" % fleet.srv.listen_port]
+                           for name in ("pump-a", "pump-b")])
         assert fleet.online("pump-a", 20) and fleet.online("pump-b", 20)
+        assert {e["unit"]: e["by"] for e in fleet.events("connect")} == {
+            "pump-a": "identity", "pump-b": "identity", "meter9": "config"}
         assert read_registers(ma, 10) == [100 + i for i in range(10)]
         assert read_registers(mb, 10) == [200 + i for i in range(10)]
+        # a server-mode unit, reached by connecting out (default socketting: send timeout 1 s)
+        assert fleet.online("meter9", 20) and state(c.m) == "connected"
+        assert read_registers(mc, 3) == [7, 8, 9]
+        assert fleet.events("connect")[0]["direction"] == "out"
         times = []
         for _ in range(5):
             t0 = time.monotonic()
@@ -99,37 +138,16 @@ def test_modbus_rtu_through_fleet_and_gateway_survives_a_drop(
         a.m.net.drop_context(1)
         assert fleet.wait(lambda s: s.units["pump-a"].connections == 2 and s.units["pump-a"].conn is not None, 30)
         assert read_registers(ma, 4) == [100, 101, 102, 103]        # the same master, the same open pty
-        assert read_registers(mb, 2) == [200, 201]                  # b never noticed
-        assert fleet.srv.units["pump-b"].connections == 1
+        assert fleet.srv.units["pump-b"].connections == 1           # b never noticed
         d = [e for e in fleet.events("disconnect") if e["unit"] == "pump-a"]
         assert d and d[0]["reason"].startswith("replaced by a new connection")
+        # 10 s without a byte to the network: each gateway sends its heartbeat; the fleet
+        # server removes it (a master would see a bad frame otherwise) and shows when
+        before = {n: fleet.srv.units[n].from_unit for n in ("pump-a", "pump-b")}
+        assert fleet.wait(lambda s: s.units["pump-a"].heartbeats >= 1 and s.units["pump-b"].heartbeats >= 1, 20)
+        assert {n: fleet.srv.units[n].from_unit for n in before} == before   # none of it reached a pty
+        assert read_registers(ma, 1) == [100] and read_registers(mb, 1) == [200]
+        assert fleet.srv.units["meter9"].heartbeats == 0 and fleet.srv.units["pump-a"].last_heartbeat
     finally:
-        ma.close()
-        mb.close()
-
-
-def test_server_mode_unit_reached_by_connecting_out(tmp_path: Path) -> None:
-    u = EmulatedUnit(tmp_path, "s", [7, 8, 9])
-    fleet = None
-    try:
-        u.fast()                                       # the default mode: server any 1024
-        assert u.m.run_until(lambda: state(u.m) == "listening" and u.tr.port_of(1) is not None, 10)
-        cfg = write_config(tmp_path, """
-[unit.meter9]
-connect = "127.0.0.1:%d"
-backoff_min = 0.2
-backoff_max = 1
-""" % u.tr.port_of(1), listen="")
-        fleet = FleetThread(cfg)
-        master = rtu_master(str(fleet.link("meter9")))
-        try:
-            assert fleet.online("meter9", 20)
-            assert u.m.run_until(lambda: state(u.m) == "connected", 10), state(u.m)
-            assert read_registers(master, 3) == [7, 8, 9]
-            assert fleet.events("connect")[0]["direction"] == "out"
-        finally:
-            master.close()
-    finally:
-        u.close()
-        if fleet is not None:
-            fleet.close()
+        for m in (ma, mb, mc):
+            m.close()
