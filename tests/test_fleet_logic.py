@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from tools.fleet.config import ConfigError, parse
 from tools.fleet.escapes import EscapeError, expand, show
-from tools.fleet.stream import MATCH, NONE, WAIT, HeartbeatStripper, OfflineBuffer, match_identity
+from tools.fleet.stream import MATCH, NONE, WAIT, Stripper, OfflineBuffer, match_identity
 
 VALUES = {"IMEI": "356000000000003", "CCID": "8939000000000000003", "ID": "pump3"}
 
@@ -146,19 +146,19 @@ def test_heartbeats_removed_at_any_segmentation(parts: list[bytes], beats: list[
             n += 1
         stream += p
     bounds = sorted({c for c in cuts if c < len(stream)} | {0, len(stream)})
-    s = HeartbeatStripper(HB)
+    s = Stripper(HB)
     out = b"".join(s.feed(stream[x:y]) for x, y in zip(bounds, bounds[1:])) + s.flush()
     assert out == b"".join(parts) and s.count == n
 
 
 def test_stripper_holds_only_a_possible_start() -> None:
-    s = HeartbeatStripper(HB)
+    s = Stripper(HB)
     assert s.feed(b"abc\r") == b"abc" and s.held == b"\r"
     assert s.feed(b"x") == b"\rx" and s.held == b""
     assert s.feed(b"\r\nH") == b"" and s.held == b"\r\nH"
     assert s.feed(b"B\r\n") == b"" and s.count == 1
     assert s.feed(b"\r\n\r\nHB\r\n") == b"\r\n" and s.count == 2
-    assert HeartbeatStripper(b"").feed(b"\r\nHB\r\n") == b"\r\nHB\r\n"
+    assert Stripper(b"").feed(b"\r\nHB\r\n") == b"\r\nHB\r\n"
 
 
 def test_offline_buffer() -> None:
@@ -167,3 +167,20 @@ def test_offline_buffer() -> None:
     assert b.take() == (b"0123456789", 3) and b.take() == (b"", 0)
     d = OfflineBuffer("drop", 10)
     assert d.add(b"abc") == 3 and d.take() == (b"", 3)
+
+
+@settings(max_examples=200, deadline=None)
+@given(parts=st.lists(st.binary(max_size=30), max_size=8), marks=st.lists(st.integers(0, 2), max_size=9),
+       cuts=st.lists(st.integers(0, 400), max_size=10))
+def test_heartbeat_and_every_identity_removed(parts: list[bytes], marks: list[int], cuts: list[int]) -> None:
+    ident = b"pump3:1\r\n"
+    parts = [p.replace(b"\r", b"") for p in parts]   # device bytes without the texts
+    stream = b""
+    for i, p in enumerate(parts):
+        stream += (b"", HB, ident)[marks[i]] if i < len(marks) else b""
+        stream += p
+    bounds = sorted({c for c in cuts if c < len(stream)} | {0, len(stream)})
+    s = Stripper(HB, ident)
+    out = b"".join(s.feed(stream[x:y]) for x, y in zip(bounds, bounds[1:])) + s.flush()
+    assert out == b"".join(parts)
+    assert s.counts == [marks[:len(parts)].count(1), marks[:len(parts)].count(2)] and s.count == s.counts[0]

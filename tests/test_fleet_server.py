@@ -323,3 +323,24 @@ def test_a_slow_program_holds_the_unit_back_without_loss(fleet: FleetThread) -> 
         assert fleet.srv.units["pump3"].pty.dropped == 0
     finally:
         t.join(10), p.close(), a.close()
+
+
+def test_identity_every_is_removed_before_each_frame(tmp_path: Path) -> None:
+    f = FleetThread(write_config(tmp_path, """
+[unit.u5]
+identity = "U5%0D%0A"
+identity_every = true
+heartbeat = "*HB*"
+"""))
+    p = open_pty(f.link("u5"))
+    a = unit_socket(f.srv.listen_port, b"U5\r\n")        # the identity first, then before each frame
+    try:
+        assert f.online("u5")
+        for frame in (b"\x01\x03\x02\x00\x07", b"*HB*", b"\x01\x03\x02\x00\x08"):
+            a.sendall(b"U5\r\n" + frame if frame != b"*HB*" else frame)
+        assert read_exact(p, 10) == b"\x01\x03\x02\x00\x07\x01\x03\x02\x00\x08"
+        assert nothing_more(p, 0.3) == b""
+        assert f.srv.units["u5"].heartbeats == 1
+    finally:
+        p.close(), a.close()
+        f.close()

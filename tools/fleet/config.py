@@ -16,9 +16,9 @@ from .escapes import EscapeError, expand
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
 FLEET_KEYS = {"listen", "ports", "log", "status", "identify_ms", "heartbeat_hold_ms"}
-UNIT_KEYS = {"identity", "heartbeat", "imei", "ccid", "id", "connect", "listen", "offline",
+UNIT_KEYS = {"identity", "identity_every", "heartbeat", "imei", "ccid", "id", "connect", "listen", "offline",
              "offline_buffer", "silence_timeout", "backoff_min", "backoff_max"}
-DEFAULT_KEYS = UNIT_KEYS - {"identity", "imei", "ccid", "id", "connect", "listen"}
+DEFAULT_KEYS = UNIT_KEYS - {"identity", "identity_every", "imei", "ccid", "id", "connect", "listen"}
 MAX_BUFFER = 1 << 20
 
 
@@ -30,6 +30,7 @@ class ConfigError(ValueError):
 class UnitConfig:
     name: str
     identity: bytes = b""           # what the unit sends first (expanded), b"": none
+    identity_every: bool = False    # SMS "identity every": also before each device frame, removed too
     heartbeat: bytes = b""          # removed from the unit's stream, b"": none
     connect: tuple[str, int] | None = None    # a server-mode unit: the fleet server calls it
     listen: tuple[str, int] | None = None     # a client-mode unit calling its own port
@@ -195,6 +196,12 @@ def parse(text: str, path: Path) -> FleetConfig:
             if uc.identity in seen_ident:
                 raise r.error(where + ("identity",), "is the same as unit %s's" % seen_ident[uc.identity])
             seen_ident[uc.identity] = name
+        if "identity_every" in u:
+            if not isinstance(u["identity_every"], bool):
+                raise r.error(where + ("identity_every",), "must be true or false")
+            if not uc.identity:
+                raise r.error(where + ("identity_every",), "needs an identity")
+            uc.identity_every = u["identity_every"]
         if "connect" in u:
             uc.connect = r.address(where + ("connect",), u["connect"], True)
         if "listen" in u:

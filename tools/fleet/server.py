@@ -14,7 +14,7 @@ from typing import Any, Callable, TextIO
 from .config import FleetConfig, UnitConfig
 from .ptys import UnitPty
 from .status import render_table
-from .stream import MATCH, WAIT, HeartbeatStripper, OfflineBuffer, match_identity
+from .stream import MATCH, WAIT, OfflineBuffer, Stripper, match_identity
 
 READ_SIZE = 65536
 WRITE_HIGH = 256 * 1024   # bytes queued to a unit's socket before the pty is no longer read
@@ -61,7 +61,7 @@ class Connection:
     address: str
     direction: str                  # "in": the unit called; "out": the fleet server called
     by: str                         # how the unit was known: identity, address, port, config
-    stripper: HeartbeatStripper
+    stripper: Stripper
     since: float = field(default_factory=time.time)
     hold: asyncio.TimerHandle | None = None
     reason: str = ""
@@ -330,7 +330,7 @@ class FleetServer:
             old.reason = "replaced by a new connection from %s" % address
             old.writer.close()
             self._end(u, old)
-        c = Connection(reader, writer, address, direction, by, HeartbeatStripper(u.cfg.heartbeat))
+        c = Connection(reader, writer, address, direction, by, Stripper(u.cfg.heartbeat, u.cfg.identity if u.cfg.identity_every else b""))
         u.conn = c
         u.address, u.since = address, c.since
         u.connections += 1

@@ -23,36 +23,47 @@ def match_identity(first: bytes, identities: dict[bytes, str], final: bool) -> t
     return MATCH, identities[best], len(best)
 
 
-class HeartbeatStripper:
-    """Removes every occurrence of ``text`` from a byte stream.  A chunk that ends with the
-    start of ``text`` holds those bytes back until the next chunk says whether the text
-    completes; ``flush()`` (called when the hold time passes or the connection ends)
-    releases them as data."""
+class Stripper:
+    """Removes every occurrence of each of ``texts`` (the heartbeat; with ``identity every``
+    also the identity) from a byte stream.  A chunk that ends with the start of a text holds
+    those bytes back until the next chunk says whether the text completes; ``flush()``
+    (called when the hold time passes or the connection ends) releases them as data.
+    ``counts[i]`` is how many times ``texts[i]`` was removed.  The texts should not contain
+    one another."""
 
-    def __init__(self, text: bytes) -> None:
-        self.text = text
+    def __init__(self, *texts: bytes) -> None:
+        self.texts = [t for t in texts if t]
+        self.counts = [0] * len(texts)
+        self.index = [i for i, t in enumerate(texts) if t]
         self.held = b""
-        self.count = 0
+
+    @property
+    def count(self) -> int:
+        return self.counts[0] if self.counts else 0
 
     def feed(self, data: bytes) -> bytes:
-        if not self.text:
+        if not self.texts:
             return data
         buf = self.held + data
         out = bytearray()
         i = 0
         while True:
-            j = buf.find(self.text, i)
-            if j < 0:
+            found = [(j, -len(t), n) for n, t in enumerate(self.texts) if (j := buf.find(t, i)) >= 0]
+            if not found:
                 break
+            j, neg, n = min(found)
             out += buf[i:j]
-            i = j + len(self.text)
-            self.count += 1
+            i = j - neg
+            self.counts[self.index[n]] += 1
         rest = buf[i:]
-        k = min(len(rest), len(self.text) - 1)
-        while k > 0 and not rest.endswith(self.text[:k]):
-            k -= 1
-        out += rest[:len(rest) - k]
-        self.held = rest[len(rest) - k:]
+        keep = 0
+        for t in self.texts:
+            k = min(len(rest), len(t) - 1)
+            while k > keep and not rest.endswith(t[:k]):
+                k -= 1
+            keep = max(keep, k)
+        out += rest[:len(rest) - keep]
+        self.held = rest[len(rest) - keep:]
         return bytes(out)
 
     def flush(self) -> bytes:
