@@ -68,6 +68,13 @@ def write_config(tmp_path: Path, body: str, listen: str = "127.0.0.1:0") -> Path
     return p
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on (yet)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def unit_socket(port: int, hello: bytes = b"") -> socket.socket:
     """A fake client-mode unit: connects to the fleet server and sends ``hello`` first."""
     s = socket.create_connection(("127.0.0.1", port), timeout=5)

@@ -4,7 +4,6 @@ emulated GPRS link (real loopback TCP, real clock) and the gateway itself, set b
 its identity and heartbeat (issue 9) as a user would, the same texts in the fleet config."""
 from __future__ import annotations
 
-import socket
 import time
 from pathlib import Path
 from typing import Iterator
@@ -13,7 +12,7 @@ import pytest
 
 pytest.importorskip("pymodbus")
 
-from fleet_helpers import FleetThread, write_config  # noqa: E402
+from fleet_helpers import FleetThread, free_port, write_config  # noqa: E402
 from fleet_modbus import RtuSlave, read_registers, rtu_master  # noqa: E402
 from gw_helpers import PHONE, flash_gateway, state, wait_state  # noqa: E402
 from tools.emulator import Module  # noqa: E402
@@ -81,12 +80,6 @@ connect = "127.0.0.1:{port}"
 backoff_min = 0.2
 backoff_max = 1
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from typing import Iterator
 
 import pytest
 
-from fleet_helpers import (FleetThread, fd_read, nothing_more, open_pty, open_raw, read_exact,
-                           recv_exact, unit_socket, write_config)
+from fleet_helpers import (FleetThread, fd_read, free_port, nothing_more, open_pty, open_raw,
+                           read_exact, recv_exact, unit_socket, write_config)
 from tools.paths import ROOT
 
 HB = b"\r\nHB\r\n"
@@ -173,10 +173,7 @@ def test_drop_policy_and_a_new_connection_replaces_the_old(fleet: FleetThread) -
 
 
 def test_server_mode_unit_is_called_with_backoff(tmp_path: Path) -> None:
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()                                          # nothing listens there yet
+    port = free_port()                                     # nothing listens there yet
     cfg = write_config(tmp_path, """
 [unit.meter9]
 connect = "127.0.0.1:%d"
