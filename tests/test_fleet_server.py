@@ -341,3 +341,16 @@ heartbeat = "*HB*"
     finally:
         p.close(), a.close()
         f.close()
+
+
+def test_port_in_use_is_a_clear_error_and_leaves_nothing(tmp_path: Path) -> None:
+    busy = socket.create_server(("127.0.0.1", 0))
+    try:
+        cfg = write_config(tmp_path, CONFIG, listen="127.0.0.1:%d" % busy.getsockname()[1])
+        out = subprocess.run([sys.executable, "-m", "tools.fleet", "-c", str(cfg)], cwd=ROOT,
+                             capture_output=True, text=True, timeout=20)
+    finally:
+        busy.close()
+    assert out.returncode == 1 and "address already in use" in out.stderr.lower(), out.stderr
+    assert out.stderr.startswith("fleet: ")
+    assert not (tmp_path / "ports" / "pump3").is_symlink()

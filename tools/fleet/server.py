@@ -88,6 +88,8 @@ class Unit:
     # the program's bytes
     def from_program(self, data: bytes) -> None:
         c = self.conn
+        if c is not None and c.writer.transport.is_closing():
+            c = None            # closing: its reader ends the connection at once
         if c is None:
             first = self.offline.dropped == 0
             lost = self.offline.add(data)
@@ -165,6 +167,15 @@ class FleetServer:
 
     # life cycle
     async def start(self) -> None:
+        """Open the ptys, the listeners, the status socket; start calling server-mode units.
+        On an error (a port in use) everything opened so far is closed again."""
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> None:
         self.changed_event = asyncio.Event()
         self.cfg.ports.mkdir(parents=True, exist_ok=True)
         for uc in self.cfg.units.values():
