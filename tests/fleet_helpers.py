@@ -16,7 +16,7 @@ from typing import Any, Callable
 import serial
 
 from tools.fleet.config import load
-from tools.fleet.server import FleetServer
+from tools.fleet.server import FleetServer, new_loop
 
 
 class FleetThread:
@@ -25,7 +25,7 @@ class FleetThread:
     def __init__(self, config: Path) -> None:
         self.cfg = load(config)
         self.lines: list[str] = []
-        self.loop = asyncio.new_event_loop()
+        self.loop = new_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="fleet", daemon=True)
         self.thread.start()
         self.srv = FleetServer(self.cfg, echo=self.lines.append)

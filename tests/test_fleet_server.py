@@ -354,3 +354,20 @@ def test_port_in_use_is_a_clear_error_and_leaves_nothing(tmp_path: Path) -> None
     assert out.returncode == 1 and "address already in use" in out.stderr.lower(), out.stderr
     assert out.stderr.startswith("fleet: ")
     assert not (tmp_path / "ports" / "pump3").is_symlink()
+
+
+def test_the_select_loop_macos_uses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import selectors
+
+    monkeypatch.setattr(sys, "platform", "darwin")     # new_loop's choice there, run here
+    f = FleetThread(write_config(tmp_path, CONFIG))
+    try:
+        assert isinstance(f.loop._selector, selectors.SelectSelector)  # type: ignore[attr-defined]
+        p = open_pty(f.link("pump3"))
+        a = unit_socket(f.srv.listen_port, b"pump3:356000000000003\r\n" + bytes(range(256)) + HB)
+        assert read_exact(p, 256) == bytes(range(256))
+        p.write(bytes(range(255, -1, -1)))
+        assert recv_exact(a, 256) == bytes(range(255, -1, -1))
+        p.close(), a.close()
+    finally:
+        f.close()

@@ -19,7 +19,7 @@ from pathlib import Path
 import serial
 
 from tools.fleet.config import parse
-from tools.fleet.server import FleetServer
+from tools.fleet.server import FleetServer, new_loop
 
 CONFIG = """
 [fleet]
@@ -39,7 +39,7 @@ def main() -> None:
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
         cfg = parse(CONFIG, Path(d) / "fleet.toml")
-        loop = asyncio.new_event_loop()
+        loop = new_loop()
         threading.Thread(target=loop.run_forever, daemon=True).start()
         srv = FleetServer(cfg, echo=None)
         asyncio.run_coroutine_threadsafe(srv.start(), loop).result(10)

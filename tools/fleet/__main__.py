@@ -40,9 +40,10 @@ def main(argv: list[str] | None = None) -> int:
             print("fleet: no fleet server answers on %s (%s)" % (cfg.status, e), file=sys.stderr)
             return 1
         return 0
-    from .server import serve_forever
+    from .server import new_loop, serve_forever
     try:
-        asyncio.run(serve_forever(cfg))
+        with asyncio.Runner(loop_factory=new_loop) as runner:
+            runner.run(serve_forever(cfg))
     except OSError as e:
         print("fleet: %s" % e, file=sys.stderr)
         return 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -416,6 +417,17 @@ def _keepalive(writer: asyncio.StreamWriter) -> None:
             s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError:
             pass
+
+
+def new_loop() -> asyncio.AbstractEventLoop:
+    """The event loop for the fleet server.  On macOS a select()-based one: kqueue, the
+    default there, does not reliably report character devices such as pty masters (CPython
+    bpo-32517 skipped its own pty test on the kqueue loop for that); select() does."""
+    if sys.platform == "darwin":
+        import selectors
+
+        return asyncio.SelectorEventLoop(selectors.SelectSelector())
+    return asyncio.new_event_loop()
 
 
 async def serve_forever(cfg: FleetConfig) -> None:
