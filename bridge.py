@@ -51,6 +51,8 @@ FLUSH_TURNS = 100   # finish(): at most 100 x 0.1 s to hand the last bytes to th
 GUARD_S = 5         # s: the escape guard time, S12=255 (5.1 s) set by gwnet.MDM_INIT
 PIECE = 2048        # bytes per SER.send / MDM.send: both take all or nothing and their
                     # buffers hold 4096 (2.0), so a longer string could never go
+COUNT_MOD = 1000000000  # counters wrap here: ints stay in 32 bits (1.5.2 raises
+                        # OverflowError beyond, dialect.md "Numbers")
 
 up = ''             # device bytes read from SER, not yet taken by MDM.send
 down = ''           # network bytes read from MDM, not yet taken by SER.send
@@ -59,15 +61,12 @@ cts = 1             # what we last set with SER.setCTS
 armed = 0           # when a lone +++ went out after GUARD_S of silence (0: none since)
 last_up = 0         # when device bytes last went to MDM
 last = 0            # MOD.secCounter() of the last byte moved (idle timeout of a call)
-heard = 0           # when the device last sent a byte (gwmode sets it too, idle)
-beat = ''           # heartbeat bytes ('' = none), sent after beat_s s without a byte
-beat_s = 0          # to the network, once the device was silent for quiet s
+beat = ''           # heartbeat bytes, sent after beat_s s without a byte to the
+beat_s = COUNT_MOD  # network (gwfleet.beat: at least quiet; COUNT_MOD = never)
 prefix = ''         # identity sent before each device frame ('' = only at connect)
 quiet = 2           # s of device silence that ends a frame (gwfleet.beat sets it)
-tonet = 0           # bytes to the network since boot (identity and heartbeats too)
+tonet = 0           # device bytes to the network since boot, modulo COUNT_MOD
 toser = 0           # bytes network -> device since boot, modulo COUNT_MOD
-COUNT_MOD = 1000000000  # counters wrap here: ints stay in 32 bits (1.5.2 raises
-                        # OverflowError beyond, dialect.md "Numbers")
 
 
 def count(total, n):
@@ -94,10 +93,17 @@ def start(first_up, first_down):
 
 def resend(data):
     # Bytes that were swallowed (a +++ taken as an escape) go out again, first.
-    global up, armed, tonet
+    global up, armed
     up = data + up
-    tonet = count(tonet, COUNT_MOD - len(data))
+    extra(data)
     armed = 0
+
+
+def extra(data):
+    # Bytes that go to the network but are not the device's (a +++ already counted, the
+    # identity, a heartbeat): taken off tonet beforehand, which counts device bytes.
+    global tonet
+    tonet = count(tonet, COUNT_MOD - len(data))
 
 
 def tail_len(data):
@@ -121,6 +127,8 @@ def from_net(now):
         return 0
     dcd = MDM.getDCD()
     new = MDM.read()
+    if new == '' and held == '' and dcd != 0:
+        return 0                # the common idle turn: nothing came, still online
     data = held + new
     held = ''
     if dcd == 0:
@@ -146,7 +154,7 @@ def from_net(now):
 
 
 def turn(now):
-    global up, down, armed, last_up, last, tonet, toser, heard
+    global up, down, armed, last_up, last, tonet, toser
     moved = 0
     r = from_net(now)
     if down != '':
@@ -162,12 +170,13 @@ def turn(now):
     # identity goes before one, a heartbeat only in a pause (docs/gateway-runtime.md).
     if up == '':
         up = SER.read()
-        if up != '':
-            heard = now
-            if prefix != '' and now - last_up >= quiet:
-                up = prefix + up
-        elif beat != '' and now - last_up >= beat_s and now - last_up >= quiet:
-            up = beat
+        if up == '':
+            if now - last_up >= beat_s:
+                up = beat
+                extra(beat)
+        elif prefix != '' and now - last_up >= quiet:
+            up = prefix + up
+            extra(prefix)
     if up != '':
         piece = up[:PIECE]
         if MDM.send(piece, SEND_WAIT) == 1:

@@ -30,7 +30,6 @@ GPRS_DOWN = 600     # s without GPRS before the gprs alert (issue: "more than 10
 SPACING = 3600      # s: at most one alert SMS per kind per hour
 DAY = 86400
 DAY_MAX = 6         # alert SMS per day, all kinds together
-CHECK = 10          # s between alert checks
 RETRY = 60          # s after an alert SMS that did not go
 KINDS = ('gprs', 'restart', 'silent')
 
@@ -42,14 +41,17 @@ back_at = 0         # when the primary is due again
 tries = 0           # failed connects in a row to the server in use
 host = ''           # the server of the last server() call
 port = 0
-# Alert state, kept in ALERT_FILE: when each kind was last sent (-1: never), the start
-# of the current day window, SMS sent in it, unplanned restarts not yet reported.
+# Alert state, kept in ALERT_FILE: when each kind was last sent (-1: never), unplanned
+# restarts not yet reported, and the times of the last DAY_MAX alert SMS (any kind).
 sent = [-1, -1, -1]
-day = -1
-count = 0
 held = 0
+times = []
+loaded = 0          # ALERT_FILE read this boot
 told = [0, 0]       # gprs: this outage reported; silent: this silence reported
-alert_next = 0
+alert_next = 0      # no alert SMS before (after one that did not go)
+heard = 0           # when the device was last heard (seen at each check)
+seen = -1           # device bytes counted then (bridge.tonet + dropped + kept): the
+                    # first check after alerts were set counts as heard
 
 
 # ---- identity and heartbeat -------------------------------------------------------------
@@ -81,9 +83,10 @@ def beat(cfg, kind):
     # no NAT to keep open, and a heartbeat would defeat its idle hang-up: none there.
     bridge.quiet = divmod(cfg['sendtimeout'] + 9, 10)[0] + 1
     bridge.beat = ''
-    bridge.beat_s = cfg['hbsecs']
+    bridge.beat_s = bridge.COUNT_MOD
     if kind != 'csd' and cfg['hbsecs'] > 0:
         bridge.beat = expand(cfg, cfg['hbtext'])
+        bridge.beat_s = max(cfg['hbsecs'], bridge.quiet)
     bridge.prefix = ''
     if cfg['idevery']:
         bridge.prefix = ident(cfg)
@@ -150,7 +153,7 @@ def write_file(name, s):
         g.trace('cannot write ' + name)
 
 
-def boot():
+def boot(cfg):
     # Once per boot, before anything else: the reason of this restart and the alert
     # state.  A planned restart (SMS reboot, a software update) leaves its reason
     # starting with 'reboot' or 'update'; any other written reason is the gateway's
@@ -165,71 +168,70 @@ def boot():
         why = w
     if w != '':
         write_file(WHY, '')
-    load()
     if why != '':
         g.trace('unplanned restart: ' + why)
-        held = held + 1
+    if cfg['alertto'] == '':
+        return
+    load()
+    if why != '':
+        held = held + 1         # reported when the limits allow (alerts())
         save()
 
 
 # ---- alerts -------------------------------------------------------------------------------
 
 def load():
-    # ALERT_FILE: one line '<gprs> <restart> <silent> <day> <count> <held>\n'.  Absent:
-    # nothing sent yet.  Unreadable or cut short: as if every kind was just sent and the
-    # day's SMS used up, so a damaged file can never cause a storm.
-    global sent, day, count, held
+    # ALERT_FILE: one line '<gprs> <restart> <silent> <held> [<time> ...]\n' (up to
+    # DAY_MAX times).  Absent: nothing sent yet.  Unreadable or cut short: as if every
+    # kind was just sent and the day's SMS used up, so a damaged file never causes a
+    # storm (it costs at most a day of alerts).
+    global sent, held, times, loaded
+    loaded = 1
     s = read_file(ALERT_FILE)
     if s == '':
         return
-    f = s[:-1].split(' ')
-    ok = s[-1:] == '\n' and len(f) == 6
     n = []
-    for v in f:
-        if v[:1] == '-' and v[1:] == '1':
+    ok = s[-1:] == '\n'
+    for v in s[:-1].split(' '):
+        if v == '-1':
             n.append(-1)
         elif values.num(v, 999999999) >= 0:
             n.append(values.num(v, 999999999))
         else:
             ok = 0
     now = MOD.secCounter()
-    if not ok:
+    if not ok or len(n) < 4 or len(n) > 4 + DAY_MAX:
         g.trace('alert state unreadable, alerts held for a day')
-        sent = [now, now, now]
-        day = now
-        count = DAY_MAX
-        return
+        n = [now, now, now, 0]
+        for i in range(DAY_MAX):
+            n.append(now)
+    held = n[3]
+    for i in range(len(n)):
+        if i != 3 and n[i] > now:
+            n[i] = now          # the clock went back: wait from now
     sent = n[:3]
-    day = n[3]
-    count = n[4]
-    held = n[5]
-    for i in (0, 1, 2):
-        if sent[i] > now:
-            sent[i] = now       # the clock went back: wait from now
-    if day > now:
-        day = now
+    times = n[4:]
 
 
 def save():
-    write_file(ALERT_FILE, '%d %d %d %d %d %d\n' % (sent[0], sent[1], sent[2], day,
-                                                    count, held))
+    n = sent + [held] + times
+    out = []
+    for v in n:
+        out.append('%d' % v)
+    write_file(ALERT_FILE, ' '.join(out) + '\n')
 
 
 def may(i, now):
-    # 1 when an alert of kind i may go now: SPACING since the last one of its kind and
-    # fewer than DAY_MAX in the current day window.
-    global day, count
+    # 1 when an alert of kind i may go now: SPACING since the last one of its kind, and
+    # fewer than DAY_MAX alert SMS in the last DAY seconds.
     if sent[i] >= 0 and now - sent[i] < SPACING:
         return 0
-    if day < 0 or now - day >= DAY:
-        day = now
-        count = 0
-    return count < DAY_MAX
+    return len(times) < DAY_MAX or now - times[0] >= DAY
 
 
 def send(cfg, i, text, now):
     # -> 1 when the SMS went (then it counts against the limits).
-    global count, alert_next
+    global times, alert_next
     who = cfg['name']
     if who == '':
         who = imei
@@ -238,20 +240,25 @@ def send(cfg, i, text, now):
         return 0
     g.trace('alert sent: ' + KINDS[i])
     sent[i] = now
-    count = count + 1
+    times = (times + [now])[-DAY_MAX:]
     save()
     return 1
 
 
 def alerts(cfg):
-    # One check, every CHECK s (the main loop calls it with the SMS steps): each event
+    # One check with each SMS poll (every SMS_POLL = 30 s, gwloop.sms): each event
     # is reported once, when the limits allow; the restart report waits for a free slot
     # (its count of restarts is kept on flash meanwhile).
-    global alert_next, held
+    global held, heard, seen
     now = g.now
-    if cfg['alertto'] == '' or now < alert_next:
+    n = bridge.tonet + g.dropped + len(g.upq)
+    if n != seen:
+        seen = n
+        heard = now             # the device sent something since the last check
+    if now < alert_next:
         return
-    alert_next = now + CHECK
+    if not loaded:
+        load()                  # alerts set by SMS after boot
     events = cfg['alerts'].split(',')
     if g.gprs_lost < 0:
         told[0] = 0
@@ -270,9 +277,8 @@ def alerts(cfg):
         if not send(cfg, 1, r, now):
             held = n
     m = cfg['silentmin'] * 60
-    if m == 0 or now - bridge.heard < m:
+    if m == 0 or now - heard < m:
         told[1] = 0
     elif not told[1] and may(2, now):
-        if send(cfg, 2, 'device silent for %d min' % divmod(now - bridge.heard, 60)[0],
-                now):
+        if send(cfg, 2, 'device silent for %d min' % divmod(now - heard, 60)[0], now):
             told[1] = 1

@@ -4,7 +4,7 @@
 # One loop, one state (gwstate.py).  Each turn: reset the watchdog (only here); pump the
 # bridge while a connection is open; file the URCs of MDM2 (and of MDM when it is not
 # online); read the SMS store when +CMTI came or every SMS_POLL s; run one step of the
-# state; sleep 0.1 s unless the bridge moved bytes.  Every step is bounded in time, a
+# state; sleep 0.1 s unless the bridge moved a full piece.  Every step is bounded in time, a
 # failure is a value with a retry policy (gwstate.failed), and any exception is caught
 # here: one trace line, then the loop carries on; LIMITS['crash'] turns in a row that
 # raise end in a clean restart (the watchdog reboots, REFERENCE.md 2.6, FIELD-LESSONS 15).
@@ -43,13 +43,13 @@ def main():
     global crashes
     g.boot_t = MOD.secCounter()
     g.gprs_lost = g.boot_t
-    bridge.heard = g.boot_t
+    gwfleet.heard = g.boot_t
     MOD.watchdogEnable(WD)
     g.trace('start')
     while 1:
         MOD.watchdogReset()
         try:
-            if turn() == 0:
+            if turn() < bridge.PIECE:     # bytes moved: a full piece goes on at once
                 idle_wait()
             crashes = 0
         except:
@@ -58,8 +58,9 @@ def main():
 
 
 def idle_wait():
-    # A turn that moved nothing waits, so the module is not kept busy; a busy bridge
-    # does not wait at all.  Listening, the wait is on MDM: SRING or RING ends it at
+    # A turn that moved less than a full piece waits, so the module is not kept busy
+    # (a few bytes a turn at 9600 bd kept it 100 % busy, tools/bench_bridge.py); a
+    # bridge that moved a full piece does not wait at all.  Listening, the wait is on MDM: SRING or RING ends it at
     # once (receive returns the first chunk, REFERENCE.md 2.0).  Idle on demand, it is on
     # SER: the first byte starts the connection.  Elsewhere, 0.1 s.
     global where
@@ -105,8 +106,7 @@ def turn():
         where = 'sms'
         if g.sms_due or g.now >= sms_next:
             sms()
-        where = 'alerts'
-        gwfleet.alerts(g.cfg)
+
     where = g.state
     step()
     return moved
@@ -157,10 +157,10 @@ def urcs():
 def do_init():
     if g.now < g.next_at:
         return
-    if gwfleet.why is None:
-        gwfleet.boot()          # why this restart, the alert state (once per boot)
     st, g.cfg = config_store.load()
     g.trace('config ' + st)
+    if gwfleet.why is None:
+        gwfleet.boot(g.cfg)     # why this restart, the alert state (once per boot)
     gwmode.serial()
     SER.setDCD(0)
     SER.setCTS(1)
@@ -244,5 +244,7 @@ def sms():
         if left > 0:
             g.sms_due = 1       # the next one on the next turn
     g.cfg = new
+    if g.cfg['alertto'] != '':
+        gwfleet.alerts(g.cfg)   # with each SMS poll (SMS_POLL s): alerts are SMS too
     if len(effects) > 0:
         gwmode.apply(effects)

@@ -71,28 +71,20 @@ def serial_idle():
         return
     if g.on_demand():
         if len(g.upq) < UPQ_MAX:
-            heard(SER.read())
+            g.upq = g.upq + SER.read()
             bridge.set_cts(1)
         else:
             bridge.set_cts(0)
         return
     data = SER.read()
     if data != '':
-        bridge.heard = g.now
         g.dropped = bridge.count(g.dropped, len(data))
-
-
-def heard(data):
-    # On demand: device bytes kept for their connection.
-    if data != '':
-        bridge.heard = g.now
-        g.upq = g.upq + data
 
 
 def serial_wait(t):
     # Idle on demand: wait up to t/10 s for the device's first byte.
     if len(g.upq) < UPQ_MAX:
-        heard(SER.receive(t))
+        g.upq = g.upq + SER.receive(t)
     else:
         MOD.sleep(t)
 
@@ -189,8 +181,12 @@ def dial_failed(why):
     wait = g.failed('dial', why)
     gwfleet.dial_failed(g.cfg)
     if g.on_demand():
+        # kept bytes are dropped after DEMAND_TRIES attempts on each server
         g.tries = g.tries + 1
-        if g.tries >= DEMAND_TRIES:
+        n = DEMAND_TRIES
+        if g.cfg['host2'] != '':
+            n = 2 * DEMAND_TRIES
+        if g.tries >= n:
             g.trace('%d bytes dropped: no connection after %d attempts'
                     % (len(g.upq), g.tries))
             g.dropped = bridge.count(g.dropped, len(g.upq))
@@ -230,7 +226,9 @@ def connected(kind, data):
     g.fails['dial'] = 0
     g.trace('connected %s %s' % (kind, g.peer))
     gwfleet.beat(g.cfg, kind)
-    bridge.start(gwfleet.ident(g.cfg) + first, data)   # the identity before any byte
+    ident = gwfleet.ident(g.cfg)
+    bridge.extra(ident)
+    bridge.start(ident + first, data)   # the identity before any device byte
 
 
 def closed():

@@ -139,14 +139,14 @@ def do_status(status):
     if peer != '':
         state = state + ' ' + peer
     items.append(state)
+    server = textval(status, 'server', 7)
+    if server != '':
+        items.append('server ' + server)        # client with a backup: which one
     csq = intval(status, 'csq')
     if csq >= 0 and csq <= 31:
         items.append('signal %d (%d dBm)' % (csq, 2 * csq - 113))
     else:
         items.append('signal unknown')
-    server = textval(status, 'server', 7)
-    if server != '':
-        items.append('server ' + server)        # client with a backup: which one
     ip = textval(status, 'ip', 15)
     if ip != '':
         items.append('ip ' + ip)

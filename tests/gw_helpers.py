@@ -113,8 +113,8 @@ def config_on_flash(m: Module) -> dict[str, str]:
         kv: dict[str, str] = {}
         for line in body.splitlines():
             k, _, v = line.partition("=")
-            if k == "fw":
-                kv["fw"] = kv.get("fw", "") + v + ";"
+            if k in ("fw", "ph"):
+                kv[k] = kv.get(k, "") + v + ";"
             else:
                 kv[k] = v
         seq = int(kv["seq"])

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .at import COMMAND_TIMES, AtInstance
+from .cost import CALL_COST_MS, LINE_COST_US, Meter
 from .flash import Flash
 from .kernel import Kernel, Timer
 from .serial_line import Dte, SerialLine
@@ -62,8 +63,11 @@ class Module:
         # Per-command answer times (ms) overriding command_time_ms; a copy of at.COMMAND_TIMES
         # that a test may change for one module.
         self.command_times: dict[str, int] = dict(COMMAND_TIMES)
-        self.call_cost_ms = 1  # module CPU time charged per built-in call
-        self.line_cost_us = 50  # module CPU time charged per traced Python line
+        # The CPU cost model (tools/emulator/cost.py says why these values): module time
+        # charged per built-in call and per executed line of script code; ``meter`` counts both.
+        self.call_cost_ms = CALL_COST_MS
+        self.line_cost_us = LINE_COST_US
+        self.meter = Meter()
         # Optional features that are probably absent on GC864-PY 7.x firmware (REFERENCE §11 A9):
         # MOD.encBase64 and the binascii module (ES13: "available in version 10.00.xx3").
         self.features: dict[str, bool] = {"encBase64": False, "binascii": False}

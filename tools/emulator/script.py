@@ -31,6 +31,7 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
+import dataclasses
 import hashlib
 import re
 import struct
@@ -360,6 +361,17 @@ def message152(et: type, ev: BaseException) -> str:
     return msg
 
 
+@dataclasses.dataclass
+class ImportRecord:
+    """One import of a flash module (``ScriptRun.imports``)."""
+
+    name: str  # module name
+    filename: str  # the file its code came from (a .pyo runs from its .py source)
+    start_ms: int  # module time when the import began
+    lines: int  # script lines its module-level code executed (nested imports included)
+    end_ms: int | None = None  # when it ended (None: it raised)
+
+
 class ScriptRun:
     """One run of the script: its modules, its built-ins, its thread."""
 
@@ -377,6 +389,9 @@ class ScriptRun:
         self.builtins = self._make_builtins()
         self.cpu_us = 0
         self.lines = 0  # traced lines executed
+        # Every flash module imported, in order: when its import began and ended (module ms;
+        # nested imports fall inside), and the script lines its module code ran.
+        self.imports: list[ImportRecord] = []
 
     # ------------------------------------------------------------- namespace
     @contextlib.contextmanager
@@ -397,19 +412,25 @@ class ScriptRun:
         guard = self._flash_guard
         api = self.api
 
+        calls = self.m.meter.calls
+
         def open(name: Any, mode: Any = "r", bufsize: Any = -1) -> Any:  # noqa: A001
+            calls["open"] += 1
             api.enter()
             return flash.builtin_open(name, mode, bufsize, guard=guard)
 
         def unlink(name: Any) -> None:
+            calls["unlink"] += 1
             api.enter()
             flash.builtin_unlink(name, guard=guard)
 
         def rename(old: Any, new: Any) -> None:
+            calls["rename"] += 1
             api.enter()
             flash.builtin_rename(old, new, guard=guard)
 
         def flashflush() -> None:
+            calls["flashflush"] += 1
             api.enter()
             flash.builtin_flashflush(guard=guard)
 
@@ -471,6 +492,7 @@ class ScriptRun:
         return None
 
     def _import(self, name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0) -> types.ModuleType:
+        self.m.meter.calls["import"] += 1
         self.api.enter()
         if level != 0 or "." in name:
             raise ImportError("No module named %s" % name)
@@ -484,11 +506,15 @@ class ScriptRun:
                 raise ImportError("No module named %s" % name)
             mod = types.ModuleType(name)
             self.modules[name] = mod
+            rec = ImportRecord(name, source[0], self.m.kernel.now(), self.m.meter.lines)
+            self.imports.append(rec)
             try:
                 self._exec(source[0], source[1], mod.__dict__)
             except BaseException:
                 del self.modules[name]
                 raise
+            rec.end_ms = self.m.kernel.now()
+            rec.lines = self.m.meter.lines - rec.lines
             return mod
         self.modules[name] = mod
         return mod
@@ -540,7 +566,11 @@ class ScriptRun:
             k.freeze()
         if event == "line":
             self.lines += 1
-            self.cpu_us += self.m.line_cost_us
+            cost = self.m.line_cost_us
+            self.cpu_us += cost
+            meter = self.m.meter
+            meter.lines += 1
+            meter.line_us += cost
             if self.cpu_us >= 1000:
                 ms, self.cpu_us = divmod(self.cpu_us, 1000)
                 k.spend(ms, self.gen)

@@ -13,7 +13,8 @@ Signatures, units and return values follow REFERENCE §2 (ES13 §3):
   (ES13 §3.2.2: "Request to Send (RTS) is set to ON").
 
 Data is ``str`` (latin-1) on the script side. Every call charges ``module.call_cost_ms`` of
-module CPU time and checks that the calling script is still alive (a reboot freezes older
+module CPU time (tools/emulator/cost.py), is counted by name in ``module.meter.calls``
+(``"MDM.send"``), and checks that the calling script is still alive (a reboot freezes older
 script threads).
 """
 from __future__ import annotations
@@ -95,6 +96,23 @@ def _readers(api: "Api", pending: Callable[[], int], take: Callable[[int | None]
     return receive, read, receivebyte, readbyte
 
 
+def _export(api: "Api", mod: types.ModuleType, fns: Any) -> None:
+    """Put the functions on the module, each counting its calls in ``module.meter.calls``
+    under ``"<MODULE>.<name>"`` (``fns``: functions, or (name, function) pairs)."""
+    meter = api.m.meter
+    for item in fns:
+        name, fn = item if isinstance(item, tuple) else (item.__name__, item)
+        setattr(mod, name, _counted(meter, "%s.%s" % (mod.__name__, name), fn))
+
+
+def _counted(meter: Any, key: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    def call(*args: Any, **kw: Any) -> Any:
+        meter.calls[key] += 1
+        return fn(*args, **kw)
+    call.__name__ = fn.__name__
+    return call
+
+
 class Api:
     """Shared plumbing for one script run (one generation)."""
 
@@ -106,6 +124,7 @@ class Api:
     def enter(self) -> None:
         """Start of every built-in call: charge its CPU time (events falling due meanwhile run;
         a watchdog reboot among them freezes this thread here)."""
+        self.m.meter.call_ms += self.m.call_cost_ms
         self.k.spend(self.m.call_cost_ms, self.gen)
 
     def alive(self) -> None:
@@ -201,8 +220,7 @@ def make_mdm(api: Api, index: int, name: str) -> types.ModuleType:
             inst().set_dtr(1 if v else 0)
             api.alive()
 
-    for fn in (send, receive, read, sendbyte, receivebyte, readbyte, getDCD, getCTS, getDSR, getRI, setRTS, setDTR):
-        setattr(mod, fn.__name__, fn)
+    _export(api, mod, (send, receive, read, sendbyte, receivebyte, readbyte, getDCD, getCTS, getDSR, getRI, setRTS, setDTR))
     return mod
 
 
@@ -268,10 +286,8 @@ def make_ser(api: Api) -> types.ModuleType:
         with k.lock:
             return 1 if line.dte.dtr else 0
 
-    for fn in (send, receive, read, sendbyte, receivebyte, readbyte, set_speed, getRTS, getDTR):
-        setattr(mod, fn.__name__, fn)
-    for fname, fn in (("setDCD", setDCD), ("setCTS", setCTS), ("setDSR", setDSR), ("setRI", setRI)):
-        setattr(mod, fname, fn)
+    _export(api, mod, (send, receive, read, sendbyte, receivebyte, readbyte, set_speed, getRTS, getDTR,
+                       ("setDCD", setDCD), ("setCTS", setCTS), ("setDSR", setDSR), ("setRI", setRI)))
     return mod
 
 
@@ -318,8 +334,7 @@ def make_ser2(api: Api) -> types.ModuleType:
         state["speed"], state["fmt"] = speed, fmt
         return 1
 
-    for fn in (send, receive, read, sendbyte, receivebyte, readbyte, set_speed):
-        setattr(mod, fn.__name__, fn)
+    _export(api, mod, (send, receive, read, sendbyte, receivebyte, readbyte, set_speed))
     mod.rx_buffer = rx  # type: ignore[attr-defined]  # host side: bytes typed into ASC1
     return mod
 
@@ -386,10 +401,9 @@ def make_mod(api: Api) -> types.ModuleType:
         out = base64.encodebytes(data).decode("ascii").replace("\n", "\r\n")
         return "" if len(out) > 16000 else out
 
-    for fn in (secCounter, sleep, watchdogEnable, watchdogReset, watchdogDisable, powerSaving, powerSavingExitCause):
-        setattr(mod, fn.__name__, fn)
+    _export(api, mod, (secCounter, sleep, watchdogEnable, watchdogReset, watchdogDisable, powerSaving, powerSavingExitCause))
     if m.features.get("encBase64"):
-        mod.encBase64 = encBase64  # type: ignore[attr-defined]
+        _export(api, mod, (encBase64,))
     return mod
 
 
@@ -464,8 +478,7 @@ def make_gpio(api: Api) -> types.ModuleType:
         m.sled = (status, on, off)  # type: ignore[attr-defined]
         return 1
 
-    for fn in (setIOvalue, getIOvalue, setIOdir, getIOdir, getADC, setDAC, setSLED):
-        setattr(mod, fn.__name__, fn)
+    _export(api, mod, (setIOvalue, getIOvalue, setIOdir, getIOdir, getADC, setDAC, setSLED))
     return mod
 
 
@@ -484,8 +497,7 @@ def make_binascii(api: Api) -> types.ModuleType:
         call.__name__ = fn.__name__
         return call
 
-    for name in ("a2b_uu", "b2a_uu", "a2b_base64", "b2a_base64", "crc_hqx"):
-        setattr(mod, name, wrap(getattr(_binascii, name)))
+    _export(api, mod, tuple(wrap(getattr(_binascii, name)) for name in ("a2b_uu", "b2a_uu", "a2b_base64", "b2a_base64", "crc_hqx")))
     mod.Error = _binascii.Error  # type: ignore[attr-defined]
     mod.Incomplete = _binascii.Incomplete  # type: ignore[attr-defined]
     return mod
