@@ -52,7 +52,8 @@ password_ok = values.password_ok
 # File names <= 16 characters (REFERENCE.md section 3).
 SLOTS = ('cfg_a.txt', 'cfg_b.txt')
 FORMAT = 'gwcfg2'
-OLD_FORMAT = 'gwcfg1'   # before the fleet settings: read, the new keys at their defaults
+# Format gwcfg1 (before the fleet settings) is read too: its slots load with the keys it
+# did not have at their defaults (decode, parse_slot).
 # Sequence numbers count modulo SEQ_MOD (far inside 32 bits, dialect.md "Numbers") and
 # are compared with serial-number arithmetic, so a wrap is harmless.
 SEQ_MOD = 1000000000
@@ -67,10 +68,6 @@ KEYS = ('password', 'apn', 'apnuser', 'apnpass', 'baud', 'charformat', 'mode',
         'rport2', 'alertto', 'alerts', 'silentmin')
 NUMKEYS = ('baud', 'lport', 'rport', 'maintain', 'sktimeout', 'sendtimeout',
            'pktsize', 'dialin', 'idevery', 'hbsecs', 'rport2', 'silentmin')
-# The keys format gwcfg1 did not have (its slots load with these at their defaults).
-NEWKEYS = ('name', 'ident', 'idevery', 'hbsecs', 'hbtext', 'host2', 'rport2', 'alertto',
-           'alerts', 'silentmin')
-
 
 
 def defaults():
@@ -163,11 +160,11 @@ def validate(cfg):
         if network(r[0], r[1]) != r[0] or r in seen:
             return 'firewall'
         seen.append(r)
-    ph = cfg.get('phones')
-    if type(ph) != type([]) or len(ph) > values.PH_MAX:
+    fw = cfg.get('phones')
+    if type(fw) != type([]) or len(fw) > 5:
         return 'phones'
     seen = []
-    for p in ph:
+    for p in fw:
         if type(p) != tstr or not values.phone_ok(p) or p in seen:
             return 'phones'
         seen.append(p)
@@ -272,14 +269,15 @@ def encode(cfg):
 def decode(text, old):
     # Inverse of encode().  -> (1, cfg) or (0, reason).  Strict: an unknown, repeated
     # or missing key, a bad value, or a non-canonical number makes the text invalid.
-    # old: the text is format gwcfg1, whose slots have no NEWKEYS: they start at their
-    # defaults (the one migration; a gwcfg1 slot holding one of them is invalid).
+    # old: the text is format gwcfg1, which had no fleet settings (the keys after
+    # 'dialin' in KEYS, and no ph lines): they start at their defaults (the one
+    # migration; a gwcfg1 slot holding one of them is invalid).
     if text == '' or text[-1] != '\n':
         return 0, 'no final newline'
     cfg = {'firewall': [], 'phones': []}
     if old:
         d = defaults()
-        for k in NEWKEYS:
+        for k in KEYS[16:]:     # gwcfg1 had the first 16, up to 'dialin'
             cfg[k] = d[k]
     lines = text[:-1].split('\n')
     for line in lines:
@@ -342,9 +340,9 @@ def parse_slot(data):
     if data[i + 1:] != 'md5=' + hexdigest(body) + '\n':
         return 0, 0, 'bad checksum'
     old = 0
-    if body[:14] == 'format=' + OLD_FORMAT:
+    if body[:14] == 'format=gwcfg1\n':
         old = 1
-        body = 'format=' + FORMAT + body[14:]
+        body = 'format=' + FORMAT + '\n' + body[14:]
     head = 'format=' + FORMAT + '\nseq='
     if body[:len(head)] != head:
         return 0, 0, 'bad format'

@@ -22,16 +22,16 @@ import values
 
 g = gwstate
 
-FAILOVER = 3        # failed connects in a row to one server before the other is tried
-BACK_AFTER = 1800   # s on the backup before the primary is tried again (at a connect)
-WHY = 'why.txt'     # gwstate.restart's reason, read and emptied at the next boot
-ALERT_FILE = 'alerts.txt'
-GPRS_DOWN = 600     # s without GPRS before the gprs alert (issue: "more than 10 minutes")
-SPACING = 3600      # s: at most one alert SMS per kind per hour
-DAY = 86400
-DAY_MAX = 6         # alert SMS per day, all kinds together
-RETRY = 60          # s after an alert SMS that did not go
-KINDS = ('gprs', 'restart', 'silent')
+# The figures, written where they are used (each module-level name is one of the ~500
+# names the module loads, REFERENCE.md 3, so the constants of this file are not names):
+#   3      failed connects in a row to one server before the other one is tried
+#   1800   s on the backup before the primary is tried again (at the next connect)
+#   600    s without GPRS before the gprs alert ("more than 10 minutes")
+#   3600   s between two alert SMS of one kind ("at most one per event kind per hour")
+#   6      alert SMS in any 86400 s, all kinds together (the daily cap)
+#   60     s to wait after an alert SMS that did not go
+#   why.txt     gwstate.restart's reason, read and emptied at the next boot
+#   alerts.txt  the alert state (load, save)
 
 imei = ''           # +CGSN, read once at boot (gwnet.ids)
 ccid = ''           # #CCID
@@ -41,12 +41,12 @@ back_at = 0         # when the primary is due again
 tries = 0           # failed connects in a row to the server in use
 host = ''           # the server of the last server() call
 port = 0
-# Alert state, kept in ALERT_FILE: when each kind was last sent (-1: never), unplanned
-# restarts not yet reported, and the times of the last DAY_MAX alert SMS (any kind).
+# Alert state, kept in alerts.txt: when each kind was last sent (-1: never), unplanned
+# restarts not yet reported, and the times of the last 6 alert SMS (any kind).
 sent = [-1, -1, -1]
 held = 0
 times = []
-loaded = 0          # ALERT_FILE read this boot
+loaded = 0          # alerts.txt read this boot
 told = [0, 0]       # gprs: this outage reported; silent: this silence reported
 alert_next = 0      # no alert SMS before (after one that did not go)
 heard = 0           # when the device was last heard (seen at each check)
@@ -86,7 +86,9 @@ def beat(cfg, kind):
     bridge.beat_s = bridge.COUNT_MOD
     if kind != 'csd' and cfg['hbsecs'] > 0:
         bridge.beat = expand(cfg, cfg['hbtext'])
-        bridge.beat_s = max(cfg['hbsecs'], bridge.quiet)
+        bridge.beat_s = cfg['hbsecs']
+        if bridge.beat_s < bridge.quiet:    # a send timeout above the heartbeat period
+            bridge.beat_s = bridge.quiet
     bridge.prefix = ''
     if cfg['idevery']:
         bridge.prefix = ident(cfg)
@@ -95,7 +97,7 @@ def beat(cfg, kind):
 # ---- client: primary and backup server ----------------------------------------------------
 
 def server(cfg):
-    # -> (host, port) for the next connect.  After BACK_AFTER on the backup the primary
+    # -> (host, port) for the next connect.  After 1800 s on the backup the primary
     # is tried again; a working connection to the backup is never cut for it.
     global backup, host, port, tries
     if cfg['host2'] == '':
@@ -114,15 +116,15 @@ def server(cfg):
 
 
 def dial_failed(cfg):
-    # FAILOVER failed connects in a row to one server: use the other one.
+    # 3 failed connects in a row to one server: use the other one.
     global backup, back_at, tries
     tries = tries + 1
-    if cfg['host2'] == '' or tries < FAILOVER:
+    if cfg['host2'] == '' or tries < 3:
         return
     tries = 0
     backup = 1 - backup
     if backup:
-        back_at = g.now + BACK_AFTER
+        back_at = g.now + 1800
         g.trace('failover to the backup server')
     else:
         g.trace('back to the primary server')
@@ -159,7 +161,7 @@ def boot(cfg):
     # starting with 'reboot' or 'update'; any other written reason is the gateway's
     # own recovery (a crash loop, a step failing again and again).
     global why, held
-    w = read_file(WHY)
+    w = read_file('why.txt')
     if w == '':
         why = 'watchdog or power loss'
     elif w[:6] == 'reboot' or w[:6] == 'update':
@@ -167,7 +169,7 @@ def boot(cfg):
     else:
         why = w
     if w != '':
-        write_file(WHY, '')
+        write_file('why.txt', '')
     if why != '':
         g.trace('unplanned restart: ' + why)
     if cfg['alertto'] == '':
@@ -181,13 +183,13 @@ def boot(cfg):
 # ---- alerts -------------------------------------------------------------------------------
 
 def load():
-    # ALERT_FILE: one line '<gprs> <restart> <silent> <held> [<time> ...]\n' (up to
-    # DAY_MAX times).  Absent: nothing sent yet.  Unreadable or cut short: as if every
+    # alerts.txt: one line '<gprs> <restart> <silent> <held> [<time> ...]\n' (up to 6
+    # times).  Absent: nothing sent yet.  Unreadable or cut short: as if every
     # kind was just sent and the day's SMS used up, so a damaged file never causes a
     # storm (it costs at most a day of alerts).
     global sent, held, times, loaded
     loaded = 1
-    s = read_file(ALERT_FILE)
+    s = read_file('alerts.txt')
     if s == '':
         return
     n = []
@@ -200,17 +202,18 @@ def load():
         else:
             ok = 0
     now = MOD.secCounter()
-    if not ok or len(n) < 4 or len(n) > 4 + DAY_MAX:
+    if not ok or len(n) < 4 or len(n) > 10:
         g.trace('alert state unreadable, alerts held for a day')
-        n = [now, now, now, 0]
-        for i in range(DAY_MAX):
-            n.append(now)
+        n = [now, now, now, 0, now, now, now, now, now, now]
     held = n[3]
-    for i in range(len(n)):
-        if i != 3 and n[i] > now:
+    n = n[:3] + n[4:]
+    i = 0
+    while i < len(n):
+        if n[i] > now:
             n[i] = now          # the clock went back: wait from now
+        i = i + 1
     sent = n[:3]
-    times = n[4:]
+    times = n[3:]
 
 
 def save():
@@ -218,29 +221,29 @@ def save():
     out = []
     for v in n:
         out.append('%d' % v)
-    write_file(ALERT_FILE, ' '.join(out) + '\n')
+    write_file('alerts.txt', ' '.join(out) + '\n')
 
 
 def may(i, now):
-    # 1 when an alert of kind i may go now: SPACING since the last one of its kind, and
-    # fewer than DAY_MAX alert SMS in the last DAY seconds.
-    if sent[i] >= 0 and now - sent[i] < SPACING:
+    # 1 when an alert of kind i may go now: an hour since the last one of its kind, and
+    # fewer than 6 alert SMS in the last 24 hours.
+    if sent[i] >= 0 and now - sent[i] < 3600:
         return 0
-    return len(times) < DAY_MAX or now - times[0] >= DAY
+    return len(times) < 6 or now - times[0] >= 86400
 
 
 def send(cfg, i, text, now):
     # -> 1 when the SMS went (then it counts against the limits).
     global times, alert_next
-    who = cfg['name']
-    if who == '':
-        who = imei
-    if not gwsms.reply(cfg['alertto'], 'Alert %s: %s' % (who, text)):
-        alert_next = now + RETRY
+    name = cfg['name']
+    if name == '':
+        name = imei
+    if not gwsms.reply(cfg['alertto'], 'Alert %s: %s' % (name, text)):
+        alert_next = now + 60
         return 0
-    g.trace('alert sent: ' + KINDS[i])
+    g.trace('alert sent: ' + text)
     sent[i] = now
-    times = (times + [now])[-DAY_MAX:]
+    times = (times + [now])[-6:]
     save()
     return 1
 
@@ -259,14 +262,14 @@ def alerts(cfg):
         return
     if not loaded:
         load()                  # alerts set by SMS after boot
-    events = cfg['alerts'].split(',')
+    w = cfg['alerts'].split(',')
     if g.gprs_lost < 0:
         told[0] = 0
-    elif not told[0] and now - g.gprs_lost > GPRS_DOWN and events.count('gprs') > 0:
+    elif not told[0] and now - g.gprs_lost > 600 and w.count('gprs') > 0:
         if may(0, now) and send(cfg, 0, 'gprs down for %d min' % divmod(
                 now - g.gprs_lost, 60)[0], now):
             told[0] = 1
-    if held > 0 and events.count('restart') > 0 and g.state != 'reg' and may(1, now):
+    if held > 0 and w.count('restart') > 0 and g.state != 'reg' and may(1, now):
         r = 'unplanned restart (%s)' % why[:80]
         if why == '':
             r = 'unplanned restart'

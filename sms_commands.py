@@ -30,7 +30,7 @@
 #            because it would break the open one (#SCFG even answers ERROR on an
 #            online socket, REFERENCE.md 6.2).  The reply says so when busy.
 #   The status dict's 'sender' (the number the SMS came from) is checked against the
-#   phones allow-list (sms_fleet.allowed): a sender not listed gets no reply.
+#   phones allow-list (sms_fleet.listed): a sender not listed gets no reply.
 
 import config_store
 import firewall
@@ -168,14 +168,15 @@ def do_mode(args, new, pw):
         return 'Confirmed: mode server, permitted %s, port %d' % (permit, port)
     if kind == 'client':
         # client <server> <port> [<backup> <port>] [maintain]
-        keep = 0
+        n = 0
         if len(args) > 3 and low(args[-1]) == 'maintain':
-            keep = 1
+            n = 1
             args = args[:-1]
         if len(args) != 3 and len(args) != 5:
             return ERR_MODE
-        hosts = []
-        for i in range(1, len(args), 2):
+        items = []
+        i = 1
+        while i < len(args):
             host = args[i]
             if config_store.canon_ip(host) != '':
                 host = config_store.canon_ip(host)
@@ -186,17 +187,18 @@ def do_mode(args, new, pw):
                 return ERR_MODE         # not a number: the words are out of place
             if port < 1 or port > 65535:
                 return ERR_PORT
-            hosts.append((host, port))
+            items.append((host, port))
+            i = i + 2
         new['mode'] = 'client'
-        new['host'], new['rport'] = hosts[0]
+        new['host'], new['rport'] = items[0]
         new['host2'] = ''
         new['rport2'] = 0
-        r = 'Confirmed: mode client, server %s port %d' % (shown(hosts[0][0], pw), hosts[0][1])
-        if len(hosts) == 2:
-            new['host2'], new['rport2'] = hosts[1]
-            r = r + ', backup %s port %d' % (shown(hosts[1][0], pw), hosts[1][1])
-        new['maintain'] = keep
-        if keep:
+        r = 'Confirmed: mode client, server %s port %d' % (shown(items[0][0], pw), items[0][1])
+        if len(items) == 2:
+            new['host2'], new['rport2'] = items[1]
+            r = r + ', backup %s port %d' % (shown(items[1][0], pw), items[1][1])
+        new['maintain'] = n
+        if n:
             return r + ', always connected'
         return r + ', connects on serial data'
     return ERR_MODE
@@ -297,7 +299,7 @@ def handle(text, cfg, status):
     if len(w) == 0 or low(w[0]) != pw:
         return [], cfg, []
     sender = textval(status, 'sender', 24)
-    if not sms_fleet.allowed(cfg, sender):
+    if len(cfg['phones']) > 0 and not sms_fleet.listed(cfg['phones'], sender):
         return [], cfg, []      # the allow-list: even the right password is not enough
     if len(w) == 1:
         return [ERR_NONE], cfg, []
@@ -361,15 +363,15 @@ def handle(text, cfg, status):
         return [fit(r + SAME)], cfg, []
     eff = effects(cfg, new)
     if intval(status, 'busy') > 0:
-        now = 0
-        later = 0
+        n = 0                   # 2: an effect waits for the close, 1: for new connections
         for e in eff:
             if e == 'firewall' or e == 'ident':
-                now = 1
+                if n == 0:
+                    n = 1
             elif e != 'beat':
-                later = 1
-        if later:
+                n = 2
+        if n == 2:
             r = r + LATER
-        elif now:
+        elif n == 1:
             r = r + NEWCONN
     return [fit(r)], new, eff

@@ -11,25 +11,12 @@ import values
 low = values.low
 shown = values.shown
 
-ERR_NAME = 'Error: name must be 1-20 of letters, digits, - _ . or name off'
-ERR_IDENT = 'Error: use identity <text>, identity every <text> or identity off'
-ERR_HEART = 'Error: use heartbeat <10-3600 s> <text> or heartbeat off'
-ERR_TEXT = ('Error: %s text must be up to 100 printable characters, escapes %%IMEI '
+# The reply texts are written where they are used, not as module constants: each name
+# is one of the ~500 the module loads (REFERENCE.md 3).
+USE_ALERT = 'Error: use alert <phone> [gprs] [restart] [silent <10-10080 min>] or alert off'
+BAD_PHONE = 'Error: a phone number is + and 3-20 digits, or 3-20 digits'
+BAD_TEXT = ('Error: %s text must be up to 100 printable characters, escapes %%IMEI '
             '%%CCID %%ID %%HH (hex), no +++')
-ERR_ALERT = 'Error: use alert <phone> [gprs] [restart] [silent <10-10080 min>] or alert off'
-ERR_PHONE = 'Error: a phone number is + and 3-20 digits, or 3-20 digits'
-ERR_PHONES = 'Error: use phones add <number>, phones rem <number> or phones list'
-ERR_SELF = 'Error: the list must keep the number you send from (%s): add it first'
-NONE_LEFT = 'none, any sender with the password is obeyed'
-# What reset names, and the settings behind each name (its reply lists those changed).
-GROUPS = (('gprs', ('apn', 'apnuser', 'apnpass')), ('baud', ('baud',)),
-          ('charformat', ('charformat',)),
-          ('mode', ('mode', 'permit', 'lport', 'host', 'rport', 'maintain', 'host2',
-                    'rport2')),
-          ('socketting', ('sktimeout', 'sendtimeout', 'pktsize')), ('dialin', ('dialin',)),
-          ('firewall', ('firewall',)), ('name', ('name',)),
-          ('identity', ('ident', 'idevery')), ('heartbeat', ('hbsecs', 'hbtext')),
-          ('alert', ('alertto', 'alerts', 'silentmin')), ('phones', ('phones',)))
 
 
 # ---- who may command --------------------------------------------------------------------
@@ -39,81 +26,63 @@ GROUPS = (('gprs', ('apn', 'apnuser', 'apnpass')), ('baud', ('baud',)),
 # ITU-T E.164 national format, as phones show numbers in most of Europe) when the country
 # code left over is 1-3 digits and the NSN has at least 6.  Nothing else is guessed.
 
-def intl(s):
-    if s[:2] == '00':
-        return '+' + s[2:]
-    return s
-
-
 def same_phone(a, b):
-    a = intl(a)
-    b = intl(b)
+    if a[:2] == '00':
+        a = '+' + a[2:]
+    if b[:2] == '00':
+        b = '+' + b[2:]
     if a == b:
         return 1
     if a[:1] == '0' and b[:1] == '+':
         a, b = b, a
     if a[:1] != '+' or b[:1] != '0':
         return 0
-    n = b[1:]
-    cc = len(a) - 1 - len(n)
-    return cc >= 1 and cc <= 3 and len(n) >= 6 and a[-len(n):] == n
+    b = b[1:]                       # the NSN; what is left of a is the country code
+    n = len(a) - 1 - len(b)
+    return n >= 1 and n <= 3 and len(b) >= 6 and a[-len(b):] == b
 
 
-def listed(phones, sender):
-    for p in phones:
+def listed(items, sender):
+    # 1 when sender is one of the numbers (an empty list obeys any sender with the
+    # password: sms_commands.handle checks that first).
+    for p in items:
         if same_phone(p, sender):
             return 1
     return 0
 
 
-def allowed(cfg, sender):
-    # An empty list obeys any sender with the password; else only the listed ones.
-    return len(cfg['phones']) == 0 or listed(cfg['phones'], sender)
-
-
 # ---- the commands -----------------------------------------------------------------------
 
 def do_name(args, new):
-    if len(args) != 1:
-        return ERR_NAME
-    if low(args[0]) == 'off':
+    if len(args) == 1 and low(args[0]) == 'off':
         new['name'] = ''
         return 'Confirmed: name off'
-    if not values.name_ok(args[0]):
-        return ERR_NAME
+    if len(args) != 1 or not values.name_ok(args[0]):
+        return 'Error: name must be 1-20 of letters, digits, - _ . or name off'
     new['name'] = args[0]
     return 'Confirmed: name ' + args[0]
 
 
-def template(args):
-    # The text of an identity or heartbeat: the words joined by one space (an SMS is
-    # split on white space; %20 gives an exact space, %0D%0A a line end).  -> '' if bad.
-    t = ' '.join(args)
-    if not values.tpl_ok(t):
-        return ''
-    return t
-
-
 def do_identity(args, new, pw):
-    if len(args) < 1:
-        return ERR_IDENT
+    # The text of an identity or heartbeat is the words joined by one space (an SMS is
+    # split on white space; %20 gives an exact space, %0D%0A a line end).
     if len(args) == 1 and low(args[0]) == 'off':
         new['ident'] = ''
         new['idevery'] = 0
         return 'Confirmed: identity off'
-    every = 0
-    if low(args[0]) == 'every':
-        every = 1
+    n = 0
+    if len(args) > 0 and low(args[0]) == 'every':
+        n = 1
         args = args[1:]
-        if len(args) < 1:
-            return ERR_IDENT
-    t = template(args)
-    if t == '':
-        return ERR_TEXT % 'identity'
+    if len(args) < 1:
+        return 'Error: use identity <text>, identity every <text> or identity off'
+    t = ' '.join(args)
+    if not values.tpl_ok(t):
+        return BAD_TEXT % 'identity'
     new['ident'] = t
-    new['idevery'] = every
+    new['idevery'] = n
     r = 'Confirmed: identity ' + shown(t, pw) + ', sent first on each connection'
-    if every:
+    if n:
         r = r + ' and before each device frame'
     return r
 
@@ -123,28 +92,18 @@ def do_heartbeat(args, new, pw):
         new['hbsecs'] = 0
         new['hbtext'] = ''
         return 'Confirmed: heartbeat off'
-    if len(args) < 2:
-        return ERR_HEART
-    n = values.num(args[0], 3600)
+    n = -1
+    if len(args) > 1:
+        n = values.num(args[0], 3600)
     if n < 10:
-        return ERR_HEART
-    t = template(args[1:])
-    if t == '':
-        return ERR_TEXT % 'heartbeat'
+        return 'Error: use heartbeat <10-3600 s> <text> or heartbeat off'
+    t = ' '.join(args[1:])
+    if not values.tpl_ok(t):
+        return BAD_TEXT % 'heartbeat'
     new['hbsecs'] = n
     new['hbtext'] = t
     return 'Confirmed: heartbeat %s after %d s without a byte to the network' % (
         shown(t, pw), n)
-
-
-def alert_items(cfg):
-    # The events of an alert setting, as its command's words.
-    items = []
-    if cfg['alerts'] != '':
-        items = cfg['alerts'].split(',')
-    if cfg['silentmin'] > 0:
-        items.append('silent %d' % cfg['silentmin'])
-    return items
 
 
 def do_alert(args, new):
@@ -154,71 +113,75 @@ def do_alert(args, new):
         new['silentmin'] = 0
         return 'Confirmed: alert off'
     if len(args) < 1:
-        return ERR_ALERT
+        return USE_ALERT
     if not values.phone_ok(args[0]):
-        return ERR_PHONE
-    events = []
-    mins = 0
+        return BAD_PHONE
+    items = []
+    n = 0                           # silent minutes
     i = 1
     while i < len(args):
         w = low(args[i])
-        if w == 'silent' and i + 1 < len(args) and mins == 0:
-            mins = values.num(args[i + 1], 10080)
-            if mins < 10:
-                return ERR_ALERT
+        if w == 'silent' and i + 1 < len(args) and n == 0:
+            n = values.num(args[i + 1], 10080)
+            if n < 10:
+                return USE_ALERT
             i = i + 2
-        elif values.alert_ok(w) and events.count(w) == 0:
-            events.append(w)
+        elif values.alert_ok(w) and items.count(w) == 0:
+            items.append(w)
             i = i + 1
         else:
-            return ERR_ALERT
+            return USE_ALERT
     if len(args) == 1:
-        events = list(values.ALERTS)    # no events named: gprs and restart
+        items = ['gprs', 'restart']     # no events named: both
     new['alertto'] = args[0]
-    new['alerts'] = ','.join(events)
-    new['silentmin'] = mins
-    what = []
-    for w in events:
+    new['alerts'] = ','.join(items)
+    new['silentmin'] = n
+    r = []
+    for w in items:
         if w == 'gprs':
-            what.append('gprs down 10 min')
+            r.append('gprs down 10 min')
         else:
-            what.append('unplanned restart')
-    if mins > 0:
-        what.append('device silent %d min' % mins)
-    return 'Confirmed: alert to %s on %s' % (args[0], ', '.join(what))
+            r.append('unplanned restart')
+    if n > 0:
+        r.append('device silent %d min' % n)
+    return 'Confirmed: alert to %s on %s' % (args[0], ', '.join(r))
 
 
 def do_phones(args, new, sender):
+    # At most 5 numbers (config_store.validate).
     if len(args) == 1 and low(args[0]) == 'list':
         if len(new['phones']) == 0:
-            return [NONE_LEFT]
+            return ['none, any sender with the password is obeyed']
         return new['phones']
     if len(args) != 2:
-        return ERR_PHONES
-    how = low(args[0])
+        return 'Error: use phones add <number>, phones rem <number> or phones list'
+    w = low(args[0])
     p = args[1]
     if not values.phone_ok(p):
-        return ERR_PHONE
-    ph = new['phones']
-    if how == 'add':
-        if listed(ph, p):
+        return BAD_PHONE
+    items = new['phones']
+    if w == 'add':
+        if listed(items, p):
             return 'Confirmed: phones add ' + p
-        if len(ph) >= values.PH_MAX:
-            return 'Error: phones full (%d numbers), remove one first' % values.PH_MAX
-        ph.append(p)
-    elif how == 'rem':
-        if not listed(ph, p):
+        if len(items) >= 5:
+            return 'Error: phones full (5 numbers), remove one first'
+        items.append(p)
+    elif w == 'rem':
+        if not listed(items, p):
             return 'Error: phones has no number ' + p + ', send phones list'
-        for q in list(ph):
-            if same_phone(q, p):
-                ph.remove(q)
+        new['phones'] = []
+        for q in items:
+            if not same_phone(q, p):
+                new['phones'].append(q)
+        items = new['phones']
     else:
-        return ERR_PHONES
-    if len(ph) > 0 and not listed(ph, sender):
-        return ERR_SELF % sender
-    if len(ph) == 0:
-        return 'Confirmed: phones %s %s, no numbers left, any sender obeyed' % (how, p)
-    return 'Confirmed: phones %s %s, %d of %d numbers' % (how, p, len(ph), values.PH_MAX)
+        return 'Error: use phones add <number>, phones rem <number> or phones list'
+    if len(items) > 0 and not listed(items, sender):
+        return ('Error: the list must keep the number you send from (%s): add it first'
+                % sender)
+    if len(items) == 0:
+        return 'Confirmed: phones %s %s, no numbers left, any sender obeyed' % (w, p)
+    return 'Confirmed: phones %s %s, %d of 5 numbers' % (w, p, len(items))
 
 
 def do_reset(cfg):
@@ -226,15 +189,24 @@ def do_reset(cfg):
     # -> (reply, new configuration); the reply names every setting that changed.
     new = config_store.defaults()
     new['password'] = cfg['password']
-    names = []
-    for name, keys in GROUPS:
+    items = []
+    for name, keys in (('gprs', ('apn', 'apnuser', 'apnpass')), ('baud', ('baud',)),
+                       ('charformat', ('charformat',)),
+                       ('mode', ('mode', 'permit', 'lport', 'host', 'rport', 'maintain',
+                                 'host2', 'rport2')),
+                       ('socketting', ('sktimeout', 'sendtimeout', 'pktsize')),
+                       ('dialin', ('dialin',)), ('firewall', ('firewall',)),
+                       ('name', ('name',)), ('identity', ('ident', 'idevery')),
+                       ('heartbeat', ('hbsecs', 'hbtext')),
+                       ('alert', ('alertto', 'alerts', 'silentmin')),
+                       ('phones', ('phones',))):
         for k in keys:
             if cfg[k] != new[k]:
-                names.append(name)
+                items.append(name)
                 break
-    if len(names) == 0:
+    if len(items) == 0:
         return 'Confirmed: reset, all settings at defaults, smspassword kept', cfg
-    return 'Confirmed: reset %s to defaults, smspassword kept' % ', '.join(names), new
+    return 'Confirmed: reset %s to defaults, smspassword kept' % ', '.join(items), new
 
 
 def config_items(cfg, pw):
@@ -250,7 +222,12 @@ def config_items(cfg, pw):
     if cfg['hbsecs'] > 0:
         items.append('heartbeat %d %s' % (cfg['hbsecs'], shown(cfg['hbtext'], pw)))
     if cfg['alertto'] != '':
-        items.append(' '.join(['alert', cfg['alertto']] + alert_items(cfg)))
+        r = 'alert ' + cfg['alertto']
+        if cfg['alerts'] != '':
+            r = r + ' ' + cfg['alerts'].replace(',', ' ')
+        if cfg['silentmin'] > 0:
+            r = r + ' silent %d' % cfg['silentmin']
+        items.append(r)
     if len(cfg['phones']) > 0:
         items.append('phones ' + ' '.join(cfg['phones']))
     return items

@@ -8,9 +8,9 @@ FW_MAX = 10             # SMS-managed firewall rules (REFERENCE.md section 7: li
 APN_MAX = 50            # keeps AT+CGDCONT=1,"IP","<apn>" within 80 characters (5.5)
 CRED_MAX = 32           # keeps AT#USERID="..." / AT#PASSW="..." within 80 characters
 HOST_MAX = 50           # keeps AT#SD=1,0,<port>,"<host>",0,0 within 80 characters
-PH_MAX = 5              # sender allow-list numbers
-TPL_MAX = 100           # identity / heartbeat template characters (fits an SMS command)
-NAME_MAX = 20
+# Also (written in place: each name is one of the ~500 the module loads, REFERENCE.md 3):
+# 5 sender allow-list numbers, 100 characters of an identity or heartbeat template (one
+# SMS command), 20 characters of a unit name.
 ALERTS = ('gprs', 'restart')
 
 BAUDS = (300, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
@@ -18,7 +18,6 @@ CHARFORMATS = ('8N2', '8E1', '8O1', '8N1', '7E1', '7O1')
 
 DIGITS = '0123456789'
 HEX = '0123456789ABCDEF'
-HEXES = HEX + '0123456789abcdef'    # index % 16 is the value, either case
 LOWER = 'abcdefghijklmnopqrstuvwxyz'
 UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
 MASK_OCTETS = (0, 128, 192, 224, 240, 248, 252, 254, 255)
@@ -167,7 +166,7 @@ def password_ok(s):
 
 
 def name_ok(s):
-    if len(s) < 1 or len(s) > NAME_MAX:
+    if len(s) < 1 or len(s) > 20:
         return 0
     for c in s:
         if DIGITS.find(c) == -1 and LOWER.find(c) == -1 and UPPER.find(c) == -1:
@@ -210,8 +209,9 @@ def expand(t, imei, ccid, name):
             out.append(name)
             i = i + 2
         else:
-            hi = HEXES.find(t[i:i + 1])
-            lo = HEXES.find(t[i + 1:i + 2])
+            # either case: in HEX + '0123456789abcdef' every digit's index % 16 is its value
+            hi = (HEX + '0123456789abcdef').find(t[i:i + 1])
+            lo = (HEX + '0123456789abcdef').find(t[i + 1:i + 2])
             if hi == -1 or lo == -1 or t[i + 1:i + 2] == '':
                 return None
             out.append(chr(hi % 16 * 16 + lo % 16))
@@ -224,7 +224,7 @@ def tpl_ok(t):
     # and whose bytes never hold '+++': three '+' framed by silence would be taken by
     # the module as the escape from online mode (REFERENCE.md 6.7).  IMEI and ICCID are
     # digits, a name has no '+', so checking with stand-ins is exact.
-    if len(t) < 1 or len(t) > TPL_MAX:
+    if len(t) < 1 or len(t) > 100:
         return 0
     for c in t:
         if ord(c) < 32 or ord(c) > 126:

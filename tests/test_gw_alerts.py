@@ -206,7 +206,7 @@ def test_a_week_of_events_keeps_every_limit() -> None:
     for times in kinds.values():                                # one per kind per hour
         assert all(b - a >= 3600 for a, b in zip(times, times[1:]))
     times = [t for t, _ in sent]
-    day_max = f.DAY_MAX
+    day_max = 6                                                 # gwfleet: 6 a day
     for i in range(len(times) - day_max):                       # at most DAY_MAX a day
         assert times[i + day_max] - times[i] >= 86400
     assert len(sent) >= 6 * day_max                             # the cap, not silence

@@ -413,3 +413,42 @@ def test_a_day_with_the_primary_up_and_down_every_hour_loses_no_device_byte(
     assert len(on_backup) > 30 and len(on_primary) > 30
     assert any("failover to the backup server" in line for line in m.trace_lines)
     assert any("primary server due again" in line for line in m.trace_lines)
+
+
+def test_power_cut_at_every_byte_of_the_reset_save(m: Module, monkeypatch) -> None:
+    # As the config-save sweep (test_gw_faults): a cut after n bytes of the reset's write,
+    # n = 0, 1, 2 ... until it completes; every boot finds the old settings or the reset.
+    from gw_helpers import fast_boots
+
+    fast_boots(monkeypatch)
+    sms(m, "connect mode server any 1500")
+    sms(m, "connect name pump-7")
+    sms(m, "connect identity ID:%ID%0D%0A")
+    sms(m, "connect heartbeat 60 hb")
+    sms(m, "connect phones add " + PHONE)
+    old = config_on_flash(m)
+    n = 0
+    while True:
+        assert wait_state(m, "listening", 60)
+        assert gw(m).cfg["lport"] == 1500 and gw(m).cfg["name"] == "pump-7"
+        boots, sent = m.boots, len(m.sms.sent)
+        m.flash.arm_power_cut(n)
+        m.sms.deliver(PHONE, "connect reset")
+        assert m.run_until(lambda: m.boots > boots or len(m.sms.sent) > sent, 60)
+        if len(m.sms.sent) > sent:
+            break
+        m.flash.disarm_power_cut()
+        assert config_on_flash(m) == old
+        n += 1
+    m.flash.disarm_power_cut()
+    assert m.sms.sent[-1].text == ("Confirmed: reset mode, name, identity, heartbeat, phones "
+                                   "to defaults, smspassword kept")
+    new = config_on_flash(m)
+    assert new["lport"] == "1024" and new["name"] == "" and "ph" not in new
+    assert new["password"] == "connect" and int(new["seq"]) == int(old["seq"]) + 1
+    written = [name for name in ("cfg_a.txt", "cfg_b.txt")
+               if m.flash.exists(name) and b"seq=" + new["seq"].encode() in m.flash.read(name)]
+    assert n == len(m.flash.read(written[0]))       # a cut after every byte but the last
+    m.reboot()
+    assert wait_state(m, "listening", 60)
+    assert gw(m).cfg["lport"] == 1024 and gw(m).cfg["hbsecs"] == 0
