@@ -1,0 +1,54 @@
+"""``python -m tools.fleet [serve] [-c fleet.toml]``: run the fleet server;
+``python -m tools.fleet status [-c fleet.toml] [--json]``: the running server's status table;
+``python -m tools.fleet check [-c fleet.toml]``: read the configuration and say what it means."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from .config import ConfigError, load
+from .escapes import show
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m tools.fleet", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("command", nargs="?", default="serve", choices=("serve", "status", "check"))
+    ap.add_argument("-c", "--config", default="fleet.toml", help="the TOML configuration (default fleet.toml)")
+    ap.add_argument("--json", action="store_true", help="status: one JSON object instead of the table")
+    a = ap.parse_args(argv)
+    try:
+        cfg = load(a.config)
+    except ConfigError as e:
+        print("fleet: %s" % e, file=sys.stderr)
+        return 2
+    if a.command == "check":
+        print("listen: %s" % ("%s:%d" % cfg.listen if cfg.listen else "none"))
+        print("ports: %s; status: %s; log: %s" % (cfg.ports, cfg.status, cfg.log or "stdout"))
+        for u in cfg.units.values():
+            how = ("calls %s:%d" % u.connect) if u.connect else ("calls in on %s:%d" % u.listen) if u.listen else "calls in"
+            print("unit %s: %s, identity %s, heartbeat %s, offline %s%s" % (
+                u.name, how, show(u.identity) or "-", show(u.heartbeat) or "-", u.offline,
+                " %d B" % u.offline_buffer if u.offline == "buffer" else ""))
+        return 0
+    if a.command == "status":
+        from .status import query
+        try:
+            sys.stdout.write(query(cfg.status, a.json))
+        except OSError as e:
+            print("fleet: no fleet server answers on %s (%s)" % (cfg.status, e), file=sys.stderr)
+            return 1
+        return 0
+    from .server import new_loop, serve_forever
+    try:
+        with asyncio.Runner(loop_factory=new_loop) as runner:
+            runner.run(serve_forever(cfg))
+    except OSError as e:
+        print("fleet: %s" % e, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
