@@ -175,7 +175,7 @@ def validate(cfg):
 
 def check_fleet(cfg):
     # The fleet settings (validate() has checked their types).  -> '' or the bad key.
-    if cfg['name'] != '' and not values.name_ok(cfg['name']):
+    if cfg['name'] != '' and not values.word_ok(cfg['name'], 20):
         return 'name'
     if cfg['ident'] != '' and not values.tpl_ok(cfg['ident']):
         return 'ident'

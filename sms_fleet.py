@@ -57,7 +57,7 @@ def do_name(args, new):
     if len(args) == 1 and low(args[0]) == 'off':
         new['name'] = ''
         return 'Confirmed: name off'
-    if len(args) != 1 or not values.name_ok(args[0]):
+    if len(args) != 1 or not values.word_ok(args[0], 20):
         return 'Error: name must be 1-20 of letters, digits, - _ . or name off'
     new['name'] = args[0]
     return 'Confirmed: name ' + args[0]

@@ -123,7 +123,12 @@ def alert_ok(s):
 
 def apn_ok(s):
     # APN: 1-50 of letters, digits, '.', '-', '_' (no quote can break the AT line).
-    if len(s) < 1 or len(s) > APN_MAX:
+    return word_ok(s, APN_MAX)
+
+
+def word_ok(s, top):
+    # 1-top of letters, digits, '.', '-', '_' (an APN, a unit name).
+    if len(s) < 1 or len(s) > top:
         return 0
     for c in s:
         if DIGITS.find(c) == -1 and LOWER.find(c) == -1 and UPPER.find(c) == -1:
@@ -162,16 +167,6 @@ def password_ok(s):
     for c in s:
         if DIGITS.find(c) == -1 and LOWER.find(c) == -1:
             return 0
-    return 1
-
-
-def name_ok(s):
-    if len(s) < 1 or len(s) > 20:
-        return 0
-    for c in s:
-        if DIGITS.find(c) == -1 and LOWER.find(c) == -1 and UPPER.find(c) == -1:
-            if not (c in ('.', '-', '_')):
-                return 0
     return 1
 
 
