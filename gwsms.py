@@ -80,6 +80,10 @@ def poll(cfg, status):
     if stat != 'REC UNREAD' and stat != 'REC READ':
         return cfg, [], left    # a stored outgoing message: deleted, nothing to do
     replies, new, effects = sms_commands.handle(body, cfg, status())
+    if effects == ['update']:
+        import gwupd            # update <url>: the updater answers (docs/update.md)
+        replies = [gwupd.start(body, sender, status()['busy'])]
+        effects = []
     if new != cfg:
         r = config_store.save(new)
         if r != 'ok':

@@ -32,7 +32,7 @@ import firewall
 low = config_store.low
 
 MAXLEN = 160
-COMMANDS = 'gprs baud charformat mode socketting smspassword dialin config firewall status'
+COMMANDS = 'gprs baud charformat mode socketting smspassword dialin config firewall status update'
 LATER = ' (applies when the current connection closes)'
 NEWCONN = ' (applies to new connections)'
 SAME = ' (unchanged)'
@@ -439,6 +439,8 @@ def handle(text, cfg, status):
         r, new['firewall'] = firewall.sms(args, cfg)
         if type(r) == type([]):
             r = pack('Firewall', r)
+    elif cmd == 'update':
+        return [], cfg, ['update']      # gwsms.py hands it to gwupd.start (docs/update.md)
     elif cmd == 'config' or cmd == 'status':
         if len(args) != 0:
             return [ERR_NOARGS % cmd], cfg, []

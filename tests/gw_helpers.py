@@ -27,8 +27,9 @@ def fast_boots(monkeypatch: Any) -> None:
 
 PHONE = "+15551230001"
 # The gateway's own files (the pure logic modules it imports and the ones written for it).
-GW_FILES = ("gateway.py", "gwloop.py", "gwstate.py", "gwmode.py", "gwnet.py", "gwsms.py",
-            "bridge.py", "atc.py", "config_store.py", "sms_commands.py", "firewall.py")
+GW_FILES = ("gateway.py", "gwboot.py", "gwloop.py", "gwstate.py", "gwmode.py", "gwnet.py",
+            "gwsms.py", "gwupd.py", "updater.py", "bridge.py", "atc.py", "config_store.py",
+            "sms_commands.py", "firewall.py")
 MODULE_IP = "10.20.30.40"  # what the emulated network gives context 1
 
 

@@ -191,10 +191,10 @@ def test_phone_habits_and_unknown_words(m: Module) -> None:
     assert sms(m, "  \n Connect BAUD 4800 \t ") == ["Confirmed: baud 4800"]
     assert sms(m, "connect reboot") == [
         "Error: unknown command, use one of gprs baud charformat mode socketting smspassword "
-        "dialin config firewall status"]
+        "dialin config firewall status update"]
     assert sms(m, "connect") == [
         "Error: no command, use one of gprs baud charformat mode socketting smspassword "
-        "dialin config firewall status"]
+        "dialin config firewall status update"]
 
 
 def test_every_message_deleted_and_the_store_never_fills(m: Module) -> None:

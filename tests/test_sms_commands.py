@@ -12,7 +12,7 @@ cs = L.load("config_store")
 
 HOST = "255.255.255.255"
 LATER = " (applies when the current connection closes)"
-USAGE = "gprs baud charformat mode socketting smspassword dialin config firewall status"
+USAGE = "gprs baud charformat mode socketting smspassword dialin config firewall status update"
 
 
 def cfg(**kw):
