@@ -31,6 +31,7 @@ PTR = ('sw_a.txt', 'sw_b.txt')
 KEYS = ('cur', 'ver', 'prev', 'pver', 'state', 'boots', 'who', 'why')
 MAX_BOOTS = 3       # starts of a trial version before it is given up (crashes, watchdog)
 HEALTH = 900        # s: a trial version must be healthy this long after it started
+STABLE = 120        # s: healthy without a break this long counts (a crash loop never does)
 SEQ_MOD = 1000000000
 SEQ_HALF = 500000000
 FACTORY = 'factory'
@@ -39,7 +40,8 @@ ptr = None          # the pointer in force (dict), None: no pointer, the factory
 seq = 0
 files = {}          # module -> its flash file, for need()
 todo = 0            # 1 while the pointer is 'trial' or 'rolled' (tick() has work)
-t0 = 0
+t0 = 0              # when this start began
+ok_t = 0            # since when the gateway is healthy without a break (0: it is not)
 
 
 def hexd(d):
@@ -262,14 +264,22 @@ def start():
 
 def tick(ok):
     # Each turn of the main loop (gwupd.py): ok = the gateway is healthy (GPRS up, the
-    # mode entered, SMS readable).  -> None, or (phone, text) of the SMS to send now.
-    global todo
+    # mode entered, SMS readable).  Healthy for STABLE s confirms a trial (or lets the
+    # version we went back to say so); not within HEALTH s of the start rolls it back.
+    # -> None, or (phone, text) of the SMS to send now.
+    global todo, ok_t
     if not todo:
         return None
+    now = MOD.secCounter()
     if not ok:
-        if ptr['state'] == 'trial' and MOD.secCounter() - t0 > HEALTH:
+        ok_t = 0
+        if ptr['state'] == 'trial' and now - t0 > HEALTH:
             rollback('not healthy within %d s' % HEALTH)
             restart('version rolled back')
+        return None
+    if ok_t == 0:
+        ok_t = now
+    if now - ok_t < STABLE:
         return None
     todo = 0
     p = ptr.copy()
