@@ -19,9 +19,13 @@ def rels(tmp_path_factory) -> dict[str, Path]:
     tmp = tmp_path_factory.mktemp("releases")
     return {
         "good": release(tmp, "1.3"),
-        "raises": release(tmp, "1.4-imp", {"gwmode.py": ("\nimport MOD\n", "\nraise ValueError('broken')\nimport MOD\n")}),
-        "nogprs": release(tmp, "1.4-gprs", {"gwnet.py": ("    bad = run(MDM2, context_lines(cfg), 5)\n",
-                                                      "    return '', 'broken on purpose'\n")}),
+        # raises while it loads
+        "raises": release(tmp, "1.4-imp", {"gwmode.py": ("", "raise ValueError('broken')\n")}),
+        # starts, but never brings GPRS up (and never fails either)
+        "nogprs": release(tmp, "1.4-gprs", {"gwloop.py": ("def do_gprs():\n",
+                                                       "def do_listening_never():\n    pass\n\n\n"
+                                                       "def do_gprs():\n    return\n")}),
+        # reaches the listener, then raises at every turn: restarts every few seconds
         "crash": release(tmp, "1.4-crash", {"gwmode.py": ("def do_listening():\n",
                                                        "def do_listening():\n    raise ValueError('crash')\n")}),
     }
@@ -82,4 +86,80 @@ def test_wrong_md5_is_refused_and_nothing_changes(tmp_path: Path, monkeypatch, r
     assert text == "Error: update 1.3 failed: gwmode.pyo md5 mismatch, still running factory"
     assert m.boots == 1 and pointer(m) == {} and not any(n.startswith("ua") for n in m.flash.names())
     config_kept(m)
+    m.close()
+
+
+@pytest.mark.parametrize("kind", ["truncate", "reset", "vanish"])
+def test_a_short_download_is_refused_and_nothing_changes(tmp_path: Path, monkeypatch, rels, kind) -> None:
+    # truncate: the server sends 3000 bytes of atc.pyo and closes; reset: it is killed
+    # half-way (RST); vanish: it goes silent half-way (no FIN, nothing more).
+    m = configured(tmp_path, monkeypatch)
+    web = serve(m, rels["good"])
+    web.faults["/rel/atc.pyo"] = (kind, 3000)
+    since = update(m)
+    text = wait_text(m, "failed", 600, since)
+    size = len(web.files["/rel/atc.pyo"])
+    if kind == "vanish":
+        assert text == "Error: update 1.3 failed: no data from the server for 60 s, still running factory"
+    else:
+        assert text.startswith("Error: update 1.3 failed: atc.pyo truncated, ") and \
+            text.endswith(" of %d bytes, still running factory" % size), text
+    assert m.boots == 1 and pointer(m) == {} and not any(n.startswith("ua") for n in m.flash.names())
+    config_kept(m)
+    m.close()
+
+
+def test_flash_full_is_refused_before_anything_is_written(tmp_path: Path, monkeypatch, rels) -> None:
+    m = configured(tmp_path, monkeypatch)
+    serve(m, rels["good"])
+    m.flash.write("logdata.bin", b"x" * (m.flash.free() - 60000))
+    before = set(m.flash.names())
+    since = update(m)
+    text = wait_text(m, "failed", 600, since)
+    assert text.startswith("Error: update 1.3 failed: flash full, needs "), text
+    assert set(m.flash.names()) == before and m.boots == 1 and pointer(m) == {}
+    config_kept(m)
+    m.close()
+
+
+def rolled_back(m: Module, since: int, version: str, why: str) -> None:
+    text = wait_text(m, "rolled back", 4000, since)
+    assert text == "Error: update %s rolled back: %s" % (version, why), (sent_texts(m, since),
+                                                                       m.trace_text()[-3000:])
+    p = pointer(m)
+    assert (p["cur"], p["ver"], p["prev"], p["pver"], p["state"]) == ("", "factory", "a", version, "good")
+    assert running(m) == "factory"
+    assert "gwloop.py" in m.script_run.flash_modules  # type: ignore[attr-defined]
+    config_kept(m)
+
+
+def test_a_version_that_raises_at_import_is_rolled_back(tmp_path: Path, monkeypatch, rels) -> None:
+    m = configured(tmp_path, monkeypatch)
+    serve(m, rels["raises"])
+    since = update(m)
+    rolled_back(m, since, "1.4-imp", "it raised ValueError at start")
+    assert m.boots == 3                                 # the switch, the rollback
+    m.close()
+
+
+def test_a_version_that_never_gets_gprs_is_rolled_back(tmp_path: Path, monkeypatch, rels) -> None:
+    m = configured(tmp_path, monkeypatch)
+    serve(m, rels["nogprs"])
+    since = update(m)
+    assert m.run_until(lambda: m.boots == 2, 600)
+    t_switch = m.kernel.now()
+    m.run(300)
+    assert state(m) == "gprs" and running(m) == "1.4-gprs"  # up, SMS work, no GPRS
+    rolled_back(m, since, "1.4-gprs", "not healthy within 900 s")
+    assert m.boots == 3 and 900 < (m.kernel.now() - t_switch) / 1000 < 1200
+    m.close()
+
+
+def test_a_version_that_crash_loops_is_rolled_back(tmp_path: Path, monkeypatch, rels) -> None:
+    m = configured(tmp_path, monkeypatch)
+    serve(m, rels["crash"])
+    since = update(m)
+    rolled_back(m, since, "1.4-crash", "restarted 3 times before it was healthy")
+    assert m.boots == 5                                 # the switch, 3 restarts of the trial
+    assert m.boot_reasons[-1] == "watchdog"
     m.close()

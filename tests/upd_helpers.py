@@ -19,7 +19,8 @@ UPDATE = "connect update " + URL
 
 def release(tmp: Path, version: str, edits: dict[str, tuple[str, str]] | None = None) -> Path:
     """Build release ``version`` into tmp/<version>; ``edits`` = {file: (old, new)} applied
-    to a copy of the repository's on-module files first (a broken version on purpose)."""
+    to a copy of the repository's on-module files first (a broken version on purpose; an
+    empty ``old`` puts ``new`` in front of the file)."""
     src = tmp / ("src-" + version)
     src.mkdir(parents=True)
     for p in ROOT.glob("*.py"):
@@ -27,7 +28,8 @@ def release(tmp: Path, version: str, edits: dict[str, tuple[str, str]] | None = 
     for name, (old, new) in (edits or {}).items():
         text = (src / name).read_text(encoding="latin-1")
         assert old in text, (name, old)
-        (src / name).write_text(text.replace(old, new, 1), encoding="latin-1")
+        text = new + text if old == "" else text.replace(old, new, 1)
+        (src / name).write_text(text, encoding="latin-1")
     out = tmp / version
     build_release(version, out, src)
     return out

@@ -3,7 +3,7 @@ the gateway's remote update (docs/update.md):
 
     web = SimHttp(m.net, "203.0.113.80", 80, {"/rel/manifest.txt": b"...", ...})
     web.faults["/rel/atc.pyo"] = ("truncate", 1000)   # 1000 bytes of the body, then FIN
-    web.faults["/rel/atc.pyo"] = ("reset", 1000)      # 1000 bytes, then RST (server killed)
+    web.faults["/rel/atc.pyo"] = ("reset", 1000)      # 1000 bytes, RST 5 s later (killed)
     web.faults["/rel/atc.pyo"] = ("vanish", 1000)     # 1000 bytes, then silence (no FIN)
     web.requests                                       # paths asked for, in order
 
@@ -25,6 +25,7 @@ class SimHttp:
         self.files = dict(files)
         self.faults: dict[str, tuple[str, int]] = {}
         self.requests: list[str] = []
+        self.after_ms = 5000  # a reset or a vanish comes this long after the last byte sent
         self.server = net.sim.listen(ip, port)
         self.server.on_connection = self._connected
 
@@ -47,9 +48,9 @@ class SimHttp:
         head = b"HTTP/1.0 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: %d\r\n\r\n" % len(body)
         kind, n = self.faults.get(path, ("", len(body)))
         conn.send(head + body[:n])
-        if kind == "reset":
-            conn.reset()
+        if kind == "reset":  # once what was sent has arrived: killed half-way
+            self.net.kernel.call_later(self.after_ms, conn.reset)
         elif kind == "vanish":
-            conn.half_open()
+            self.net.kernel.call_later(self.after_ms, conn.half_open)
         else:
             conn.close()
