@@ -135,6 +135,9 @@ def step():
             close()
             phase = 'get'       # fetched again once the connection is over
         return 0
+    # The loop does not wait on MDM after a turn that moved bytes: read its URCs here,
+    # so an SRING or RING meanwhile is acted on at the next turn (gwloop.urcs).
+    atc.poll(gwnet.MDM, 0)
     if phase == 'get':
         return get()
     if phase == 'recv':
@@ -212,7 +215,8 @@ def recv():
             return done()       # closed by the server, everything read (6.9)
     if now - last > SILENT:
         return fail('no data from the server for %d s' % SILENT)
-    return 0
+    atc.poll(gwnet.MDM, 1)      # 0.1 s for more data (and MDM's URCs), then the next turn
+    return 1
 
 
 def unhex(t):
