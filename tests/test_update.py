@@ -163,3 +163,40 @@ def test_a_version_that_crash_loops_is_rolled_back(tmp_path: Path, monkeypatch, 
     assert m.boots == 5                                 # the switch, 3 restarts of the trial
     assert m.boot_reasons[-1] == "watchdog"
     m.close()
+
+
+def test_update_waits_for_the_open_connection(tmp_path: Path, monkeypatch, rels) -> None:
+    m = configured(tmp_path, monkeypatch)
+    web = serve(m, rels["good"])
+    c = m.net.sim.connect("198.51.100.7", 1024)
+    assert wait_state(m, "connected", 30)
+    since = len(m.sms.sent)
+    assert sms(m, UPDATE.replace("connect", "secret1")) == [
+        "Confirmed: update from %s started (starts when the current connection closes)" % URL]
+    m.run(120)
+    assert web.requests == [] and m.boots == 1 and state(m) == "connected"
+    c.close()
+    assert wait_text(m, "running, was", 900, since) == "Confirmed: update 1.3 running, was factory"
+    config_kept(m)
+    m.close()
+
+
+def test_a_connection_during_the_download_pauses_it(tmp_path: Path, monkeypatch, rels) -> None:
+    # The download gives way to a connection that comes in meanwhile (the busy rule): the
+    # file being fetched is fetched again once the connection is over.  SMS work throughout.
+    m = configured(tmp_path, monkeypatch)
+    web = serve(m, rels["good"])
+    since = update(m)
+    assert m.run_until(lambda: len(web.requests) >= 4, 300)
+    c = m.net.sim.connect("198.51.100.7", 1024)
+    assert wait_state(m, "connected", 30)
+    n = len(web.requests)
+    c.send(b"ping")
+    m.run(30)
+    assert len(web.requests) == n and m.boots == 1
+    assert sms(m, "secret1 baud 19200") == ["Confirmed: baud 19200 (unchanged)"]
+    c.close()
+    assert wait_text(m, "running, was", 900, since) == "Confirmed: update 1.3 running, was factory"
+    assert web.requests.count(web.requests[n - 1]) == 2        # that file again
+    config_kept(m)
+    m.close()
