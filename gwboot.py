@@ -27,36 +27,32 @@ import imp
 import md5
 import sys
 
-PTR = ('sw_a.txt', 'sw_b.txt')
+SLOTS = ('sw_a.txt', 'sw_b.txt')
 KEYS = ('cur', 'ver', 'prev', 'pver', 'state', 'boots', 'who', 'why')
-MAX_BOOTS = 3       # starts of a trial version before it is given up (crashes, watchdog)
-HEALTH = 900        # s: a trial version must be healthy this long after it started
-STABLE = 120        # s: healthy without a break this long counts (a crash loop never does)
+# boots   starts of a trial version before it is given up (crashes, watchdog resets)
+# health  s: a trial version must be healthy this long after it started
+# stable  s: healthy without a break this long counts (a crash loop never is)
+LIMITS = {'boots': 3, 'health': 900, 'stable': 120}
 SEQ_MOD = 1000000000
 SEQ_HALF = 500000000
-FACTORY = 'factory'
 
 ptr = None          # the pointer in force (dict), None: no pointer, the factory files
 seq = 0
 files = {}          # module -> its flash file, for need()
 todo = 0            # 1 while the pointer is 'trial' or 'rolled' (tick() has work)
-t0 = 0              # when this start began
-ok_t = 0            # since when the gateway is healthy without a break (0: it is not)
+since = 0           # when this start began
+first = 0           # since when the gateway is healthy without a break (0: it is not)
 
 
 def hexd(d):
-    # md5 has no hexdigest() on the module (REFERENCE.md 1.4)
+    # an md5 digest in hex: md5 has no hexdigest() on the module (REFERENCE.md 1.4)
     out = []
     for c in d:
         out.append('%02x' % ord(c))
     return ''.join(out)
 
 
-def hexmd5(s):
-    return hexd(md5.new(s).digest())
-
-
-def read_ptr(name):
+def read_slot(name):
     # -> (seq, dict) of a valid pointer file, or (-1, None)
     try:
         f = open(name, 'r')
@@ -65,7 +61,7 @@ def read_ptr(name):
     except IOError:
         return -1, None
     i = data.rfind('\nmd5=')
-    if i == -1 or data[i + 1:] != 'md5=' + hexmd5(data[:i + 1]) + '\n':
+    if i == -1 or data[i + 1:] != 'md5=' + hexd(md5.new(data[:i + 1]).digest()) + '\n':
         return -1, None
     lines = data[:i].split('\n')
     if len(lines) != len(KEYS) + 2 or lines[0] != 'format=gwsw1' or lines[1][:4] != 'seq=':
@@ -84,27 +80,27 @@ def read_ptr(name):
     return s, p
 
 
-def load_ptr():
+def scan():
     # The newest valid pointer: serial-number arithmetic, as config_store.newer().
     best = -1
-    bp = None
-    for name in PTR:
-        s, p = read_ptr(name)
+    old = None
+    for name in SLOTS:
+        s, p = read_slot(name)
         d = divmod(s - best, SEQ_MOD)[1]
-        if p is not None and (bp is None or (d != 0 and d < SEQ_HALF)):
+        if p is not None and (old is None or (d != 0 and d < SEQ_HALF)):
             best = s
-            bp = p
-    return best, bp
+            old = p
+    return best, old
 
 
-def put(p):
+def save(p):
     # Write p into the pointer file that is not the newest valid one.  -> 1 when it
     # reads back exactly (flashflush: REFERENCE.md 1.4).
     global ptr, seq
-    s, old = load_ptr()
-    target = PTR[0]
-    if old is not None and read_ptr(PTR[0])[0] == s:
-        target = PTR[1]
+    s, old = scan()
+    target = SLOTS[0]
+    if old is not None and read_slot(SLOTS[0])[0] == s:
+        target = SLOTS[1]
     s = divmod(s + 1, SEQ_MOD)[1]
     body = ['format=gwsw1\nseq=%d\n' % s]
     for k in KEYS:
@@ -112,12 +108,12 @@ def put(p):
     body = ''.join(body)
     try:
         f = open(target, 'w')
-        f.write(body + 'md5=' + hexmd5(body) + '\n')
+        f.write(body + 'md5=' + hexd(md5.new(body).digest()) + '\n')
         f.close()
         flashflush()
     except IOError:
         return 0
-    if read_ptr(target) != (s, p):
+    if read_slot(target) != (s, p):
         return 0
     ptr = p
     seq = s
@@ -127,7 +123,7 @@ def put(p):
 def version():
     # -> (slot, version) running now
     if ptr is None:
-        return '', FACTORY
+        return '', 'factory'
     return ptr['cur'], ptr['ver']
 
 
@@ -146,39 +142,39 @@ def restart(why):
 def rollback(why):
     # Back to the version before (a trial) or to the factory files (a version that
     # cannot start at all); the next start runs it and tick() sends the SMS.
+    old = ptr
     p = ptr.copy()
-    back = ''
-    bver = FACTORY
-    if p['state'] == 'trial':
-        back = p['prev']
-        bver = p['pver']
-    p['prev'] = p['cur']
-    p['pver'] = p['ver']
-    p['cur'] = back
-    p['ver'] = bver
+    if old['state'] != 'trial':
+        p['prev'] = ''
+        p['pver'] = 'factory'
+    p['cur'] = p['prev']
+    p['ver'] = p['pver']
+    p['prev'] = old['cur']
+    p['pver'] = old['ver']
     p['state'] = 'rolled'
     p['boots'] = '0'
     p['why'] = why
-    trace('rolled back to %s: %s' % (bver, why))
-    put(p)
+    trace('rolled back to %s: %s' % (p['ver'], why))
+    save(p)
 
 
-def switch(slot, ver, who):
-    # Called by updater.py once every file of slot is staged and checked.  -> 1 when the
-    # pointer now names it (state trial: the next start runs it on probation).
+def switch(target, name, number):
+    # Called by updater.py once every file of slot target is staged and checked: version
+    # name, asked for by phone number.  -> 1 when the pointer now names it (state trial:
+    # the next start runs it on probation).
     cur, old = version()
-    return put({'cur': slot, 'ver': ver, 'prev': cur, 'pver': old, 'state': 'trial',
-                'boots': '0', 'who': who, 'why': ''})
+    return save({'cur': target, 'ver': name, 'prev': cur, 'pver': old, 'state': 'trial',
+                 'boots': '0', 'who': number, 'why': ''})
 
 
-def manifest(slot):
+def manifest(target):
     # -> list of (module, 'boot'|'lazy') of a slot, from its checked manifest
-    f = open('u%s.man' % slot, 'r')
+    f = open('u%s.man' % target, 'r')
     data = f.read(8000)
     f.close()
     i = data.rfind('\nmd5=')
-    if i == -1 or data[i + 1:] != 'md5=' + hexmd5(data[:i + 1]) + '\n':
-        raise IOError('u%s.man: bad checksum' % slot)
+    if i == -1 or data[i + 1:] != 'md5=' + hexd(md5.new(data[:i + 1]).digest()) + '\n':
+        raise IOError('u%s.man: bad checksum' % target)
     out = []
     for line in data[:i].split('\n'):
         if line[:5] == 'file=':
@@ -187,10 +183,11 @@ def manifest(slot):
     return out
 
 
-def load(name, fname):
-    f = open(fname, 'rb')
+def load(k, name):
+    # module k from the compiled file name
+    f = open(name, 'rb')
     try:
-        m = imp.load_module(name, f, fname, ('.pyo', 'rb', imp.PY_COMPILED))
+        m = imp.load_module(k, f, name, ('.pyo', 'rb', imp.PY_COMPILED))
     finally:
         f.close()
     return m
@@ -201,9 +198,9 @@ def need(name):
     m = sys.modules.get(name)
     if m is not None:
         return m
-    fname = files.get(name)
-    if fname is not None:
-        return load(name, fname)
+    t = files.get(name)
+    if t is not None:
+        return load(name, t)
     try:
         return load(name, name + '.pyo')
     except IOError:
@@ -216,40 +213,36 @@ def need(name):
         return m
 
 
-def load_version():
-    # -> the gwloop module of the version the pointer names
-    slot = version()[0]
-    if slot == '':
-        import gwloop
-        return gwloop
-    n = 0
-    for name, when in manifest(slot):
-        files[name] = 'u%s%02d.pyo' % (slot, n)
-        if when == 'boot':
-            load(name, files[name])
-        n = n + 1
-    return sys.modules['gwloop']
-
-
 def start():
     # Choose, count, load, run.  A trial version that raises while it loads, or that
-    # started MAX_BOOTS times without becoming healthy, is rolled back.
-    global seq, ptr, todo, t0
-    t0 = MOD.secCounter()
-    seq, ptr = load_ptr()
+    # started LIMITS['boots'] times without becoming healthy, is rolled back.
+    global seq, ptr, todo, since
+    since = MOD.secCounter()
+    seq, ptr = scan()
     if ptr is not None:
         todo = ptr['state'] != 'good'
         if ptr['state'] == 'trial':
             n = int(ptr['boots']) + 1
-            if n > MAX_BOOTS:
+            if n > LIMITS['boots']:
                 rollback('restarted %d times before it was healthy' % (n - 1))
             else:
                 p = ptr.copy()
                 p['boots'] = '%d' % n
-                put(p)
+                save(p)
     trace('starting %s' % version()[1])
     try:
-        gw = load_version()
+        # the version the pointer names: its 'boot' files in order, or the factory's
+        target = version()[0]
+        if target == '':
+            import gwloop
+        else:
+            n = 0
+            for name, w in manifest(target):
+                files[name] = 'u%s%02d.pyo' % (target, n)
+                if w == 'boot':
+                    load(name, files[name])
+                n = n + 1
+        g = sys.modules['gwloop']
     except:
         info = sys.exc_info()
         trace('%s %s' % (info[0], info[1]))
@@ -259,27 +252,27 @@ def start():
         # the flash, a class otherwise (REFERENCE.md 1.5)
         rollback('it raised %s at start' % getattr(info[0], '__name__', info[0]))
         restart('version rolled back')
-    gw.main()
+    g.main()
 
 
 def tick(ok):
     # Each turn of the main loop (gwupd.py): ok = the gateway is healthy (GPRS up, the
-    # mode entered, SMS readable).  Healthy for STABLE s confirms a trial (or lets the
-    # version we went back to say so); not within HEALTH s of the start rolls it back.
+    # mode entered, SMS readable).  Healthy for LIMITS['stable'] s confirms a trial (or lets the
+    # version we went back to say so); not within LIMITS['health'] s of the start rolls it back.
     # -> None, or (phone, text) of the SMS to send now.
-    global todo, ok_t
+    global todo, first
     if not todo:
         return None
     now = MOD.secCounter()
     if not ok:
-        ok_t = 0
-        if ptr['state'] == 'trial' and now - t0 > HEALTH:
-            rollback('not healthy within %d s' % HEALTH)
+        first = 0
+        if ptr['state'] == 'trial' and now - since > LIMITS['health']:
+            rollback('not healthy within %d s' % LIMITS['health'])
             restart('version rolled back')
         return None
-    if ok_t == 0:
-        ok_t = now
-    if now - ok_t < STABLE:
+    if first == 0:
+        first = now
+    if now - first < LIMITS['stable']:
         return None
     todo = 0
     p = ptr.copy()
@@ -289,6 +282,6 @@ def tick(ok):
         text = 'Error: update %s rolled back: %s' % (p['pver'], p['why'])
     p['state'] = 'good'
     p['boots'] = '0'
-    put(p)
+    save(p)
     trace(text)
     return p['who'], text

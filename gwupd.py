@@ -26,9 +26,9 @@ def turn():
     return job.step()
 
 
-def start(body, sender, busy):
+def start(body, sender, hold):
     # SMS '<password> update <url>' (sms_commands checked the password).  -> the reply.
     global job
     if job is None:
         job = gwboot.need('updater')
-    return job.start(body, sender, busy)
+    return job.start(body, sender, hold)

@@ -398,7 +398,7 @@ def check():
         ff.close()
     except IOError:
         data = ''
-    if len(data) != e[1] or gwboot.hexmd5(data) != e[2]:
+    if len(data) != e[1] or gwboot.hexd(md5.new(data).digest()) != e[2]:
         return fail(name_of(idx) + ' differs on the flash')
     idx = idx + 1
     if idx < len(entries):
@@ -412,7 +412,7 @@ def install():
     for e in entries:
         body.append('file=%s %d %s %s\n' % e)
     body = ''.join(body)
-    text = body + 'md5=' + gwboot.hexmd5(body) + '\n'
+    text = body + 'md5=' + gwboot.hexd(md5.new(body).digest()) + '\n'
     name = 'u%s.man' % slot
     try:
         ff = open(name, 'w')

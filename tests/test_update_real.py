@@ -68,7 +68,7 @@ def test_real_http_server_good_update(real) -> None:
     assert sms(m, "connect update " + URL, timeout=10) == ["Confirmed: update from %s started" % URL]
     assert m.run_until(lambda: m.boots == 2, 120), m.trace_text()[-3000:]
     assert wait_state(m, "listening", 30) and running(m) == "1.3"
-    m.script_run.modules["gwboot"].STABLE = 2   # type: ignore[attr-defined]  # not 120 s here
+    m.script_run.modules["gwboot"].LIMITS["stable"] = 2  # type: ignore[attr-defined]  # not 120 s
     text = wait_text(m, "running, was", 30, since)
     assert text == "Confirmed: update 1.3 running, was factory"
     assert pointer(m)["state"] == "good" and state(m) == "listening"
