@@ -372,7 +372,8 @@ def plan():
             free = atc.num(atc.trim(v[0][11:]))
         elif len(v) == 2:
             count = count + 1
-            if v[0][:2] == 'u' + slot and (len(v[0]) == 8 or v[0] == 'u%s.man' % slot):
+            if v[0] == 'u%s.man' % slot or (v[0][:2] == 'u' + slot and len(v[0]) == 8 and
+                                            v[0][-4:] == '.pyo' and atc.num(v[0][2:4]) >= 0):
                 try:
                     unlink(v[0])
                     free = free + atc.num(v[1])
