@@ -200,3 +200,21 @@ def test_a_connection_during_the_download_pauses_it(tmp_path: Path, monkeypatch,
     assert web.requests.count(web.requests[n - 1]) == 2        # that file again
     config_kept(m)
     m.close()
+
+
+def test_update_command_replies_and_wrong_password(tmp_path: Path, monkeypatch, rels) -> None:
+    m = configured(tmp_path, monkeypatch)
+    web = serve(m, rels["good"])
+    assert sms(m, "secret1 update ftp://203.0.113.80/rel/manifest.txt") == [
+        "Error: url must be http://<server>[:<port>]/<path>"]
+    assert sms(m, "secret1 update") == [
+        "Error: use update http://<server>[:<port>]/<path>/manifest.txt"]
+    before = len(m.sms.sent)
+    m.sms.deliver("+15551230001", UPDATE)            # the old password: silence, nothing
+    m.run(60)
+    assert len(m.sms.sent) == before and web.requests == []
+    assert sms(m, "secret1 update http://203.0.113.80/rel/missing.txt") == [
+        "Confirmed: update from http://203.0.113.80/rel/missing.txt started"]
+    assert wait_text(m, "failed", 120, before) == (
+        "Error: update failed: the server answered 404 for the manifest, still running factory")
+    m.close()
