@@ -28,6 +28,10 @@ def rels(tmp_path_factory) -> dict[str, Path]:
         # reaches the listener, then raises at every turn: restarts every few seconds
         "crash": release(tmp, "1.4-crash", {"gwmode.py": ("def do_listening():\n",
                                                        "def do_listening():\n    raise ValueError('crash')\n")}),
+        # reaches the listener, then hangs: only the watchdog ends it
+        "wedge": release(tmp, "1.4-wedge", {"gwmode.py": ("def do_listening():\n",
+                                                       "def do_listening():\n    while 1:\n"
+                                                       "        MOD.sleep(100)\n")}),
     }
 
 
@@ -217,4 +221,39 @@ def test_update_command_replies_and_wrong_password(tmp_path: Path, monkeypatch, 
         "Confirmed: update from http://203.0.113.80/rel/missing.txt started"]
     assert wait_text(m, "failed", 120, before) == (
         "Error: update failed: the server answered 404 for the manifest, still running factory")
+    m.close()
+
+
+def test_a_version_that_hangs_is_rolled_back_after_watchdog_resets(tmp_path: Path, monkeypatch, rels) -> None:
+    m = configured(tmp_path, monkeypatch)
+    serve(m, rels["wedge"])
+    since = update(m)
+    rolled_back(m, since, "1.4-wedge", "restarted 3 times before it was healthy")
+    assert m.boot_reasons[2:5] == ["watchdog"] * 3 and m.boots == 5
+    m.close()
+
+
+def test_update_of_a_factory_install_of_pyo_files(tmp_path: Path, monkeypatch, rels) -> None:
+    # As the uploader installs it: gateway.py and build/*.pyo only (README); the emulator
+    # runs each .pyo from its source in the repository (module.source_dirs).
+    from tools.paths import ROOT
+    from tools.pyo15.api import compile_to_bytes
+    from gw_helpers import GW_FILES, start
+
+    fast_boots(monkeypatch)
+    m = Module(tmp_path / "flash")
+    m.source_dirs = [ROOT]
+    for name in GW_FILES:
+        if name == "gateway.py":
+            m.flash.write(name, (ROOT / name).read_bytes())
+        else:
+            m.flash.write(name[:-3] + ".pyo", compile_to_bytes(ROOT / name, check_dialect=False))
+    m.nvm["escript"] = "gateway.py"
+    start(m)
+    serve(m, rels["good"])
+    since = len(m.sms.sent)
+    assert sms(m, UPDATE) == ["Confirmed: update from %s started" % URL]
+    assert "updater.pyo" in m.script_run.flash_modules      # type: ignore[attr-defined]
+    assert wait_text(m, "running, was", 900, since) == "Confirmed: update 1.3 running, was factory"
+    assert running(m) == "1.3" and pointer(m)["state"] == "good"
     m.close()

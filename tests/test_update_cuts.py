@@ -106,3 +106,40 @@ def test_power_cuts_at_random_points_of_the_staging(tmp_path: Path, monkeypatch,
     assert wait_text(m, "running, was", 900, since) == "Confirmed: update 1.3 running, was factory"
     answers(m)
     m.close()
+
+
+def test_power_cuts_in_the_trial_start_and_confirmation_writes(
+        tmp_path: Path, monkeypatch, good) -> None:
+    # After the switch the pointer is written twice more: at the trial's first start
+    # (boots=1) and when it is confirmed (state good).  A cut at a byte of either ends on
+    # the new version (it runs, answers SMS, and is confirmed later).  Each round starts from
+    # the factory version with the slot staged: the pointer files are removed host-side.
+    fast_boots(monkeypatch)
+    m = boot(tmp_path)
+    serve(m, good)
+    since = len(m.sms.sent)
+    m.sms.deliver(PHONE, UPDATE)                                    # stage slot a once
+    assert wait_text(m, "running, was", 900, since)
+    common = [("cur", "a"), ("ver", "1.3"), ("prev", ""), ("pver", "factory")]
+    switch = len(pointer_text(0, common + [("state", "trial"), ("boots", "0"), ("who", PHONE), ("why", "")]))
+    trial = len(pointer_text(1, common + [("state", "trial"), ("boots", "1"), ("who", PHONE), ("why", "")]))
+    confirm = len(pointer_text(2, common + [("state", "good"), ("boots", "0"), ("who", PHONE), ("why", "")]))
+    # every third byte, and every one of the first and last five, of each write
+    picks = [(base, n) for base, size in ((switch, trial), (switch + trial, confirm))
+             for n in range(size) if n % 3 == 0 or n < 5 or n >= size - 5]
+    for base, n in picks:
+        budget = base + n
+        for name in ("sw_a.txt", "sw_b.txt"):
+            m.flash.delete(name)
+        m.reboot()
+        assert wait_state(m, "listening", 60) and running(m) == "factory"
+        boots = m.boots
+        m.flash.arm_power_cut(budget)
+        switch_on_next_turn(m)
+        assert m.run_until(lambda: m.boots >= boots + 2, 400), budget   # the switch, the cut
+        m.flash.disarm_power_cut()
+        answers(m)
+        assert running(m) == "1.3" and pointer(m)["state"] in ("trial", "good"), budget
+    assert m.run_until(lambda: pointer(m).get("state") == "good", 400)
+    assert running(m) == "1.3"
+    m.close()
