@@ -142,6 +142,7 @@ def restart(why):
 def rollback(why):
     # Back to the version before (a trial) or to the factory files (a version that
     # cannot start at all); the next start runs it and tick() sends the SMS.
+    global ptr
     old = ptr
     p = ptr.copy()
     if old['state'] != 'trial':
@@ -155,7 +156,8 @@ def rollback(why):
     p['boots'] = '0'
     p['why'] = why
     trace('rolled back to %s: %s' % (p['ver'], why))
-    save(p)
+    if not save(p):
+        ptr = p                 # not written: at least this start runs the old version
 
 
 def switch(target, name, number):
@@ -242,7 +244,7 @@ def start():
                 if w == 'boot':
                     load(name, files[name])
                 n = n + 1
-        g = sys.modules['gwloop']
+            gwloop = sys.modules['gwloop']
     except:
         info = sys.exc_info()
         trace('%s %s' % (info[0], info[1]))
@@ -252,7 +254,7 @@ def start():
         # the flash, a class otherwise (REFERENCE.md 1.5)
         rollback('it raised %s at start' % getattr(info[0], '__name__', info[0]))
         restart('version rolled back')
-    g.main()
+    gwloop.main()
 
 
 def tick(ok):

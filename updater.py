@@ -129,10 +129,13 @@ def parse_url(url):
 
 def step():
     # One bounded piece of work.  -> bytes moved (the loop does not wait after one).
-    global phase
+    global phase, f
     if not active or not (g.state in ('listening', 'idle', 'dial')):
         if active and phase == 'recv' and g.online():
             close()
+            if f is not None:
+                f.close()
+                f = None
             phase = 'get'       # fetched again once the connection is over
         return 0
     # The loop does not wait on MDM after a turn that moved bytes: read its URCs here,
