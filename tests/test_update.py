@@ -63,6 +63,9 @@ def test_good_update_switches_then_confirms(tmp_path: Path, monkeypatch, rels) -
     web = serve(m, rels["good"])
     t0 = m.kernel.now()
     since = update(m)
+    assert m.run_until(lambda: len(web.requests) >= 4, 300)
+    assert sms(m, "secret1 baud 19200") == ["Confirmed: baud 19200 (unchanged)"]  # meanwhile
+    assert m.boots == 1 and len(web.requests) < 13
     assert m.run_until(lambda: m.boots == 2, 600), m.trace_text()[-3000:]
     t_switch = m.kernel.now()
     text = wait_text(m, "running, was", 600, since)
@@ -154,6 +157,8 @@ def test_a_version_that_never_gets_gprs_is_rolled_back(tmp_path: Path, monkeypat
     t_switch = m.kernel.now()
     m.run(300)
     assert state(m) == "gprs" and running(m) == "1.4-gprs"  # up, SMS work, no GPRS
+    assert sms(m, UPDATE.replace("connect", "secret1")) == [
+        "Error: update 1.4-gprs is not confirmed yet, try again later"]
     rolled_back(m, since, "1.4-gprs", "not healthy within 900 s")
     assert m.boots == 3 and 900 < (m.kernel.now() - t_switch) / 1000 < 1200
     m.close()
