@@ -251,8 +251,11 @@ def start():
         if ptr is None or ptr['cur'] == '':
             raise
         # the name of the exception: a string in 1.5.2 unless exceptions.pyo is on
-        # the flash, a class otherwise (REFERENCE.md 1.5)
-        rollback('it raised %s at start' % getattr(info[0], '__name__', info[0]))
+        # the flash, a class otherwise (REFERENCE.md 1.5); Python 3 calls IOError OSError
+        name = getattr(info[0], '__name__', info[0])
+        if info[0] is IOError:
+            name = 'IOError'
+        rollback('it raised %s at start' % name)
         restart('version rolled back')
     gwloop.main()
 

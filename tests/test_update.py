@@ -19,6 +19,7 @@ def rels(tmp_path_factory) -> dict[str, Path]:
     tmp = tmp_path_factory.mktemp("releases")
     return {
         "good": release(tmp, "1.3"),
+        "next": release(tmp, "1.4"),
         # raises while it loads
         "raises": release(tmp, "1.4-imp", {"gwmode.py": ("", "raise ValueError('broken')\n")}),
         # starts, but never brings GPRS up (and never fails either)
@@ -261,4 +262,42 @@ def test_update_of_a_factory_install_of_pyo_files(tmp_path: Path, monkeypatch, r
     assert "updater.pyo" in m.script_run.flash_modules      # type: ignore[attr-defined]
     assert wait_text(m, "running, was", 900, since) == "Confirmed: update 1.3 running, was factory"
     assert running(m) == "1.3" and pointer(m)["state"] == "good"
+    m.close()
+
+
+def test_updates_alternate_slots_and_a_rollback_returns_to_the_last_good_one(
+        tmp_path: Path, monkeypatch, rels) -> None:
+    # factory -> 1.3 (slot a) -> 1.4 (slot b) -> a broken version (slot a again, over 1.3)
+    # that goes back to 1.4 in slot b, not to the factory files.
+    m = configured(tmp_path, monkeypatch)
+    for rel, text in ((rels["good"], "Confirmed: update 1.3 running, was factory"),
+                      (rels["next"], "Confirmed: update 1.4 running, was 1.3")):
+        serve(m, rel)
+        since = update(m)
+        assert wait_text(m, "running, was", 900, since) == text
+    p = pointer(m)
+    assert (p["cur"], p["ver"], p["prev"], p["pver"]) == ("b", "1.4", "a", "1.3")
+    serve(m, rels["raises"])
+    since = update(m)
+    text = wait_text(m, "rolled back", 900, since)
+    assert text == "Error: update 1.4-imp rolled back: it raised ValueError at start"
+    p = pointer(m)
+    assert (p["cur"], p["ver"], p["prev"], p["pver"], p["state"]) == ("b", "1.4", "a", "1.4-imp", "good")
+    assert running(m) == "1.4" and "ub10.pyo" in m.script_run.flash_modules  # type: ignore[attr-defined]
+    config_kept(m)
+    m.close()
+
+
+def test_a_damaged_confirmed_slot_falls_back_to_the_factory_files(tmp_path: Path, monkeypatch, rels) -> None:
+    m = configured(tmp_path, monkeypatch)
+    serve(m, rels["good"])
+    since = update(m)
+    assert wait_text(m, "running, was", 900, since)
+    m.flash.write("ua.man", m.flash.read("ua.man")[:-5])       # the flash lost a few bytes
+    since = len(m.sms.sent)
+    m.reboot()
+    text = wait_text(m, "rolled back", 900, since)
+    assert text == "Error: update 1.3 rolled back: it raised IOError at start"
+    assert running(m) == "factory" and pointer(m)["state"] == "good"
+    config_kept(m)
     m.close()
