@@ -82,7 +82,7 @@ def poll(cfg, status):
     replies, new, effects = sms_commands.handle(body, cfg, status())
     if effects == ['update']:
         import gwupd            # update <url>: the updater answers (docs/update.md)
-        replies = [gwupd.start(body, sender, status()['busy'])]
+        replies = [gwupd.start(body, sender)]
         effects = []
     if new != cfg:
         r = config_store.save(new)

@@ -4,6 +4,7 @@
 # the dialect; docs/update.md describes the whole.
 
 import gwboot
+import gwsms
 import gwstate
 
 g = gwstate
@@ -19,16 +20,15 @@ def turn():
     ok = g.ip != '' and g.fails.get('sms') == 0 and g.state in MODE_STATES
     t = gwboot.tick(ok)
     if t is not None:
-        import gwsms
         gwsms.reply(t[0], t[1])
     if job is None:
         return 0
     return job.step()
 
 
-def start(body, sender, hold):
+def start(body, sender):
     # SMS '<password> update <url>' (sms_commands checked the password).  -> the reply.
     global job
     if job is None:
         job = gwboot.need('updater')
-    return job.start(body, sender, hold)
+    return job.start(body, sender, g.online())
