@@ -54,6 +54,8 @@ def test_release_refuses_cycles_bad_versions_and_bad_code(tmp_path: Path) -> Non
     src = copy_src(tmp_path)
     with pytest.raises(ReleaseError, match="version must be"):
         build_release("1.4 beta", tmp_path / "out", src)
+    with pytest.raises(ReleaseError, match="holds no release"):
+        build_release("1.4", src, src)                  # never empties a folder of sources
     (src / "gwstate.py").write_text("import gwloop\n" + (src / "gwstate.py").read_text())
     with pytest.raises(ReleaseError, match="import cycle"):
         build_release("1.4", tmp_path / "out", src)

@@ -96,6 +96,8 @@ def build_release(version: str, out: Path, src: Path = ROOT) -> list[Entry]:
     if len(boot) + len(lazy) > MAX_FILES:
         raise ReleaseError("%d files: an update takes at most %d" % (len(boot) + len(lazy), MAX_FILES))
     if out.exists():
+        if any(out.iterdir()) and not (out / "manifest.txt").is_file():
+            raise ReleaseError("%s is not empty and holds no release: not overwritten" % out)
         shutil.rmtree(out)
     (out / "src").mkdir(parents=True)
     entries = []
@@ -121,7 +123,8 @@ def build_release(version: str, out: Path, src: Path = ROOT) -> list[Entry]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tools.release", description=__doc__.split("\n\n")[0])
     ap.add_argument("--version", required=True, help="the version name, e.g. 1.3")
-    ap.add_argument("-o", "--out", type=Path, required=True, help="the release folder (emptied)")
+    ap.add_argument("-o", "--out", type=Path, required=True,
+                    help="the release folder (an earlier release there is replaced)")
     ap.add_argument("--src", type=Path, default=ROOT, help="where the on-module *.py are")
     a = ap.parse_args(argv)
     try:
