@@ -310,6 +310,7 @@ def done():
     idx = idx + 1
     phase = 'get'
     if idx == len(entries):
+        flashflush()            # on the flash before it is read back (REFERENCE.md 1.4)
         phase = 'check'
         idx = 0
     return 1
