@@ -31,8 +31,10 @@ def test_release_of_the_repository(tmp_path: Path, capsys) -> None:
             for dep in module_imports(src):
                 if dep in names and dep != "gwboot":
                     assert names.index(dep) < names.index(name), (name, dep)
-    assert dict((e[0], e[3]) for e in entries)["updater"] == "lazy"
-    assert names[-2:] == ["gwloop", "updater"]
+    when = dict((e[0], e[3]) for e in entries)
+    assert when["updater"] == "lazy" and when["gwupd"] == "boot"
+    boot = [n for n in names if when[n] == "boot"]
+    assert boot[-1] == "gwloop" and names[:len(boot)] == boot     # boot files first, gwloop last
 
 
 def copy_src(tmp_path: Path) -> Path:

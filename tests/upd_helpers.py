@@ -83,3 +83,14 @@ def wait_text(m: Module, part: str, timeout: float, since: int = 0) -> str:
         if part in t:
             return t
     return ""
+
+
+def slot_file(rel: Path, slot: str, module: str) -> str:
+    """The flash name a release's module gets in a slot (gwboot.py: u<slot><nn>.pyo)."""
+    names = [line[5:].split(" ")[0] for line in (rel / "manifest.txt").read_text().split("\n")
+             if line.startswith("file=")]
+    return "u%s%02d.pyo" % (slot, names.index(module))
+
+
+def file_count(rel: Path) -> int:
+    return sum(1 for line in (rel / "manifest.txt").read_text().split("\n") if line.startswith("file="))
