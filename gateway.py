@@ -3,16 +3,18 @@
 # advises (REFERENCE.md 4.1): the program is in the compiled modules it imports.
 #
 # The watchdog goes on first, so that nothing, not even a slow or failing import, can
-# leave the module without a script (REFERENCE.md 1.5, 2.6; FIELD-LESSONS 15).  If the
-# program ever stops, the watchdog reboots the module after 1 s (MODEMG boot.py).
+# leave the module without a script (REFERENCE.md 1.5, 2.6; FIELD-LESSONS 15).  gwboot
+# picks the software version (the factory files or an update, docs/update.md), loads
+# it and runs its main loop.  If the program ever stops, the watchdog reboots the
+# module after 1 s (MODEMG boot.py).
 
 import MOD
 import sys
 
 MOD.watchdogEnable(300)
 try:
-    import gwloop
-    gwloop.main()
+    import gwboot
+    gwboot.start()
 except:
     info = sys.exc_info()
     print('gateway: stopped by %s %s, restarting' % (info[0], info[1]))

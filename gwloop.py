@@ -20,6 +20,7 @@ import gwmode
 import gwnet
 import gwsms
 import gwstate
+import gwupd
 
 g = gwstate
 
@@ -106,7 +107,8 @@ def turn():
         where = 'sms'
         if g.sms_due or g.now >= sms_next:
             sms()
-
+    where = 'update'
+    moved = moved + gwupd.turn()    # remote update: health check, download step (gwupd.py)
     where = g.state
     step()
     return moved

@@ -80,8 +80,12 @@ def poll(cfg, status):
     if stat != 'REC UNREAD' and stat != 'REC READ':
         return cfg, [], left    # a stored outgoing message: deleted, nothing to do
     st = status()
-    st['sender'] = sender       # the phones allow-list (sms_fleet.allowed)
+    st['sender'] = sender       # the phones allow-list (sms_fleet.listed)
     replies, new, effects = sms_commands.handle(body, cfg, st)
+    if effects == ['update']:
+        import gwupd            # update <url>: the updater answers (docs/update.md)
+        replies = [gwupd.start(body, sender)]
+        effects = []
     if new != cfg:
         r = config_store.save(new)
         if r != 'ok':

@@ -47,7 +47,7 @@ textval = sms_report.textval
 MAXLEN = sms_report.MAXLEN
 
 COMMANDS = ('gprs baud charformat mode socketting smspassword dialin config firewall status '
-            'name identity heartbeat alert phones reboot reset')
+            'name identity heartbeat alert phones reboot reset update')
 LATER = ' (applies when the current connection closes)'
 NEWCONN = ' (applies to new connections)'
 SAME = ' (unchanged)'
@@ -66,7 +66,7 @@ ERR_SOCK = ('Error: use socketting <socket timeout 0-65535 s> '
 ERR_PW = 'Error: smspassword must be 1-12 characters of 0-9 a-z'
 ERR_DIAL = 'Error: use dialin on or dialin off'
 ERR_NOARGS = 'Error: %s takes no arguments'
-ERR_UNKNOWN = 'Error: unknown command, try: ' + COMMANDS
+ERR_UNKNOWN = 'Error: unknown, try: ' + COMMANDS     # 156 characters: one SMS
 ERR_NONE = 'Error: no command, try: ' + COMMANDS
 
 
@@ -324,6 +324,8 @@ def handle(text, cfg, status):
         r, new['firewall'] = firewall.sms(args, cfg)
         if type(r) == type([]):
             r = pack('Firewall', r)
+    elif cmd == 'update':
+        return [], cfg, ['update']      # gwsms.py hands it to gwupd.start (docs/update.md)
     elif cmd == 'name':
         r = sms_fleet.do_name(args, new)
     elif cmd == 'identity':

@@ -190,11 +190,11 @@ def test_firewall_commands(m: Module) -> None:
 def test_phone_habits_and_unknown_words(m: Module) -> None:
     assert sms(m, "  \n Connect BAUD 4800 \t ") == ["Confirmed: baud 4800"]
     assert sms(m, "connect restart") == [
-        "Error: unknown command, try: gprs baud charformat mode socketting smspassword "
-        "dialin config firewall status name identity heartbeat alert phones reboot reset"]
+        "Error: unknown, try: gprs baud charformat mode socketting smspassword "
+        "dialin config firewall status name identity heartbeat alert phones reboot reset update"]
     assert sms(m, "connect") == [
         "Error: no command, try: gprs baud charformat mode socketting smspassword "
-        "dialin config firewall status name identity heartbeat alert phones reboot reset"]
+        "dialin config firewall status name identity heartbeat alert phones reboot reset update"]
 
 
 def test_every_message_deleted_and_the_store_never_fills(m: Module) -> None:

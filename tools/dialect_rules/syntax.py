@@ -250,7 +250,7 @@ class SyntaxRules(Context):
         elif "." in name:
             text = f"`{name}`: the module's file system is flat, there are no packages"
         else:
-            text = (f"module `{name}` is not available on the module (only sys md5 marshal MDM MDM2 SER "
+            text = (f"module `{name}` is not available on the module (only sys md5 marshal imp MDM MDM2 SER "
                     "SER2 MOD GPIO and the project's own modules)")
         top = name.lstrip(".").split(".")[0]
         instead = _IMPORT_INSTEAD.get(top, f"import {top}, with {top}.py beside this file" if top else

@@ -74,8 +74,10 @@ MUTATING_METHODS = frozenset(
     "append extend insert pop remove reverse sort update clear write send close".split()
 )
 
-# dialect.md "Modules".
-ALLOWED_MODULES = frozenset("sys md5 marshal MDM MDM2 SER SER2 MOD GPIO".split())
+# dialect.md "Modules", plus imp: a C built-in of the module (ES13 5.1.1, 5.2.30; REFERENCE
+# §1.4) that the emulator provides with 1.5.2's load_module (docs/emulator.md).  gwboot.py
+# uses it to load an update's files under their module names (docs/update.md).
+ALLOWED_MODULES = frozenset("sys md5 marshal imp MDM MDM2 SER SER2 MOD GPIO".split())
 TELIT_MODULES = frozenset("MDM MDM2 SER SER2 MOD GPIO IIC SPI GPS".split())
 # sys attributes present in both 1.5.2 (REFERENCE §1.4) and Python 3.
 SYS_ATTRS = frozenset(

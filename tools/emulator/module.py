@@ -93,6 +93,10 @@ class Module:
         self.events = 0  # counts external events (URCs, RTS rising) for MOD.powerSaving
         self.power = False
         self.source_dirs: list[Path] = []  # where the .py of a flashed .pyo is found
+        # .pyo contents (md5 hex of the bytes) -> (file name, source) of the .py they were
+        # compiled from: a .pyo flashed under another name (an update's ua03.pyo) still runs
+        # its own source (add_pyo_source; script.py looks here before source_dirs)
+        self.pyo_sources: dict[str, tuple[str, str]] = {}
         self.extensions: list[Any] = []  # part-2 subsystems (network, SMS, CSD ...): see hooks
         self.serial = SerialLine(self.kernel, dte, on_event=self.external_event)
         self.instances: dict[int, AtInstance] = {}
@@ -197,6 +201,13 @@ class Module:
                 p[1] = 1 if value else 0
 
     # ------------------------------------------------------------ power, boot
+    def add_pyo_source(self, pyo: bytes, name: str, source: str) -> None:
+        """Tell the emulator which source ``pyo`` was compiled from (``name`` like
+        ``gwloop.py``), whatever name the file gets on the flash."""
+        import hashlib
+
+        self.pyo_sources[hashlib.md5(pyo).hexdigest()] = (name, source)
+
     def power_on(self) -> None:
         with self.kernel.lock:
             self.power = True

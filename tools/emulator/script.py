@@ -487,6 +487,8 @@ class ScriptRun:
             return make_md5()
         if name == "marshal":
             return make_marshal()
+        if name == "imp":
+            return self._make_imp()
         if name == "binascii" and self.m.features.get("binascii"):
             return telit.make_binascii(api)
         return None
@@ -519,6 +521,77 @@ class ScriptRun:
         self.modules[name] = mod
         return mod
 
+    def _make_imp(self) -> types.ModuleType:
+        """``imp`` as ES13 §5.2.30 lists it: find_module, get_magic, get_suffixes, load_module,
+        new_module and PY_SOURCE PY_COMPILED C_BUILTIN PY_FROZEN (1.5.2's values).
+        ``load_module(name, file, filename, (suffix, mode, type))`` runs the file's code as
+        module ``name`` and puts it into ``sys.modules`` under that name, whatever the file is
+        called (1.5.2 import.c load_source_module / load_compiled_module). A compiled file must
+        start with the 1.5.2 magic; its source comes from ``module.pyo_sources`` (by content)
+        or ``source_dirs`` (by stem), as for a plain import."""
+        from tools.pyo15.pyo import MAGIC
+
+        mod = types.ModuleType("imp")
+        mod.PY_SOURCE, mod.PY_COMPILED, mod.C_BUILTIN, mod.PY_FROZEN = 1, 2, 6, 7  # type: ignore[attr-defined]
+        mod.SEARCH_ERROR, mod.C_EXTENSION, mod.PKG_DIRECTORY = 0, 3, 5  # type: ignore[attr-defined]
+        run = self
+
+        def get_magic() -> str:
+            return MAGIC.decode("latin-1")
+
+        def get_suffixes() -> list[tuple[str, str, int]]:
+            return [(".py", "r", 1), (".pyo", "rb", 2)]
+
+        def new_module(name: str) -> types.ModuleType:
+            return types.ModuleType(name)
+
+        def find_module(name: str, path: Any = None) -> tuple[Any, str, tuple[str, str, int]]:
+            for suffix, mode, kind in ((".py", "r", 1), (".pyo", "rb", 2)):
+                fname = name + suffix
+                with run._flash_guard():
+                    there = run.m.flash.exists(fname)
+                if there:
+                    return run.builtins["open"](fname, mode), fname, (suffix, mode, kind)
+            raise ImportError("No module named %s" % name)
+
+        def load_module(name: str, file: Any, filename: str, description: Any) -> types.ModuleType:
+            run.api.enter()
+            if not isinstance(name, str) or not isinstance(filename, str) or len(description) != 3:
+                raise TypeError("load_module(name, file, filename, (suffix, mode, type))")
+            kind = description[2]
+            data = file.read()
+            if kind == 2:
+                raw = data.encode("latin-1")
+                if raw[:4] != MAGIC:
+                    raise ImportError("Bad magic number in %s" % filename)
+                found = run.m.pyo_sources.get(hashlib.md5(raw).hexdigest())
+                if found is None:
+                    found = run._source_of_pyo(filename)
+                if found is None:
+                    raise ImportError("no source for %s in the emulator (module.pyo_sources)" % filename)
+                src_name, source = found
+            elif kind == 1:
+                src_name, source = filename, data
+                run.sources[filename] = source.replace("\r\n", "\n").split("\n")
+            else:
+                raise ImportError("load_module: type %r is not emulated" % (kind,))
+            run.flash_modules.add(filename)
+            mod = run.modules.get(name)
+            if mod is None:
+                mod = types.ModuleType(name)
+                run.modules[name] = mod
+            mod.__dict__["__name__"] = name
+            try:
+                run._exec(src_name, source, mod.__dict__)
+            except BaseException:
+                run.modules.pop(name, None)
+                raise
+            return mod
+
+        for fn in (get_magic, get_suffixes, new_module, find_module, load_module):
+            setattr(mod, fn.__name__, fn)
+        return mod
+
     def _find_source(self, stem: str) -> tuple[str, str] | None:
         """(filename, source) of an importable flash module ``stem``."""
         flash = self.m.flash
@@ -538,6 +611,10 @@ class ScriptRun:
         return name, text
 
     def _source_of_pyo(self, name: str) -> tuple[str, str] | None:
+        found = self.m.pyo_sources.get(hashlib.md5(self.m.flash.read(name)).hexdigest()) \
+            if self.m.pyo_sources and self.m.flash.exists(name) else None
+        if found is not None:
+            return found
         stem = name[:-4]
         for d in self.m.source_dirs:
             p = Path(d) / (stem + ".py")

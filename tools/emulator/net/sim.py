@@ -42,11 +42,14 @@ class SimConn:
         self.reset_by_module = False
         self.lost: str | None = None  # the module vanished (reboot, context drop)
         self.silent = False
+        self.on_data: Any = None  # called with this conn after each packet (simhttp.py)
 
     # ---------------------------------------------------------------- Peer
     def on_packet(self, data: bytes) -> None:
         self.packets.append((self.net.kernel.now(), data))
         self._received += data
+        if self.on_data is not None:
+            self.on_data(self)
         self.net.kernel.notify()
 
     def on_fin(self) -> None:
@@ -122,6 +125,7 @@ class SimServer:
         self.latency_ms = latency_ms
         self.connections: list[SimConn] = []
         self._taken = 0
+        self.on_connection: Any = None  # called with each new SimConn (simhttp.py)
 
     def accept_next(self, timeout: float = 30.0) -> SimConn | None:
         """The next connection the module made to this server, running module time until it
@@ -188,6 +192,8 @@ class SimTransport:
             if attempt.succeed(wire, ip, port):
                 conn.state = "connected"
                 srv.connections.append(conn)
+                if srv.on_connection is not None:
+                    srv.on_connection(conn)
                 k.notify()
 
         k.call_later(2 * lat, synack)

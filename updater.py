@@ -1,0 +1,465 @@
+# updater.py - the remote update: download a release over GPRS, stage and check every
+# file, then switch the version pointer (gwboot.py) and restart.  Loaded only when an
+# update is asked for (gwboot.need), so its names do not load at start-up.  On-module
+# file in the dialect; docs/update.md describes the whole.
+#
+# One bounded step per turn of the main loop (gwupd.turn): SMS, the watchdog and the
+# bridge keep running.  Nothing runs while a connection is open (the busy rule,
+# docs/gateway.md 1.1); a file being fetched then is fetched again afterwards.
+#
+# Download (REFERENCE.md 6.5, 6.10): socket SOCK on MDM2 in command mode (#SD ... ,1),
+# so MDM keeps its listener or its connection and MDM2 stays the control instance.
+# The request is a plain HTTP/1.0 GET sent with #SSEND (works on every firmware; the
+# manuals show no FTP commands for the GC864-PY, only FTP error codes, 5.8).  The reply
+# is read with #SRECV in hex (#SCFGEXT recvDataMode 1, 6.3): binary data then can never
+# pass for an AT result line.
+#
+# Staging (REFERENCE.md 3): each file goes to u<slot><nn>.pyo of the slot that is not
+# running, its size and md5 checked as it arrives and again from the flash; the flash
+# room and the file count are checked first (#LSCRIPT, 4.4).  Only then the slot's
+# manifest u<slot>.man and the pointer are written: a power cut anywhere before leaves
+# the running version as it was.
+
+import MOD
+import MDM2
+import md5
+import atc
+import config_store
+import gwboot
+import gwnet
+import gwsms
+import gwstate
+import sms_commands
+
+g = gwstate
+
+SOCK = 2            # connId of the download (1 is the gateway's data socket)
+CHUNK = 1500        # #SRECV maximum (6.10)
+READS = 4           # #SRECV per step: about 6 KB, a fraction of a second
+OPEN_WAIT = 20      # s for #SD: connTo 10 s (SCFG below) plus DNS
+SILENT = 60         # s without a byte: the server is gone
+MAN_MAX = 4000      # bytes of a manifest
+HEAD_MAX = 2000     # bytes of HTTP reply headers
+MAX_FILES = 40
+MARGIN = 16384      # flash bytes left free besides the release (REFERENCE.md 3: the
+                    # free figure may be inexact)
+FILES_MAX = 250     # files on the flash after staging (limit 255, REFERENCE.md 3)
+# connId SOCK: context 1, automatic packets, 90 s idle close, connTo 10 s, txTo 1 s;
+# SRING without data, received data in hex, no keepalive (6.2, 6.3)
+SOCK_SETUP = ('AT#SCFG=%d,1,0,90,100,10' % SOCK, 'AT#SCFGEXT=%d,0,1,0,0,0' % SOCK)
+NAME_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789_'
+VER_CHARS = NAME_CHARS + 'ABCDEFGHIJKLMNOPQRSTUVWXYZ.-'
+LATER = ' (starts when the current connection closes)'
+
+active = 0
+host = ''
+port = 80
+base = ''           # the manifest's path up to its last '/': where the files are
+mpath = ''
+who = ''            # the phone that asked
+ver = ''            # the version being installed
+slot = ''
+entries = []        # (module, size, md5 hex, 'boot'|'lazy')
+idx = -1            # the file being fetched, -1: the manifest
+phase = ''          # 'get', 'recv', 'check'
+head = ''           # HTTP reply headers so far
+inbody = 0
+parts = []          # the manifest's bytes
+got = 0
+h = None            # md5 of the file so far
+f = None            # its staging file
+last = 0            # when the last byte came
+table = {}          # 'A7' -> chr(167)
+
+
+def start(text, sender, busy):
+    global active, who, ver, slot, idx, phase, table, entries
+    w = sms_commands.words(text)
+    if len(w) != 3:
+        return 'Error: use update http://<server>[:<port>]/<path>/manifest.txt'
+    if active:
+        return 'Error: an update is already running, %d of %d files' % (idx + 1, len(entries))
+    if gwboot.todo and gwboot.ptr['state'] == 'trial':
+        return 'Error: update %s is not confirmed yet, try again later' % gwboot.ptr['ver']
+    bad = parse_url(w[2])
+    if bad != '':
+        return 'Error: ' + bad
+    if len(table) == 0:
+        for i in range(256):
+            table['%02X' % i] = chr(i)
+    who = sender
+    ver = ''
+    slot = ''
+    idx = -1
+    entries = []
+    phase = 'get'
+    active = 1
+    r = 'Confirmed: update from %s started' % sms_commands.shown(w[2], g.cfg['password'])
+    if busy:
+        r = r + LATER
+    g.trace('update from http://%s:%d%s' % (host, port, mpath))
+    return sms_commands.fit(r)
+
+
+def parse_url(url):
+    # 'http://host[:port]/path' -> '' (host, port, base, mpath set) or what is wrong
+    global host, port, base, mpath
+    use = 'url must be http://<server>[:<port>]/<path>'
+    if config_store.low(url[:7]) != 'http://':
+        return use
+    rest = url[7:]
+    i = rest.find('/')
+    if i < 1 or len(rest) > 120:
+        return use
+    hp = rest[:i].split(':')
+    p = 80
+    if len(hp) == 2:
+        p = config_store.num(hp[1], 65535)
+    if len(hp) > 2 or p < 1 or not config_store.host_ok(hp[0]):
+        return use
+    for c in rest[i:]:
+        if ord(c) < 33 or ord(c) > 126 or c == '"' or c == '\\':
+            return use
+    host = hp[0]
+    port = p
+    mpath = rest[i:]
+    base = mpath[:mpath.rfind('/') + 1]
+    return ''
+
+
+def step():
+    # One bounded piece of work.  -> bytes moved (the loop does not wait after one).
+    global phase, f
+    if not active or not (g.state in ('listening', 'idle', 'dial')):
+        if active and phase == 'recv' and g.online():
+            close()
+            if f is not None:
+                f.close()
+                f = None
+            phase = 'get'       # fetched again once the connection is over
+        return 0
+    # The loop does not wait on MDM after a turn that moved bytes: read its URCs here,
+    # so an SRING or RING meanwhile is acted on at the next turn (gwloop.urcs).
+    atc.poll(gwnet.MDM, 0)
+    if phase == 'get':
+        return get()
+    if phase == 'recv':
+        return recv()
+    return check()
+
+
+def name_of(n):
+    return 'u%s%02d.pyo' % (slot, n)
+
+
+def get():
+    # Open the socket and send the request for the manifest or file idx.
+    global phase, head, inbody, got, h, f, last, parts
+    if idx < 0:
+        bad = gwnet.run(MDM2, SOCK_SETUP, 5)
+        if bad != '':
+            return fail('socket set-up: ' + bad)
+        path = mpath
+    else:
+        path = base + entries[idx][0] + '.pyo'
+    st, t = atc.cmd(MDM2, 'AT#SD=%d,0,%d,"%s",0,0,1' % (SOCK, port, host), OPEN_WAIT)
+    if st != 'OK':
+        return fail('server not reachable (%s %s)' % (st, t))
+    st, t = atc.cmd(MDM2, 'AT#SSEND=%d' % SOCK, 5, '> ')
+    if st == 'PROMPT':
+        st, t = atc.send(MDM2, 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n%s' % (path, host, chr(26)),
+                         20)
+    if st != 'OK':
+        close()
+        return fail('request not sent (%s)' % st)
+    head = ''
+    inbody = 0
+    got = 0
+    parts = []
+    h = md5.new()
+    if idx >= 0:
+        try:
+            f = open(name_of(idx), 'wb')
+        except IOError:
+            close()
+            return fail('cannot write ' + name_of(idx))
+    last = MOD.secCounter()
+    phase = 'recv'
+    return 1
+
+
+def close():
+    atc.cmd(MDM2, 'AT#SH=%d' % SOCK, 10)        # OK even when closed (6.6)
+
+
+def recv():
+    global last
+    moved = 0
+    n = 0
+    while n < READS:
+        st, t = atc.cmd(MDM2, 'AT#SRECV=%d,%d' % (SOCK, CHUNK), 5)
+        if st != 'OK':
+            break               # nothing buffered (an error, 6.10)
+        data = unhex(t)
+        if data is None:
+            return fail('bad #SRECV reply')
+        bad = take(data)
+        if bad != '':
+            return fail(bad)
+        moved = moved + len(data)
+        n = n + 1
+    now = MOD.secCounter()
+    if moved > 0:
+        last = now
+        return moved
+    st, t = atc.cmd(MDM2, 'AT#SS=%d' % SOCK, 5)
+    for s in atc.ss(t):
+        if s[0] == SOCK and s[1] == 0:
+            return done()       # closed by the server, everything read (6.9)
+    if now - last > SILENT:
+        return fail('no data from the server for %d s' % SILENT)
+    atc.poll(gwnet.MDM, 1)      # 0.1 s for more data (and MDM's URCs), then the next turn
+    return 1
+
+
+def unhex(t):
+    # '#SRECV: 2,<n>' then <n> bytes as 2n hex digits -> the bytes, or None
+    lines = t.split('\r\n')
+    v = atc.values(lines[0], '#SRECV:')
+    if len(lines) < 2 or len(v) != 1 or len(v[0]) != 2:
+        return None
+    s = lines[1].upper()
+    if atc.num(v[0][1]) * 2 != len(s):
+        return None
+    # four bytes a line: a quarter of the loop's work per byte (the CPU is slow, 10.2)
+    t = table
+    out = []
+    n = len(s) - len(s) % 8
+    try:
+        for i in range(0, n, 8):
+            out.append(t[s[i:i + 2]] + t[s[i + 2:i + 4]] + t[s[i + 4:i + 6]] + t[s[i + 6:i + 8]])
+        for i in range(n, len(s), 2):
+            out.append(t[s[i:i + 2]])
+    except KeyError:
+        return None
+    return ''.join(out)
+
+
+def take(data):
+    # Bytes of the HTTP reply.  -> '' or what is wrong.
+    global head, inbody, got
+    if not inbody:
+        head = head + data
+        i = head.find('\r\n\r\n')
+        if i == -1:
+            if len(head) > HEAD_MAX:
+                return 'not an HTTP reply'
+            return ''
+        w = head[:head.find('\r\n')].split(' ')
+        if len(w) < 2 or w[0][:5] != 'HTTP/':
+            return 'not an HTTP reply'
+        if w[1] != '200':
+            return 'the server answered %s for %s' % (w[1][:3], what())
+        data = head[i + 4:]
+        head = ''
+        inbody = 1
+    got = got + len(data)
+    if idx < 0:
+        if got > MAN_MAX:
+            return 'manifest longer than %d bytes' % MAN_MAX
+        parts.append(data)
+        return ''
+    if got > entries[idx][1]:
+        return '%s longer than %d bytes' % (what(), entries[idx][1])
+    h.update(data)
+    try:
+        f.write(data)
+    except IOError:
+        return 'flash write failed in ' + what()
+    return ''
+
+
+def what():
+    if idx < 0:
+        return 'the manifest'
+    return entries[idx][0] + '.pyo'
+
+
+def done():
+    # The server closed the connection: the file is complete, or not.
+    global f, idx, phase
+    close()
+    if not inbody:
+        return fail('no reply from the server for ' + what())
+    if idx < 0:
+        bad = manifest(''.join(parts))
+        if bad == '':
+            bad = plan()
+        if bad != '':
+            return fail(bad)
+        idx = 0
+        phase = 'get'
+        return 1
+    e = entries[idx]
+    f.close()
+    f = None
+    if got != e[1]:
+        return fail('%s truncated, %d of %d bytes' % (what(), got, e[1]))
+    if gwboot.hexd(h.digest()) != e[2]:
+        return fail('%s md5 mismatch' % what())
+    idx = idx + 1
+    phase = 'get'
+    if idx == len(entries):
+        flashflush()            # on the flash before it is read back (REFERENCE.md 1.4)
+        phase = 'check'
+        idx = 0
+    return 1
+
+
+def word_ok(s, chars, top):
+    if len(s) < 1 or len(s) > top:
+        return 0
+    for c in s:
+        if chars.find(c) == -1:
+            return 0
+    return 1
+
+
+def manifest(text):
+    # 'gwrel1', 'version=<v>', then 'file=<module> <size> <md5> <boot|lazy>' lines
+    # (tools/release.py).  -> '' (ver, entries set) or what is wrong.
+    global ver, entries
+    lines = text.split('\n')
+    if len(lines) < 4 or lines[-1] != '' or lines[0] != 'gwrel1':
+        return 'not a release manifest'
+    if lines[1][:8] != 'version=' or not word_ok(lines[1][8:], VER_CHARS, 12):
+        return 'bad version in the manifest'
+    v = lines[1][8:]
+    out = []
+    seen = []
+    for line in lines[2:-1]:
+        w = line[5:].split(' ')
+        if line[:5] != 'file=' or len(w) != 4 or not word_ok(w[0], NAME_CHARS, 12):
+            return 'bad manifest line'
+        size = config_store.num(w[1], 16383)
+        if size < 1 or not word_ok(w[2], '0123456789abcdef', 32) or len(w[2]) != 32:
+            return 'bad size or md5 for ' + w[0]
+        if not (w[3] in ('boot', 'lazy')) or seen.count(w[0]) > 0:
+            return 'bad manifest line for ' + w[0]
+        if w[0] == 'gwboot' or w[0] == 'gateway':
+            return w[0] + ' cannot be updated remotely'
+        seen.append(w[0])
+        out.append((w[0], size, w[2], w[3]))
+    if len(out) > MAX_FILES or seen.count('gwloop') == 0 or seen.count('updater') == 0:
+        return 'the manifest lacks gwloop or updater, or has over %d files' % MAX_FILES
+    ver = v
+    if v == gwboot.version()[1]:
+        return 'version %s is running already' % v
+    entries = out
+    return ''
+
+
+def plan():
+    # The slot that is not running; empty it of an earlier attempt, then check the room.
+    global slot
+    cur = gwboot.version()[0]
+    slot = 'a'
+    if cur == 'a':
+        slot = 'b'
+    st, t = atc.cmd(MDM2, 'AT#LSCRIPT', 10)
+    if st != 'OK':
+        return 'flash listing failed'
+    free = -1
+    count = 0
+    for v in atc.values(t, '#LSCRIPT:'):
+        if len(v) == 1 and v[0][:11] == 'free bytes:':
+            free = atc.num(atc.trim(v[0][11:]))
+        elif len(v) == 2:
+            count = count + 1
+            if v[0] == 'u%s.man' % slot or (v[0][:2] == 'u' + slot and len(v[0]) == 8 and
+                                            v[0][-4:] == '.pyo' and atc.num(v[0][2:4]) >= 0):
+                try:
+                    unlink(v[0])
+                    free = free + atc.num(v[1])
+                    count = count - 1
+                except IOError:
+                    pass
+    need = MAN_MAX + MARGIN
+    for e in entries:
+        need = need + e[1]
+    if free < need or count + len(entries) + 1 > FILES_MAX:
+        return 'flash full, needs %d bytes, %d free, %d files' % (need, free, count)
+    g.trace('update %s: %d files into slot %s' % (ver, len(entries), slot))
+    return ''
+
+
+def check():
+    # Read each staged file back from the flash, one per step, then switch.
+    global idx
+    e = entries[idx]
+    try:
+        ff = open(name_of(idx), 'rb')
+        data = ff.read(e[1] + 1)
+        ff.close()
+    except IOError:
+        data = ''
+    if len(data) != e[1] or gwboot.hexd(md5.new(data).digest()) != e[2]:
+        return fail(name_of(idx) + ' differs on the flash')
+    idx = idx + 1
+    if idx < len(entries):
+        return 1
+    return install()
+
+
+def install():
+    global active
+    body = ['gwrel1\nversion=%s\n' % ver]
+    for e in entries:
+        body.append('file=%s %d %s %s\n' % e)
+    body = ''.join(body)
+    text = body + 'md5=' + gwboot.hexd(md5.new(body).digest()) + '\n'
+    name = 'u%s.man' % slot
+    try:
+        ff = open(name, 'w')
+        ff.write(text)
+        ff.close()
+        flashflush()
+        ff = open(name, 'r')
+        back = ff.read(len(text) + 1)
+        ff.close()
+    except IOError:
+        back = ''
+    if back != text:
+        return fail('could not write ' + name)
+    if not gwboot.switch(slot, ver, who):
+        return fail('could not write the version pointer')
+    active = 0
+    g.restart('update %s installed' % ver)
+    return 1
+
+
+def fail(why):
+    # Give up: the running version is untouched; remove what was staged, tell the phone.
+    global active, f
+    if f is not None:
+        try:
+            f.close()
+        except IOError:
+            pass
+        f = None
+    if phase == 'recv':
+        close()
+    active = 0
+    if slot != '':
+        for n in range(len(entries)):
+            try:
+                unlink(name_of(n))
+            except IOError:
+                pass
+    text = 'Error: update failed: ' + why
+    if ver != '':
+        text = 'Error: update %s failed: %s' % (ver, why)
+    text = sms_commands.fit(text + ', still running ' + gwboot.version()[1])
+    g.trace(text)
+    gwsms.reply(who, text)
+    return 0
