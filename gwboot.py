@@ -38,8 +38,8 @@ SEQ_HALF = 500000000
 
 ptr = None          # the pointer in force (dict), None: no pointer, the factory files
 seq = 0
-files = {}          # module -> its flash file, for need()
-todo = 0            # 1 while the pointer is 'trial' or 'rolled' (tick() has work)
+items = {}          # module -> its flash file, for need()
+armed = 0            # 1 while the pointer is 'trial' or 'rolled' (tick() has work)
 since = 0           # when this start began
 first = 0           # since when the gateway is healthy without a break (0: it is not)
 
@@ -200,7 +200,7 @@ def need(name):
     m = sys.modules.get(name)
     if m is not None:
         return m
-    t = files.get(name)
+    t = items.get(name)
     if t is not None:
         return load(name, t)
     try:
@@ -218,11 +218,11 @@ def need(name):
 def start():
     # Choose, count, load, run.  A trial version that raises while it loads, or that
     # started LIMITS['boots'] times without becoming healthy, is rolled back.
-    global seq, ptr, todo, since
+    global seq, ptr, armed, since
     since = MOD.secCounter()
     seq, ptr = scan()
     if ptr is not None:
-        todo = ptr['state'] != 'good'
+        armed = ptr['state'] != 'good'
         if ptr['state'] == 'trial':
             n = int(ptr['boots']) + 1
             if n > LIMITS['boots']:
@@ -240,9 +240,9 @@ def start():
         else:
             n = 0
             for name, w in manifest(target):
-                files[name] = 'u%s%02d.pyo' % (target, n)
+                items[name] = 'u%s%02d.pyo' % (target, n)
                 if w == 'boot':
-                    load(name, files[name])
+                    load(name, items[name])
                 n = n + 1
             gwloop = sys.modules['gwloop']
     except:
@@ -265,8 +265,8 @@ def tick(ok):
     # mode entered, SMS readable).  Healthy for LIMITS['stable'] s confirms a trial (or lets the
     # version we went back to say so); not within LIMITS['health'] s of the start rolls it back.
     # -> None, or (phone, text) of the SMS to send now.
-    global todo, first
-    if not todo:
+    global armed, first
+    if not armed:
         return None
     now = MOD.secCounter()
     if not ok:
@@ -279,7 +279,7 @@ def tick(ok):
         first = now
     if now - first < LIMITS['stable']:
         return None
-    todo = 0
+    armed = 0
     p = ptr.copy()
     if p['state'] == 'trial':
         text = 'Confirmed: update %s running, was %s' % (p['ver'], p['pver'])

@@ -5,7 +5,7 @@
 #
 # Behaviour relied on:
 #   REFERENCE.md 2.6  MOD.secCounter() is the module clock (seconds since 2000, kept
-#        across a reboot), so alert times written to flash still mean something after
+#        across a reboot), so alert items written to flash still mean something after
 #        one.  A clock that went back (set with +CCLK, or lost with the power) makes a
 #        stored time lie in the future: it is taken as "now", which only delays alerts.
 #   REFERENCE.md 3    flash files survive a reboot; writes are flushed with flashflush().
@@ -37,18 +37,16 @@ imei = ''           # +CGSN, read once at boot (gwnet.ids)
 ccid = ''           # #CCID
 why = None          # this boot: why the module restarted ('' = planned; None: not read)
 backup = 0          # client: 1 while the backup server is the one used
-back_at = 0         # when the primary is due again
+since = 0         # when the primary is due again
 tries = 0           # failed connects in a row to the server in use
 host = ''           # the server of the last server() call
 port = 0
 # Alert state, kept in alerts.txt: when each kind was last sent (-1: never), unplanned
-# restarts not yet reported, and the times of the last 6 alert SMS (any kind).
+# restarts not yet reported, and the items of the last 6 alert SMS (any kind).
 sent = [-1, -1, -1]
 held = 0
-times = []
-loaded = 0          # alerts.txt read this boot
-told = [0, 0]       # gprs: this outage reported; silent: this silence reported
-alert_next = 0      # no alert SMS before (after one that did not go)
+items = []          # the times of the last 6 alert SMS
+next_at = 0      # no alert SMS before (after one that did not go)
 heard = 0           # when the device was last heard (seen at each check)
 seen = -1           # device bytes counted then (bridge.tonet + dropped + kept): the
                     # first check after alerts were set counts as heard
@@ -57,7 +55,8 @@ seen = -1           # device bytes counted then (bridge.tonet + dropped + kept):
 # ---- identity and heartbeat -------------------------------------------------------------
 
 def expand(cfg, t):
-    # A template's bytes for this unit; %ID is the name, or the IMEI when none is set.
+    # A template's bytes for this unit ('' for ''); %ID is the name, or the IMEI when
+    # none is set.  The identity of a connection is expand(cfg, cfg['ident']).
     name = cfg['name']
     if name == '':
         name = imei
@@ -65,13 +64,6 @@ def expand(cfg, t):
     if b is None:
         return ''       # cannot happen for a saved configuration (config_store.validate)
     return b
-
-
-def ident(cfg):
-    # The identity bytes sent first on a new connection ('' = none).
-    if cfg['ident'] == '':
-        return ''
-    return expand(cfg, cfg['ident'])
 
 
 def beat(cfg, kind):
@@ -91,7 +83,7 @@ def beat(cfg, kind):
             bridge.beat_s = bridge.quiet
     bridge.prefix = ''
     if cfg['idevery']:
-        bridge.prefix = ident(cfg)
+        bridge.prefix = expand(cfg, cfg['ident'])
 
 
 # ---- client: primary and backup server ----------------------------------------------------
@@ -102,7 +94,7 @@ def server(cfg):
     global backup, host, port, tries
     if cfg['host2'] == '':
         backup = 0
-    elif backup and g.now >= back_at:
+    elif backup and g.now - since >= 1800:
         g.trace('primary server due again')
         backup = 0
         tries = 0
@@ -117,14 +109,14 @@ def server(cfg):
 
 def dial_failed(cfg):
     # 3 failed connects in a row to one server: use the other one.
-    global backup, back_at, tries
+    global backup, since, tries
     tries = tries + 1
     if cfg['host2'] == '' or tries < 3:
         return
     tries = 0
     backup = 1 - backup
     if backup:
-        back_at = g.now + 1800
+        since = g.now
         g.trace('failover to the backup server')
     else:
         g.trace('back to the primary server')
@@ -172,10 +164,8 @@ def boot(cfg):
         write_file('why.txt', '')
     if why != '':
         g.trace('unplanned restart: ' + why)
-    if cfg['alertto'] == '':
-        return
-    load()
-    if why != '':
+    load()                      # also when alerts are off: an SMS may set them
+    if why != '' and cfg['alertto'] != '':
         held = held + 1         # reported when the limits allow (alerts())
         save()
 
@@ -184,11 +174,10 @@ def boot(cfg):
 
 def load():
     # alerts.txt: one line '<gprs> <restart> <silent> <held> [<time> ...]\n' (up to 6
-    # times).  Absent: nothing sent yet.  Unreadable or cut short: as if every
+    # items).  Absent: nothing sent yet.  Unreadable or cut short: as if every
     # kind was just sent and the day's SMS used up, so a damaged file never causes a
     # storm (it costs at most a day of alerts).
-    global sent, held, times, loaded
-    loaded = 1
+    global sent, held, items
     s = read_file('alerts.txt')
     if s == '':
         return
@@ -213,11 +202,11 @@ def load():
             n[i] = now          # the clock went back: wait from now
         i = i + 1
     sent = n[:3]
-    times = n[3:]
+    items = n[3:]
 
 
 def save():
-    n = sent + [held] + times
+    n = sent + [held] + items
     out = []
     for v in n:
         out.append('%d' % v)
@@ -229,46 +218,42 @@ def may(i, now):
     # fewer than 6 alert SMS in the last 24 hours.
     if sent[i] >= 0 and now - sent[i] < 3600:
         return 0
-    return len(times) < 6 or now - times[0] >= 86400
+    return len(items) < 6 or now - items[0] >= 86400
 
 
 def send(cfg, i, text, now):
     # -> 1 when the SMS went (then it counts against the limits).
-    global times, alert_next
+    global items, next_at
     name = cfg['name']
     if name == '':
         name = imei
     if not gwsms.reply(cfg['alertto'], 'Alert %s: %s' % (name, text)):
-        alert_next = now + 60
+        next_at = now + 60
         return 0
     g.trace('alert sent: ' + text)
     sent[i] = now
-    times = (times + [now])[-6:]
+    items = (items + [now])[-6:]
     save()
     return 1
 
 
 def alerts(cfg):
     # One check with each SMS poll (every SMS_POLL = 30 s, gwloop.sms): each event
-    # is reported once, when the limits allow; the restart report waits for a free slot
-    # (its count of restarts is kept on flash meanwhile).
+    # is reported once, when the limits allow (an outage or a silence is reported when
+    # no alert of its kind went since it began); the restart report waits for a free
+    # slot (its count of restarts is kept on flash meanwhile).
     global held, heard, seen
     now = g.now
     n = bridge.tonet + g.dropped + len(g.upq)
     if n != seen:
         seen = n
         heard = now             # the device sent something since the last check
-    if now < alert_next:
+    if now < next_at:
         return
-    if not loaded:
-        load()                  # alerts set by SMS after boot
     w = cfg['alerts'].split(',')
-    if g.gprs_lost < 0:
-        told[0] = 0
-    elif not told[0] and now - g.gprs_lost > 600 and w.count('gprs') > 0:
-        if may(0, now) and send(cfg, 0, 'gprs down for %d min' % divmod(
-                now - g.gprs_lost, 60)[0], now):
-            told[0] = 1
+    n = g.gprs_lost
+    if n >= 0 and sent[0] < n and now - n > 600 and w.count('gprs') > 0 and may(0, now):
+        send(cfg, 0, 'gprs down for %d min' % divmod(now - n, 60)[0], now)
     if held > 0 and w.count('restart') > 0 and g.state != 'reg' and may(1, now):
         r = 'unplanned restart (%s)' % why[:80]
         if why == '':
@@ -279,9 +264,6 @@ def alerts(cfg):
         held = 0
         if not send(cfg, 1, r, now):
             held = n
-    m = cfg['silentmin'] * 60
-    if m == 0 or now - heard < m:
-        told[1] = 0
-    elif not told[1] and may(2, now):
-        if send(cfg, 2, 'device silent for %d min' % divmod(now - heard, 60)[0], now):
-            told[1] = 1
+    n = cfg['silentmin'] * 60
+    if n > 0 and now - heard >= n and sent[2] < heard and may(2, now):
+        send(cfg, 2, 'device silent for %d min' % divmod(now - heard, 60)[0], now)

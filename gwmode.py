@@ -226,9 +226,9 @@ def connected(kind, data):
     g.fails['dial'] = 0
     g.trace('connected %s %s' % (kind, g.peer))
     gwfleet.beat(g.cfg, kind)
-    ident = gwfleet.ident(g.cfg)
-    bridge.extra(ident)
-    bridge.start(ident + first, data)   # the identity before any device byte
+    t = gwfleet.expand(g.cfg, g.cfg['ident'])
+    bridge.extra(t)
+    bridge.start(t + first, data)       # the identity before any device byte
 
 
 def closed():

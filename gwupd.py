@@ -10,14 +10,14 @@ import gwstate
 g = gwstate
 
 # "healthy": GPRS up, the configured mode entered, the SMS store readable (docs/update.md)
-MODE_STATES = ('listening', 'idle', 'dial', 'dialing', 'connected', 'csd')
 
 job = None          # updater.py once an update was asked for
 
 
 def turn():
     # Once per turn of the main loop (gwloop.turn).  -> bytes moved (0: the loop may wait).
-    ok = g.ip != '' and g.fails.get('sms') == 0 and g.state in MODE_STATES
+    ok = g.ip != '' and g.fails.get('sms') == 0 and g.state in ('listening', 'idle', 'dial', 'dialing', 'connected',
+                                                    'csd')
     t = gwboot.tick(ok)
     if t is not None:
         gwsms.reply(t[0], t[1])

@@ -13,10 +13,6 @@ shown = values.shown
 
 # The reply texts are written where they are used, not as module constants: each name
 # is one of the ~500 the module loads (REFERENCE.md 3).
-USE_ALERT = 'Error: use alert <phone> [gprs] [restart] [silent <10-10080 min>] or alert off'
-BAD_PHONE = 'Error: a phone number is + and 3-20 digits, or 3-20 digits'
-BAD_TEXT = ('Error: %s text must be up to 100 printable characters, escapes %%IMEI '
-            '%%CCID %%ID %%HH (hex), no +++')
 
 
 # ---- who may command --------------------------------------------------------------------
@@ -26,28 +22,24 @@ BAD_TEXT = ('Error: %s text must be up to 100 printable characters, escapes %%IM
 # ITU-T E.164 national format, as phones show numbers in most of Europe) when the country
 # code left over is 1-3 digits and the NSN has at least 6.  Nothing else is guessed.
 
-def same_phone(a, b):
-    if a[:2] == '00':
-        a = '+' + a[2:]
-    if b[:2] == '00':
-        b = '+' + b[2:]
-    if a == b:
-        return 1
-    if a[:1] == '0' and b[:1] == '+':
-        a, b = b, a
-    if a[:1] != '+' or b[:1] != '0':
-        return 0
-    b = b[1:]                       # the NSN; what is left of a is the country code
-    n = len(a) - 1 - len(b)
-    return n >= 1 and n <= 3 and len(b) >= 6 and a[-len(b):] == b
-
-
 def listed(items, sender):
     # 1 when sender is one of the numbers (an empty list obeys any sender with the
     # password: sms_commands.handle checks that first).
-    for p in items:
-        if same_phone(p, sender):
+    for a in items:
+        b = sender
+        if a[:2] == '00':
+            a = '+' + a[2:]
+        if b[:2] == '00':
+            b = '+' + b[2:]
+        if a[:1] == '0' and b[:1] == '+':
+            a, b = b, a
+        if a == b:
             return 1
+        if a[:1] == '+' and b[:1] == '0':
+            b = b[1:]               # the NSN; what is left of a is the country code
+            n = len(a) - 1 - len(b)
+            if n >= 1 and n <= 3 and len(b) >= 6 and a[-len(b):] == b:
+                return 1
     return 0
 
 
@@ -78,7 +70,8 @@ def do_identity(args, new, pw):
         return 'Error: use identity <text>, identity every <text> or identity off'
     t = ' '.join(args)
     if not values.tpl_ok(t):
-        return BAD_TEXT % 'identity'
+        return ('Error: identity text must be up to 100 printable characters, escapes '
+                '%IMEI %CCID %ID %HH (hex), no +++')
     new['ident'] = t
     new['idevery'] = n
     r = 'Confirmed: identity ' + shown(t, pw) + ', sent first on each connection'
@@ -99,7 +92,8 @@ def do_heartbeat(args, new, pw):
         return 'Error: use heartbeat <10-3600 s> <text> or heartbeat off'
     t = ' '.join(args[1:])
     if not values.tpl_ok(t):
-        return BAD_TEXT % 'heartbeat'
+        return ('Error: heartbeat text must be up to 100 printable characters, escapes '
+                '%IMEI %CCID %ID %HH (hex), no +++')
     new['hbsecs'] = n
     new['hbtext'] = t
     return 'Confirmed: heartbeat %s after %d s without a byte to the network' % (
@@ -112,10 +106,11 @@ def do_alert(args, new):
         new['alerts'] = ''
         new['silentmin'] = 0
         return 'Confirmed: alert off'
+    bad = 'Error: use alert <phone> [gprs] [restart] [silent <10-10080 min>] or alert off'
     if len(args) < 1:
-        return USE_ALERT
+        return bad
     if not values.phone_ok(args[0]):
-        return BAD_PHONE
+        return 'Error: a phone number is + and 3-20 digits, or 3-20 digits'
     items = []
     n = 0                           # silent minutes
     i = 1
@@ -124,13 +119,13 @@ def do_alert(args, new):
         if w == 'silent' and i + 1 < len(args) and n == 0:
             n = values.num(args[i + 1], 10080)
             if n < 10:
-                return USE_ALERT
+                return bad
             i = i + 2
         elif values.alert_ok(w) and items.count(w) == 0:
             items.append(w)
             i = i + 1
         else:
-            return USE_ALERT
+            return bad
     if len(args) == 1:
         items = ['gprs', 'restart']     # no events named: both
     new['alertto'] = args[0]
@@ -158,7 +153,7 @@ def do_phones(args, new, sender):
     w = low(args[0])
     p = args[1]
     if not values.phone_ok(p):
-        return BAD_PHONE
+        return 'Error: a phone number is + and 3-20 digits, or 3-20 digits'
     items = new['phones']
     if w == 'add':
         if listed(items, p):
@@ -171,7 +166,7 @@ def do_phones(args, new, sender):
             return 'Error: phones has no number ' + p + ', send phones list'
         new['phones'] = []
         for q in items:
-            if not same_phone(q, p):
+            if not listed([q], p):
                 new['phones'].append(q)
         items = new['phones']
     else:

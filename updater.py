@@ -79,7 +79,7 @@ def start(text, sender, busy):
         return 'Error: use update http://<server>[:<port>]/<path>/manifest.txt'
     if active:
         return 'Error: an update is already running, %d of %d files' % (idx + 1, len(entries))
-    if gwboot.todo and gwboot.ptr['state'] == 'trial':
+    if gwboot.armed and gwboot.ptr['state'] == 'trial':
         return 'Error: update %s is not confirmed yet, try again later' % gwboot.ptr['ver']
     bad = parse_url(w[2])
     if bad != '':
