@@ -124,8 +124,10 @@ def test_power_cuts_in_the_trial_start_and_confirmation_writes(
     switch = len(pointer_text(0, common + [("state", "trial"), ("boots", "0"), ("who", PHONE), ("why", "")]))
     trial = len(pointer_text(1, common + [("state", "trial"), ("boots", "1"), ("who", PHONE), ("why", "")]))
     confirm = len(pointer_text(2, common + [("state", "good"), ("boots", "0"), ("who", PHONE), ("why", "")]))
+    # gwstate.restart writes its reason to why.txt after the switch (gwfleet.boot reads it)
+    why = len("update 1.3 installed")
     # every third byte, and every one of the first and last five, of each write
-    picks = [(base, n) for base, size in ((switch, trial), (switch + trial, confirm))
+    picks = [(base, n) for base, size in ((switch + why, trial), (switch + why + trial, confirm))
              for n in range(size) if n % 3 == 0 or n < 5 or n >= size - 5]
     for base, n in picks:
         budget = base + n
