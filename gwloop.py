@@ -15,6 +15,7 @@ import SER
 import atc
 import bridge
 import config_store
+import gwboot
 import gwfleet
 import gwmode
 import gwnet
@@ -107,8 +108,11 @@ def turn():
         where = 'sms'
         if g.sms_due or g.now >= sms_next:
             sms()
-    where = 'update'
-    moved = moved + gwupd.turn()    # remote update: health check, download step (gwupd.py)
+    if gwboot.armed or gwupd.job is not None:
+        # remote update: a new version's health check, a download step (gwupd.py); the
+        # test keeps the turn's cost when no update is under way
+        where = 'update'
+        moved = moved + gwupd.turn()
     where = g.state
     step()
     return moved

@@ -4,4 +4,5 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bash "$root/scripts/venv.sh"
 cd "$root"
-exec "$root/.venv/bin/python" -m pytest "$@"
+# Two workers (the machine has 2 cores); real-clock tests share one (tests/conftest.py).
+exec "$root/.venv/bin/python" -m pytest -n 2 --dist loadgroup "$@"

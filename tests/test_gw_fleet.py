@@ -320,7 +320,7 @@ def real_module(tmp_path: Path) -> tuple[Module, object]:
     mod.sms.send_delay_ms = 200
     tr = mod.net.enable_real(listen_map={1024: 0})
     mod.power_on()
-    assert wait_state(mod, "listening", 20)
+    assert wait_state(mod, "listening", 60)
     return mod, tr
 
 

@@ -48,7 +48,7 @@ def real(tmp_path: Path):
     m.sms.send_delay_ms = 200
     tr = m.net.enable_real(listen_map={1024: 0}, drop_hold_s=2.0)
     m.power_on()
-    assert wait_state(m, "listening", 20)
+    assert wait_state(m, "listening", 60)       # real clock: a loaded machine is slower
     yield m, tr
     m.close()
 
