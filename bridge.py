@@ -144,7 +144,9 @@ def from_net(now):
     if armed and data[-len(ESC_OK):] == ESC_OK and now - armed >= GUARD_S:
         down = data[:-len(ESC_OK)]      # peer bytes that came before the escape
         return ESCAPED
-    if new != '':
+    # Most reads end in a byte that NO CARRIER does not hold: one find() answers for
+    # them, instead of up to 14 comparisons (every line of a turn costs, tools/bench_*).
+    if new != '' and NOCARRIER.find(data[-1:]) != -1:
         n = tail_len(data)
         if n > 0:
             held = data[-n:]
@@ -161,8 +163,8 @@ def turn(now):
         piece = down[:PIECE]
         if SER.send(piece) == 1:
             moved = len(piece)
-            toser = count(toser, moved)
-            down = down[moved:]
+            toser = divmod(toser + moved, COUNT_MOD)[1]     # count(), inline: every
+            down = down[moved:]                             # line of a turn costs
     if r == CLOSED or r == ESCAPED:
         return r
     # device -> network: read SER only when nothing is waiting, so the order is kept.
@@ -170,11 +172,7 @@ def turn(now):
     # identity goes before one, a heartbeat only in a pause (docs/gateway-runtime.md).
     if up == '':
         up = SER.read()
-        if up == '':
-            if now - last_up >= beat_s:
-                up = beat
-                extra(beat)
-        elif prefix != '' and now - last_up >= quiet:
+        if prefix != '' and up != '' and now - last_up >= quiet:
             up = prefix + up
             extra(prefix)
     if up != '':
@@ -186,13 +184,16 @@ def turn(now):
                 armed = now
             last_up = now
             moved = moved + len(piece)
-            tonet = count(tonet, len(piece))
+            tonet = divmod(tonet + len(piece), COUNT_MOD)[1]
             if up == '':
                 set_cts(1)
         else:
             set_cts(0)
     if moved > 0:
         last = now
+    elif up == '' and now - last_up >= beat_s:
+        up = beat               # a pause: the heartbeat goes on the next turn
+        extra(beat)
     return moved
 
 

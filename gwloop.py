@@ -105,8 +105,8 @@ def turn():
     if g.state != 'init' and g.state != 'reg':
         where = 'urc'
         urcs()
-        where = 'sms'
         if g.sms_due or g.now >= sms_next:
+            where = 'sms'
             sms()
     if gwboot.armed or gwupd.job is not None:
         # remote update: a new version's health check, a download step (gwupd.py); the
