@@ -112,7 +112,8 @@ def turn():
         # remote update: a new version's health check, a download step (gwupd.py); the
         # test keeps the turn's cost when no update is under way
         where = 'update'
-        moved = moved + gwupd.turn()
+        if gwupd.turn() > 0:
+            moved = moved + bridge.PIECE    # a download step got bytes: on at once
     where = g.state
     step()
     return moved
