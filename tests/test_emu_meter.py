@@ -111,3 +111,11 @@ def test_footprint_counts_imported_modules_and_their_code(tmp_path: Path) -> Non
     assert fp.by_module["helper"] > 0
     assert fp.by_kind["code"] == 56  # g's code object; helper's top-level code is freed
     assert fp.by_kind["function"] == 32  # 28 rounded to 8
+
+
+def test_script_function_calls_are_counted_by_module_and_name(tmp_path: Path) -> None:
+    m = boot(tmp_path, "import helper\nn = 0\nwhile n < 4:\n    helper.twice(n)\n    n = n + 1\n",
+             helper="def once(x):\n    return x\n\n\ndef twice(x):\n    return once(x) + once(x)\n")
+    assert m.script_state == "ended"
+    assert m.meter.entered["helper.twice"] == 4
+    assert m.meter.entered["helper.once"] == 8

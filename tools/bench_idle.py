@@ -10,7 +10,7 @@ minute to settle:
   ``connect socketting 0 10 0`` so the connection stays);
 * on-demand idle: ``connect mode client 203.0.113.5 5000``, no device byte, no connection.
 
-Figures: main-loop turns per second (one ``MOD.watchdogReset`` each), built-in calls per
+Figures: main-loop turns per second (calls of ``gwloop.turn``, counted by the emulator's meter), built-in calls per
 second, AT commands per minute (by instance), and the module CPU share (CPU charged by the
 cost model / elapsed module time). Target: CPU share at most 10 % (the module's other tasks,
 REFERENCE §10.2).

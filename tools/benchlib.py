@@ -135,9 +135,9 @@ class Window:
 
 
 def loop_turns(m: Module) -> int:
-    """Turns of the gateway's main loop so far: each begins with the one MOD.watchdogReset()
-    (docs/gateway-runtime.md, "The main loop")."""
-    return m.meter.calls.get("MOD.watchdogReset", 0)
+    """Turns of the gateway's main loop so far: calls of gwloop.turn (the emulator's meter
+    counts script function calls; the watchdog is reset only once a second)."""
+    return m.meter.entered.get("gwloop.turn", 0)
 
 
 def record_times(m: Module) -> list[tuple[int, int]]:

@@ -68,6 +68,9 @@ class Meter:
         self.lines = 0  # executed lines of script code
         self.call_ms = 0  # module CPU time charged for built-in calls
         self.line_us = 0  # module CPU time charged for script lines
+        # calls of script functions by "module.function" (no cost: the call's lines are
+        # what is charged); e.g. "gwloop.turn" counts the gateway's loop turns
+        self.entered: Counter[str] = Counter()
 
     def call(self, name: str) -> None:
         self.calls[name] += 1

@@ -633,7 +633,12 @@ class ScriptRun:
 
     # ---------------------------------------------------------------- tracing
     def _tracer(self, frame: Any, event: str, arg: Any) -> Any:
-        if frame.f_code.co_filename in self.code_files:
+        # Called for every new frame ('call'): script code is traced line by line, and
+        # its function calls are counted by name (meter.entered).
+        name = frame.f_code.co_filename
+        if name in self.code_files:
+            self.m.meter.entered[name.rsplit("/", 1)[-1].split(".")[0] + "." +
+                                 frame.f_code.co_name] += 1
             return self._line_tracer
         return None
 
