@@ -341,7 +341,7 @@ def recv_until(s, want: bytes, timeout: float = 10) -> bytes:
     return out
 
 
-def test_real_tcp_identity_then_device_bytes_in_both_modes(tmp_path: Path) -> None:
+def test_real_tcp_identity_then_device_bytes_in_both_modes_and_csd(tmp_path: Path) -> None:
     import socket
     m, tr = real_module(tmp_path)
     try:
@@ -357,6 +357,18 @@ def test_real_tcp_identity_then_device_bytes_in_both_modes(tmp_path: Path) -> No
         assert recv_until(c, b"server side") == b"server side"
         c.close()
         assert m.run_until(lambda: state(m) == "listening", 10)
+        # a CSD data call from a loopback caller: answered, the identity first
+        assert sms(m, "connect dialin on", timeout=10)[0].startswith("Confirmed: dialin on")
+        m.csd.first_ring_ms = 50
+        m.csd.connect_delay_ms = 200
+        peer = m.csd.tcp_caller(0)
+        call = socket.create_connection(("127.0.0.1", peer.port), timeout=5)
+        assert recv_until(call, ident, timeout=20) == ident
+        assert m.run_until(lambda: state(m) == "csd", 10)
+        ser_send(m, b"csd side")
+        assert recv_until(call, b"csd side") == b"csd side"
+        call.close()
+        assert m.run_until(lambda: state(m) == "listening", 20)
         # client mode: a loopback server gets the identity, then the device's bytes
         srv = socket.socket()
         srv.bind(("127.0.0.1", 0))
