@@ -255,7 +255,7 @@ def alerts(cfg):
     if n >= 0 and sent[0] < n and now - n > 600 and w.count('gprs') > 0 and may(0, now):
         send(cfg, 0, 'gprs down for %d min' % divmod(now - n, 60)[0], now)
     if held > 0 and w.count('restart') > 0 and g.state != 'reg' and may(1, now):
-        r = 'unplanned restart (%s)' % why[:80]
+        r = 'unplanned restart (%s)' % why[:60]      # the SMS stays within 160
         if why == '':
             r = 'unplanned restart'
         if held > 1:

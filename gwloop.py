@@ -251,6 +251,8 @@ def sms():
     if hold:
         SER.setCTS(0)
     new, effects, left = gwsms.poll(g.cfg, status)
+    if new['alertto'] != '':
+        gwfleet.alerts(new)     # alerts are SMS too: with each poll, the device held
     if hold:
         SER.setCTS(bridge.cts)
     if left < 0:
@@ -260,7 +262,5 @@ def sms():
         if left > 0:
             g.sms_due = 1       # the next one on the next turn
     g.cfg = new
-    if g.cfg['alertto'] != '':
-        gwfleet.alerts(g.cfg)   # with each SMS poll (SMS_POLL s): alerts are SMS too
     if len(effects) > 0:
         gwmode.apply(effects)

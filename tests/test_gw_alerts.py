@@ -217,3 +217,20 @@ def test_a_week_of_events_keeps_every_limit() -> None:
         if "restart" in text:
             total += int(text.split(", ")[1].split(" ")[0]) if ", " in text else 1
     assert total + f.held == 7 * 86400 // 18000 + 1             # and the first boot
+
+
+def test_the_longest_alert_fits_one_sms() -> None:
+    flash, clock, sent = Flash(), Clock(), []
+    f, g, bridge, cfg = fleet(flash, clock, sent)
+    cfg["name"] = "n" * 20
+    g.state = "listening"
+    g.now = clock.t
+    g.trace = lambda s: None
+    f.boot(cfg)
+    f.why = "x" * 200                                   # a long reason from gwstate.restart
+    f.held = 99
+    f.alerts(cfg)
+    assert len(sent) == 1
+    assert sent[0][1].startswith("Alert %s: unplanned restart (xxx" % ("n" * 20))
+    assert sent[0][1].endswith("), 99 restarts since the last alert")
+    assert len(sent[0][1]) <= 160
