@@ -1,10 +1,12 @@
 # gwloop.py - the gateway's main loop and its boot steps.  On-module file in the
 # dialect (/work/shared/dialect.md); docs/gateway-runtime.md describes the whole.
 #
-# One loop, one state (gwstate.py).  Each turn: reset the watchdog (only here); pump the
-# bridge while a connection is open; file the URCs of MDM2 (and of MDM when it is not
-# online); read the SMS store when +CMTI came or every SMS_POLL s; run one step of the
-# state; sleep 0.1 s unless the bridge moved a full piece.  Every step is bounded in time, a
+# One loop, one state (gwstate.py).  Each turn: reset the watchdog (only here, once a
+# second); pump the bridge while a connection is open; file the URCs of MDM2 (and of MDM
+# when it is not online; once a second while a connection is open); read the SMS store
+# when +CMTI came or every SMS_POLL s (and check the alerts); a step of a remote update
+# when one is under way; run one step of the state; sleep 0.1 s unless the turn moved a
+# full piece.  Every step is bounded in time, a
 # failure is a value with a retry policy (gwstate.failed), and any exception is caught
 # here: one trace line, then the loop carries on; LIMITS['crash'] turns in a row that
 # raise end in a clean restart (the watchdog reboots, REFERENCE.md 2.6, FIELD-LESSONS 15).
