@@ -137,16 +137,6 @@ def read_file(name):
     return s
 
 
-def write_file(name, s):
-    try:
-        f = open(name, 'w')
-        f.write(s)
-        f.close()
-        flashflush()
-    except IOError:
-        g.trace('cannot write ' + name)
-
-
 def boot(cfg):
     # Once per boot, before anything else: the reason of this restart and the alert
     # state.  A planned restart (SMS reboot, a software update) leaves its reason
@@ -161,7 +151,7 @@ def boot(cfg):
     else:
         why = w
     if w != '':
-        write_file('why.txt', '')
+        g.write_file('why.txt', '')
     if why != '':
         g.trace('unplanned restart: ' + why)
     load()                      # also when alerts are off: an SMS may set them
@@ -210,7 +200,7 @@ def save():
     out = []
     for v in n:
         out.append('%d' % v)
-    write_file('alerts.txt', ' '.join(out) + '\n')
+    g.write_file('alerts.txt', ' '.join(out) + '\n')
 
 
 def may(i, now):

@@ -93,16 +93,8 @@ def turn():
     global where, last
     moved = 0
     g.now = MOD.secCounter()
-    # Once a second is plenty for the 300 s watchdog and, while a connection is open,
-    # for MDM2's URCs (+CMTI) and the SMS check: each built-in call costs, and an open
-    # connection turns 10 times a second (tools/bench_idle.py).  hold: a connection is
-    # open and this second's MDM2 poll is done.
-    hold = g.state == 'connected' or g.state == 'csd'
-    if g.now != last:
-        last = g.now
-        MOD.watchdogReset()
-        hold = 0
-    if g.state == 'connected' or g.state == 'csd':
+    hold = g.state == 'connected' or g.state == 'csd'     # a connection is open
+    if hold:
         where = 'bridge'
         r = bridge.turn(g.now)
         if r == bridge.CLOSED:
@@ -113,6 +105,14 @@ def turn():
             moved = r
             if g.state == 'csd':
                 gwmode.idle_call()
+    # Once a second is plenty for the 300 s watchdog and, while a connection is open,
+    # for MDM2's URCs (+CMTI) and the SMS check: each built-in call costs, and an open
+    # connection turns 10 times a second (tools/bench_idle.py).  hold stays 1 while a
+    # connection is open and this second's MDM2 poll is done.
+    if g.now != last:
+        last = g.now
+        MOD.watchdogReset()
+        hold = 0
     if g.state != 'init' and g.state != 'reg' and not hold:
         where = 'urc'
         urcs()

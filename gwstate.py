@@ -57,17 +57,23 @@ def restart(why):
     # The reason goes to why.txt first, so the next boot knows this restart was chosen
     # (gwfleet.boot; a planned one starts with 'reboot' or 'update').
     trace('restart: ' + why)
-    try:
-        f = open('why.txt', 'w')
-        f.write(why)
-        f.close()
-        flashflush()
-    except IOError:
-        trace('cannot write why.txt')
+    write_file('why.txt', why)
     SER.setDCD(0)
     MOD.watchdogEnable(1)
     while 1:
         MOD.sleep(10)
+
+
+def write_file(name, s):
+    # A small flash file (why.txt, alerts.txt) rewritten whole and flushed (REFERENCE.md
+    # 1.4, section 3); a failure is traced, never raised.
+    try:
+        f = open(name, 'w')
+        f.write(s)
+        f.close()
+        flashflush()
+    except IOError:
+        trace('cannot write ' + name)
 
 
 def go(s, wait):

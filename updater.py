@@ -30,6 +30,7 @@ import gwnet
 import gwsms
 import gwstate
 import sms_commands
+import values
 
 g = gwstate
 
@@ -47,8 +48,7 @@ FILES_MAX = 250     # files on the flash after staging (limit 255, REFERENCE.md 
 # connId SOCK: context 1, automatic packets, 90 s idle close, connTo 10 s, txTo 1 s;
 # SRING without data, received data in hex, no keepalive (6.2, 6.3)
 SOCK_SETUP = ('AT#SCFG=%d,1,0,90,100,10' % SOCK, 'AT#SCFGEXT=%d,0,1,0,0,0' % SOCK)
-NAME_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789_'
-VER_CHARS = NAME_CHARS + 'ABCDEFGHIJKLMNOPQRSTUVWXYZ.-'
+NAME_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789_'   # a version: values.word_ok's default
 LATER = ' (starts when the current connection closes)'
 
 active = 0
@@ -316,15 +316,6 @@ def done():
     return 1
 
 
-def word_ok(s, chars, top):
-    if len(s) < 1 or len(s) > top:
-        return 0
-    for c in s:
-        if chars.find(c) == -1:
-            return 0
-    return 1
-
-
 def manifest(text):
     # 'gwrel1', 'version=<v>', then 'file=<module> <size> <md5> <boot|lazy>' lines
     # (tools/release.py).  -> '' (ver, entries set) or what is wrong.
@@ -332,17 +323,17 @@ def manifest(text):
     lines = text.split('\n')
     if len(lines) < 4 or lines[-1] != '' or lines[0] != 'gwrel1':
         return 'not a release manifest'
-    if lines[1][:8] != 'version=' or not word_ok(lines[1][8:], VER_CHARS, 12):
+    if lines[1][:8] != 'version=' or not values.word_ok(lines[1][8:], 12):
         return 'bad version in the manifest'
     v = lines[1][8:]
     out = []
     seen = []
     for line in lines[2:-1]:
         w = line[5:].split(' ')
-        if line[:5] != 'file=' or len(w) != 4 or not word_ok(w[0], NAME_CHARS, 12):
+        if line[:5] != 'file=' or len(w) != 4 or not values.word_ok(w[0], 12, NAME_CHARS):
             return 'bad manifest line'
         size = config_store.num(w[1], 16383)
-        if size < 1 or not word_ok(w[2], '0123456789abcdef', 32) or len(w[2]) != 32:
+        if size < 1 or not values.word_ok(w[2], 32, '0123456789abcdef') or len(w[2]) != 32:
             return 'bad size or md5 for ' + w[0]
         if not (w[3] in ('boot', 'lazy')) or seen.count(w[0]) > 0:
             return 'bad manifest line for ' + w[0]

@@ -126,14 +126,15 @@ def apn_ok(s):
     return word_ok(s, APN_MAX)
 
 
-def word_ok(s, top):
-    # 1-top of letters, digits, '.', '-', '_' (an APN, a unit name).
+def word_ok(s, top,
+            want='0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-_'):
+    # 1-top characters, each one of want; by default letters, digits, '.', '-', '_' (an
+    # APN, a unit name, a release version).
     if len(s) < 1 or len(s) > top:
         return 0
     for c in s:
-        if DIGITS.find(c) == -1 and LOWER.find(c) == -1 and UPPER.find(c) == -1:
-            if not (c in ('.', '-', '_')):
-                return 0
+        if want.find(c) == -1:
+            return 0
     return 1
 
 
