@@ -21,6 +21,27 @@ def shared() -> Path:
     return d
 
 
+@pytest.fixture(scope="session")
+def py152() -> Path:
+    """The real CPython 1.5.2+ (tools/py152.py; run it with -X for Telit's string
+    exceptions). Skips, saying why, when it cannot be built here."""
+    from tools.py152 import interpreter, why_not
+    exe = interpreter()
+    if exe is None:
+        pytest.skip("the real 1.5.2+ is not available: " + why_not())
+    return exe
+
+
+@pytest.fixture(scope="session")
+def py152count() -> Path:
+    """The real 1.5.2+ built with sys.interned() (the names table's size). Skips when absent."""
+    from tools.py152 import interpreter, why_not
+    exe = interpreter(count=True)
+    if exe is None:
+        pytest.skip("the real 1.5.2+ (--count-interned) is not available: " + why_not())
+    return exe
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests on the real clock (``Module(..., virtual=False)``, real ptys and sockets) run one
     after the other on one worker when the suite runs in parallel (``scripts/test.sh``:
