@@ -1,0 +1,1 @@
+async def start(server): return []
