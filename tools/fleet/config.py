@@ -270,7 +270,9 @@ def _fleet_ops(r: _Reader, fl: dict[str, Any], cfg: FleetConfig) -> None:
     for way in WAYS:
         key = way + "_base"
         if key in fl:
-            cfg.bases[way] = r.address(("fleet", key), fl[key], True)
+            cfg.bases[way] = r.address(("fleet", key), fl[key], False)
+            if not cfg.bases[way][1]:
+                raise r.error(("fleet", key), "must be a fixed port (base + index), not 0")
     if "web" in fl:
         cfg.web_set = True
         cfg.web = None if fl["web"] == "" else r.address(("fleet", "web"), fl["web"], False)

@@ -145,6 +145,7 @@ class TcpPort:
         u.taps.append(tap)
         u.watchers.append(watch)
         log.write("client", unit=u.name, way=self.kind, address=address)
+        self.server.changed()
         try:
             while True:
                 data = await reader.read(65536)
@@ -164,6 +165,7 @@ class TcpPort:
             u.watchers.remove(watch)
             self.client = None
             writer.close()
+            self.server.changed()
             log.write("client_gone", unit=u.name, way=self.kind, address=address, dropped=lost[0])
 
 
