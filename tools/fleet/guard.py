@@ -35,24 +35,27 @@ class Guard:
         self.server = server
         self.cfg = server.cfg
         self.open: Counter[str] = Counter()                  # connections now, per peer ip
-        self.logged: dict[str, tuple[float, int]] = {}       # ip: (last refused line, refusals since)
+        self.logged: dict[tuple[str, str], tuple[float, int]] = {}   # (ip, kind): (last line, refusals since)
         self.refusals = 0
 
-    def refuse(self, ip: str, address: str, reason: str, **fields: Any) -> None:
+    def refuse(self, kind: str, ip: str, address: str, reason: str, **fields: Any) -> None:
+        """Log a refusal: at most one line per peer address and kind per LOG_EVERY s, the
+        next one says how many were not logged."""
         self.refusals += 1
         now = time.monotonic()
-        last, quiet = self.logged.get(ip, (-LOG_EVERY, 0))
+        last, quiet = self.logged.get((ip, kind), (-LOG_EVERY, 0))
+        self.server.changed()
         if now - last < LOG_EVERY:
-            self.logged[ip] = (last, quiet + 1)
+            self.logged[(ip, kind)] = (last, quiet + 1)
             return
         if quiet:
             fields["not_logged_before"] = quiet
-        self.logged[ip] = (now, 0)
+        self.logged[(ip, kind)] = (now, 0)
         self.server.log.write("refused", address=address, reason=reason, **fields)
 
     def admit(self, ip: str, address: str, writer: asyncio.StreamWriter) -> bool:
         if self.open[ip] >= self.cfg.max_per_address:
-            self.refuse(ip, address, "%d connections from %s already (max_per_address)" % (self.open[ip], ip))
+            self.refuse("cap", ip, address, "%d connections from %s already (max_per_address)" % (self.open[ip], ip))
             writer.close()
             return False
         self.open[ip] += 1
@@ -75,7 +78,7 @@ class Guard:
             name, rest = await srv._identify(reader, ident)
             if name is None and fixed.cfg.key:
                 await _until(loop, deadline)
-                self.refuse(ip, address, "no identity with the key of unit %s on its own port" % fixed.name)
+                self.refuse("key", ip, address, "no identity with the key of unit %s on its own port" % fixed.name)
                 return None, b"", ""
             return fixed, rest, "port"
         ident = {u.cfg.identity: u.name for u in srv.units.values() if u.cfg.identity}
@@ -86,13 +89,13 @@ class Guard:
             await _until(loop, deadline)         # the same time whatever part of a key was right
         if self.cfg.unknown_policy() == "refuse":
             await _until(loop, deadline)
-            self.refuse(ip, address, "no configured identity (unknown = refuse)", bytes_read=len(rest))
+            self.refuse("unknown", ip, address, "no configured identity (unknown = refuse)", bytes_read=len(rest))
             return None, b"", ""
         auto = "ip-" + ip.replace(":", "-")
         if auto not in srv.units:
             named = sum(1 for u in srv.units.values() if not u.cfg.configured)
             if named >= self.cfg.max_units:
-                self.refuse(ip, address, "%d units named from their address already (max_units)" % named)
+                self.refuse("units", ip, address, "%d units named from their address already (max_units)" % named)
                 return None, b"", ""
             srv._add_unit(self.cfg.unknown_unit(auto))
         return srv.units[auto], rest, "address"
@@ -103,7 +106,7 @@ class Guard:
         if old is None or old.writer.transport.is_closing():
             return True
         if self.cfg.takeover == "keep":
-            self.refuse(address.rsplit(":", 1)[0], address,
+            self.refuse("takeover", address.rsplit(":", 1)[0], address,
                         "unit %s is online from %s (takeover = keep)" % (unit.name, old.address), unit=unit.name)
             return False
         self.server.log.write("takeover", unit=unit.name, old=old.address, new=address,
