@@ -89,6 +89,7 @@ class Unit:
         # is told when the unit goes on- or offline; ports lists them for the status
         self.taps: list[Callable[[bytes], None]] = []
         self.watchers: list[Callable[[], None]] = []
+        self.claim: Callable[[bytes], None] | None = None   # set: it alone gets the device bytes
         self.ports: dict[str, str] = {"pty": str(self.pty.link)}
 
     def notify(self) -> None:
@@ -147,6 +148,9 @@ class Unit:
     def _to_program(self, out: bytes) -> None:
         if out:
             self.from_unit += len(out)
+            if self.claim is not None:      # a Modbus TCP request waits for its RTU reply
+                self.claim(out)
+                return
             for tap in list(self.taps):
                 tap(out)
             lost = self.pty.write(out)
