@@ -469,6 +469,9 @@ async def serve_forever(cfg: FleetConfig) -> None:
     if srv.listen_port is not None:
         print("listening: %s:%d" % (cfg.listen[0] if cfg.listen else "", srv.listen_port), flush=True)
     print("status: %s" % cfg.status, flush=True)
+    for w in srv.ways:
+        if getattr(w, "url", ""):
+            print("page: %s" % w.url, flush=True)      # the status page (tools/fleet/web.py)
     done = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):

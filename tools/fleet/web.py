@@ -50,8 +50,6 @@ class StatusPage:
         self.sample()
         self.sampler = asyncio.ensure_future(self._sample_forever())
         self.server.log.write("listen", way="web", address=self.url)
-        if self.server.echo is not None:
-            self.server.echo("page: %s" % self.url)
 
     async def stop(self) -> None:
         if self.sampler is not None:
