@@ -127,7 +127,8 @@ def test_cli_copies_flash_and_runs_main(tmp_path: Path) -> None:
     (src / "a_very_long_module_name.py").write_text("x = 1\n")
     cli = Cli("--flash", str(src), "--main", "gw.py", "--scratch", str(tmp_path / "run"), cwd=tmp_path)
     try:
-        assert "skipped a_very_long_module_name.py" in cli.head[0]
+        assert cli.head[0].startswith("serial: ") and cli.head[1].startswith("control: ")
+        assert "skipped a_very_long_module_name.py" in "".join(cli.head)
         s = serial.Serial(cli.serial_path, 9600, timeout=0.05)
         got = b""
         end = time.monotonic() + 5

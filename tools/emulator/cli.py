@@ -32,6 +32,7 @@ import argparse
 import codecs
 import fnmatch
 import json
+import re
 import shlex
 import shutil
 import signal
@@ -49,6 +50,29 @@ DEFAULT_PATTERNS = ("*.py", "*.pyo")
 
 
 # ------------------------------------------------------------------------- flash
+def lock_flash(flash: Path) -> int:
+    """Hold ``.<flash>.lock`` beside the flash folder for this run: two emulators on one
+    flash folder would write each other's configuration and logs.  Raises OSError, saying
+    which process has it and what to do, when another run holds it."""
+    import fcntl
+    import os
+
+    flash = flash.resolve()
+    flash.parent.mkdir(parents=True, exist_ok=True)
+    path = flash.parent / ("." + flash.name + ".lock")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+        os.close(fd)
+        raise OSError("another emulator (pid %s) is using the flash folder %s; stop it, or give this one its "
+                      "own flash with --scratch DIR (bash scripts/run.sh --scratch flash-run2 --serial pty:ttyGW2)" % (holder, flash)) from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, b"%d\n" % os.getpid(), 0)
+    return fd
+
+
 def prepare_flash(src: Path | None, scratch: Path, in_place: bool = False, fresh: bool = False,
                   patterns: tuple[str, ...] = DEFAULT_PATTERNS) -> tuple[Path, list[str], list[str]]:
     """The directory to use as the flash, the files copied into it, and the files skipped
@@ -102,6 +126,16 @@ def _mapping(items: list[str], flag: str) -> dict[Any, Any]:
 
 
 # ----------------------------------------------------------------------- console
+PHONE_RE = re.compile(r"^\+?[0-9]{3,20}$")     # what the console accepts as an SMS sender
+
+
+def _number(text: str, usage: str, kind: Any) -> Any:
+    try:
+        return kind(text)
+    except ValueError:
+        raise ValueError("%r is not a number; usage: %s" % (text, usage)) from None
+
+
 def describe(ev: dict[str, Any]) -> str | None:
     """One event as a console line (None: not shown)."""
     t = "[%9.3f]" % (ev.get("t_ms", 0) / 1000.0)
@@ -139,6 +173,8 @@ def describe(ev: dict[str, Any]) -> str | None:
         return "%s boot (%s)" % (t, ev.get("reason"))
     if k == "fault":
         return "%s fault injected: %s" % (t, ev.get("fault"))
+    if k == "host":
+        return "%s host: %s" % (t, ev.get("text"))
     return "%s %s" % (t, json.dumps(ev))
 
 
@@ -210,6 +246,9 @@ class Console:
             number, _, text = rest.partition(" ")
             if not number or not text:
                 raise ValueError("usage: sms <number> <text>")
+            if not PHONE_RE.match(number):
+                raise ValueError("the sender must be a phone number (+15551230001 or 07700900123), not %r; "
+                                 "usage: sms <number> <text>" % number)
             c("sms.send", number=number, text=text)
         elif word == "sent":
             for x in c("sms.sent")["sent"]:
@@ -245,10 +284,10 @@ class Console:
         elif word == "reboot":
             c("fault", kind="reboot")
         elif word == "advance":
-            r = c("advance", seconds=float(rest or "1"))
+            r = c("advance", seconds=_number(rest or "1", "advance <seconds>", float))
             self.say("module time %.3f s" % (r["time_ms"] / 1000.0))
         elif word == "trace":
-            n = int(rest or "20")
+            n = _number(rest or "20", "trace [n] (the last n lines)", int)
             lines = c("trace")["lines"]
             for ln in lines[-n:]:
                 self.say("  " + ln.rstrip("\r"))
@@ -258,7 +297,13 @@ class Console:
             else:
                 self.hidden.add(rest)
         elif word == "json":
-            self.say(json.dumps(c.handle(json.loads(rest)), indent=1))
+            try:
+                req = json.loads(rest)
+            except ValueError as e:
+                raise ValueError('not JSON (%s); usage: json {"cmd": "help"}' % e) from None
+            if not isinstance(req, dict):
+                raise ValueError('a request is a JSON object; usage: json {"cmd": "help"}')
+            self.say(json.dumps(c.handle(req), indent=1))
         else:
             self.say("unknown command %r: type 'help'" % word)
         return True
@@ -328,6 +373,11 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None, stdout: Tex
     args = build_parser().parse_args(argv)
     out = stdout or sys.stdout
     src = args.flash.resolve() if args.flash is not None else None
+    try:
+        flash_lock = lock_flash(src if args.in_place and src is not None else args.scratch)
+    except OSError as e:
+        print("emulator: %s" % e, file=sys.stderr)
+        return 2
     flash_dir, copied, skipped = prepare_flash(src, args.scratch, args.in_place, args.fresh,
                                                DEFAULT_PATTERNS + tuple(args.copy))
     m = Module(flash_dir, virtual=args.virtual)
@@ -368,10 +418,13 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None, stdout: Tex
     console = Console(controller, out)
 
     what = "copied %d file(s) from %s" % (len(copied), src) if copied else "in place" if args.in_place else "as it was"
-    console.say("GC864-PY emulator: flash %s (%s)%s" % (flash_dir.resolve(), what,
-                                                       "; skipped %s" % ", ".join(skipped) if skipped else ""))
+    # the first two lines are stable for tools and for the README's walk-throughs
     console.say("serial: %s" % (getattr(port, "path", None) or getattr(port, "device", None) or "none"))
     console.say("control: 127.0.0.1:%d" % cport)
+    if getattr(port, "link", None) is not None:
+        console.say("serial link: %s (the same at every start: open this one)" % port.link)
+    console.say("GC864-PY emulator: flash %s (%s)%s" % (flash_dir.resolve(), what,
+                                                       "; skipped %s" % ", ".join(skipped) if skipped else ""))
     if csd_line is not None:
         console.say(csd_line)
     console.say("clock: %s; script: %s" % ("virtual" if args.virtual else "real",
@@ -420,6 +473,9 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None, stdout: Tex
             port.close()
         m.close()
         console.say("stopped")
+        import os
+
+        os.close(flash_lock)
     return 0
 
 

@@ -86,6 +86,7 @@ class EventMonitor:
         self._trace_n = len(module.trace_lines)
         self._script = (module.script_state, module.boots)
         self._sent_n = 0
+        self._problems_n = 0
         self._sockets: dict[int, tuple[Any, ...]] = {}
         self._counters: dict[int, tuple[int, int]] = {}
         self._contexts: dict[int, tuple[Any, ...]] = {}
@@ -171,6 +172,10 @@ class EventMonitor:
         net = getattr(self.m, "net", None)
         if net is None or not hasattr(net, "status"):
             return
+        problems = getattr(getattr(net, "real", None), "problems", [])
+        for text in problems[self._problems_n:]:
+            self.emit("host", text=text)
+        self._problems_n = len(problems)
         st = net.status()
         for c in st.get("contexts", []):
             key = (c.get("state"), c.get("ip"))
