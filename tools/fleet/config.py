@@ -72,7 +72,7 @@ class FleetConfig:
     web_set: bool = False           # False: the default address (a busy port is then not an error)
     unknown: str = ""               # "address" | "refuse"; "": refuse once units are configured
     max_units: int = 64             # units named from their address, at most
-    max_per_address: int = 4        # connections at once from one peer address (identifying or not)
+    max_per_address: int = 16       # connections at once from one peer address (units behind one NAT share it)
     takeover: str = "replace"       # a second connection for an online unit: "replace" | "keep"
 
     def unknown_unit(self, name: str) -> UnitConfig:
