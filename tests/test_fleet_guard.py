@@ -66,7 +66,7 @@ def test_refusal_takes_identify_ms_whatever_part_of_the_key_was_right(fleet: Fle
         times[guess] = time.monotonic() - t0
         s.close()
     assert all(0.3 <= t < 1.5 for t in times.values()), times
-    assert max(times.values()) - min(times.values()) < 0.25, times
+    assert max(times.values()) - min(times.values()) < 0.35, times
 
 
 def test_the_key_lets_the_unit_in_and_only_after_it_do_bytes_pass(fleet: FleetThread) -> None:
