@@ -3,7 +3,10 @@ and RFC 2217 ports, with real loopback TCP and fake units (sockets that send an 
 heartbeats as the gateway does); and one server per ports folder (the lock)."""
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Iterator
@@ -14,6 +17,7 @@ import serial
 from fleet_helpers import FleetThread, nothing_more, open_pty, recv_exact, unit_socket, write_config
 from tools.fleet.config import load
 from tools.fleet.lock import LockError, acquire
+from tools.paths import ROOT
 
 CONFIG = """
 identify_ms = 1000
@@ -145,6 +149,10 @@ def test_a_second_server_with_the_same_config_refuses_and_leaves_the_first_alone
         assert link.resolve() == before and first.cfg.status.is_socket()
         with pytest.raises(LockError):
             acquire(load(cfg_path))
+        cli = subprocess.run([sys.executable, "-m", "tools.fleet", "-c", str(cfg_path)], cwd=ROOT,
+                             capture_output=True, text=True, timeout=30)
+        assert cli.returncode == 1 and cli.stderr.startswith("fleet: another fleet server (pid %d)" % os.getpid())
+        assert link.resolve() == before and first.cfg.status.is_socket()
     finally:
         first.close()
     acquire(load(cfg_path)).release()                          # free again once it stopped
