@@ -4,6 +4,7 @@ from another one, with the venv's dependencies."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -24,10 +25,14 @@ def test_every_tools_package_is_in_pyproject() -> None:
 
 
 def test_installed_commands_work_from_another_directory(tmp_path: Path) -> None:
-    target, cwd = tmp_path / "site", tmp_path / "elsewhere"
+    target, cwd, src = tmp_path / "site", tmp_path / "elsewhere", tmp_path / "src"
     cwd.mkdir()
+    # a copy of what pip needs, so its build files (build/, *.egg-info) stay out of the work tree
+    shutil.copytree(ROOT / "tools", src / "tools", ignore=shutil.ignore_patterns("__pycache__"))
+    for f in [ROOT / "pyproject.toml", *ROOT.glob("*.py")]:
+        shutil.copy2(f, src / f.name)
     r = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--disable-pip-version-check",
-                        "--target", str(target), str(ROOT)], capture_output=True, text=True, timeout=300)
+                        "--target", str(target), str(src)], capture_output=True, text=True, timeout=300)
     if r.returncode != 0 and ("satisfies the requirement setuptools" in r.stderr or "NewConnectionError" in r.stderr):
         pytest.skip("pip cannot fetch the build backend (setuptools) from the package registry")
     assert r.returncode == 0, r.stderr
