@@ -36,6 +36,8 @@ def test_installed_commands_work_from_another_directory(tmp_path: Path) -> None:
     if r.returncode != 0 and ("satisfies the requirement setuptools" in r.stderr or "NewConnectionError" in r.stderr):
         pytest.skip("pip cannot fetch the build backend (setuptools) from the package registry")
     assert r.returncode == 0, r.stderr
+    assert (target / "tools" / "fleet" / "status.html").is_file()       # the page's package data
+    assert (target / "tools" / "emulator" / "stubs" / "MDM.py").is_file()
     env = dict(os.environ, PYTHONPATH=str(target))
     env.pop("PYTHONSAFEPATH", None)
 
