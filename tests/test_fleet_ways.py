@@ -157,3 +157,21 @@ def test_a_second_server_with_the_same_config_refuses_and_leaves_the_first_alone
         first.close()
     acquire(load(cfg_path)).release()                          # free again once it stopped
     assert not link.exists()
+
+
+@pytest.mark.parametrize("fleet_keys, unit_keys, error", [
+    ('unknown = "maybe"', "", r'fleet.toml:3: fleet.unknown must be "address" or "refuse", not \'maybe\''),
+    ('takeover = "steal"', "", r'fleet.takeover must be "replace" or "keep"'),
+    ("raw_base = 0", "", r"fleet.raw_base must be a fixed port"),
+    ("", 'key = "short"', r"fleet.toml:6: unit.a.key must be 8-32 letters and digits"),
+    ("", 'key = "longenough1"', r"unit.a.key is set but the identity does not carry %KEY"),
+    ("", "baud = 14400", r"unit.a.baud must be one of 300 1200 .* 115200, not 14400"),
+    ("", 'charformat = "9N1"', r'unit.a.charformat must be like "8N1"'),
+    ("", "modbus_timeout = 0", r"unit.a.modbus_timeout must be a number from 0.05 to 600"),
+    ("", 'rfc2217 = "nohost"', r'unit.a.rfc2217 must be "host:port"'),
+])
+def test_new_keys_bad_values_name_the_line(tmp_path: Path, fleet_keys: str, unit_keys: str, error: str) -> None:
+    p = tmp_path / "fleet.toml"
+    p.write_text('[fleet]\nlisten = "127.0.0.1:7000"\n%s\n[unit.a]\nidentity = "a"\n%s\n' % (fleet_keys, unit_keys))
+    with pytest.raises(ValueError, match=error):
+        load(p)
