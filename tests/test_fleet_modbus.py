@@ -170,3 +170,28 @@ def test_not_modbus_tcp_is_closed_and_logged(fleet: FleetThread) -> None:
     assert recv_exact(s, 1, 3) == b""
     s.close()
     assert fleet.events("modbus_bad_request")
+
+
+def mbap(tid: int, dev: int, pdu: bytes) -> bytes:
+    return tid.to_bytes(2, "big") + b"\0\0" + (len(pdu) + 1).to_bytes(2, "big") + bytes([dev]) + pdu
+
+
+def test_a_queued_request_whose_client_gave_up_is_never_sent(fleet: FleetThread) -> None:
+    u = FakeRtuUnit(fleet.srv.listen_port)
+    assert fleet.online("meter9")
+    port = int(fleet.srv.units["meter9"].ports["modbus"].rsplit(":", 1)[1])
+    a = socket.create_connection(("127.0.0.1", port), timeout=5)
+    b = socket.create_connection(("127.0.0.1", port), timeout=5)
+    try:
+        a.sendall(mbap(1, 7, bytes([3, 0, 0, 0, 1])))           # device 7 never answers: 0.5 s
+        time.sleep(0.1)
+        b.sendall(mbap(2, 1, bytes([6, 0, 4, 0x12, 0x34])))     # a write, queued behind it
+        time.sleep(0.05)
+        b.close()                                                # its master gives up
+        assert recv_exact(a, 9, 3) == mbap(1, 7, bytes([0x83, 0x0B]))
+        assert fleet.wait(lambda s: any(e["event"] == "modbus_dropped" for e in s.log.events), 3)
+        time.sleep(0.2)
+        assert [f[0] for f in u.frames] == [7] and u.regs[4] == 104   # the write never went out
+    finally:
+        a.close()
+        u.close()

@@ -7,7 +7,8 @@ function or its exception) goes back with the request's MBAP header.  The framin
 pymodbus's (``FramerSocket`` and ``FramerRTU``, which know each function's frame length).
 
 RTU is half duplex: one request at a time per unit, the others wait in order (any number of
-TCP clients).  A request gets Modbus exception 0x0A (gateway path unavailable) when the unit
+TCP clients); a waiting request whose client has closed its connection is dropped, never
+sent late.  A request gets Modbus exception 0x0A (gateway path unavailable) when the unit
 is offline and 0x0B (gateway target device failed to respond) when no valid reply came
 within the unit's ``modbus_timeout`` (default 5 s: a GPRS round trip is 0.5-2 s, plus the
 unit's send timeout and the device).  Requests to unit id 0 (broadcast) get no reply.
@@ -86,7 +87,7 @@ class ModbusGateway:
                     if not used:
                         break
                     buf = buf[used:]
-                    answer = await self.exchange(dev_id, pdu)
+                    answer = await self.exchange(dev_id, pdu, reader)
                     if answer is not None:
                         writer.write(mbap.encode(answer, dev_id, tid))
                         await writer.drain()
@@ -95,11 +96,16 @@ class ModbusGateway:
         finally:
             writer.close()
 
-    async def exchange(self, dev_id: int, pdu: bytes) -> bytes | None:
+    async def exchange(self, dev_id: int, pdu: bytes, client: asyncio.StreamReader | None = None) -> bytes | None:
         """One request to the RTU device: its reply PDU, an exception PDU, or None
-        (broadcast)."""
+        (broadcast, or its client closed while it waited in the queue: a request sent
+        after its master gave up, a late write, is worse than none)."""
         fc = pdu[0]
         async with self.lock:
+            if client is not None and client.at_eof():
+                self.server.log.write("modbus_dropped", unit=self.unit.name, device=dev_id, function=fc,
+                                      reason="the client closed while the request waited in the queue")
+                return None
             self.requests += 1
             u = self.unit
             c = u.conn
