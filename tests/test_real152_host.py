@@ -90,3 +90,44 @@ def test_a_crash_ends_with_the_152_traceback(m: Module) -> None:
     assert m.script_state == "crashed"
     assert "Traceback (innermost last)" in m.script_error
     assert m.script_error.splitlines()[-1] == "KeyError"
+
+
+def test_cli_real_runs_a_pyo_only_module(tmp_path: Path, py152: Path) -> None:
+    """--real: the cached real 1.5.2+ with -X; lib exists only as lib.pyo on the flash."""
+    import io
+
+    from tools.emulator.cli import main
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "m.py").write_bytes(b"import sys\nimport lib\nprint('%s %d' % (sys.version[:5], lib.twice(4)))\n")
+    (src / "lib.pyo").write_bytes(pyo_bytes(compile_source(b"def twice(x):\n    return x + x\n", "lib.py"), 0))
+    out = io.StringIO()
+    rc = main(["--flash", str(src), "--main", "m.py", "--scratch", str(tmp_path / "run"), "--virtual",
+               "--serial", "none", "--real"], stdin=io.StringIO("advance 3\nquit\n"), stdout=out)
+    text = out.getvalue()
+    assert rc == 0
+    assert "interpreter: %s -X (the real 1.5.2+)" % py152 in text
+    assert "trace: 1.5.2 8" in text, text
+
+
+def test_cli_pyo_flashes_the_uploaders_set(tmp_path: Path, py152: Path) -> None:
+    """--pyo: the main script as source, every other module only as build/NAME.pyo (an old
+    lib.py on the scratch flash is removed, so the bytecode is what runs)."""
+    import io
+
+    from tools.emulator.cli import main
+
+    src = tmp_path / "src"
+    (src / "build").mkdir(parents=True)
+    (src / "m.py").write_bytes(b"import lib\nprint(lib.WHO)\n")
+    (src / "lib.py").write_bytes(b"WHO = 'source'\n")
+    (src / "build" / "lib.pyo").write_bytes(pyo_bytes(compile_source(b"WHO = 'bytecode'\n", "lib.py"), 0))
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "lib.py").write_bytes(b"WHO = 'stale'\n")
+    out = io.StringIO()
+    rc = main(["--flash", str(src), "--main", "m.py", "--scratch", str(tmp_path / "run"), "--virtual",
+               "--serial", "none", "--real", "--pyo"], stdin=io.StringIO("advance 3\nquit\n"), stdout=out)
+    assert rc == 0
+    assert "trace: bytecode" in out.getvalue(), out.getvalue()
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["lib.pyo", "m.py"]
