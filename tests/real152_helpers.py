@@ -41,16 +41,17 @@ def real_module(tmp_path: Path, py152: Path, **kw) -> Module:
     return m
 
 
-def state(m: Module) -> str:
-    """The gateway's state: the last 'gw N: a -> b' trace line (none before the first)."""
-    for line in reversed(m.trace_lines):
+def state(m: Module, since: int = 0) -> str:
+    """The gateway's state: the last 'gw N: a -> b' trace line after trace line ``since``
+    (none before the first)."""
+    for line in reversed(m.trace_lines[since:]):
         if line.startswith("gw ") and " -> " in line:
             return line.rsplit(" -> ", 1)[1].strip()
     return "none"
 
 
-def wait_state(m: Module, want: str, timeout: float = 60) -> bool:
-    return m.run_until(lambda: state(m) == want, timeout, step=0.1)
+def wait_state(m: Module, want: str, timeout: float = 60, since: int = 0) -> bool:
+    return m.run_until(lambda: state(m, since) == want, timeout, step=0.1)
 
 
 def start(m: Module, want: str = "listening", timeout: float = 60) -> Module:

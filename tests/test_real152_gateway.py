@@ -58,13 +58,16 @@ LIVE = {"connect status": re.compile(r"Status: listening, signal 17 \(-79 dBm\),
 
 def test_every_readme_sms_from_the_default_configuration(m: Module) -> None:
     for text, reply in readme_rows():
+        mark = len(m.trace_lines)
         got = sms(m, text, wait=60 if reply else 20)
         if text in LIVE:
             assert len(got) == 1 and LIVE[text].match(got[0]), (text, got)
         else:
             assert got == ([reply] if reply else []), (text, got, m.trace_lines[-5:])
         if text == "connect reboot":
-            assert m.run_until(lambda: m.boots >= 2, 30) and wait_state(m, "listening", 60)
+            assert m.run_until(lambda: "gwboot: starting factory" in m.trace_lines[mark:], 30)
+            mark = mark + m.trace_lines[mark:].index("gwboot: starting factory")
+            assert m.boots == 2 and wait_state(m, "listening", 60, since=mark)
         if text == "connect smspassword connect2":
             assert sms(m, "connect2 smspassword connect") == ["Confirmed: smspassword set"]
         if reply.startswith("Confirmed") and text not in ("connect reset", "connect reboot"):

@@ -61,7 +61,8 @@ def test_upload_select_and_run_over_the_pty(module: tuple[Module, serial.Serial]
     assert m.flash.read("blob.pyo") == pyo.data  # binary-exact
     assert m.flash.read("main.py") == main_py.data
     assert m.nvm["escript"] == "main.py"
-    assert lines[-2:] == ["start-up script: main.py", "started"]
+    assert (m.nvm["startmode"], m.nvm["startmode_to"]) == (1, 10)      # ATR10 p.545, README
+    assert lines[-3:] == ["start-up script: main.py", "start mode: 1, 10 s (AT#STARTMODESCR)", "started"]
     deadline = time.monotonic() + 5
     while b"uploaded" not in got and time.monotonic() < deadline:
         got += s.read(64)
