@@ -101,3 +101,18 @@ def test_cli_reports_a_silent_port(tmp_path: Path, capsys: pytest.CaptureFixture
         os.close(slave)
     assert rc == 1
     assert "does not answer AT" in capsys.readouterr().err
+
+
+def test_startmode_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tools.upload import parse_startmode
+
+    assert parse_startmode("1,10") == (1, 10)
+    assert parse_startmode("2") == (2, 10)
+    assert parse_startmode("keep") is None
+    for bad in ("3", "1,5", "1,61", "x"):
+        with pytest.raises(UploadError, match="startmode"):
+            parse_startmode(bad)
+    f = tmp_path / "tiny.py"
+    f.write_text("x = 1\n")
+    assert main(["--port", "/nonexistent", "--startmode", "0,99", str(f)]) == 1
+    assert "timeout 10-60" in capsys.readouterr().err
