@@ -76,3 +76,19 @@ def test_a_version_that_raises_at_start_is_rolled_back(tmp_path: Path, py152: Pa
     assert "gwboot: starting factory" in m.trace_lines[-40:]
     config_kept(m)
     m.close()
+
+
+def test_a_damaged_manifest_rolls_back_with_ioerror(tmp_path: Path, py152: Path) -> None:
+    # gwboot.manifest() raises IOError when the slot's manifest fails its md5: by its bare
+    # name (a call IOError('...') is "TypeError: call of non-function" on the module, and
+    # the rollback reason was then 'it raised TypeError at start'); the reason is traced.
+    import hashlib
+
+    m = real_module(tmp_path, py152)
+    body = "format=gwsw1\nseq=1\ncur=a\nver=1.3\nprev=\npver=factory\nstate=good\nboots=0\nwho=\nwhy=\n"
+    m.flash.write("sw_a.txt", (body + "md5=" + hashlib.md5(body.encode()).hexdigest() + "\n").encode())
+    m.flash.write("ua.man", b"file=gwloop 100 0123 boot\nmd5=00000000000000000000000000000000\n")
+    start(m)
+    assert "gwboot: ua.man: bad checksum" in m.trace_lines and "gwboot: IOError None" in m.trace_lines
+    p = pointer(m)
+    assert (p["cur"], p["ver"], p["state"], p["why"]) == ("", "factory", "rolled", "it raised IOError at start")
