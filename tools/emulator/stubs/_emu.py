@@ -36,6 +36,13 @@ except NameError:
     LONG = type(0)
 
 
+def longint(n):
+    # n as a long under 1.5.2 (MOD.secCounter: ES13 3.7.1); Python 3 has one int type
+    if PY3:
+        return n
+    return long(n)
+
+
 def tob(s):
     if PY3:
         return s.encode('latin-1')
