@@ -139,3 +139,23 @@ def test_seccounter_is_a_long_as_on_the_module(m: Module) -> None:
     lines = run(m, b"import MOD\nt = MOD.secCounter()\nprint(repr(t)[-1:])\nprint('%d' % (t - t))\n")
     assert m.script_state == "ended", m.trace_text()
     assert lines[:2] == ["L", "0"]
+
+
+def test_cli_real_falls_back_in_process_saying_why(tmp_path: Path, monkeypatch) -> None:
+    import io
+
+    import tools.py152 as py152mod
+    from tools.emulator.cli import main
+
+    monkeypatch.setattr(py152mod, "interpreter", lambda count=False: None)
+    monkeypatch.setattr(py152mod, "why_not", lambda: "gcc cannot build 32-bit programs")
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "m.py").write_bytes(b"print('ran')\n")
+    out = io.StringIO()
+    rc = main(["--flash", str(src), "--main", "m.py", "--scratch", str(tmp_path / "run"), "--virtual",
+               "--serial", "none", "--real"], stdin=io.StringIO("advance 1\nquit\n"), stdout=out)
+    text = out.getvalue()
+    assert rc == 0
+    assert "interpreter: in-process (the real 1.5.2+ is not available: gcc cannot build 32-bit programs)" in text
+    assert "trace: ran" in text
