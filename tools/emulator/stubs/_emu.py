@@ -69,7 +69,10 @@ if PY3:
 
 ERRORS = {'IOError': IOError, 'OSError': OSError, 'ValueError': ValueError,
           'TypeError': TypeError, 'ImportError': ImportError, 'KeyError': KeyError,
-          'IndexError': IndexError, 'RuntimeError': RuntimeError, 'EOFError': EOFError}
+          'IndexError': IndexError, 'RuntimeError': RuntimeError, 'EOFError': EOFError,
+          'MemoryError': MemoryError, 'AttributeError': AttributeError,
+          'OverflowError': OverflowError, 'ZeroDivisionError': ZeroDivisionError,
+          'NameError': NameError}
 
 
 def throw(name, value):
