@@ -21,8 +21,11 @@ Differences from the in-process runner (documented in docs/emulator-cli.md):
 * the built-ins are the child interpreter's own (the point: a real 1.5.2 shows its real
   behaviour); only imports are restricted to the module's (flash, Telit modules, sys,
   marshal, imp, md5).
-* a ``.pyo`` on the flash runs as it is when the child's magic number is 1.5.2's; any other
-  interpreter gets the ``.py`` source from ``module.source_dirs``.
+* a ``.pyo`` on the flash runs as it is when the child's magic number is 1.5.2's (the real
+  1.5.2+ of ``tools/py152.py``, run with ``-X`` by the CLI's ``--real``); any other
+  interpreter gets the ``.py`` source from ``module.pyo_sources`` (by content) or
+  ``module.source_dirs`` (by stem). ``imp.load_module`` in the child is a stand-in over the
+  flash (``stubs/_boot.py``), so an update's ``ua00.pyo`` loads under its module name.
 """
 from __future__ import annotations
 
