@@ -159,3 +159,18 @@ def test_cli_real_falls_back_in_process_saying_why(tmp_path: Path, monkeypatch) 
     assert rc == 0
     assert "interpreter: in-process (the real 1.5.2+ is not available: gcc cannot build 32-bit programs)" in text
     assert "trace: ran" in text
+
+
+def test_class_exceptions_too_md5_and_errno(tmp_path: Path, py152: Path) -> None:
+    # Without -X (class exceptions, as with exceptions.pyo on the module) the child host
+    # works as well: md5 was an ImportError there before.
+    mod = Module(tmp_path / "flash2")
+    use_interpreter(mod, str(py152))
+    try:
+        lines = run(mod, b"import md5\nimport sys\nprint(len(md5.new('abc').digest()))\n"
+                         b"try:\n    open('nothere.txt', 'r')\nexcept IOError:\n"
+                         b"    v = sys.exc_info()[1]\n    print(v.errno)\n")
+        assert mod.script_state == "ended", mod.trace_text()
+        assert lines[:2] == ["16", "2"]
+    finally:
+        mod.close()
