@@ -1,18 +1,25 @@
 """Run the emulated GC864-PY from the command line (issue 4, item 11).
 
     python -m tools.emulator.cli --flash DIR [--main gateway.py] [--virtual]
-        [--serial pty|pty:LINK|/dev/ttyUSB0|none] [--control-port N] [--interpreter PATH]
-        [--scratch DIR | --in-place] [--fresh] [--startmode 0|1|2] [--no-console]
+        [--serial pty|pty:LINK|/dev/ttyUSB0|none] [--control-port N] [--real | --interpreter PATH]
+        [--scratch DIR | --in-place] [--fresh] [--pyo] [--startmode 0|1|2] [--no-console]
 
 * The module's flash is a scratch directory (default ``./flash-run/``, git-ignored): the
   on-module files (``*.py``, ``*.pyo`` and any ``--copy`` pattern) of ``--flash DIR`` are
   copied there at every start, so the emulator never writes into DIR (the repository). Files
   the module writes itself (its configuration, logs) stay in the scratch directory between
   runs; ``--fresh`` empties it first. ``--in-place`` uses DIR itself as the flash.
+  ``--pyo``: the set the uploader writes instead (README "What to flash"): the main script as
+  source and every other module only as its compiled ``DIR/build/NAME.pyo`` (a ``NAME.py``
+  left on the scratch flash by an earlier run is removed, so the bytecode is what runs).
 * ``--main NAME`` selects the script (``AT#ESCRIPT``). Without it, or when the file is not on
   the flash, the module boots with no script: ASC0 is the AT port and a terminal program on the
   printed pty can talk AT to it, upload with ``#WSCRIPT`` and start with ``#EXECSCR``.
 * The clock is real unless ``--virtual`` (then time moves only with ``advance``).
+* ``--real``: the script runs under the real CPython 1.5.2+ (``tools/py152.py``, built once
+  and cached) with ``-X``, string exceptions as on the module (ES13 5.2.27): a ``.pyo`` on the
+  flash runs as its bytecode. When it cannot be built here the reason is printed and the
+  in-process runner is used. ``--interpreter PATH`` runs any other interpreter.
 * ``--serial``: a pseudo-terminal (default; its path is printed, ``pty:LINK`` also makes a
   symlink), a real port through pyserial, or ``none``.
 * Sockets use real TCP on loopback (real clock): ``#SD`` to any address connects to
@@ -71,6 +78,19 @@ def lock_flash(flash: Path) -> int:
     os.ftruncate(fd, 0)
     os.pwrite(fd, b"%d\n" % os.getpid(), 0)
     return fd
+
+
+def copy_pyo(build: Path, flash_dir: Path, main: str) -> list[str]:
+    """--pyo: every ``build/*.pyo`` but the main script's onto the flash, without its .py."""
+    stem = main[:-3] if main.endswith(".py") else main
+    copied: list[str] = []
+    for p in sorted(build.glob("*.pyo")):
+        if p.stem == stem or not valid_name(p.name):
+            continue
+        shutil.copyfile(p, flash_dir / p.name)
+        (flash_dir / (p.stem + ".py")).unlink(missing_ok=True)
+        copied.append(p.name)
+    return copied
 
 
 def prepare_flash(src: Path | None, scratch: Path, in_place: bool = False, fresh: bool = False,
@@ -350,6 +370,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scratch", type=Path, default=DEFAULT_SCRATCH, help="the flash directory (default ./flash-run)")
     p.add_argument("--in-place", action="store_true", help="use --flash DIR itself as the flash")
     p.add_argument("--fresh", action="store_true", help="empty the scratch flash first")
+    p.add_argument("--pyo", action="store_true",
+                   help="flash the main script as source and the other modules as DIR/build/*.pyo only")
     p.add_argument("--copy", action="append", default=[], metavar="PATTERN",
                    help="also copy files matching PATTERN (e.g. '*.cfg')")
     p.add_argument("--virtual", action="store_true", help="virtual clock (time moves with 'advance')")
@@ -358,6 +380,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="pty speed: match the module (default) or take the program's termios speed")
     p.add_argument("--control-port", type=int, default=0, help="control socket port on 127.0.0.1 (0: any)")
     p.add_argument("--interpreter", help="run the script under this interpreter in a child process")
+    p.add_argument("--real", action="store_true",
+                   help="run the script under the real CPython 1.5.2+ with -X (tools/py152.py)")
     p.add_argument("--startmode", type=int, choices=(0, 1, 2), help="AT#STARTMODESCR for this run")
     p.add_argument("--connect", action="append", default=[], metavar="IP:PORT=HOSTPORT",
                    help="real TCP: where a #SD to IP:PORT goes (127.0.0.1:HOSTPORT)")
@@ -378,15 +402,37 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None, stdout: Tex
     except OSError as e:
         print("emulator: %s" % e, file=sys.stderr)
         return 2
-    flash_dir, copied, skipped = prepare_flash(src, args.scratch, args.in_place, args.fresh,
-                                               DEFAULT_PATTERNS + tuple(args.copy))
+    patterns = DEFAULT_PATTERNS + tuple(args.copy)
+    if args.pyo:
+        patterns = (args.main or "gateway.py",) + tuple(args.copy)
+    flash_dir, copied, skipped = prepare_flash(src, args.scratch, args.in_place, args.fresh, patterns)
+    if args.pyo and src is not None and not args.in_place:
+        pyos = copy_pyo(src / "build", flash_dir, args.main or "gateway.py")
+        if not pyos:
+            print("--pyo: %s has no .pyo files: run tools/compile_pyo.sh first" % (src / "build"),
+                  file=stdout or sys.stderr, flush=True)
+            return 2
+        copied = copied + pyos
     m = Module(flash_dir, virtual=args.virtual)
     if src is not None:
         m.source_dirs = [src]
-    if args.interpreter:
+    interpreter_line = None
+    if args.real and not args.interpreter:
+        from tools.py152 import interpreter, why_not
+
+        exe = interpreter()
+        if exe is None:
+            interpreter_line = "interpreter: in-process (the real 1.5.2+ is not available: %s)" % why_not()
+        else:
+            from .remote import use_interpreter
+
+            use_interpreter(m, str(exe), extra_args=["-X"])
+            interpreter_line = "interpreter: %s -X (the real 1.5.2+)" % exe
+    elif args.interpreter:
         from .remote import use_interpreter
 
         use_interpreter(m, args.interpreter)
+        interpreter_line = "interpreter: %s" % args.interpreter
     if args.startmode is not None:
         m.nvm["startmode"] = args.startmode
     main_name = args.main or ""
@@ -427,6 +473,8 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None, stdout: Tex
                                                        "; skipped %s" % ", ".join(skipped) if skipped else ""))
     if csd_line is not None:
         console.say(csd_line)
+    if interpreter_line is not None:
+        console.say(interpreter_line)
     console.say("clock: %s; script: %s" % ("virtual" if args.virtual else "real",
                                           main_name if m.flash.exists(main_name) else "none (no-script mode: AT on the serial port)"))
     m.power_on()

@@ -232,11 +232,14 @@ class Module:
                 self.start_script()
 
     def _startmode_allows(self) -> bool:
-        # #STARTMODESCR (REFERENCE §4.3): 0 starts only when DTR is low (no PC attached),
-        # 1 unless an AT command arrives in the window (handled by the serial AT layer), 2 always.
+        # #STARTMODESCR (REFERENCE §4.3; ATR10 p.545): 0, the factory default, starts the
+        # script "only if the DTR line is found Low" (no PC attached): a device that asserts
+        # DTR keeps it from starting (the emulated device's DTR is low unless set:
+        # serial_line.Dte); 1 unless an AT command arrives in the window (handled by the
+        # serial AT layer); 2 always.
         mode = self.nvm.get("startmode", 0)
         if mode == 0:
-            return not self.serial.dte.dtr or self.nvm.get("ignore_dtr", True)
+            return not self.serial.dte.dtr
         return True
 
     def reboot(self, reason: str = "reboot") -> None:
