@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gw_helpers import boot, gw, received, ser_send, sms, state, wait_state
+from gw_helpers import boot, fast_boots, gw, received, ser_send, sms, state, wait_state
 from tools.emulator import Module, variants
 from upd_helpers import UPDATE, URL, pointer, release, running, serve, sent_texts, wait_text
 
@@ -41,6 +41,11 @@ def _xfail(request: pytest.FixtureRequest, scenario: str, name: str, value: str)
     why = XFAIL.get((scenario, name, value))
     if why:
         request.applymarker(pytest.mark.xfail(reason=why, strict=True))
+
+
+@pytest.fixture(autouse=True)
+def _fast(monkeypatch: pytest.MonkeyPatch) -> None:
+    fast_boots(monkeypatch)  # the same sources at every boot: compile once
 
 
 def up(tmp_path: Path, name: str, value: str, want: str = "listening") -> Module:
