@@ -4,7 +4,8 @@
 #
 # The report is key=value lines, the emulator's profile format (--profile, tools/
 # emulator/variants.py); '?' means the probe could not tell.  Printed on the trace
-# port (ES13 2.5: print goes to ASC1) and written to probe.txt on the flash.
+# port (ES13 2.5: print goes to ASC1), sent on the serial port at 115200 8N1 at the
+# end, and written to probe.txt on the flash.
 #
 # Nothing persistent changes: AT commands that store to NVM are only read, except
 # #SCFG, written back with the values it already had, a #FRWL rule admitting every
@@ -14,6 +15,7 @@
 
 import MDM
 import MOD
+import SER
 
 # --- edit these for the network questions (APN '' skips them) -----------------
 APN = ''            # e.g. 'internet'
@@ -222,6 +224,21 @@ def client():
         put('read_after_close', '?')
 
 
+def ser_partial():
+    # ES13 3.4.1: SER.send gives -1 "if an error occurred"; what of a string that only
+    # partly fits the 4096-byte buffer?  2000 dots, then 3000 (cannot fit: -1 either
+    # way), then 2000 at once: there is room for them only if the 3000 left nothing.
+    # The dots go out to the serial port (about 0.6 s at 115200).
+    fill = '.' * 1000
+    if SER.send(fill + fill) != 1:
+        return '?'
+    if SER.send(fill + fill + fill) != -1:
+        return '?'
+    if SER.send(fill + fill) == 1:
+        return 'whole'
+    return 'prefix'
+
+
 def main():
     start = now()
     put('probe', '1')
@@ -242,9 +259,11 @@ def main():
     else:
         put('seccounter_str', 'int')
     put('line_count', line_count())
+    SER.set_speed('115200')
+    put('ser_send', ser_partial())
+    MOD.sleep(10)
     net()
     put('mdm_send', '?')
-    put('ser_send', '?')
     put('csd_handshake_s', '?')
     put('took_s', '%d' % (now() - start))
     text = '# probe.py report (docs/probe.md)\n'
@@ -253,6 +272,7 @@ def main():
     f = open(REPORT, 'w')
     f.write(text)
     f.close()
+    SER.send('\r\n' + text)       # the report on the serial port too (115200 8N1)
     print('probe: done, ' + REPORT + ' written')
 
 

@@ -16,7 +16,7 @@ PROBE = ROOT / "probe" / "probe.py"
 WEB = "203.0.113.80"
 CASES = [(n, v) for n, var in variants.VARIANTS.items() for v in var.values]
 # What the probe cannot find out alone (docs/probe.md says why): reported as '?'.
-UNMEASURED = ("mdm_send", "ser_send", "csd_handshake_s")
+UNMEASURED = ("mdm_send", "csd_handshake_s")
 
 
 def probe_source(apn: str = "internet") -> bytes:
@@ -32,6 +32,7 @@ def run_probe(tmp_path: Path, settings: dict[str, str], apn: str = "internet") -
     variants.apply(m, settings)
     m.flash.write("probe.py", probe_source(apn))
     m.nvm["escript"] = "probe.py"
+    m.serial.dte.configure("115200", "8N1")            # the user's terminal (docs/probe.md)
     SimHttp(m.net, WEB, 80, {"/": b"<html>probe target</html>\n" * 20})
     m.power_on()
     if apn:
@@ -59,9 +60,12 @@ def test_probe_report_reproduces_the_variant(tmp_path: Path, name: str, value: s
     rep = report_of(text)
     assert rep["firmware"] == m.radio.firmware and rep["selint"] == "#SELINT: 2" and rep["net"] == "ok"
     assert rep["scfgext_test"].startswith("#SCFGEXT: (1-6)")
-    # every line printed on the trace port too
+    # every line printed on the trace port too, and the report on the serial port at the end
     for k, v in rep.items():
         assert any(line == "probe: %s=%s" % (k, v) for line in m.trace_lines), k
+    assert m.serial.speed == "115200"
+    tail = b"\r\n" + text.encode("latin-1")
+    assert m.run_until(lambda: bytes(m.serial.dte.received).endswith(tail), 5)
     profile = variants.parse_profile(text)
     fresh = Module(tmp_path / "fresh")
     variants.apply(fresh, profile)
