@@ -172,6 +172,14 @@ def listener():
     added = 0
     if fw.find('0.0.0.0,') == -1 and fw.find('0.0.0.0",') == -1:
         added = ok(at('AT#FRWL=1,"0.0.0.0","0.0.0.0"', 5))
+    # the read form's quoting (REFERENCE 12.6)
+    line = info(at('AT#FRWL?', 5), '#FRWL:')
+    if line.find('"') != -1:
+        put('frwl_quote', 'quoted')
+    elif line != '?':
+        put('frwl_quote', 'bare')
+    else:
+        put('frwl_quote', '?')
     print('probe: listening on port %d for %d s' % (LPORT, LISTEN_S))
     wait_for(['SRING'], LISTEN_S)
     form = '?'
@@ -264,6 +272,7 @@ def main():
     MOD.sleep(10)
     net()
     put('mdm_send', '?')
+    put('ring_to', '?')
     put('csd_handshake_s', '?')
     put('took_s', '%d' % (now() - start))
     text = '# probe.py report (docs/probe.md)\n'

@@ -210,6 +210,25 @@ def test_csd_handshake(tmp_path: Path, seconds: str) -> None:
     assert call.state == "active"
 
 
+@pytest.mark.parametrize("value,line", [("quoted", b'#FRWL: "10.1.2.3","255.255.0.0"'),
+                                        ("bare", b"#FRWL: 10.1.2.3,255.255.0.0")], ids=["quoted", "bare"])
+def test_frwl_read_form(tmp_path: Path, value: str, line: bytes) -> None:
+    m = fresh(tmp_path, frwl_quote=value)
+    m.power_on()
+    assert at(m, 'AT#FRWL=1,"10.1.2.3","255.255.0.0"') == b"\r\nOK\r\n"
+    assert at(m, "AT#FRWL?") == b"\r\n" + line + b"\r\n\r\nOK\r\n"
+
+
+@pytest.mark.parametrize("value,mdm,mdm2", [("both", 1, 1), ("mdm", 1, 0), ("mdm2", 0, 1)])
+def test_ring_routing(tmp_path: Path, value: str, mdm: int, mdm2: int) -> None:
+    m = fresh(tmp_path, ring_to=value)
+    m.power_on()
+    m.run(1)
+    m.csd.call("+15551230002", max_rings=1)
+    m.run(3)
+    assert (run_collect(m, 0, 1).count(b"RING"), run_collect(m, 0, 2).count(b"RING")) == (mdm, mdm2)
+
+
 # ------------------------------------------------------------------ API and profiles
 def test_apply_refuses_a_bad_setting_and_changes_nothing(tmp_path: Path) -> None:
     m = Module(tmp_path / "f")

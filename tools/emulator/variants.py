@@ -81,6 +81,25 @@ _sring = _attr("net.listen_sring", lambda f: {v: k for k, v in SRING_FORMS.items
 _csd = _attr("csd.connect_delay_ms", lambda ms: str(int(ms) // 1000), lambda v: int(v) * 1000)
 _sgact = _attr("net.sgact_quote_ip", lambda q: "quoted" if q else "bare", lambda v: v == "quoted")
 
+RING_TO = {"both": (1, 2), "mdm": (1,), "mdm2": (2,)}
+
+
+def _frwl_get(m: "Module") -> str:
+    return "quoted" if m.net.firewall.quote else "bare"
+
+
+def _frwl_put(m: "Module", v: str) -> None:
+    m.net.firewall.quote = v == "quoted"
+
+
+def _ring_get(m: "Module") -> str:
+    return {t: n for n, t in RING_TO.items()}.get(tuple(m.csd.ring_to), str(m.csd.ring_to))
+
+
+def _ring_put(m: "Module", v: str) -> None:
+    m.csd.ring_to = RING_TO[v]
+
+
 VARIANTS: dict[str, Variant] = {v.name: v for v in (
     Variant("mdm_send", "MDM.send when only part of the string fits before the timeout",
             ("whole", "prefix"), "whole",
@@ -128,6 +147,16 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in (
             ("bare", "quoted"), "bare",
             "IPG10 §3.4 shows '#SGACT: 217.201.131.110' and quoted forms elsewhere",
             {"bare": "#SGACT: 10.20.30.40", "quoted": "#SGACT: \"10.20.30.40\""}, None, *_sgact),
+    Variant("frwl_quote", "the #FRWL? list's format",
+            ("quoted", "bare"), "quoted",
+            "ATR10 #FRWL shows the set form quoted, the read form is n/d (REFERENCE §12.6)",
+            {"quoted": "#FRWL: \"10.1.2.3\",\"255.255.0.0\"", "bare": "#FRWL: 10.1.2.3,255.255.0.0"},
+            None, _frwl_get, _frwl_put),
+    Variant("ring_to", "which AT instances get RING for a data call",
+            ("both", "mdm", "mdm2"), "both",
+            "n/d: ATR10 gives no URC routing between MDM and MDM2 (REFERENCE §12.8)",
+            {"both": "MDM and MDM2 (those not online)", "mdm": "MDM only", "mdm2": "MDM2 only"},
+            None, _ring_get, _ring_put),
 )}
 
 # probe.py report keys that are facts, not variants (docs/probe.md).
