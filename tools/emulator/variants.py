@@ -127,7 +127,8 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in (
             {"SRING": "SRING: <id>", "+SRING": "+SRING : <id>"}, None, *_sring),
     Variant("seccounter_str", "str() of MOD.secCounter()",
             ("int", "long"), "int",
-            "ES13 §3.7.1: 'a Python long integer'; 1.5.2 prints a long with a trailing L (REFERENCE §12.2)",
+            "ES13 §3.7.1: 'a Python long integer' (REFERENCE §12.2); the real 1.5.2+ of "
+            "../shared/cpython152 gives str(123L) '123' and only repr() '123L'",
             {"int": "'850000000'", "long": "'850000000L' ('%d' is the same)"}),
     Variant("line_count", "what the 80-character command-line limit counts",
             ("with_at", "after_at", "with_cr"), "with_at",
