@@ -27,9 +27,14 @@ def probe_source(apn: str = "internet") -> bytes:
     return text.encode("latin-1")
 
 
-def run_probe(tmp_path: Path, settings: dict[str, str], apn: str = "internet") -> tuple[Module, str]:
+def run_probe(tmp_path: Path, settings: dict[str, str], apn: str = "internet",
+              interpreter: Path | None = None) -> tuple[Module, str]:
     m = Module(tmp_path / "flash")
     variants.apply(m, settings)
+    if interpreter is not None:
+        from tools.emulator.remote import use_interpreter
+
+        use_interpreter(m, str(interpreter))
     m.flash.write("probe.py", probe_source(apn))
     m.nvm["escript"] = "probe.py"
     m.serial.dte.configure("115200", "8N1")            # the user's terminal (docs/probe.md)
@@ -94,4 +99,15 @@ def test_probe_without_network_answers_the_module_questions(tmp_path: Path) -> N
     assert int(rep["took_s"]) < 30
     # nothing but the report on the flash
     assert sorted(m.flash.names()) == ["probe.py", "probe.txt"]
+    m.close()
+
+
+def test_probe_under_the_real_interpreter(tmp_path: Path, py152: Path) -> None:
+    """The same probe as bytecode of the real 1.5.2+ (the child host, tools/emulator/remote.py)."""
+    settings = {"sring": "+SRING", "line_count": "after_at", "ser_send": "prefix", "ssend_prompt": "bare",
+                "read_after_close": "drop", "scfg_listening": "refuse", "frwl_quote": "bare"}
+    m, text = run_probe(tmp_path, settings, interpreter=py152)
+    profile = variants.parse_profile(text)
+    assert {k: profile[k] for k in settings} == settings, text
+    assert profile["seccounter_str"] == "int"       # str() of a long has no L in the real 1.5.2+ either
     m.close()
