@@ -137,8 +137,10 @@ def net():
     cmd = 'AT#SGACT=1,1'
     if USER != '':
         cmd = cmd + ',"' + USER + '","' + PWD + '"'
-    a = at(cmd, 150)
+    t = now()
+    a = at(cmd, 150)                # ATR10: at most 150 s
     line = info(a, '#SGACT:')
+    put('sgact_ms', '%d' % ((now() - t) * 1000))
     if not ok(a) or line == '?':
         put('net', 'no context: ' + clean(a))
         return

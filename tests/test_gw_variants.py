@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gw_helpers import boot, fast_boots, gw, received, ser_send, sms, state, wait_state
+from gw_helpers import fast_boots, gw, new_module, start, received, ser_send, sms, state, wait_state
 from tools.emulator import Module, variants
 from upd_helpers import UPDATE, URL, pointer, release, running, serve, sent_texts, wait_text
 
@@ -49,7 +49,9 @@ def _fast(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def up(tmp_path: Path, name: str, value: str, want: str = "listening") -> Module:
-    m = boot(tmp_path, want, setup=lambda mod: variants.apply(mod, {name: value}))
+    m = new_module(tmp_path)
+    variants.apply(m, {name: value})
+    start(m, want, timeout=400)             # a slow #SGACT (sgact_ms) takes up to 150 s
     assert variants.current(m)[name] == value
     return m
 

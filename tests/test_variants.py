@@ -197,6 +197,16 @@ def test_sgact_address(tmp_path: Path, value: str, line: bytes) -> None:
     assert at(m, "AT#SGACT=1,1", timeout=30) == b"\r\n" + line + b"\r\n\r\nOK\r\n"
 
 
+@pytest.mark.parametrize("ms", ["2500", "30000", "140000"])
+def test_sgact_time(tmp_path: Path, ms: str) -> None:
+    m = fresh(tmp_path, sgact_ms=ms)
+    m.power_on()
+    m.run(1)
+    t0 = m.kernel.now()
+    assert at(m, "AT#SGACT=1,1", timeout=160).endswith(b"OK\r\n")
+    assert abs(m.kernel.now() - t0 - int(ms)) <= 100
+
+
 @pytest.mark.parametrize("seconds", ["5", "30", "50"])
 def test_csd_handshake(tmp_path: Path, seconds: str) -> None:
     m = fresh(tmp_path, csd_handshake_s=seconds)

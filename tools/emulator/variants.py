@@ -43,7 +43,7 @@ class Variant:
     default: str
     source: str
     meaning: dict[str, str]
-    numeric: tuple[int, int] | None = None  # a number of seconds in this range (any value)
+    numeric: tuple[int, int] | None = None  # a number (s, or ms for *_ms) in this range (any value)
     get: Callable[["Module"], str] | None = None
     put: Callable[["Module", str], None] | None = None
 
@@ -54,7 +54,8 @@ class Variant:
             lo, hi = self.numeric
             if v.isdigit() and lo <= int(v) <= hi:
                 return str(int(v))
-            raise ValueError("variant %s: %r is not a number of seconds %d-%d" % (self.name, value, lo, hi))
+            unit = "milliseconds" if self.name.endswith("_ms") else "seconds"
+            raise ValueError("variant %s: %r is not a number of %s %d-%d" % (self.name, value, unit, lo, hi))
         if v not in self.values:
             raise ValueError("variant %s: %r is not one of %s" % (self.name, value, ", ".join(self.values)))
         return v
@@ -79,6 +80,7 @@ SRING_FORMS = {"SRING": "SRING: %d", "+SRING": "+SRING : %d"}
 _sring = _attr("net.listen_sring", lambda f: {v: k for k, v in SRING_FORMS.items()}.get(f, f),
                lambda v: SRING_FORMS[v])
 _csd = _attr("csd.connect_delay_ms", lambda ms: str(int(ms) // 1000), lambda v: int(v) * 1000)
+_sgact_time = _attr("net.activation_ms", lambda ms: str(int(ms)), int)
 _sgact = _attr("net.sgact_quote_ip", lambda q: "quoted" if q else "bare", lambda v: v == "quoted")
 
 RING_TO = {"both": (1, 2), "mdm": (1,), "mdm2": (2,)}
@@ -148,6 +150,12 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in (
             ("bare", "quoted"), "bare",
             "IPG10 §3.4 shows '#SGACT: 217.201.131.110' and quoted forms elsewhere",
             {"bare": "#SGACT: 10.20.30.40", "quoted": "#SGACT: \"10.20.30.40\""}, None, *_sgact),
+    Variant("sgact_ms", "milliseconds from AT#SGACT=1,1 to its answer",
+            ("2500", "30000", "140000"), "2500",
+            "network-dependent (REFERENCE §12.11); ATR10 gives #SGACT a maximum response time of 150 s "
+            "(REFERENCE §5.10)",
+            {"2500": "a quick network", "30000": "a slow one", "140000": "near the 150 s maximum"},
+            (100, 150000), *_sgact_time),
     Variant("frwl_quote", "the #FRWL? list's format",
             ("quoted", "bare"), "quoted",
             "ATR10 #FRWL shows the set form quoted, the read form is n/d (REFERENCE §12.6)",
