@@ -295,3 +295,16 @@ def test_cli_bad_variant_stops_before_anything(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="bad.txt line 1: variant ser_send"):
         cli_main(["--scratch", str(tmp_path / "run"), "--virtual", "--serial", "none", "--profile", str(prof)])
     assert not (tmp_path / "run").exists()
+
+
+def test_control_interface_reads_and_sets_variants(tmp_path: Path) -> None:
+    from tools.emulator.control import Controller
+
+    m = Module(tmp_path / "f")
+    ctl = Controller(m)
+    assert ctl("variants") == variants.defaults()
+    assert ctl("variants", set={"sring": "+SRING", "sim_ready_s": 5})["sring"] == "+SRING"
+    assert m.net.listen_sring == "+SRING : %d" and variants.current(m)["sim_ready_s"] == "5"
+    bad = ctl.handle({"cmd": "variants", "set": {"line_count": "all", "ring_to": "mdm"}})
+    assert bad == {"ok": False, "error": "variant line_count: 'all' is not one of with_at, after_at, with_cr"}
+    assert variants.current(m)["ring_to"] == "both"     # nothing applied
