@@ -16,7 +16,7 @@ PROBE = ROOT / "probe" / "probe.py"
 WEB = "203.0.113.80"
 CASES = [(n, v) for n, var in variants.VARIANTS.items() for v in var.values]
 # What the probe cannot find out alone (docs/probe.md says why): reported as '?'.
-UNMEASURED = ("mdm_send", "csd_handshake_s", "ring_to")
+UNMEASURED = ("csd_handshake_s", "ring_to")
 
 
 def probe_source(apn: str = "internet") -> bytes:
@@ -107,7 +107,8 @@ def test_probe_without_network_answers_the_module_questions(tmp_path: Path) -> N
 
 def test_probe_under_the_real_interpreter(tmp_path: Path, py152: Path) -> None:
     """The same probe as bytecode of the real 1.5.2+ (the child host, tools/emulator/remote.py)."""
-    settings = {"sring": "+SRING", "line_count": "after_at", "ser_send": "prefix", "ssend_prompt": "bare",
+    settings = {"sring": "+SRING", "line_count": "after_at", "ser_send": "prefix", "mdm_send": "prefix",
+                "ssend_prompt": "bare",
                 "read_after_close": "drop", "scfg_listening": "refuse", "frwl_quote": "bare"}
     m, text = run_probe(tmp_path, settings, interpreter=py152)
     profile = variants.parse_profile(text)
