@@ -90,6 +90,14 @@ def clean(text):
     return text.replace('\r', ' ').replace('\n', ' ').strip()
 
 
+def hexa(text):
+    # the exact bytes, as hex digits
+    out = ''
+    for ch in text:
+        out = out + '%02x' % ord(ch)
+    return out
+
+
 def sim_ready():
     # ATR10 #QSS p.324: status 3 = "SMS and Phonebook access are possible".  Seconds
     # from the script's start; the firmware starts the script some time after power-on.
@@ -236,6 +244,7 @@ def client():
     del urcs[:]
     MDM.send('AT#SSEND=1\r', 10)
     p = wait_for(['> '], 10)
+    put('ssend_bytes', hexa(p[:8]))
     if p.find('\r\n> ') != -1:
         put('ssend_prompt', 'crlf')
     elif p.find('> ') != -1:

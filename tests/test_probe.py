@@ -75,6 +75,7 @@ def test_probe_report_reproduces_the_variant(tmp_path: Path, name: str, value: s
     fresh = Module(tmp_path / "fresh")
     variants.apply(fresh, profile)
     got = variants.current(fresh)
+    assert rep["ssend_bytes"] == ("0d0a3e20" if variants.current(m)["ssend_prompt"] == "crlf" else "3e20")
     if name in UNMEASURED:
         assert rep[name] == "?" and name not in profile
     elif name == "sgact_ms":
