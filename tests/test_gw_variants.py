@@ -35,6 +35,10 @@ XFAIL: dict[tuple[str, str, str], str] = {
     ("csd", "csd_handshake_s", "50"): "branch manual (gwmode.py): ATA waits 40 s, S7 is 60 s (ATR10 p.76); "
                                       "a later CONNECT is taken for a URC",
 }
+for _scenario in ("boot", "server", "client", "csd", "update"):
+    XFAIL[(_scenario, "sim_ready_s", "30")] = (
+        "branch manual (gwnet.py): +CPMS is sent without waiting for #QSS: 3 (ATR10 p.324); three "
+        "failures in 21 s restart the module, and the SIM starts again with it: a restart loop")
 
 
 def _xfail(request: pytest.FixtureRequest, scenario: str, name: str, value: str) -> None:
@@ -51,7 +55,7 @@ def _fast(monkeypatch: pytest.MonkeyPatch) -> None:
 def up(tmp_path: Path, name: str, value: str, want: str = "listening") -> Module:
     m = new_module(tmp_path)
     variants.apply(m, {name: value})
-    start(m, want, timeout=400)             # a slow #SGACT (sgact_ms) takes up to 150 s
+    start(m, want, timeout=400 if name == "sgact_ms" else 150)   # a slow #SGACT takes up to 150 s
     assert variants.current(m)[name] == value
     return m
 
