@@ -1,8 +1,7 @@
 """The gateway under every value of every emulator variant (tools/emulator/variants.py,
 docs/emulator-fidelity.md): boot, an SMS command, a server-mode bridge with every byte value,
 a client bridge that fills the module's buffers (flow control, partial sends), a CSD call and
-a remote update download.  Virtual clock: each run is module time, a fraction of a second of
-wall time per scenario.
+a remote update download.  Virtual clock: about a second of wall time per scenario.
 
 A variant value that only changes what one scenario can observe still runs all of them: the
 gateway must not depend on any answer the manuals leave open."""
@@ -42,9 +41,11 @@ for _scenario in ("boot", "server", "client", "csd", "update"):
 
 
 def _xfail(request: pytest.FixtureRequest, scenario: str, name: str, value: str) -> None:
+    # Not strict: when the owning branch's fix is merged the case shows XPASS (the merge stays
+    # green); then its entry above is to be removed.
     why = XFAIL.get((scenario, name, value))
     if why:
-        request.applymarker(pytest.mark.xfail(reason=why, strict=True))
+        request.applymarker(pytest.mark.xfail(reason=why, strict=False))
 
 
 @pytest.fixture(autouse=True)
