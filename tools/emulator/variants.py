@@ -52,7 +52,7 @@ class Variant:
         v = str(value).strip()
         if self.numeric is not None:
             lo, hi = self.numeric
-            if v.isdigit() and lo <= int(v) <= hi:
+            if v.isascii() and v.isdigit() and lo <= int(v) <= hi:
                 return str(int(v))
             unit = "milliseconds" if self.name.endswith("_ms") else "seconds"
             raise ValueError("variant %s: %r is not a number of %s %d-%d" % (self.name, value, unit, lo, hi))
