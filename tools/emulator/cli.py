@@ -3,6 +3,7 @@
     python -m tools.emulator.cli --flash DIR [--main gateway.py] [--virtual]
         [--serial pty|pty:LINK|/dev/ttyUSB0|none] [--control-port N] [--real | --interpreter PATH]
         [--scratch DIR | --in-place] [--fresh] [--pyo] [--startmode 0|1|2] [--no-console]
+        [--variant NAME=VALUE ...] [--profile FILE]
 
 * The module's flash is a scratch directory (default ``./flash-run/``, git-ignored): the
   on-module files (``*.py``, ``*.pyo`` and any ``--copy`` pattern) of ``--flash DIR`` are
@@ -30,6 +31,10 @@
 * The console reads commands on stdin (``help`` lists them) and prints what happens: SMS the
   module sends, sockets and contexts changing state, traffic counters, trace-port lines, serial
   traffic (``quiet serial`` hides it).
+
+* ``--variant NAME=VALUE`` picks one answer to a question the manuals leave open, ``--profile
+  FILE`` takes them all from a real unit's probe.py report (docs/emulator-fidelity.md,
+  docs/probe.md); a bad name or value stops the start with the accepted values.
 
 The first lines printed are stable for tools: ``serial: <path>`` and ``control: 127.0.0.1:<port>``.
 """
@@ -390,12 +395,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csd-port", type=int, metavar="PORT",
                    help="real CSD callers: each TCP connection to 127.0.0.1:PORT dials the module")
     p.add_argument("--no-console", action="store_true", help="no console: run until interrupted")
+    p.add_argument("--variant", action="append", default=[], metavar="NAME=VALUE",
+                   help="an open behaviour's variant (docs/emulator-fidelity.md); repeatable")
+    p.add_argument("--profile", type=Path, metavar="FILE",
+                   help="a real unit's report from probe.py (docs/probe.md): its variants and firmware")
     return p
+
+
+def chosen_variants(args: argparse.Namespace) -> dict[str, str]:
+    """--profile first, then --variant on top; a bad one stops the start (nothing changed)."""
+    from . import variants
+
+    try:
+        out = variants.load_profile(args.profile) if args.profile is not None else {}
+        out.update(variants.parse_assignments(args.variant))
+    except (OSError, ValueError) as e:
+        raise SystemExit("emulator: %s" % e) from None
+    return out
 
 
 def main(argv: list[str] | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
     args = build_parser().parse_args(argv)
     out = stdout or sys.stdout
+    chosen = chosen_variants(args)
     src = args.flash.resolve() if args.flash is not None else None
     try:
         flash_lock = lock_flash(src if args.in_place and src is not None else args.scratch)
@@ -414,6 +436,9 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None, stdout: Tex
             return 2
         copied = copied + pyos
     m = Module(flash_dir, virtual=args.virtual)
+    from . import variants
+
+    variants.apply(m, chosen)
     if src is not None:
         m.source_dirs = [src]
     interpreter_line = None
@@ -477,6 +502,8 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None, stdout: Tex
         console.say(interpreter_line)
     console.say("clock: %s; script: %s" % ("virtual" if args.virtual else "real",
                                           main_name if m.flash.exists(main_name) else "none (no-script mode: AT on the serial port)"))
+    if chosen:
+        console.say("variants: %s" % ", ".join("%s=%s" % kv for kv in sorted(chosen.items())))
     m.power_on()
 
     stop = threading.Event()

@@ -256,6 +256,22 @@ def _help(c: Controller, req: dict[str, Any]) -> Any:
     return {name: doc for name, (_, doc) in sorted(COMMANDS.items())}
 
 
+@cmd("variants", "the answers in force where the manuals are silent (docs/emulator-fidelity.md); "
+                 "{\"set\": {name: value}} changes them first (all or none)")
+def _variants(c: Controller, req: dict[str, Any]) -> Any:
+    from . import variants
+
+    if "set" in req:
+        if not isinstance(req["set"], dict):
+            raise BadRequest("'set' is an object {name: value}")
+        with c.m.kernel.lock:
+            try:
+                variants.apply(c.m, {str(k): str(v) for k, v in req["set"].items()})
+            except ValueError as e:
+                raise BadRequest(str(e)) from None
+    return variants.current(c.m)
+
+
 @cmd("status", "time, power, script, serial line, AT instances, network, SMS, call, losses")
 def _status(c: Controller, req: dict[str, Any]) -> Any:
     m = c.m

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .. import variants
 from ..at import ArgError, CmeError, Ctx, Online, PENDING, Prompt, Reply, command, error, ok
 from .config import (CONN_IDS, SCFG_RANGES, SCFGEXT2_RANGES, SCFGEXT_RANGES, from_hex,
                      load_config, save_config, to_hex)
@@ -243,6 +244,8 @@ def scfg(ctx: Ctx) -> Reply:
     # IPG10 §3.2.1.2: "if a parameter is wrong or the connection Id is working online" -> ERROR.
     if _socket_busy(net, conn_id):
         return error()
+    if net.sockets[conn_id].state == LISTENING and variants.choice(ctx.module, "scfg_listening") == "refuse":
+        return error()  # the variant where a listening connId counts as working (IPG10 §3.2.1.2 n/d)
     cfg = load_config(nvm, conn_id)
     cfg.cid, cfg.pkt_sz, cfg.max_to, cfg.conn_to, cfg.tx_to = vals
     save_config(nvm, conn_id, cfg)
@@ -526,7 +529,7 @@ def ssend(ctx: Ctx) -> object:
         sock.send_now(data)
         return ok()
 
-    return Prompt(b"\r\n> ", on_input, backspace=True, max_len=limit)
+    return Prompt(variants.ssend_prompt(ctx.module), on_input, backspace=True, max_len=limit)
 
 
 @command("#SSENDEXT")
@@ -546,7 +549,7 @@ def ssendext(ctx: Ctx) -> object:
         sock.send_now(data)
         return ok()
 
-    return Prompt(b"\r\n> ", on_input, count=count)
+    return Prompt(variants.ssend_prompt(ctx.module), on_input, count=count)
 
 
 # ------------------------------------------------------------------------ firewall

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .. import variants
 from .config import Packetiser, SocketConfig, load_config, sring_lines
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -316,6 +317,8 @@ class Socket:
 
     def on_peer_fin(self) -> None:
         self.peer_closed = True
+        if self.rx and not self.online() and variants.choice(self.net.module, "read_after_close") == "drop":
+            del self.rx[:]  # variant: closure type 0 closes at once, unread data lost (ATR10 #SD)
         if self.online() and self.closure == 255:
             return  # ATR10 #SD closureType 255: closes only after the local escape
         if not self.rx:
