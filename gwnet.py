@@ -93,13 +93,11 @@ def csq():
 
 
 def context_lines(cfg):
-    # 6.1 context and credentials (sent again at every boot: they are not kept, 6.1),
+    # 6.1 context (the credentials go into #SGACT itself, gprs_up),
     # 6.2 #SCFG (pktSz, maxTo = socket timeout, connTo, txTo = send timeout),
     # 6.3 #SCFGEXT (SRING without data, text, keepalive).  The APN and credentials were
     # checked by config_store (no quote, lines within 80 characters, 5.5).
     return ['AT+CGDCONT=%d,"IP","%s"' % (CID, cfg['apn']),
-            'AT#USERID="%s"' % cfg['apnuser'],
-            'AT#PASSW="%s"' % cfg['apnpass'],
             scfg_line(cfg),
             'AT#SCFGEXT=%d,0,0,%d,0,0' % (CONN_ID, KEEPALIVE)]
 
@@ -119,11 +117,17 @@ def gprs_up(cfg):
     bad = run(MDM2, context_lines(cfg), 5)
     if bad != '':
         return '', bad
-    st, text = atc.cmd(MDM2, 'AT#SGACT=%d,1' % CID, 150)       # up to 150 s (5.10)
+    # The user and password are arguments of #SGACT (ATR10 p.415 #SGACT=<cid>,<stat>
+    # [,<userId>,<pwd>]; IPG10 3.4: #USERID/#PASSW are the old commands, "strongly
+    # recommended not to mix the new commands with the old ones").
+    line = 'AT#SGACT=%d,1' % CID
+    if cfg['apnuser'] != '':
+        line = line + ',"%s","%s"' % (cfg['apnuser'], cfg['apnpass'])
+    st, text = atc.cmd(MDM2, line, 150)                         # up to 150 s (5.10)
     if st == 'ERROR' and atc.cme(text) == 553:
         # "context already activated" (5.8): left from before; start it afresh
         atc.cmd(MDM2, 'AT#SGACT=%d,0' % CID, 20)
-        st, text = atc.cmd(MDM2, 'AT#SGACT=%d,1' % CID, 150)
+        st, text = atc.cmd(MDM2, line, 150)
     if st != 'OK':
         return '', 'AT#SGACT ' + st + ' ' + text
     return atc.sgact_ip(text), ''

@@ -6,7 +6,8 @@
 
 FW_MAX = 10             # SMS-managed firewall rules (REFERENCE.md section 7: limit n/d)
 APN_MAX = 50            # keeps AT+CGDCONT=1,"IP","<apn>" within 80 characters (5.5)
-CRED_MAX = 32           # keeps AT#USERID="..." / AT#PASSW="..." within 80 characters
+CRED_MAX = 30           # keeps AT#SGACT=1,1,"<user>","<pwd>" within 80 characters (5.5),
+                        # also should the module count the final CR (REFERENCE 12)
 HOST_MAX = 50           # keeps AT#SD=1,0,<port>,"<host>",0,0 within 80 characters
 # Also (written in place: each name is one of the ~500 the module loads, REFERENCE.md 3):
 # 5 sender allow-list numbers, 100 characters of an identity or heartbeat template (one
@@ -139,8 +140,8 @@ def word_ok(s, top,
 
 
 def cred_ok(s):
-    # GPRS user or password: 0-32 printable ASCII characters except '"' and '\'
-    # (they would end or escape the quoted AT#USERID / AT#PASSW argument).
+    # GPRS user or password: 0-30 printable ASCII characters except '"' and '\'
+    # (they would end or escape the quoted argument of AT#SGACT).
     if len(s) > CRED_MAX:
         return 0
     for c in s:

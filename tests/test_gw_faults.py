@@ -196,3 +196,23 @@ def test_wrong_apn_fixed_by_sms_while_gprs_keeps_failing(tmp_path: Path) -> None
     assert wait_state(m, "listening", 30)
     assert m.boots == 1 and m.nvm["cgdcont"]["1"]["apn"] == "m2m.apn"
     m.close()
+
+
+def test_apn_login_goes_into_sgact_and_connects(tmp_path: Path) -> None:
+    # An APN that needs a login (IPG10 §3.2.1.1): the user and password are #SGACT's own
+    # arguments (ATR10 p.415), never the old #USERID/#PASSW (IPG10 §3.4: not to be mixed
+    # with the new commands; the emulator's bare #SGACT sends no credentials).
+    from gw_helpers import new_module
+
+    m = new_module(tmp_path)
+    m.net.apn_credentials = {"web": ("bob", "p" * 30)}
+    m.power_on()
+    assert wait_state(m, "gprs", 60)
+    out = sms(m, "connect gprs web bob " + "p" * 30)
+    assert out == ["Confirmed: gprs apn web, user bob, password set"]
+    assert wait_state(m, "listening", 30)
+    lines = [t for _, _, t in m.at_log]
+    assert 'AT#SGACT=1,1,"bob","%s"' % ("p" * 30) in lines
+    assert not any(t.startswith(("AT#USERID", "AT#PASSW")) for t in lines)
+    assert m.net.context(1).active and m.boots == 1
+    m.close()

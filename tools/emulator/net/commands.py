@@ -205,8 +205,11 @@ def sgact(ctx: Ctx) -> object:
     stat = ctx.int_arg(1, 0, 1)
     if cid == 0:
         return error()  # the GSM (CSD-based) context is not emulated
-    user = ctx.args[2] if len(ctx.args) > 2 else net.userid
-    pwd = ctx.args[3] if len(ctx.args) > 3 else net.passw
+    # ATR10 p.415: <userId>/<pwd> are #SGACT's own arguments; no manual says a bare
+    # #SGACT takes the old #USERID/#PASSW (IPG10 §3.4: "not to mix the new commands with
+    # the old ones"), so a bare #SGACT sends no credentials.
+    user = ctx.args[2] if len(ctx.args) > 2 else ""
+    pwd = ctx.args[3] if len(ctx.args) > 3 else ""
     return _activation(ctx, cid, stat, user, pwd, "sgact")
 
 
