@@ -86,7 +86,7 @@ def test_sh_closes_real_connection_ref_6_6(m: Module, server: socket.socket) -> 
     assert at(m, 'AT#SD=1,0,%d,"127.0.0.1",0,0,1' % port, timeout=5) == OK
     c, _ = server.accept()
     try:
-        assert at(m, "AT#SSENDEXT=1,3") == b"\r\n> "
+        assert at(m, "AT#SSENDEXT=1,3") == b"> "
         feed(m, b"bye")
         assert wait_out(m, b"OK") == OK
         assert at(m, "AT#SH=1") == OK

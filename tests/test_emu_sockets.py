@@ -356,7 +356,7 @@ def test_si_counters_ref_6_9(m: Module) -> None:
     ack_waiting counts bytes the peer has not acknowledged yet."""
     up(m)
     _, conn = dial(m, mode=1)
-    assert at(m, "AT#SSENDEXT=1,10") == b"\r\n> "
+    assert at(m, "AT#SSENDEXT=1,10") == b"> "
     feed(m, b"0123456789")
     m.run(0.4)  # the packet is out (95 ms on the radio), its ACK not back yet
     assert take(m) == OK
@@ -433,17 +433,18 @@ def test_srecv_forms_and_limits_ref_6_10(m: Module) -> None:
 
 
 def test_ssend_prompt_ctrlz_esc_backspace_ref_6_10(m: Module) -> None:
-    """§6.10/§5.6: prompt '\\r\\n> ', Ctrl-Z sends and answers OK, ESC cancels, BS deletes."""
+    """§6.10/§5.6: prompt '> ' (ATR10 p.428: "<greater_than><space>", no CR LF unlike
+    +CMGS's "<CR><LF><greater_than><space>"), Ctrl-Z sends and answers OK, ESC cancels, BS deletes."""
     up(m)
     quiet_net(m)
     _, conn = dial(m, mode=1)
-    assert at(m, "AT#SSEND=1") == b"\r\n> "
+    assert at(m, "AT#SSEND=1") == b"> "
     feed(m, b"Tesx\x08t\x1a")
     m.run(0.1)
     assert take(m) == OK
     assert conn.received == b"Test"
     assert conn.packets[-1][1] == b"Test"  # sent at once, not after txTo
-    assert at(m, "AT#SSEND=1") == b"\r\n> "
+    assert at(m, "AT#SSEND=1") == b"> "
     feed(m, b"discard me\x1b")
     m.run(0.1)
     assert take(m) == OK
@@ -470,7 +471,7 @@ def test_ssendext_is_binary_safe_ref_6_10(m: Module) -> None:
     up(m)
     _, conn = dial(m, mode=1)
     data = bytes(range(256))
-    assert at(m, "AT#SSENDEXT=1,256") == b"\r\n> "
+    assert at(m, "AT#SSENDEXT=1,256") == b"> "
     feed(m, data)
     m.run(2)
     assert take(m) == OK

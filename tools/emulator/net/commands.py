@@ -529,7 +529,9 @@ def ssend(ctx: Ctx) -> object:
         sock.send_now(data)
         return ok()
 
-    return Prompt(b"\r\n> ", on_input, backspace=True, max_len=limit)
+    # ATR10 p.428: "responds to the command with the prompt '>' <greater_than><space>",
+    # its example shows no CR LF before it (unlike +CMGS's framed prompt).
+    return Prompt(b"> ", on_input, backspace=True, max_len=limit)
 
 
 @command("#SSENDEXT")
@@ -549,7 +551,7 @@ def ssendext(ctx: Ctx) -> object:
         sock.send_now(data)
         return ok()
 
-    return Prompt(b"\r\n> ", on_input, count=count)
+    return Prompt(b"> ", on_input, count=count)  # ATR10 p.429, as #SSEND
 
 
 # ------------------------------------------------------------------------ firewall
