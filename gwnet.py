@@ -209,8 +209,17 @@ def dialled():
 
 
 def answer():
-    # ATA on MDM (section 9): CONNECT <rate> after the handshake, then MDM is online.
-    st, text = atc.cmd(MDM, 'ATA', 40)
+    # ATA on MDM (section 9): CONNECT <rate> after the handshake, then MDM is online.  The
+    # handshake "takes about 30 seconds" (SWUG6 2.6.2) and may last S7 (factory 60 s,
+    # ATR10 p.76) before NO CARRIER: waiting 70 s, a late CONNECT still ends the ATA here
+    # instead of arriving later as a URC while MDM is online.
+    st, text = atc.cmd(MDM, 'ATA', 70)
+    if st == 'TIMEOUT':
+        if MDM.getDCD() == 1:
+            return 1, ''        # online all the same: DCD follows the call (&C1, 6.8)
+        # "entering any character closes the handshake and aborts the call" (SWUG6
+        # 2.6.2): MDM cannot go online behind our back
+        atc.cmd(MDM, 'ATH', 10)
     if st == 'CONNECT':
         return 1, atc.take_data(MDM)
     return 0, 'ATA ' + st + ' ' + text

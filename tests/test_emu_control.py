@@ -90,7 +90,7 @@ def test_s9_place_and_end_a_data_call(c: Controller, m: Module) -> None:
     r = c("call.place", number="+15551230002")
     assert r["state"] == "ringing"
     c("advance", seconds=1.5)
-    assert b"RING" in at(m, "ATA", timeout=10)
+    assert b"RING" in at(m, "ATA", timeout=35)
     c("advance", seconds=1)
     assert c("status")["csd"]["state"] == "active"
     c("call.send", data="ping")
