@@ -62,7 +62,31 @@ def init():
     bad = run(MDM, MDM_INIT, 5)
     if bad != '':
         return 'MDM ' + bad
-    bad = run(MDM2, MDM2_INIT, 5)
+    # The SMS set-up (+CPMS) needs the SIM read: #QSS status 3 "SIM INSERTED and READY
+    # (SMS and Phonebook access are possible)"; statuses 2 and 3 are reported once <mode>
+    # is 2 (ATR10 p.324).  Before, SMS commands answer +CMS ERROR 314 "SIM busy".  Wait
+    # up to 60 s, then try anyway (run() retries; a unit that still says 1 may need the
+    # mode saved and a power cycle, ATR10 p.324 note).
+    bad = run(MDM2, MDM2_INIT[:3], 5)
+    if bad != '':
+        return 'MDM2 ' + bad
+    # Multisocket exists only under #SELINT=2 (ATR10 p.42); the setting is kept in NVM
+    # and a reboot is suggested after it (p.41): set it and let the caller restart.
+    st, text = atc.cmd(MDM2, 'AT#SELINT?', 5)
+    v = atc.values(text, '#SELINT:')
+    if len(v) > 0 and v[0][0] != '2':
+        atc.cmd(MDM2, 'AT#SELINT=2', 5)
+        return '#SELINT ' + v[0][0]
+    atc.cmd(MDM2, 'AT#QSS=2', 5)
+    n = 0
+    while n < 60:
+        st, text = atc.cmd(MDM2, 'AT#QSS?', 5)
+        v = atc.values(text, '#QSS:')
+        if len(v) > 0 and v[0][-1] == '3':
+            break
+        MOD.sleep(10)
+        n = n + 1
+    bad = run(MDM2, MDM2_INIT[3:], 5)
     if bad != '':
         return 'MDM2 ' + bad
     return ''
@@ -95,11 +119,15 @@ def csq():
 def context_lines(cfg):
     # 6.1 context (the credentials go into #SGACT itself, gprs_up),
     # 6.2 #SCFG (pktSz, maxTo = socket timeout, connTo, txTo = send timeout),
-    # 6.3 #SCFGEXT (SRING without data, text, keepalive).  The APN and credentials were
+    # 6.3 #SCFGEXT (SRING without data, text, keepalive) in its 4-field form: the
+    # <ListenAutoRsp>,<sendDataMode> fields came with 7.03.02/7.02.07 (ATR10 1.7 history,
+    # ISSUE#8 "Updated commands: ... #SCFGEXT"; IPG10 3.2.1.3 shows 4 fields), so every
+    # 7.x firmware accepts this line (docs/gateway.md: minimum firmware).  The APN and
+    # credentials were
     # checked by config_store (no quote, lines within 80 characters, 5.5).
     return ['AT+CGDCONT=%d,"IP","%s"' % (CID, cfg['apn']),
             scfg_line(cfg),
-            'AT#SCFGEXT=%d,0,0,%d,0,0' % (CONN_ID, KEEPALIVE)]
+            'AT#SCFGEXT=%d,0,0,%d' % (CONN_ID, KEEPALIVE)]
 
 
 def scfg_line(cfg):

@@ -19,6 +19,7 @@ OK = b"\r\nOK\r\n"
 @pytest.fixture
 def m(tmp_path: Path) -> Module:
     mod = Module(tmp_path)
+    mod.radio.sim_ready_ms = 0  # SIM ready at once: the SIM's own timing is test_sim_* below
     mod.power_on()
     yield mod
     mod.close()
@@ -616,3 +617,40 @@ def test_script_is_in_the_dialect() -> None:
     from tools.dialect import check_source
 
     assert check_source(SCRIPT, "main.py") == []
+
+
+# ------------------------------------------------------------------ SIM readiness (ATR10 p.324)
+def test_sim_busy_until_ready_then_qss_3(tmp_path: Path) -> None:
+    # ATR10 #QSS (p.324): status 3 "SIM INSERTED and READY (SMS and Phonebook access are
+    # possible)", reported with mode 2; before it SMS answers +CMS ERROR 314 "SIM busy".
+    m = Module(tmp_path)
+    m.radio.sim_ready_ms = 20000
+    m.power_on()
+    at(m, "AT+CMGF=1")
+    assert at(m, "AT#QSS?") == b"\r\n#QSS: 0,1\r\n" + OK      # mode 0: 0/1 only
+    assert at(m, "AT#QSS=2") == OK
+    assert at(m, "AT#QSS?") == b"\r\n#QSS: 2,2\r\n" + OK
+    assert at(m, 'AT+CPMS="SM","SM","SM"') == b"\r\n+CMS ERROR: 314\r\n"
+    assert at(m, "AT+CMGL=\"ALL\"") == b"\r\n+CMS ERROR: 314\r\n"
+    assert at(m, "AT+CMEE=1") == OK and at(m, "AT#CCID") == b"\r\n+CME ERROR: 14\r\n"
+    assert at(m, "AT+CPMS=?").endswith(OK)                        # the test form works
+    assert m.sms.deliver("+1555", "early") is None                # the network holds it
+    m.run(20)
+    assert at(m, "AT#QSS?") == b"\r\n#QSS: 2,3\r\n" + OK
+    m.run(5)                                                      # then delivers it
+    assert [x.text for x in m.sms.store.values()] == ["early"]
+    assert at(m, 'AT+CPMS="SM","SM","SM"').endswith(OK)
+    assert at(m, "AT#CCID") == b"\r\n#CCID: %s\r\n" % m.radio.iccid.encode() + OK
+    m.reboot()                                                    # read again at every boot
+    assert at(m, 'AT+CPMS="SM","SM","SM"') == b"\r\n+CMS ERROR: 314\r\n"
+    m.close()
+
+
+@pytest.mark.parametrize("sim,code", [(None, 310), ("SIM PIN", 311)])
+def test_sim_absent_or_locked_cms_error(tmp_path: Path, sim, code) -> None:
+    m = Module(tmp_path)
+    m.radio.sim = sim
+    m.power_on()
+    m.run(10)
+    assert at(m, 'AT+CPMS="SM","SM","SM"') == b"\r\n+CMS ERROR: %d\r\n" % code
+    m.close()

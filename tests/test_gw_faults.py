@@ -216,3 +216,49 @@ def test_apn_login_goes_into_sgact_and_connects(tmp_path: Path) -> None:
     assert not any(t.startswith(("AT#USERID", "AT#PASSW")) for t in lines)
     assert m.net.context(1).active and m.boots == 1
     m.close()
+
+
+@pytest.mark.parametrize("ready_s", [0, 20, 45])
+def test_sms_setup_waits_for_the_sim(tmp_path: Path, ready_s: int) -> None:
+    # ATR10 p.324: SMS is possible at #QSS status 3; before it +CPMS answers +CMS ERROR 314.
+    # The gateway used to send +CPMS at once: three failures, a failed init, a restart loop
+    # on a slow SIM.  Now it polls #QSS (mode 2) first, and reads %CCID after the SIM.
+    from gw_helpers import new_module, start, trace_has
+
+    m = new_module(tmp_path)
+    m.radio.sim_ready_ms = ready_s * 1000
+    start(m, "listening", ready_s + 30)
+    cpms = [t for t, _, line in m.at_log if line.startswith("AT+CPMS")]
+    assert cpms and min(cpms) >= ready_s * 1000
+    assert not trace_has(m, "init failed")
+    assert m.boots == 1 and gw(m).fails.get("init", 0) == 0
+    assert m.script_run.modules["gwfleet"].ccid == m.radio.iccid
+    m.close()
+
+
+def test_firmware_before_7_03_02_scfgext_4_fields_and_cgmr_logged(tmp_path: Path) -> None:
+    # ATR10 §1.7: #SCFGEXT's 5th and 6th fields came with 7.03.02/7.02.07; on an older 7.x
+    # firmware the 6-field line is ERROR and the GPRS step could never succeed.
+    from gw_helpers import new_module, start, trace_has
+
+    m = new_module(tmp_path)
+    m.radio.scfgext_fields = 4
+    m.radio.firmware = "07.02.004"
+    start(m, "listening", 60)
+    assert gw(m).fails.get("gprs", 0) == 0 and m.net.context(1).active
+    assert "AT#SCFGEXT=1,0,0,2" in [t for _, _, t in m.at_log]
+    assert trace_has(m, "firmware 07.02.004")          # AT+CGMR at boot
+    m.close()
+
+
+def test_selint_not_2_is_set_and_the_module_restarted(tmp_path: Path) -> None:
+    # ATR10 p.42: multisocket only under #SELINT=2; p.41: reboot after setting it.  The
+    # setting lives in NVM, so a unit left at 1 by a previous application keeps it.
+    from gw_helpers import new_module, start
+
+    m = new_module(tmp_path)
+    m.nvm["selint"] = 1
+    start(m, "listening", 90)
+    assert m.nvm["selint"] == 2 and m.boots == 2
+    assert ("AT#SELINT=2" in [t for _, _, t in m.at_log])
+    m.close()

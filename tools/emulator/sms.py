@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import module as _module
-from .at import PENDING, ArgError, CmsError, Ctx, Prompt, Reply, command, error, ok
+from .at import COMMANDS, PENDING, ArgError, CmsError, Ctx, Prompt, Reply, command, error, ok
 
 if TYPE_CHECKING:  # pragma: no cover
     from .at import AtInstance
@@ -290,7 +290,9 @@ class Sms:
         ``pending``; or routed straight to a +CNMI mt=2 instance as +CMT)."""
         with self.k.lock:
             msg = Incoming(number, text, scts or self.scts_now(), alpha)
-            if not self.m.power or self.pending or self.free_index() is None:
+            # Nothing is stored on a SIM that is not ready (#QSS status 3, ATR10 p.324).
+            if (not self.m.power or self.pending or self.free_index() is None
+                    or self.m.sim_status() < 3):
                 # Order is kept: while older messages wait, newer ones wait behind them.
                 self.pending.append(msg)
                 self._schedule_redelivery()
@@ -399,6 +401,9 @@ class Sms:
     def _redeliver(self) -> None:
         self._redeliver_timer = None
         if not self.m.power:
+            return
+        if self.m.sim_status() < 3:
+            self._schedule_redelivery()
             return
         while self.pending and self.free_index() is not None:
             self._receive(self.pending.pop(0))
@@ -771,3 +776,24 @@ def _attach(module: "Module") -> None:
 
 
 _module.EXTENSION_FACTORIES.append(_attach)
+
+
+# ------------------------------------------------------------------ SIM readiness
+# SMS needs the SIM ready (#QSS status 3, "SMS and Phonebook access are possible", ATR10
+# p.324).  Before that, every SMS command but the test form answers the 27.005 error of the
+# SIM's state (ATR10 §3.2.2.2, +CMS ERROR table): 310 SIM not inserted, 311 SIM PIN
+# required, 314 SIM busy (inserted, still being read after the boot).
+def _needs_sim(fn: Any) -> Any:
+    def handler(ctx: Ctx) -> Any:
+        if ctx.kind != "test":
+            st = ctx.module.sim_status()
+            if st < 3:
+                return CmsError({0: 310, 1: 311}.get(st, 314))
+        return fn(ctx)
+
+    return handler
+
+
+for _name in ("+CPMS", "+CMGR", "+CMGL", "+CMGD", "+CMGS", "+CMGW", "+CSCA", "+CMSS"):
+    if _name in COMMANDS:
+        COMMANDS[_name] = _needs_sim(COMMANDS[_name])

@@ -261,6 +261,8 @@ def scfgext(ctx: Ctx) -> Reply:
         return ok(*[load_config(nvm, i).scfgext_line(i) for i in CONN_IDS])
     if ctx.kind != "set":
         return error()
+    if len(ctx.args) > ctx.module.radio.scfgext_fields:
+        return error()  # firmware before 7.03.02/7.02.07 (ATR10 §1.7): 4 fields only
     conn_id = _conn_id(ctx)
     cfg = load_config(nvm, conn_id)
     defaults = (None, None, None, cfg.listen_auto, cfg.send_hex)
