@@ -74,7 +74,7 @@ def init():
     # and a reboot is suggested after it (p.41): set it and let the caller restart.
     st, text = atc.cmd(MDM2, 'AT#SELINT?', 5)
     v = atc.values(text, '#SELINT:')
-    if len(v) > 0 and v[0][0] != '2':
+    if len(v) > 0 and atc.num(v[0][0]) != 2:
         atc.cmd(MDM2, 'AT#SELINT=2', 5)
         return '#SELINT ' + v[0][0]
     atc.cmd(MDM2, 'AT#QSS=2', 5)
@@ -82,7 +82,7 @@ def init():
     while n < 60:
         st, text = atc.cmd(MDM2, 'AT#QSS?', 5)
         v = atc.values(text, '#QSS:')
-        if len(v) > 0 and v[0][-1] == '3':
+        if len(v) > 0 and atc.num(v[0][-1]) == 3:
             break
         MOD.sleep(10)
         n = n + 1
