@@ -131,18 +131,39 @@ def context_lines(cfg):
 
 
 def scfg_line(cfg):
-    return 'AT#SCFG=%d,%d,%d,%d,%d,%d' % (CONN_ID, CID, cfg['pktsize'], cfg['sktimeout'],
-                                           CONN_TO, cfg['sendtimeout'])
+    # pktSz 0 is "select automatically default value (300)" (ATR10 #SCFG): 300 is sent
+    # as such, so that the read form nvm() compares with shows what was sent.
+    return 'AT#SCFG=%d,%d,%d,%d,%d,%d' % (CONN_ID, CID, cfg['pktsize'] or 300,
+                                           cfg['sktimeout'], CONN_TO, cfg['sendtimeout'])
+
+
+def nvm(lines):
+    # +CGDCONT and #SCFG are "automatically stored in NVM" at every set (ATR10 3.3.1,
+    # p.27; #SCFGEXT is not in that list, n/d): send each line only when its read form
+    # does not already show these values, so that activations do not wear the flash.
+    # -> as run().
+    out = []
+    for line in lines:
+        vb = atc.verb(line)
+        st, text = atc.cmd(MDM2, 'AT' + vb + '?', 5)
+        want = atc.fields(line[len(vb) + 3:])
+        n = 0
+        for f in atc.values(text, vb + ':'):
+            if f[:len(want)] == want:
+                n = 1
+        if not n:
+            out.append(line)
+    return run(MDM2, out, 5)
 
 
 def scfg(cfg):
     # #SCFG answers ERROR while the socket is online (6.2): only called when idle.
-    return run(MDM2, [scfg_line(cfg)], 5)
+    return nvm([scfg_line(cfg)])
 
 
 def gprs_up(cfg):
     # Define, configure and activate the context.  -> (ip, '') or ('', what failed).
-    bad = run(MDM2, context_lines(cfg), 5)
+    bad = nvm(context_lines(cfg))
     if bad != '':
         return '', bad
     # The user and password are arguments of #SGACT (ATR10 p.415 #SGACT=<cid>,<stat>

@@ -262,3 +262,28 @@ def test_selint_not_2_is_set_and_the_module_restarted(tmp_path: Path) -> None:
     assert m.nvm["selint"] == 2 and m.boots == 2
     assert ("AT#SELINT=2" in [t for _, _, t in m.at_log])
     m.close()
+
+
+def test_nvm_settings_written_only_on_change(tmp_path: Path) -> None:
+    # ATR10 §3.3.1 (p.27): +CGDCONT and #SCFG are stored in NVM at every set.  They used to
+    # be rewritten at every activation (flash wear); now their read form is checked first.
+    from gw_helpers import new_module, start
+
+    def sets() -> list[str]:
+        return [t for _, _, t in m.at_log
+                if t.startswith(("AT+CGDCONT=", "AT#SCFG=", "AT#SCFGEXT="))]
+
+    m = new_module(tmp_path)
+    start(m, "listening", 60)
+    assert len(sets()) == 3                             # a fresh module: each written once
+    m.net.drop_context(1)                               # the network drops the context
+    assert m.run_until(lambda: m.net.activations >= 2 and state(m) == "listening", 200)
+    m.reboot()
+    assert wait_state(m, "listening", 60)
+    assert len(sets()) == 3                             # re-activated twice, nothing written
+    assert [t for _, _, t in m.at_log].count("AT+CGDCONT?") >= 3
+    out = sms(m, "connect gprs m2m.apn")
+    assert out == ["Confirmed: gprs apn m2m.apn, no user, no password"]
+    assert wait_state(m, "listening", 60)
+    assert sets()[3:] == ['AT+CGDCONT=1,"IP","m2m.apn"']   # only what changed
+    m.close()

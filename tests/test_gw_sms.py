@@ -50,7 +50,7 @@ def test_boot_sequence_sets_up_both_instances_in_order(tmp_path: Path) -> None:
     # registration, then the store, then the context, then the firewall (issue 5 "Boot")
     assert order[:4] == ["AT+CREG?", 'AT+CMGL="ALL"', "AT#SGACT=1,1", "AT#FRWL=2"]
     assert 'AT+CGDCONT=1,"IP","internet"' in mdm2
-    assert "AT#SCFG=1,1,0,300,300,10" in mdm2           # socketting 300 10 0, connTo 30 s
+    assert "AT#SCFG=1,1,300,300,300,10" in mdm2         # socketting 300 10 0 (pktSz 0 = 300), connTo 30 s
     assert "AT#SCFGEXT=1,0,0,2" in mdm2                 # keepalive 2 min, the 4-field form
     assert 'AT#FRWL=1,"0.0.0.0","0.0.0.0"' in mdm2      # empty list, any: everyone
     assert mdm[-1] == "AT#SL=1,1,1024"                  # server any 1024 (defaults)
