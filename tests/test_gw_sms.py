@@ -226,3 +226,17 @@ def test_config_kept_across_reboot(m: Module) -> None:
     assert sms(m, "Abc123 config", replies=2)[0].startswith(
         "Config 1/2: mode server any 3000, ip 10.20.30.40")
     assert any("config ok" in line for line in m.trace_lines)
+
+
+@pytest.mark.parametrize("network_s", [3, 60, 62])
+def test_reply_waits_out_a_slow_network(m: Module, network_s: int) -> None:
+    # ATR10 §3.2.4: +CMGS answers up to 60 s after Ctrl-Z.  The gateway waited exactly 60
+    # s counted in whole seconds: a reply accepted at the limit was reported failed.  Now
+    # 65 s.
+    from gw_helpers import trace_has
+
+    m.sms.send_delay_ms = network_s * 1000
+    out = sms(m, "connect baud 19200", timeout=90)
+    assert out == ["Confirmed: baud 19200"]
+    m.run(5)
+    assert not trace_has(m, "sms reply to")
