@@ -287,17 +287,35 @@ def test_closure_type_255_keeps_socket_until_escape_ref_6_5(m: Module) -> None:
     assert ss(m, 1) == b"\r\n#SS: 1,0\r\n" + OK
 
 
-def test_suspended_socket_remote_close_keeps_unread_data_ref_6_10(m: Module) -> None:
-    """§6.10: data that arrived before the peer closed can still be read with #SRECV; the
-    socket closes when it is empty."""
+def test_command_mode_remote_close_type_0_drops_unread_data_atr10_p422(m: Module) -> None:
+    """ATR10 #SD (p.422) <closureType> 0 (default): "local host closes immediately when
+    remote host has closed": what was not read with #SRECV goes with the socket."""
     up(m)
     _, conn = dial(m, mode=1)
+    conn.send(b"12345")
+    m.run(1)
+    assert take(m) == b"\r\nSRING: 1\r\n"
+    conn.close()
+    m.run(1)
+    assert ss(m, 1) == b"\r\n#SS: 1,0\r\n" + OK
+    assert at(m, "AT#SRECV=1,100").startswith(b"\r\n+CME ERROR: ")  # nothing to read
+
+
+def test_command_mode_remote_close_type_255_keeps_data_until_sh_atr10_p422(m: Module) -> None:
+    """<closureType> 255: "local host closes after an escape sequence"; in command mode the
+    local host closes with #SH, and what arrived stays readable until then."""
+    up(m)
+    srv = m.net.sim.servers.get(SRV) or m.net.sim.listen(*SRV)
+    assert at(m, 'AT#SD=1,0,%d,"%s",255,0,1' % (SRV[1], SRV[0]), timeout=10) == OK
+    conn = srv.accept_next(1)
     conn.send(b"12345")
     conn.close()
     m.run(1)
     assert take(m) == b"\r\nSRING: 1\r\n"
     assert ss(m, 1) == b"\r\n#SS: 1,3,10.20.30.40,1025,203.0.113.5,5000\r\n" + OK
     assert at(m, "AT#SRECV=1,100") == b"\r\n#SRECV: 1,5\r\n12345\r\n" + OK
+    assert ss(m, 1) == b"\r\n#SS: 1,2,10.20.30.40,1025,203.0.113.5,5000\r\n" + OK
+    assert at(m, "AT#SH=1") == OK
     assert ss(m, 1) == b"\r\n#SS: 1,0\r\n" + OK
 
 

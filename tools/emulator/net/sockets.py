@@ -310,14 +310,21 @@ class Socket:
         if self.wire is not None:
             self.wire.kick()
         if not self.rx and self.peer_closed:
-            if self.online() and self.closure == 255:
+            if self.closure == 255:
                 return
             self._finish_remote_close()
 
     def on_peer_fin(self) -> None:
         self.peer_closed = True
-        if self.online() and self.closure == 255:
-            return  # ATR10 #SD closureType 255: closes only after the local escape
+        if self.closure == 255:
+            # ATR10 #SD closureType 255 (p.422): "local host closes after an escape
+            # sequence": online, at the local escape; in command mode at the local #SH,
+            # and what was received stays readable with #SRECV until then.
+            return
+        if not self.online():
+            # closureType 0 (p.422): "local host closes immediately when remote host has
+            # closed": data not yet read with #SRECV goes with the socket.
+            self.rx.clear()
         if not self.rx:
             self._finish_remote_close()
 
