@@ -86,6 +86,10 @@ def init():
             break
         MOD.sleep(10)
         n = n + 1
+    # #SMSMODE=1, as Telit suggests (ATR10 p.10-11), kept in NVM (3.3.1): "SM" is then the
+    # only store (+CPMS p.204), so a class-0 SMS is not put in "ME" beside the store we
+    # read (under the factory 0, p.203), and +CMGL lists by position.
+    nvm(['AT#SMSMODE=1'])
     bad = run(MDM2, MDM2_INIT[3:], 5)
     if bad != '':
         return 'MDM2 ' + bad

@@ -129,7 +129,7 @@ def test_listener_admits_by_real_source_address_ref_7(m: Module) -> None:
     try:
         cl.connect(("127.0.0.1", hport))
         src_port = cl.getsockname()[1]
-        assert wait_out(m, b"SRING") == b"\r\nSRING: 1\r\n"
+        assert wait_out(m, b"SRING") == b"\r\n+SRING : 1\r\n"
         assert at(m, "AT#SS=1") == b"\r\n#SS: 1,5,10.20.30.40,3000,127.0.0.2,%d\r\n" % src_port + OK
         assert at(m, "AT#SA=1", timeout=3) == b"\r\nCONNECT\r\n"
         cl.sendall(b"abc")

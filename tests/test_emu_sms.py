@@ -270,10 +270,28 @@ def test_cmgl_without_stat_lists_unread_and_order_is_position_ref_8_3(m: Module)
         m.sms.deliver("+15551230001", t)
     at(m, "AT+CMGD=1")
     m.sms.deliver("+15551230001", "d")  # takes the free slot 1
+    take(m)                                             # the +CMTI URCs
+    assert at(m, "AT#SMSMODE?") == b"\r\n#SMSMODE: 0\r\n" + OK   # factory (ATR10 p.288)
     out = at(m, "AT+CMGL")
+    # #SMSMODE=0: in the order the module processed them (ATR10 +CMGL p.260)
+    assert [l.split(b",")[0] for l in out.split(b"\r\n") if l.startswith(b"+CMGL")] == [
+        b"+CMGL: 2", b"+CMGL: 3", b"+CMGL: 1"]
+    assert b"\r\nd\r\n" in out
+    # #SMSMODE=1 (kept in NVM): by position (ATR10 +CMGL p.262)
+    assert at(m, "AT#SMSMODE=1") == OK
+    m.reboot()
+    text_mode(m)
+    assert at(m, "AT#SMSMODE?") == b"\r\n#SMSMODE: 1\r\n" + OK
+    out = at(m, "AT+CMGL=\"ALL\"")
     assert [l.split(b",")[0] for l in out.split(b"\r\n") if l.startswith(b"+CMGL")] == [
         b"+CMGL: 1", b"+CMGL: 2", b"+CMGL: 3"]
-    assert b"\r\nd\r\n" in out
+
+
+def test_factory_defaults_regmode_0_cvhu_2_atr10(m: Module) -> None:
+    # ATR10 #REGMODE (p.287): 0 "basic" except on GE865-QUAD / GE864-DUAL V2; +CVHU: 2
+    # "(factory default)"
+    assert at(m, "AT#REGMODE?") == b"\r\n#REGMODE: 0\r\n" + OK
+    assert at(m, "AT+CVHU?") == b"\r\n+CVHU: 2\r\n" + OK
 
 
 def test_cmgl_stored_messages_and_csdh_ref_8_3(m: Module) -> None:

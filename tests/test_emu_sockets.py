@@ -539,14 +539,14 @@ def listen(m: Module, conn_id: int = 1, port: int = 3000, inst: int = 1) -> None
 
 
 def test_listen_sring_accept_online_ref_6_11(m: Module) -> None:
-    """§6.11: a host the firewall admits -> 'SRING: <id>'; #SA -> CONNECT and data flows;
+    """§6.11: a host the firewall admits -> '+SRING : <id>' (ATR10 #SL p.424); #SA -> CONNECT;
     #SS shows 4 then 5 then 1."""
     up(m)
     listen(m)
     assert ss(m, 1) == b"\r\n#SS: 1,4,10.20.30.40,3000\r\n" + OK
     client = m.net.sim.connect("198.51.100.7", 3000)
     m.run(1)
-    assert take(m) == b"\r\nSRING: 1\r\n"
+    assert take(m) == b"\r\n+SRING : 1\r\n"  # ATR10 #SL p.424
     assert client.state == "connected" and client.remote == ("10.20.30.40", 3000)
     assert ss(m, 1) == b"\r\n#SS: 1,5,10.20.30.40,3000,198.51.100.7,40000\r\n" + OK
     client.send(b"early")  # before #SA: waits in the network

@@ -43,7 +43,9 @@ def test_boot_sequence_sets_up_both_instances_in_order(tmp_path: Path) -> None:
     # #SELINT checked (2 for multisocket, ATR10 p.42), then the SMS part only once the SIM
     # is ready (#QSS: 2,3, ATR10 p.324).
     assert mdm2[:6] == ["ATE0", "AT+CMEE=1", "ATS0=0", "AT#SELINT?", "AT#QSS=2", "AT#QSS?"]
-    mdm2 = [t for t in mdm2 if not t.startswith(("AT#QSS", "AT#SELINT"))]
+    polled = [t for t in mdm2 if t != "AT#QSS?"]
+    assert polled[5:7] == ["AT#SMSMODE?", "AT#SMSMODE=1"]  # ATR10 p.10-11, read first (NVM)
+    mdm2 = [t for t in mdm2 if not t.startswith(("AT#QSS", "AT#SELINT", "AT#SMSMODE"))]
     assert mdm2[:7] == ["ATE0", "AT+CMEE=1", "ATS0=0", "AT+CMGF=1", 'AT+CPMS="SM","SM","SM"',
                         "AT+CSDH=0", "AT+CNMI=2,1,0,0,0"]
     order = [t for t in mdm2 if t in ("AT+CREG?", 'AT+CMGL="ALL"', "AT#SGACT=1,1", "AT#FRWL=2")]

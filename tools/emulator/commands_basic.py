@@ -266,14 +266,16 @@ def cfun(ctx: Ctx) -> Reply:
     return ok()
 
 
-@command("+IPR", "+ICF", "+IFC", "#SMSMODE", "#REGMODE", "+CGCLASS", "#NITZ", "+CVHU")
+@command("+IPR", "+ICF", "+IFC", "#REGMODE", "+CGCLASS", "#NITZ", "+CVHU")
 def accepted(ctx: Ctx) -> Reply:
     # Accepted and stored nowhere: they do not change what a script sees (ES13 §3.4: +IPR
     # does not change the SER speed the script uses).
     if ctx.kind == "read":
         defaults = {"+IPR": "+IPR: 0", "+ICF": "+ICF: 3,1", "+IFC": "+IFC: 2,2",
-                    "#SMSMODE": "#SMSMODE: 1", "#REGMODE": "#REGMODE: 1",
-                    "+CGCLASS": '+CGCLASS: "B"', "#NITZ": "#NITZ: 0", "+CVHU": "+CVHU: 0"}
+                    # factory values: #REGMODE 0 "basic" (ATR10 p.287: 1 only on GE865-QUAD
+                    # and GE864-DUAL V2), +CVHU 2 (ATR10 +CVHU "factory default")
+                    "#REGMODE": "#REGMODE: 0",
+                    "+CGCLASS": '+CGCLASS: "B"', "#NITZ": "#NITZ: 0", "+CVHU": "+CVHU: 2"}
         return ok(defaults[ctx.name])
     return ok()
 

@@ -654,7 +654,11 @@ def cmgl(ctx: Ctx) -> Reply | CmsError:
         return CmsError(303)
     lines: list[str] = []
     cs = charset(ctx.inst)
-    for idx in sorted(s.store):
+    # ATR10 +CMGL (p.260-262): with #SMSMODE=0 "the order in which the messages are reported
+    # ... is the same order in which these messages have been processed by the module" (the
+    # store keeps insertion order); with 1 it "corresponds to their position".
+    order = sorted(s.store) if smsmode(ctx) else list(s.store)
+    for idx in order:
         msg = s.store[idx]
         if stat != "ALL" and msg.status != stat:
             continue
@@ -797,3 +801,23 @@ def _needs_sim(fn: Any) -> Any:
 for _name in ("+CPMS", "+CMGR", "+CMGL", "+CMGD", "+CMGS", "+CMGW", "+CSCA", "+CMSS"):
     if _name in COMMANDS:
         COMMANDS[_name] = _needs_sim(COMMANDS[_name])
+
+
+# ------------------------------------------------------------------ #SMSMODE
+def smsmode(ctx: Ctx) -> int:
+    return int(ctx.module.nvm.get("smsmode", 0))
+
+
+@command("#SMSMODE")
+def smsmode_cmd(ctx: Ctx) -> Reply:
+    # ATR10 §3.5.7.1.13 (p.288): 0 (default for all products but GE865-QUAD and GE864-DUAL
+    # V2) or 1, the "improved SMS commands operation mode" Telit suggests (p.10-11).  Stored in
+    # NVM by itself (ATR10 §3.3.1 p.27).  Here it changes the +CMGL order; the rest of the
+    # SMS model follows the #SMSMODE=1 pages (class-0 messages to "ME" under 0 are not
+    # modelled: docs/emulator-sms-csd.md).
+    if ctx.kind == "test":
+        return ok("#SMSMODE: (0,1)")
+    if ctx.kind == "set":
+        ctx.module.nvm["smsmode"] = ctx.int_arg(0, 0, 1)
+        return ok()
+    return ok("#SMSMODE: %d" % smsmode(ctx))
