@@ -310,7 +310,7 @@ class Socket:
         if self.wire is not None:
             self.wire.kick()
         if not self.rx and self.peer_closed:
-            if self.closure == 255:
+            if self.online() and self.closure == 255:
                 return
             self._finish_remote_close()
 
@@ -318,8 +318,11 @@ class Socket:
         self.peer_closed = True
         if self.closure == 255:
             # ATR10 #SD closureType 255 (p.422): "local host closes after an escape
-            # sequence": online, at the local escape; in command mode at the local #SH,
-            # and what was received stays readable with #SRECV until then.
+            # sequence": online, at the local escape; in command mode (no escape there) once
+            # the local side has read what was received [L: n/d], then #SS says 0.
+            if self.online() or self.rx:
+                return
+            self._finish_remote_close()
             return
         if not self.online():
             # closureType 0 (p.422): "local host closes immediately when remote host has
