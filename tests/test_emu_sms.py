@@ -97,6 +97,7 @@ def test_cpms_counters_ref_8_1(m: Module) -> None:
     assert at(m, "AT+CPMS?") == b'\r\n+CPMS: "SM",0,10,"SM",0,10,"SM",0,10\r\n' + OK
     for i in range(3):
         m.sms.deliver("+15551230001", "m%d" % i)
+    assert at(m, "AT#SMSMODE=1") == OK                  # the #SMSMODE=1 page (p.204)
     assert at(m, "AT+CPMS?") == b'\r\n+CPMS: "SM",3,10,"SM",3,10,"SM",3,10\r\n' + OK
     assert at(m, 'AT+CPMS="SM"') == b"\r\n+CPMS: 3,10,3,10,3,10\r\n" + OK
     assert at(m, 'AT+CPMS="SM","SM","SM"') == b"\r\n+CPMS: 3,10,3,10,3,10\r\n" + OK
@@ -672,3 +673,22 @@ def test_sim_absent_or_locked_cms_error(tmp_path: Path, sim, code) -> None:
     m.run(10)
     assert at(m, 'AT+CPMS="SM","SM","SM"') == b"\r\n+CMS ERROR: %d\r\n" % code
     m.close()
+
+
+def test_class_0_sms_goes_to_me_under_smsmode_0_atr10_p203(m: Module) -> None:
+    # ATR10 +CPMS (#SMSMODE=0, p.203): class-0 messages are stored in "ME" whatever <mems>,
+    # and deleted at power off; <memr> "ME" reads them.  Under #SMSMODE=1 only "SM" exists.
+    text_mode(m)
+    assert at(m, "AT+CPMS=?") == b'\r\n+CPMS: ("ME","SM"),("SM"),("SM")\r\n' + OK
+    assert m.sms.deliver("+15551230001", "flash", klass=0) == 1
+    assert take(m) == b'\r\n+CMTI: "ME",1\r\n'
+    assert at(m, 'AT+CMGL="ALL"') == OK                 # not in "SM"
+    assert at(m, 'AT+CPMS="ME","SM","SM"') == b"\r\n+CPMS: 1,10,0,10,0,10\r\n" + OK
+    assert b"\r\nflash\r\n" in at(m, 'AT+CMGL="ALL"')
+    assert at(m, 'AT+CPMS="SM","ME","SM"') == b"\r\n+CMS ERROR: 302\r\n"
+    m.reboot()
+    text_mode(m)
+    assert at(m, 'AT+CPMS="ME"') == b"\r\n+CPMS: 0,10,0,10,0,10\r\n" + OK   # gone
+    assert at(m, "AT#SMSMODE=1") == OK
+    assert m.sms.deliver("+15551230001", "flash2", klass=0) == 1
+    assert take(m) == b'\r\n+CMTI: "SM",1\r\n'

@@ -242,3 +242,15 @@ def test_reply_waits_out_a_slow_network(m: Module, network_s: int) -> None:
     assert out == ["Confirmed: baud 19200"]
     m.run(5)
     assert not trace_has(m, "sms reply to")
+
+
+def test_class_0_sms_command_is_obeyed(m: Module) -> None:
+    # A flash (class-0) SMS: under the factory #SMSMODE=0 it lands in "ME" (ATR10 +CPMS
+    # p.203), beside the "SM" store the gateway reads, and would never be seen.  The
+    # gateway sets #SMSMODE=1 (ATR10 p.10-11): only "SM" then.
+    assert m.nvm.get("smsmode") == 1
+    before = len(m.sms.sent)
+    m.sms.deliver(PHONE, "connect baud 19200", klass=0)
+    assert m.run_until(lambda: len(m.sms.sent) > before, 60)
+    assert [s.text for s in m.sms.sent[before:]] == ["Confirmed: baud 19200"]
+    assert m.sms.me == {} and m.sms.store == {}
