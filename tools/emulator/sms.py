@@ -5,8 +5,9 @@ Sources, cited at each behaviour below:
 
 * ATR10: Telit AT Commands Reference Guide 80000ST10025a Rev.10, §3.5.5 (+CPMS, +CMGF, +CSCA,
   +CSMP, +CSDH, +CNMI, +CMGL, +CMGR, +CMGS, +CMGW, +CMGD), §3.2.2.2 (+CMS ERROR codes), §3.2.4
-  (response times). The GC864-PY runs with ``#SMSMODE=1`` (Telit's recommendation, REFERENCE
-  §5.1; ``AT#SMSMODE?`` answers 1 in commands_basic.py), so the ``#SMSMODE=1`` variants apply.
+  (response times). ``#SMSMODE`` is 0 from the factory (ATR10 p.288) and kept in NVM; the
+  ``#SMSMODE=1`` pages (Telit's suggestion, ATR10 p.10-11) are modelled, and under 0 the
+  differences a script sees: the ``+CMGL`` order and class-0 messages in "ME".
 * SWUG6: Telit Modules Software User Guide 1vv0300784 rev.6, §3.8 (real exchanges: +CMS ERROR
   303/321/302, +CMGL/+CMGR lines for received and stored messages, ESC answering OK).
 * 3GPP TS 27.005 (the standard the commands come from) and TS 23.038/23.040 (GSM 7-bit
