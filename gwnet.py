@@ -89,7 +89,7 @@ def init():
     # #SMSMODE=1, as Telit suggests (ATR10 p.10-11), kept in NVM (3.3.1): "SM" is then the
     # only store (+CPMS p.204), so a class-0 SMS is not put in "ME" beside the store we
     # read (under the factory 0, p.203), and +CMGL lists by position.
-    nvm(['AT#SMSMODE=1'])
+    save(['AT#SMSMODE=1'])
     bad = run(MDM2, MDM2_INIT[3:], 5)
     if bad != '':
         return 'MDM2 ' + bad
@@ -136,12 +136,12 @@ def context_lines(cfg):
 
 def scfg_line(cfg):
     # pktSz 0 is "select automatically default value (300)" (ATR10 #SCFG): 300 is sent
-    # as such, so that the read form nvm() compares with shows what was sent.
+    # as such, so that the read form save() compares with shows what was sent.
     return 'AT#SCFG=%d,%d,%d,%d,%d,%d' % (CONN_ID, CID, cfg['pktsize'] or 300,
                                            cfg['sktimeout'], CONN_TO, cfg['sendtimeout'])
 
 
-def nvm(lines):
+def save(lines):
     # +CGDCONT and #SCFG are "automatically stored in NVM" at every set (ATR10 3.3.1,
     # p.27; #SCFGEXT is not in that list, n/d): send each line only when its read form
     # does not already show these values, so that activations do not wear the flash.
@@ -162,12 +162,12 @@ def nvm(lines):
 
 def scfg(cfg):
     # #SCFG answers ERROR while the socket is online (6.2): only called when idle.
-    return nvm([scfg_line(cfg)])
+    return save([scfg_line(cfg)])
 
 
 def gprs_up(cfg):
     # Define, configure and activate the context.  -> (ip, '') or ('', what failed).
-    bad = nvm(context_lines(cfg))
+    bad = save(context_lines(cfg))
     if bad != '':
         return '', bad
     # The user and password are arguments of #SGACT (ATR10 p.415 #SGACT=<cid>,<stat>

@@ -42,7 +42,7 @@ def test_context_dropped_while_listening_recovers_with_backoff(m: Module) -> Non
     gaps = [round(b - a) for a, b in zip(tries, tries[1:])]
     assert len(tries) == 4 and tries[0] < 2
     # each try takes the 2.5 s activation time plus the delay: 5, 10, 20 s
-    # (plus the settings read before each try, gwnet.nvm: each gap rounds to 2-3 s more)
+    # (plus the settings read before each try, gwnet.save: each gap rounds to 2-3 s more)
     assert all(2 <= g - d <= 3 for g, d in zip(gaps, [5, 10, 20])), gaps
     # the firewall was re-applied after the new activation
     assert m.net.firewall.lines() == ['#FRWL: "198.51.100.0","255.255.255.0"']
