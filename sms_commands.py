@@ -16,7 +16,7 @@
 #            dict; the caller saves it (config_store.save) when new_cfg != cfg
 #   effects  what the gateway must re-apply, in this order:
 #              'serial'   SER.set_speed(baud, charformat)   (REFERENCE.md 2.3)
-#              'gprs'     +CGDCONT / #USERID / #PASSW, re-activate the context (6.1, 6.4)
+#              'gprs'     +CGDCONT, then #SGACT with user and password (6.1, 6.4)
 #              'scfg'     #SCFG for the data socket (6.2)
 #              'mode'     restart the mode: re-listen (#SL) or reconnect (#SD)
 #              'dialin'   answer / stop answering CSD calls (section 9)
@@ -55,7 +55,7 @@ ERR_BAUD = 'Error: baud must be one of 300 1200 2400 4800 9600 19200 38400 57600
 ERR_CHAR = 'Error: charformat must be one of 8N1 8N2 8E1 8O1 7E1 7O1'
 ERR_GPRS = 'Error: use gprs <apn> [<user> <password>]'
 ERR_APN = 'Error: apn must be 1-50 of letters, digits, . - _'
-ERR_CRED = 'Error: user and password must be up to 32 characters, no quote or backslash'
+ERR_CRED = 'Error: user and password must be up to 30 characters each, no quote or backslash'
 ERR_MODE = ('Error: use mode server <any|ip> <port> or mode client <server> <port> '
             '[<backup> <port>] [maintain]')
 ERR_PERMIT = 'Error: permitted must be any or an ip like 192.168.0.1'
@@ -113,6 +113,8 @@ def do_gprs(args, new, pw):
     if not config_store.apn_ok(apn):
         return ERR_APN
     if not config_store.cred_ok(user) or not config_store.cred_ok(secret):
+        return ERR_CRED
+    if len(user) > 30 or len(secret) > 30:  # #SGACT's 80-character line (values.CRED_MAX)
         return ERR_CRED
     new['apn'] = apn
     new['apnuser'] = user

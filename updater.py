@@ -9,6 +9,11 @@
 #
 # Download (REFERENCE.md 6.5, 6.10): socket SOCK on MDM2 in command mode (#SD ... ,1),
 # so MDM keeps its listener or its connection and MDM2 stays the control instance.
+# Closure type 255: with 0 the "local host closes immediately when remote host has
+# closed" (ATR10 p.422 #SD), and an HTTP/1.0 server closes right behind the last byte,
+# so the tail not yet read with #SRECV could go with the socket.  With 255 the socket
+# stays until our #SH, and a reply is complete when its length is in (the manifest's
+# size for a file, Content-Length for the manifest): the close is not waited for.
 # The request is a plain HTTP/1.0 GET sent with #SSEND (works on every firmware; the
 # manuals show no FTP commands for the GC864-PY, only FTP error codes, 5.8).  The reply
 # is read with #SRECV in hex (#SCFGEXT recvDataMode 1, 6.3): binary data then can never
@@ -37,7 +42,8 @@ g = gwstate
 SOCK = 2            # connId of the download (1 is the gateway's data socket)
 CHUNK = 1500        # #SRECV maximum (6.10)
 READS = 4           # #SRECV per step: about 6 KB, a fraction of a second
-OPEN_WAIT = 20      # s for #SD: connTo 10 s (SCFG below) plus DNS
+OPEN_WAIT = 35      # s for #SD: DNS (up to 20 s, REFERENCE.md 5.10) plus connTo 10 s
+                    # (SCFG below) plus 5 s
 SILENT = 60         # s without a byte: the server is gone
 MAN_MAX = 4000      # bytes of a manifest
 HEAD_MAX = 2000     # bytes of HTTP reply headers
@@ -47,7 +53,8 @@ MARGIN = 16384      # flash bytes left free besides the release (REFERENCE.md 3:
 FILES_MAX = 250     # files on the flash after staging (limit 255, REFERENCE.md 3)
 # connId SOCK: context 1, automatic packets, 90 s idle close, connTo 10 s, txTo 1 s;
 # SRING without data, received data in hex, no keepalive (6.2, 6.3)
-SOCK_SETUP = ('AT#SCFG=%d,1,0,90,100,10' % SOCK, 'AT#SCFGEXT=%d,0,1,0,0,0' % SOCK)
+# (#SCFGEXT in the 4-field form every 7.x firmware takes, gwnet.context_lines)
+SOCK_SETUP = ('AT#SCFG=%d,1,0,90,100,10' % SOCK, 'AT#SCFGEXT=%d,0,1,0' % SOCK)
 NAME_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789_'   # a version: values.word_ok's default
 LATER = ' (starts when the current connection closes)'
 
@@ -66,6 +73,7 @@ head = ''           # HTTP reply headers so far
 inbody = 0
 parts = []          # the manifest's bytes
 got = 0
+size = -1           # bytes the body has (Content-Length or the manifest), -1: unknown
 h = None            # md5 of the file so far
 f = None            # its staging file
 last = 0            # when the last byte came
@@ -162,7 +170,7 @@ def get():
         path = mpath
     else:
         path = base + entries[idx][0] + '.pyo'
-    st, t = atc.cmd(MDM2, 'AT#SD=%d,0,%d,"%s",0,0,1' % (SOCK, port, host), OPEN_WAIT)
+    st, t = atc.cmd(MDM2, 'AT#SD=%d,0,%d,"%s",255,0,1' % (SOCK, port, host), OPEN_WAIT)
     if st != 'OK':
         return fail('server not reachable (%s %s)' % (st, t))
     st, t = atc.cmd(MDM2, 'AT#SSEND=%d' % SOCK, 5, '> ')
@@ -208,6 +216,8 @@ def recv():
             return fail(bad)
         moved = moved + len(data)
         n = n + 1
+    if inbody and got == size:
+        return done()           # all of it: the server's close is not waited for
     now = MOD.secCounter()
     if moved > 0:
         last = now
@@ -247,7 +257,7 @@ def unhex(t):
 
 def take(data):
     # Bytes of the HTTP reply.  -> '' or what is wrong.
-    global head, inbody, got
+    global head, inbody, got, size
     if not inbody:
         head = head + data
         i = head.find('\r\n\r\n')
@@ -260,6 +270,12 @@ def take(data):
             return 'not an HTTP reply'
         if w[1] != '200':
             return 'the server answered %s for %s' % (w[1][:3], what())
+        size = -1
+        for line in head[:i].split('\r\n'):
+            if config_store.low(line[:15]) == 'content-length:':
+                size = atc.num(atc.trim(line[15:]))
+        if idx >= 0:
+            size = entries[idx][1]
         data = head[i + 4:]
         head = ''
         inbody = 1

@@ -1,12 +1,15 @@
 # values.py - the small value checks shared by config_store, sms_commands, sms_fleet
 # and firewall: numbers, addresses, names, numbers of phones, identity templates.  Pure
 # functions; errors are returned as values.  On-module file in the dialect
-# (/work/shared/dialect.md).  (Split from config_store.py: each .pyo must stay under
+# (../shared/dialect.md).  (Split from config_store.py: each .pyo must stay under
 # 16 KB, REFERENCE.md section 3.)
 
 FW_MAX = 10             # SMS-managed firewall rules (REFERENCE.md section 7: limit n/d)
 APN_MAX = 50            # keeps AT+CGDCONT=1,"IP","<apn>" within 80 characters (5.5)
-CRED_MAX = 32           # keeps AT#USERID="..." / AT#PASSW="..." within 80 characters
+CRED_MAX = 32           # per field, as stored since the first version (a saved configuration
+                        # stays valid); sms_commands.do_gprs takes at most 30 each from
+                        # an SMS: AT#SGACT=1,1,"<user>","<pwd>" is then at most 78
+                        # characters, 79 with the CR (80-character line, REFERENCE 5.5, 12)
 HOST_MAX = 50           # keeps AT#SD=1,0,<port>,"<host>",0,0 within 80 characters
 # Also (written in place: each name is one of the ~500 the module loads, REFERENCE.md 3):
 # 5 sender allow-list numbers, 100 characters of an identity or heartbeat template (one
@@ -140,7 +143,7 @@ def word_ok(s, top,
 
 def cred_ok(s):
     # GPRS user or password: 0-32 printable ASCII characters except '"' and '\'
-    # (they would end or escape the quoted AT#USERID / AT#PASSW argument).
+    # (they would end or escape the quoted argument of AT#SGACT).
     if len(s) > CRED_MAX:
         return 0
     for c in s:

@@ -101,7 +101,9 @@ def hexa(text):
 def sim_ready():
     # ATR10 #QSS p.324: status 3 = "SMS and Phonebook access are possible".  Seconds
     # from the script's start; the firmware starts the script some time after power-on.
+    # Status 2 and 3 are reported only in mode 2 (ATR10 p.324), as the gateway sets it.
     start = now()
+    at('AT#QSS=2', 5)
     while now() - start <= SIM_WAIT_S:
         a = at('AT#QSS?', 5)
         line = info(a, '#QSS:')

@@ -27,17 +27,7 @@ HARDEN_SEND = ("branch harden (bridge.py): after -1 the bridge sends the whole p
 XFAIL: dict[tuple[str, str, str], str] = {
     ("client", "mdm_send", "prefix"): HARDEN_SEND,
     ("server", "ser_send", "prefix"): HARDEN_SEND,
-    ("update", "ssend_prompt", "bare"): "branch manual (atc.py): the #SSEND prompt without CR LF (ATR10 p.428) "
-                                        "is not recognised, the request is never sent",
-    ("update", "read_after_close", "drop"): "branch manual (updater): the updater reads after the server's "
-                                            "close; under closure type 0 the data is gone (ATR10 p.422)",
-    ("csd", "csd_handshake_s", "50"): "branch manual (gwmode.py): ATA waits 40 s, S7 is 60 s (ATR10 p.76); "
-                                      "a later CONNECT is taken for a URC",
 }
-for _scenario in ("boot", "server", "client", "csd", "update"):
-    XFAIL[(_scenario, "sim_ready_s", "30")] = (
-        "branch manual (gwnet.py): +CPMS is sent without waiting for #QSS: 3 (ATR10 p.324); three "
-        "failures in 21 s restart the module, and the SIM starts again with it: a restart loop")
 
 
 def _xfail(request: pytest.FixtureRequest, scenario: str, name: str, value: str) -> None:

@@ -108,13 +108,14 @@ def test_sim_ready(tmp_path: Path, seconds: str) -> None:
     m = fresh(tmp_path, sim_ready_s=seconds)
     m.power_on()
     at(m, "AT+CMEE=1", inst=2)
+    at(m, "AT#QSS=2", inst=2)  # status 2 and 3 are reported in mode 2 only (ATR10 p.324)
     busy = int(seconds) > 0
-    assert at(m, "AT#QSS?", inst=2).startswith(b"\r\n#QSS: 0,2" if busy else b"\r\n#QSS: 0,3")
+    assert at(m, "AT#QSS?", inst=2).startswith(b"\r\n#QSS: 2,2" if busy else b"\r\n#QSS: 2,3")
     assert at(m, 'AT+CPMS="SM"', inst=2).endswith(b"+CMS ERROR: 314\r\n" if busy else b"OK\r\n")
     assert at(m, "AT#CCID", inst=2).endswith(b"+CME ERROR: 14\r\n" if busy else b"OK\r\n")
     assert at(m, "AT+CSQ", inst=2).endswith(b"OK\r\n")            # not a SIM command
     m.run(int(seconds))
-    assert at(m, "AT#QSS?", inst=2).startswith(b"\r\n#QSS: 0,3")
+    assert at(m, "AT#QSS?", inst=2).startswith(b"\r\n#QSS: 2,3")
     assert at(m, 'AT+CPMS="SM"', inst=2).endswith(b"OK\r\n")
     # a reboot starts the SIM again
     m.reboot("test")

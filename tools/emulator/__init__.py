@@ -13,6 +13,5 @@ from .kernel import EmulatorError
 from .module import Module, Radio
 from .serial_line import Dte
 
-variants.register()  # named variants of open behaviour (#QSS, the boot clock): docs/emulator-fidelity.md
 
 __all__ = ["Module", "Radio", "Dte", "EmulatorError", "variants"]

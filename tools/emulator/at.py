@@ -582,10 +582,6 @@ class AtInstance:
             # is "the error response to +Cxxx 3GPP TS 27.007 commands", ATR10 §3.2.2.1).
             self._apply(Reply([], "ERROR"))
             return
-        busy = variants.sim_busy_result(self.module, cmd.name)  # SIM not ready yet (variant sim_ready_s)
-        if busy is not None:
-            self._apply(busy, cmd.name)
-            return
         ctx = Ctx(self, cmd)
         try:
             result = handler(ctx)

@@ -80,6 +80,7 @@ SRING_FORMS = {"SRING": "SRING: %d", "+SRING": "+SRING : %d"}
 _sring = _attr("net.listen_sring", lambda f: {v: k for k, v in SRING_FORMS.items()}.get(f, f),
                lambda v: SRING_FORMS[v])
 _csd = _attr("csd.connect_delay_ms", lambda ms: str(int(ms) // 1000), lambda v: int(v) * 1000)
+_sim = _attr("radio.sim_ready_ms", lambda ms: str(int(ms) // 1000), lambda v: int(v) * 1000)
 _sgact_time = _attr("net.activation_ms", lambda ms: str(int(ms)), int)
 _sgact = _attr("net.sgact_quote_ip", lambda q: "quoted" if q else "bare", lambda v: v == "quoted")
 
@@ -112,11 +113,11 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in (
             "ES13 §3.4.1 (-1 'if an error occurred', no timeout)",
             {"whole": "-1, nothing queued", "prefix": "what fits is queued, -1 all the same"}),
     Variant("ssend_prompt", "the #SSEND / #SSENDEXT prompt's framing",
-            ("crlf", "bare"), "crlf",
-            "ATR10 #SSEND p.428 prints '>' alone; field logs and +CMGS (SWUG6 §3.8) show CR LF '> '",
+            ("crlf", "bare"), "bare",
+            "ATR10 #SSEND p.428 prints '>' alone (the default); field logs and +CMGS (SWUG6 §3.8) show CR LF '> '",
             {"crlf": "\\r\\n> ", "bare": "> "}),
     Variant("read_after_close", "data buffered in command mode when the peer closes",
-            ("keep", "drop"), "keep",
+            ("keep", "drop"), "drop",
             "ATR10 #SD p.422: closure type 0 'local host closes immediately when remote host has closed'",
             {"keep": "#SRECV reads it, then the socket closes", "drop": "closed at once, the data lost"}),
     Variant("scfg_listening", "#SCFG on a connId that is listening",
@@ -124,8 +125,8 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in (
             "IPG10 §3.2.1.2: ERROR only 'if the connection Id is working online'",
             {"accept": "OK, used by the next connection", "refuse": "ERROR"}),
     Variant("sring", "the listener's incoming-connection URC",
-            ("SRING", "+SRING"), "SRING",
-            "ATR10 #SL writes '+SRING : <connId>', ATR10 #SA and IPG10 §5 'SRING: <connId>' (REFERENCE §12.10)",
+            ("SRING", "+SRING"), "+SRING",
+            "ATR10 #SL p.424 writes '+SRING : <connId>' (the default), ATR10 #SA and IPG10 §5 'SRING: <connId>' (REFERENCE §12.10)",
             {"SRING": "SRING: <id>", "+SRING": "+SRING : <id>"}, None, *_sring),
     Variant("seccounter_str", "str() of MOD.secCounter()",
             ("int", "long"), "int",
@@ -138,12 +139,12 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in (
             {"with_at": "AT + 78 runs, AT + 79 ERROR", "after_at": "AT + 80 runs, AT + 81 ERROR",
              "with_cr": "AT + 77 + CR runs, AT + 78 ERROR"}),
     Variant("sim_ready_s", "seconds from power-on until the SIM is ready (#QSS: x,3)",
-            ("0", "5", "30"), "0",
+            ("0", "5", "30"), "5",
             "ATR10 #QSS p.324; SIM access time is the SIM's and network's (n/d)",
             {"0": "ready at once", "5": "+CMS ERROR: 314 (SIM busy) for 5 s", "30": "for 30 s"},
-            (0, 120)),
+            (0, 120), *_sim),
     Variant("csd_handshake_s", "seconds from ATA to CONNECT on a CSD call",
-            ("5", "30", "50"), "5",
+            ("5", "30", "50"), "30",
             "SWUG6 §2.6.2 'takes about 30 seconds'; bounded by S7, 60 s (ATR10 p.76)",
             {"5": "fast modem", "30": "SWUG6's figure", "50": "near S7"}, (1, 59), *_csd),
     Variant("sgact_ip", "the address in the #SGACT answer",
@@ -256,26 +257,6 @@ def load_profile(path: str | Path) -> dict[str, str]:
 
 
 # ------------------------------------------------------------- hooks used by the emulator
-SIM_SMS = ("+CPMS", "+CMGL", "+CMGR", "+CMGS", "+CMGD", "+CMGW", "+CSCA")
-SIM_ME = ("#CCID", "+CIMI", "+CNUM")
-
-
-def sim_ready(m: "Module") -> bool:
-    limit = int(choice(m, "sim_ready_s")) * 1000
-    return limit == 0 or m.kernel.now() - getattr(m, "variant_boot_ms", 0) >= limit
-
-
-def sim_busy_result(m: "Module", name: str) -> Any:
-    """The error a SIM command gets before the SIM is ready, else None: +CMS ERROR: 314 'SIM
-    busy' for SMS (3GPP TS 27.005 §3.2.5), +CME ERROR: 14 'SIM busy' (TS 27.007 §9.2)."""
-    if name not in SIM_SMS and name not in SIM_ME:
-        return None
-    if sim_ready(m):
-        return None
-    from .at import CmeError, CmsError
-    return CmsError(314) if name in SIM_SMS else CmeError(14)
-
-
 def line_limit(m: "Module", text: str) -> bool:
     """True when the command line ``text`` (AT prefix included, terminator not) is over the
     80-character limit as the ``line_count`` variant counts (ATR10 §3.2.2)."""
@@ -295,44 +276,3 @@ class SecLong(int):
 
 def ssend_prompt(m: "Module") -> bytes:
     return b"\r\n> " if choice(m, "ssend_prompt") == "crlf" else b"> "
-
-
-class _BootClock:
-    """Records the time of each boot (the SIM starts again with the module)."""
-
-    def __init__(self, m: "Module") -> None:
-        self.m = m
-
-    def on_boot(self) -> None:
-        self.m.variant_boot_ms = self.m.kernel.now()  # type: ignore[attr-defined]
-
-    def links(self) -> list[Any]:
-        return []
-
-
-def attach(m: "Module") -> None:
-    m.extensions.append(_BootClock(m))
-
-
-def _qss(ctx: Any) -> Any:
-    # ATR10 #QSS p.324: "#QSS: <mode>,<status>", status 3 = "SIM inserted and READY (SMS and
-    # Phonebook access are possible)", 2 = inserted and PIN unlocked.
-    from .at import error, ok
-    if ctx.kind == "test":
-        return ok("#QSS: (0-2)")
-    if ctx.kind == "read":
-        m = ctx.module
-        return ok("#QSS: %d,%d" % (m.nvm.get("qss_mode", 0), 3 if sim_ready(m) else 2))
-    if ctx.kind == "set":
-        ctx.module.nvm["qss_mode"] = ctx.int_arg(0, 0, 2)
-        return ok()
-    return error()
-
-
-def register() -> None:
-    from .at import COMMANDS, command
-    from .module import EXTENSION_FACTORIES
-    if attach not in EXTENSION_FACTORIES:
-        EXTENSION_FACTORIES.append(attach)
-    if "#QSS" not in COMMANDS:  # another part of the emulator may model it in full
-        command("#QSS")(_qss)

@@ -206,8 +206,11 @@ def sgact(ctx: Ctx) -> object:
     stat = ctx.int_arg(1, 0, 1)
     if cid == 0:
         return error()  # the GSM (CSD-based) context is not emulated
-    user = ctx.args[2] if len(ctx.args) > 2 else net.userid
-    pwd = ctx.args[3] if len(ctx.args) > 3 else net.passw
+    # ATR10 p.415: <userId>/<pwd> are #SGACT's own arguments; no manual says a bare
+    # #SGACT takes the old #USERID/#PASSW (IPG10 §3.4: "not to mix the new commands with
+    # the old ones"), so a bare #SGACT sends no credentials.
+    user = ctx.args[2] if len(ctx.args) > 2 else ""
+    pwd = ctx.args[3] if len(ctx.args) > 3 else ""
     return _activation(ctx, cid, stat, user, pwd, "sgact")
 
 
@@ -261,6 +264,8 @@ def scfgext(ctx: Ctx) -> Reply:
         return ok(*[load_config(nvm, i).scfgext_line(i) for i in CONN_IDS])
     if ctx.kind != "set":
         return error()
+    if len(ctx.args) > ctx.module.radio.scfgext_fields:
+        return error()  # firmware before 7.03.02/7.02.07 (ATR10 §1.7): 4 fields only
     conn_id = _conn_id(ctx)
     cfg = load_config(nvm, conn_id)
     defaults = (None, None, None, cfg.listen_auto, cfg.send_hex)
@@ -529,6 +534,9 @@ def ssend(ctx: Ctx) -> object:
         sock.send_now(data)
         return ok()
 
+    # ATR10 p.428: "responds to the command with the prompt '>' <greater_than><space>",
+    # its example shows no CR LF before it (unlike +CMGS's framed prompt); the framed
+    # form is the variant ssend_prompt=crlf (docs/emulator-fidelity.md).
     return Prompt(variants.ssend_prompt(ctx.module), on_input, backspace=True, max_len=limit)
 
 
@@ -549,7 +557,7 @@ def ssendext(ctx: Ctx) -> object:
         sock.send_now(data)
         return ok()
 
-    return Prompt(variants.ssend_prompt(ctx.module), on_input, count=count)
+    return Prompt(variants.ssend_prompt(ctx.module), on_input, count=count)  # ATR10 p.429, as #SSEND
 
 
 # ------------------------------------------------------------------------ firewall
