@@ -15,11 +15,12 @@ from typing import Any
 from .escapes import EscapeError, expand
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
-FLEET_KEYS = {"listen", "ports", "log", "status", "identify_ms", "heartbeat_hold_ms"}
+FLEET_KEYS = {"listen", "ports", "log", "status", "identify_ms", "heartbeat_hold_ms", "ptys"}
 UNIT_KEYS = {"identity", "identity_every", "heartbeat", "imei", "ccid", "id", "connect", "listen", "offline",
              "offline_buffer", "silence_timeout", "backoff_min", "backoff_max"}
 DEFAULT_KEYS = UNIT_KEYS - {"identity", "identity_every", "imei", "ccid", "id", "connect", "listen"}
 MAX_BUFFER = 1 << 20
+MQTT_KEYS = {"broker", "prefix", "server_id", "qos", "username", "password", "keepalive", "queue"}
 
 
 class ConfigError(ValueError):
@@ -51,6 +52,8 @@ class FleetConfig:
     status: Path = Path("ports/.status")
     identify_ms: int = 3000
     heartbeat_hold_ms: int = 200
+    ptys: bool = True               # False: no pty per unit (MQTT only, past the kernel's pty limit)
+    mqtt: Any = None                # tools.fleet.mqtt.MqttConfig when [mqtt] is present
     defaults: UnitConfig = field(default_factory=lambda: UnitConfig("defaults", configured=False))
     units: dict[str, UnitConfig] = field(default_factory=dict)
 
@@ -156,7 +159,7 @@ def parse(text: str, path: Path) -> FleetConfig:
     r = _Reader(path, text)
     base = path.resolve().parent
     cfg = FleetConfig(path=path)
-    r.table((), data, {"fleet", "defaults", "unit"})
+    r.table((), data, {"fleet", "defaults", "unit", "mqtt"})
     fl = r.table(("fleet",), data.get("fleet", {}), FLEET_KEYS)
     if "listen" in fl:
         cfg.listen = None if fl["listen"] == "" else r.address(("fleet", "listen"), fl["listen"], False)
@@ -173,6 +176,13 @@ def parse(text: str, path: Path) -> FleetConfig:
         cfg.identify_ms = int(r.number(("fleet", "identify_ms"), fl["identify_ms"], 0, 60000))
     if "heartbeat_hold_ms" in fl:
         cfg.heartbeat_hold_ms = int(r.number(("fleet", "heartbeat_hold_ms"), fl["heartbeat_hold_ms"], 0, 10000))
+    if "ptys" in fl:
+        if not isinstance(fl["ptys"], bool):
+            raise r.error(("fleet", "ptys"), "must be true or false")
+        cfg.ptys = fl["ptys"]
+    if "mqtt" in data:
+        from .mqtt import parse_mqtt
+        cfg.mqtt = parse_mqtt(r, r.table(("mqtt",), data["mqtt"], MQTT_KEYS))
     d = r.table(("defaults",), data.get("defaults", {}), DEFAULT_KEYS)
     _unit_keys(r, ("defaults",), d, cfg.defaults, {})
     units = r.table(("unit",), data.get("unit", {}), set(data.get("unit", {})) if isinstance(data.get("unit", {}), dict) else set())

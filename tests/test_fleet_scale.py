@@ -1,0 +1,43 @@
+"""The fleet server at scale (docs/fleet-scale.md): the indexed identity matching gives the
+same verdicts as the scan it replaced; a tiny run of the scale bench (tools/bench_fleet.py)
+with its storm; the server's observer hooks and a fleet without ptys."""
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tools import bench_fleet
+from tools.fleet.stream import Identities, match_identity
+
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(st.sampled_from([b"a", b"ab", b"abc", b"b", b"ba", b"U1", b"U12", b"U2\r\n", b"\r\n"]),
+                       st.sampled_from(["p", "q", "r", "s"]), max_size=6),
+       st.binary(max_size=6).map(lambda b: bytes(x % 4 for x in b)).map(lambda b: b.replace(b"\x00", b"a")
+                                                                        .replace(b"\x01", b"b").replace(b"\x02", b"U")
+                                                                        .replace(b"\x03", b"1")),
+       st.booleans())
+def test_indexed_identities_match_like_the_scan(ids: dict[bytes, str], first: bytes, final: bool) -> None:
+    assert Identities(ids).match(first, final) == match_identity(first, ids, final)
+
+
+def test_identities_with_thousands_of_units() -> None:
+    ids = {b"u%05d\r\n" % i: "u%05d" % i for i in range(5000)}
+    ix = Identities(ids)
+    assert ix.match(b"u0", False) == ("wait", None, 0)
+    assert ix.match(b"u04999\r\nrest", False) == ("match", "u04999", 8)
+    assert ix.match(b"u04999\r", True) == ("none", None, 0)
+    assert ix.match(b"x", False) == ("none", None, 0)
+
+
+def test_scale_bench_smoke_storm_loses_nothing() -> None:
+    r = bench_fleet.measure(20, rate=5.0, seconds=1.0, phase_timeout=20.0, ptys=False)
+    assert r["frames"] >= 20 * 3 and r["p50 ms"] > 0 and r["p99 ms"] >= r["p50 ms"]
+    assert r["KB per unit"] > 0 and r["cpu us per frame"] > 0
+    st_ = r["storm"]
+    assert st_["back"] == 20 and st_["seconds"] < 20
+    assert r["bad echoes"] == 0 and r["failed exchanges"] == 0
+    log = r["server log"]
+    assert log["replaced"] == 20            # each unit's new connection replaced its half-open one
+    assert log["connect"] == 40 and log["refused"] == 0

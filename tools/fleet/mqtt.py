@@ -1,0 +1,289 @@
+"""The fleet server past one machine: an MQTT bridge (docs/fleet-scale.md, "MQTT").
+
+With an ``[mqtt]`` section the fleet server publishes every unit's device bytes and events
+to a broker and takes bytes for the unit from it, so several fleet servers (each unit
+connected to one of them) share one broker and a consumer anywhere sees every unit:
+
+* ``<prefix>/<unit>/rx``   device bytes from the unit, raw (heartbeats and identities removed)
+* ``<prefix>/<unit>/tx``   bytes for the unit, raw; the server holding the unit writes them
+* ``<prefix>/<unit>/status``  retained JSON: ``{"state": "online"|"offline", "server", "address", "time"}``
+* ``<prefix>/servers/<server_id>/status``  retained JSON ``{"state": "online"}``; the last will
+  (``{"state": "offline"}``) replaces it when the server is lost.
+
+MQTT 5 (paho-mqtt through aiomqtt).  QoS 1 by default, both ways.  Every rx and tx message
+carries the user properties ``src`` (the sender: server id or consumer id) and ``seq`` (1, 2,
+... per unit and sender): a message sent again after a broker outage has the same ``seq`` and
+a receiver drops it (``Dedup``), so bytes arrive exactly once and in order.  Order: one
+message per unit is in flight at a time, the next only after the broker acknowledged it
+(bytes that came meanwhile are coalesced into it), so a unit's bytes cannot overtake each
+other, across reconnects included.  What is waiting for the broker is bounded per unit
+(``queue``, default 1 MiB); beyond it bytes are dropped and counted (log ``mqtt_dropped``).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import aiomqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+if TYPE_CHECKING:
+    from .server import FleetServer, Unit
+
+MAX_MESSAGE = 64 * 1024     # bytes of one rx message (coalesced while the previous is in flight)
+RETRY = 0.5                 # s between attempts to reach the broker
+
+
+@dataclass
+class MqttConfig:
+    broker: tuple[str, int]
+    prefix: str = "fleet"
+    server_id: str = ""            # default: the host name
+    qos: int = 1
+    username: str | None = None
+    password: str | None = None
+    keepalive: int = 30
+    queue: int = 1 << 20           # bytes per unit waiting for the broker before drops
+
+
+def parse_mqtt(r: Any, m: dict[str, Any]) -> MqttConfig:
+    """The ``[mqtt]`` table (tools/fleet/config.py's reader ``r`` for errors with lines)."""
+    w = ("mqtt",)
+    if "broker" not in m:
+        raise r.error(w, 'needs broker = "host:port"')
+    c = MqttConfig(r.address(w + ("broker",), m["broker"], True))
+    if "prefix" in m:
+        c.prefix = r.string(w + ("prefix",), m["prefix"]).strip("/")
+        if not c.prefix or any(ch in c.prefix for ch in "+#\0"):
+            raise r.error(w + ("prefix",), "must be a topic without + # or NUL, not %r" % m["prefix"])
+    c.server_id = r.string(w + ("server_id",), m["server_id"]) if "server_id" in m else socket.gethostname()
+    if not c.server_id or any(ch in c.server_id for ch in "/+#\0"):
+        raise r.error(w + ("server_id",), "must be a word without / + # or NUL, not %r" % c.server_id)
+    if "qos" in m:
+        c.qos = int(r.number(w + ("qos",), m["qos"], 0, 2))
+        if c.qos != m["qos"]:
+            raise r.error(w + ("qos",), "must be 0, 1 or 2")
+    if "username" in m:
+        c.username = r.string(w + ("username",), m["username"])
+    if "password" in m:
+        c.password = r.string(w + ("password",), m["password"])
+    if "keepalive" in m:
+        c.keepalive = int(r.number(w + ("keepalive",), m["keepalive"], 5, 3600))
+    if "queue" in m:
+        c.queue = int(r.number(w + ("queue",), m["queue"], 1024, 1 << 30))
+    return c
+
+
+def props(src: str, seq: int) -> Properties:
+    p = Properties(PacketTypes.PUBLISH)
+    p.UserProperty = [("src", src), ("seq", str(seq))]
+    return p
+
+
+def seq_of(message: aiomqtt.Message) -> tuple[str, int] | None:
+    """The (src, seq) user properties of a received message, or None (a plain publisher)."""
+    up = dict(getattr(message.properties, "UserProperty", None) or [])
+    try:
+        return up["src"], int(up["seq"])
+    except (KeyError, ValueError):
+        return None
+
+
+class Dedup:
+    """Drops a message sent again after a broker outage (same ``src`` and ``seq`` or an
+    older one, per topic); messages without the properties always pass."""
+
+    def __init__(self) -> None:
+        self.last: dict[tuple[str, str], int] = {}
+
+    def fresh(self, message: aiomqtt.Message) -> bool:
+        s = seq_of(message)
+        if s is None:
+            return True
+        key = (str(message.topic), s[0])
+        if s[1] <= self.last.get(key, 0):
+            return False
+        self.last[key] = s[1]
+        return True
+
+
+class Outbox:
+    """One unit's messages waiting for the broker, in order; rx bytes coalesce into the last
+    rx message not yet in flight."""
+
+    def __init__(self) -> None:
+        self.items: deque[list[Any]] = deque()    # [topic-suffix, payload, retain, seq|None]
+        self.bytes = 0
+        self.busy = False                         # a sender task owns the head
+
+
+class MqttBridge:
+    def __init__(self, server: "FleetServer", cfg: MqttConfig) -> None:
+        self.server = server
+        self.cfg = cfg
+        self.client: aiomqtt.Client | None = None
+        self.connected = asyncio.Event()
+        self.gone: asyncio.Future[None] | None = None   # resolved when this connection ends
+        self.boxes: dict[str, Outbox] = {}
+        self.seq: dict[str, int] = {}
+        self.dedup = Dedup()
+        self.task: asyncio.Task[None] | None = None
+        self.senders: set[asyncio.Task[None]] = set()
+        self.dropped = 0
+        self.published = 0
+        self.received = 0
+        self.stopping = False
+
+    def topic(self, unit: str, leaf: str) -> str:
+        return "%s/%s/%s" % (self.cfg.prefix, unit, leaf)
+
+    @property
+    def server_topic(self) -> str:
+        return "%s/servers/%s/status" % (self.cfg.prefix, self.cfg.server_id)
+
+    # the fleet server's hooks
+    def attach(self) -> None:
+        self.server.on_data.append(self.on_data)
+        self.server.on_event.append(self.on_event)
+        self.task = asyncio.ensure_future(self.run())
+
+    def on_data(self, unit: "Unit", data: bytes) -> None:
+        self._put(unit.name, "rx", data, False)
+
+    def on_event(self, unit: "Unit", event: str, fields: dict[str, Any]) -> None:
+        state = "online" if event == "connect" else "offline"
+        body = {"state": state, "server": self.cfg.server_id, "time": time.time(), **fields}
+        self._put(unit.name, "status", json.dumps(body).encode(), True)
+
+    def _put(self, unit: str, leaf: str, data: bytes, retain: bool) -> None:
+        box = self.boxes.setdefault(unit, Outbox())
+        if box.bytes + len(data) > self.cfg.queue and leaf == "rx":
+            self.dropped += len(data)
+            self.server.log.write("mqtt_dropped", unit=unit, bytes=len(data),
+                                  note="more than %d bytes waiting for the broker" % self.cfg.queue)
+            return
+        last = box.items[-1] if box.items else None
+        # never into a message that has its seq (sent, perhaps received): it goes again unchanged
+        if (leaf == "rx" and last is not None and last[0] == "rx" and last[3] is None
+                and len(last[1]) + len(data) <= MAX_MESSAGE):
+            last[1] += data
+        else:
+            box.items.append([leaf, bytearray(data), retain, None])
+        box.bytes += len(data)
+        self._kick(unit, box)
+
+    def _kick(self, unit: str, box: Outbox) -> None:
+        if not box.busy and box.items and self.connected.is_set():
+            box.busy = True
+            t = asyncio.ensure_future(self._send(unit, box))
+            self.senders.add(t)
+            t.add_done_callback(self.senders.discard)
+
+    async def _send(self, unit: str, box: Outbox) -> None:
+        """Publish the unit's messages one at a time, each after the previous was
+        acknowledged; a message that failed is sent again unchanged (same seq)."""
+        try:
+            while box.items and not self.stopping:
+                await self.connected.wait()
+                client, gone = self.client, self.gone
+                if client is None or gone is None:
+                    await asyncio.sleep(RETRY)
+                    continue
+                item = box.items[0]
+                leaf, payload, retain, seq = item
+                if leaf == "rx" and seq is None:
+                    seq = item[3] = self.seq[unit] = self.seq.get(unit, 0) + 1
+                pub = asyncio.ensure_future(client.publish(
+                    self.topic(unit, leaf), bytes(payload), qos=self.cfg.qos, retain=retain,
+                    properties=props(self.cfg.server_id, seq) if seq else None, timeout=60))
+                # the broker's acknowledgement, or the connection's end (then the same again)
+                await asyncio.wait((pub, gone), return_when=asyncio.FIRST_COMPLETED)
+                if not pub.done() or pub.cancelled() or pub.exception() is not None:
+                    pub.cancel()
+                    await asyncio.sleep(0)
+                    continue
+                box.items.popleft()
+                box.bytes -= len(payload)
+                self.published += 1
+        finally:
+            box.busy = False
+
+    # the connection to the broker
+    async def run(self) -> None:
+        will = aiomqtt.Will(self.server_topic, json.dumps({"state": "offline", "server": self.cfg.server_id,
+                                                           "reason": "lost"}), qos=1, retain=True)
+        connect_props = Properties(PacketTypes.CONNECT)
+        connect_props.SessionExpiryInterval = 3600     # tx queued by the broker across our reconnects
+        while not self.stopping:
+            try:
+                async with aiomqtt.Client(self.cfg.broker[0], self.cfg.broker[1], identifier="fleet-" + self.cfg.server_id,
+                                          protocol=aiomqtt.ProtocolVersion.V5, will=will, clean_start=False,
+                                          properties=connect_props, keepalive=self.cfg.keepalive,
+                                          username=self.cfg.username, password=self.cfg.password,
+                                          max_inflight_messages=65535, timeout=10) as client:
+                    client.pending_calls_threshold = 1 << 30    # one publish in flight per unit is normal
+                    self.client = client
+                    self.gone = asyncio.get_running_loop().create_future()
+                    await client.subscribe("%s/+/tx" % self.cfg.prefix, qos=self.cfg.qos)
+                    await client.publish(self.server_topic, json.dumps({"state": "online", "server": self.cfg.server_id,
+                                                                        "time": time.time()}), qos=1, retain=True)
+                    self.server.log.write("mqtt", state="connected", broker="%s:%d" % self.cfg.broker)
+                    self.connected.set()
+                    for unit, box in self.boxes.items():
+                        self._kick(unit, box)
+                    async for message in client.messages:
+                        self._tx(message)
+            except aiomqtt.MqttError as e:
+                if self.connected.is_set():
+                    self.server.log.write("mqtt", state="disconnected", reason=str(e))
+            finally:
+                self.connected.clear()
+                self.client = None
+                if self.gone is not None and not self.gone.done():
+                    self.gone.set_result(None)
+            if not self.stopping:
+                await asyncio.sleep(RETRY)
+
+    def _tx(self, message: aiomqtt.Message) -> None:
+        """Bytes for a unit: written to it when it is connected to this server (another
+        server holds it otherwise, or nobody: then they are dropped, as a pty's ``drop``)."""
+        parts = str(message.topic).split("/")
+        if len(parts) < 3 or parts[-1] != "tx":
+            return
+        u = self.server.units.get(parts[-2])
+        if u is None or u.conn is None or not isinstance(message.payload, (bytes, bytearray)):
+            return
+        if not self.dedup.fresh(message):
+            return
+        self.received += 1
+        u.from_program(bytes(message.payload))
+
+    async def stop(self) -> None:
+        """Units held here offline, the server's status offline (retained), then disconnect."""
+        self.stopping = True
+        client = self.client
+        if client is not None and self.connected.is_set():
+            try:
+                for t in list(self.senders):
+                    await asyncio.wait_for(asyncio.shield(t), 2)
+                for u in self.server.units.values():
+                    if u.connections:
+                        await client.publish(self.topic(u.name, "status"), json.dumps(
+                            {"state": "offline", "server": self.cfg.server_id, "time": time.time(),
+                             "reason": "fleet server stopping"}), qos=1, retain=True)
+                await client.publish(self.server_topic, json.dumps({"state": "offline", "server": self.cfg.server_id,
+                                                                    "reason": "stopped"}), qos=1, retain=True)
+            except (aiomqtt.MqttError, TimeoutError):
+                pass
+        if self.task is not None:
+            self.task.cancel()
+            try:
+                await self.task
+            except (asyncio.CancelledError, aiomqtt.MqttError):
+                pass
