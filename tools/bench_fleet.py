@@ -126,6 +126,13 @@ def serve(config: str, echo: bool, before: bool = False) -> None:
         await done.wait()
         await srv.stop()
 
+    prof = os.environ.get("BENCH_FLEET_PROFILE")     # a file: the server's cProfile statistics
+    if prof:
+        import cProfile
+        with cProfile.Profile() as p, asyncio.Runner(loop_factory=new_loop) as r:
+            r.run(main())
+        p.dump_stats(prof)
+        return
     with asyncio.Runner(loop_factory=new_loop) as r:
         r.run(main())
 
@@ -233,6 +240,8 @@ async def traffic(units: list[SimUnit], seconds: float, rate: float) -> int:
 
     async def one(u: SimUnit) -> None:
         nonlocal failed
+        if u.writer is None:        # not back after the storm: counted there
+            return
         await asyncio.sleep(random.random() / rate)
         while loop.time() < end:
             t = loop.time()
@@ -298,7 +307,12 @@ async def run_units(n: int, port: int, pid: int, rate: float, seconds: float, ph
     rss2, cpu2 = proc_figures(pid)
     me2 = time.process_time()
     rtts = [r for u in units for r in u.rtts]
+    _, cpu_s0 = proc_figures(pid)
+    me_s0 = time.process_time()
     st = await storm(units, phase_timeout)
+    _, cpu_s1 = proc_figures(pid)
+    st["server cpu s"] = cpu_s1 - cpu_s0
+    st["units cpu s"] = time.process_time() - me_s0
     await asyncio.sleep(0.2)
     after = await traffic(units, 1.0, 2.0)
     rss3, _ = proc_figures(pid)
@@ -408,8 +422,10 @@ def report(r: dict[str, Any]) -> None:
           % (r["rate"], r["cpu %"], r["cpu us per unit-s"], r["cpu us per frame"], r["units cpu %"]))
     print("  round trip unit -> server -> program -> server -> unit: p50 %.2f ms, p99 %.2f ms, max %.1f ms (%d frames)"
           % (r["p50 ms"], r["p99 ms"], r["max ms"], r["frames"]))
-    print("  reconnect storm: %d of %d back and bridging in %.2f s (p50 %.2f s); connect attempts refused or lost %d"
-          % (st["back"], r["units"], st["seconds"], st["p50 s"], st["failures"]))
+    print("  reconnect storm: %d of %d back and bridging in %.2f s (p50 %.2f s); connect attempts refused or lost %d; "
+          "CPU meanwhile: server %.2f s (%.0f us per unit), simulated units %.2f s"
+          % (st["back"], r["units"], st["seconds"], st["p50 s"], st["failures"], st["server cpu s"],
+             st["server cpu s"] / r["units"] * 1e6, st["units cpu s"]))
     print("  bytes lost or reordered among those the server accepted: %d (echoes not the frame sent: %d, failed "
           "exchanges %d); frames in flight at the drop (accepted, echo lost with the old connection): %d"
           % (r["bad echoes"] * FRAME, r["bad echoes"], r["failed exchanges"], r["in flight at the storm"]))

@@ -102,6 +102,10 @@ class UnitPty:
             elif len(self.out) <= LOW:
                 self.room.set()
 
+    def blocked(self) -> bool:
+        """The program is behind: the unit's socket is not read until it catches up."""
+        return self.room is not None and not self.room.is_set()
+
     async def drained(self) -> None:
         """Returns once the program has read the backlog down to LOW bytes: the fleet
         server stops reading the unit's socket meanwhile (TCP flow control, not loss)."""
@@ -150,6 +154,9 @@ class NoPty:
 
     async def drained(self) -> None:
         return None
+
+    def blocked(self) -> bool:
+        return False
 
     def pause_reading(self) -> None:
         pass

@@ -367,10 +367,12 @@ class FleetServer:
             # (its reader ends once closed, when the loop gets to it: seconds in a storm of
             # thousands), then the new one's: order kept across a replacement, unless the
             # program has not read its pty for REPLACE_WAIT s (docs/fleet-scale.md).
-            try:
-                await asyncio.wait_for(old.ended.wait(), REPLACE_WAIT)
-            except TimeoutError:
-                pass
+            stuck = 0.0
+            while not old.ended.is_set() and stuck < REPLACE_WAIT:
+                try:
+                    await asyncio.wait_for(old.ended.wait(), 1.0)
+                except TimeoutError:
+                    stuck += 1.0 if u.pty.blocked() else 0.0
             self._end(u, old)
         c = Connection(reader, writer, address, direction, by, Stripper(u.cfg.heartbeat, u.cfg.identity if u.cfg.identity_every else b""))
         u.conn = c
