@@ -41,3 +41,52 @@ def test_scale_bench_smoke_storm_loses_nothing() -> None:
     log = r["server log"]
     assert log["replaced"] == 20            # each unit's new connection replaced its half-open one
     assert log["connect"] == 40 and log["refused"] == 0
+
+
+def test_a_replacing_connection_comes_after_the_old_ones_bytes(tmp_path) -> None:
+    """The old connection's bytes the server had already read (held while the program does
+    not read its pty) reach the program before the new connection's: before the fix they
+    came after (a reorder at every reconnect of a busy unit)."""
+    import os
+    import threading
+    import time
+
+    from tests.fleet_helpers import FleetThread, open_raw, unit_socket, write_config
+
+    f = FleetThread(write_config(tmp_path, '[unit.a]\nidentity = "A%0D%0A"\n'))
+    try:
+        fd = open_raw(f.link("a"))                  # opened, not read yet: the backlog grows
+        old = unit_socket(f.srv.listen_port or 0, b"A\r\n")
+        x = bytes(i % 251 for i in range(700_000))   # never contains b"NEW"
+        threading.Thread(target=lambda: _send_quietly(old, x), daemon=True).start()
+        assert f.wait(lambda s: s.units["a"].pty.blocked(), 10)   # the server holds bytes back
+        time.sleep(0.3)
+        new = unit_socket(f.srv.listen_port or 0, b"A\r\nNEW")
+        time.sleep(0.5)
+        got = bytearray()
+        os.set_blocking(fd, False)
+        end = time.monotonic() + 15
+        while not got.endswith(b"NEW") and time.monotonic() < end:
+            try:
+                got += os.read(fd, 65536)
+            except BlockingIOError:
+                time.sleep(0.01)
+        time.sleep(0.3)
+        try:
+            got += os.read(fd, 65536)
+        except BlockingIOError:
+            pass
+        assert got.endswith(b"NEW"), bytes(got[-20:])
+        assert len(got) > 64 * 1024 and bytes(got[:-3]) == x[:len(got) - 3]   # a prefix, then the new bytes
+        os.close(fd)
+        old.close()
+        new.close()
+    finally:
+        f.close()
+
+
+def _send_quietly(s, data: bytes) -> None:
+    try:
+        s.sendall(data)
+    except OSError:
+        pass
