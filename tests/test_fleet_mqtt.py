@@ -43,7 +43,7 @@ class Broker:
         self.port = free_port()
         self.conf = d / "mosquitto.conf"
         self.conf.write_text("listener %d 127.0.0.1\nallow_anonymous true\npersistence true\n"
-                             "persistence_location %s/\nmax_queued_messages 0\nlog_dest file %s\n"
+                             "persistence_location %s/\nmax_queued_messages 0\nset_tcp_nodelay true\nlog_dest file %s\n"
                              % (self.port, d, d / "mosquitto.log"))
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -293,3 +293,13 @@ def test_a_lost_server_leaves_its_last_will(tmp_path: Path) -> None:
     finally:
         f.stop()
         broker.stop()
+
+
+def test_fast_properties_pack_like_pahos() -> None:
+    from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.properties import Properties
+    slow = Properties(PacketTypes.PUBLISH)
+    slow.UserProperty = [("src", "A"), ("seq", "42")]
+    fast = props("A", 42)
+    assert fast.pack() == slow.pack() and fast.UserProperty == [("src", "A"), ("seq", "42")]
+    assert Properties(PacketTypes.PUBLISH).pack() == b"\x00"   # the template is left empty

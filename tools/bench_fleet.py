@@ -51,10 +51,12 @@ def frame(unit: int, seq: int) -> bytes:
     return b"u%05d %08d;" % (unit, seq)
 
 
-def config_text(n: int, ptys: bool) -> str:
+def config_text(n: int, ptys: bool, mqtt_port: int | None = None) -> str:
     lines = ['[fleet]', 'listen = "127.0.0.1:0"', 'ports = "ports"', 'log = "fleet.jsonl"',
              'ptys = %s' % ("true" if ptys else "false"),
              '[defaults]', 'heartbeat = "%0D%0AHB%0D%0A"']
+    if mqtt_port is not None:
+        lines += ['[mqtt]', 'broker = "127.0.0.1:%d"' % mqtt_port, 'prefix = "bench"', 'server_id = "bench"']
     for i in range(n):
         lines.append('[unit.u%05d]\nidentity = "%%ID%%0D%%0A"' % i)
     return "\n".join(lines) + "\n"
@@ -137,6 +139,47 @@ def serve(config: str, echo: bool, before: bool = False) -> None:
         r.run(main())
 
 
+def start_mosquitto(d: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """A Mosquitto broker (Debian package mosquitto) on a free loopback port, temp config."""
+    import shutil
+    exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    if not os.path.exists(exe):
+        raise SystemExit("bench_fleet: --mqtt needs the mosquitto broker (apt-get install mosquitto)")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    conf = d / "mosquitto.conf"
+    conf.write_text("listener %d 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\nset_tcp_nodelay true\n" % port)
+    proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    end = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc, port
+        except OSError:
+            if time.monotonic() > end:
+                proc.kill()
+                raise SystemExit("bench_fleet: mosquitto did not start")
+            time.sleep(0.05)
+
+
+async def mqtt_echo(port: int, ready: asyncio.Event) -> None:
+    """--mqtt: the program side is an MQTT consumer that writes every unit's rx back to
+    its tx (unit -> fleet server -> broker -> consumer -> broker -> fleet server -> unit)."""
+    import aiomqtt
+    from tools.fleet.mqtt import NODELAY, FastClient
+    async with FastClient("127.0.0.1", port, identifier="bench-echo", max_inflight_messages=0,
+                              protocol=aiomqtt.ProtocolVersion.V5, socket_options=NODELAY) as c:
+        c.pending_calls_threshold = 1 << 30
+        await c.subscribe("bench/+/rx", qos=1)
+        ready.set()
+        pubs: set[asyncio.Task[None]] = set()
+        async for m in c.messages:
+            t = asyncio.ensure_future(c.publish(str(m.topic)[:-2] + "tx", m.payload, qos=1))
+            pubs.add(t)
+            t.add_done_callback(pubs.discard)
+
+
 def proc_figures(pid: int) -> tuple[int, float]:
     """(RSS in bytes, CPU seconds user+system) of a process, from /proc."""
     rss = 0
@@ -159,6 +202,7 @@ class SimUnit:
     echoed: int = -1              # the last sequence number echoed back
     rtts: list[float] = field(default_factory=list)
     bad: int = 0                  # echoes that were not the frame in flight (loss, reorder)
+    late: int = 0                 # echoes of frames sent before a drop, come after it
     failures: int = 0             # connect attempts refused, reset or timed out
     in_flight: int = 0            # frames sent just before a drop (their echo lost with it)
     abandoned: list[asyncio.StreamWriter] = field(default_factory=list)
@@ -194,7 +238,15 @@ class SimUnit:
         t0 = time.perf_counter()
         try:
             self.writer.write(hb + f)
-            back = await asyncio.wait_for(self.reader.readexactly(FRAME), timeout)
+            while True:
+                back = await asyncio.wait_for(self.reader.readexactly(FRAME), timeout)
+                if back == f or not back.startswith(self.name + b" ") or not back[7:15].isdigit():
+                    break
+                if int(back[7:15]) >= self.seq:
+                    break
+                # the program's late reply to a frame sent before a drop, come on the new
+                # connection (the program writes to the unit, whichever connection it has)
+                self.late += 1
         except (OSError, TimeoutError, asyncio.IncompleteReadError):
             return False
         if back != f:
@@ -286,11 +338,15 @@ async def storm(units: list[SimUnit], deadline_s: float) -> dict[str, Any]:
 
 
 async def run_units(n: int, port: int, pid: int, rate: float, seconds: float, phase_timeout: float,
-                    ptys: Path | None) -> dict[str, Any]:
+                    ptys: Path | None, mqtt_port: int | None = None, broker_pid: int | None = None) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
     rss0, cpu0 = proc_figures(pid)
     units = [SimUnit(i, port) for i in range(n)]
     echo_tasks = start_pty_echo(ptys, n) if ptys is not None else []
+    if mqtt_port is not None:
+        ready = asyncio.Event()
+        echo_tasks.append(asyncio.ensure_future(mqtt_echo(mqtt_port, ready)))
+        await asyncio.wait_for(ready.wait(), 10)
     t0 = loop.time()
     deadline = t0 + phase_timeout
     # connect in waves of 500 (a fleet does not power up in one millisecond)
@@ -301,11 +357,13 @@ async def run_units(n: int, port: int, pid: int, rate: float, seconds: float, ph
     await asyncio.sleep(0.5)
     rss1, cpu1 = proc_figures(pid)
     me1 = time.process_time()
+    b1 = proc_figures(broker_pid)[1] if broker_pid else 0.0
     for u in units:
         u.rtts.clear()
     failed = await traffic(units, seconds, rate)
     rss2, cpu2 = proc_figures(pid)
     me2 = time.process_time()
+    b2 = proc_figures(broker_pid)[1] if broker_pid else 0.0
     rtts = [r for u in units for r in u.rtts]
     _, cpu_s0 = proc_figures(pid)
     me_s0 = time.process_time()
@@ -323,10 +381,11 @@ async def run_units(n: int, port: int, pid: int, rate: float, seconds: float, ph
         t.cancel()
     return {"units": n, "connect s": t_up, "rss idle MB": rss0 / 1e6, "rss connected MB": rss1 / 1e6,
             "KB per unit": (rss1 - rss0) / n / 1e3, "rss traffic MB": rss2 / 1e6, "rss after storm MB": rss3 / 1e6,
-            "cpu %": (cpu2 - cpu1) / seconds * 100, "units cpu %": (me2 - me1) / seconds * 100, "cpu us per unit-s": (cpu2 - cpu1) / seconds / n * 1e6,
+            "cpu %": (cpu2 - cpu1) / seconds * 100, "units cpu %": (me2 - me1) / seconds * 100,
+            "broker cpu %": (b2 - b1) / seconds * 100 if broker_pid else None, "cpu us per unit-s": (cpu2 - cpu1) / seconds / n * 1e6,
             "cpu us per frame": (cpu2 - cpu1) / max(1, len(rtts)) * 1e6, "frames": len(rtts),
             "p50 ms": pct(rtts, 50) * 1e3, "p99 ms": pct(rtts, 99) * 1e3, "max ms": max(rtts or [0]) * 1e3,
-            "failed exchanges": failed + warm + after, "bad echoes": bad, "storm": st,
+            "failed exchanges": failed + warm + after, "bad echoes": bad, "late echoes": sum(u.late for u in units), "storm": st,
             "in flight at the storm": sum(u.in_flight for u in units)}
 
 
@@ -372,7 +431,7 @@ def server_log_check(log: Path) -> dict[str, int]:
 
 
 def measure(n: int, rate: float, seconds: float, phase_timeout: float, ptys: bool,
-            before: bool = False) -> dict[str, Any]:
+            before: bool = False, mqtt: bool = False) -> dict[str, Any]:
     """One size: a fresh server process with ``n`` configured units, the units in this
     process.  Returns the figures (printed by ``report``)."""
     pmax, pnr = pty_limits()
@@ -384,10 +443,11 @@ def measure(n: int, rate: float, seconds: float, phase_timeout: float, ptys: boo
         raise SystemExit("bench_fleet: %d units need %d file descriptors here, the limit is %d "
                          "(hard %d): ulimit -n" % (n, 2 * n + FD_SPARE, soft, hard))
     with tempfile.TemporaryDirectory() as d:
+        broker, mqtt_port = start_mosquitto(Path(d)) if mqtt else (None, None)
         cfgp = Path(d) / "fleet.toml"
-        cfgp.write_text(config_text(n, ptys))
+        cfgp.write_text(config_text(n, ptys, mqtt_port))
         proc = subprocess.Popen([sys.executable, "-m", "tools.bench_fleet", "--serve", str(cfgp)]
-                                + ([] if ptys else ["--echo"]) + (["--before"] if before else []),
+                                + ([] if ptys or mqtt else ["--echo"]) + (["--before"] if before else []),
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         try:
             assert proc.stdout is not None
@@ -395,7 +455,8 @@ def measure(n: int, rate: float, seconds: float, phase_timeout: float, ptys: boo
             if not line or line[0] != "ready":
                 raise SystemExit("bench_fleet: the server process did not start")
             res = asyncio.run(run_units(n, int(line[1]), proc.pid, rate, seconds, phase_timeout,
-                                        Path(d) / "ports" if ptys else None))
+                                        Path(d) / "ports" if ptys else None, mqtt_port,
+                                        broker.pid if broker else None))
         finally:
             if proc.stdin:
                 proc.stdin.close()
@@ -404,8 +465,12 @@ def measure(n: int, rate: float, seconds: float, phase_timeout: float, ptys: boo
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+            if broker is not None:
+                broker.terminate()
+                broker.wait(10)
         res["server log"] = server_log_check(Path(d) / "fleet.jsonl")
-        res["program side"] = "pty per unit" if ptys else "echo hook, no pty"
+        res["program side"] = ("MQTT consumer echoing rx to tx through Mosquitto" if mqtt else
+                               "pty per unit" if ptys else "echo hook, no pty")
         res["rate"] = rate
     return res
 
@@ -420,6 +485,8 @@ def report(r: dict[str, Any]) -> None:
     print("  CPU at %.3g frames/s per unit (16 B each way + a heartbeat every 10th): %.1f %% of a core, "
           "%.0f us per unit-second, %.0f us per frame (the simulated units' process: %.0f %%)"
           % (r["rate"], r["cpu %"], r["cpu us per unit-s"], r["cpu us per frame"], r["units cpu %"]))
+    if r.get("broker cpu %") is not None:
+        print("  the broker (Mosquitto) meanwhile: %.1f %% of a core" % r["broker cpu %"])
     print("  round trip unit -> server -> program -> server -> unit: p50 %.2f ms, p99 %.2f ms, max %.1f ms (%d frames)"
           % (r["p50 ms"], r["p99 ms"], r["max ms"], r["frames"]))
     print("  reconnect storm: %d of %d back and bridging in %.2f s (p50 %.2f s); connect attempts refused or lost %d; "
@@ -427,8 +494,9 @@ def report(r: dict[str, Any]) -> None:
           % (st["back"], r["units"], st["seconds"], st["p50 s"], st["failures"], st["server cpu s"],
              st["server cpu s"] / r["units"] * 1e6, st["units cpu s"]))
     print("  bytes lost or reordered among those the server accepted: %d (echoes not the frame sent: %d, failed "
-          "exchanges %d); frames in flight at the drop (accepted, echo lost with the old connection): %d"
-          % (r["bad echoes"] * FRAME, r["bad echoes"], r["failed exchanges"], r["in flight at the storm"]))
+          "exchanges %d); frames in flight at the drop: %d, their echo came late on the new connection: %d"
+          % (r["bad echoes"] * FRAME, r["bad echoes"], r["failed exchanges"], r["in flight at the storm"],
+             r["late echoes"]))
     print("  server log: %d connect, %d disconnect (%d replaced by the new connection), %d refused; "
           "%d B the program side wrote while its unit was offline (the in-flight frames' echoes)"
           % (lg["connect"], lg["disconnect"], lg["replaced"], lg["refused"], lg["dropped B"]))
@@ -454,6 +522,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=10.0, help="traffic phase (default 10 s)")
     ap.add_argument("--phase-timeout", type=float, default=60.0, help="bound of each phase (default 60 s)")
     ap.add_argument("--ptys", action="store_true", help="a pty per unit as the program side")
+    ap.add_argument("--mqtt", action="store_true",
+                    help="the program side is an MQTT consumer through a Mosquitto started here (no ptys)")
     ap.add_argument("--max-units", type=int, default=10000, help="refuse larger N (default 10000)")
     ap.add_argument("--single", action="store_true", help="one unit through a pty: latency and MB/s")
     ap.add_argument("--frames", type=int, default=500)
@@ -473,7 +543,7 @@ def main() -> None:
     for n in a.units:
         if not 1 <= n <= a.max_units:
             raise SystemExit("bench_fleet: N must be 1-%d (--max-units)" % a.max_units)
-        report(measure(n, a.rate, a.seconds, a.phase_timeout, a.ptys, a.before))
+        report(measure(n, a.rate, a.seconds, a.phase_timeout, a.ptys, a.before, a.mqtt))
 
 
 # ---------------------------------------------------------------- one unit through a pty
