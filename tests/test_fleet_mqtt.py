@@ -43,7 +43,7 @@ class Broker:
         self.port = free_port()
         self.conf = d / "mosquitto.conf"
         self.conf.write_text("listener %d 127.0.0.1\nallow_anonymous true\npersistence true\n"
-                             "persistence_location %s/\nmax_queued_messages 0\nset_tcp_nodelay true\nlog_dest file %s\n"
+                             "persistence_location %s/\nmax_queued_messages 0\nmax_inflight_messages 0\nset_tcp_nodelay true\nlog_dest file %s\n"
                              % (self.port, d, d / "mosquitto.log"))
         self.proc: subprocess.Popen[bytes] | None = None
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import select
 import socket
 import time
 from collections import deque
@@ -113,6 +114,25 @@ class FastClient(aiomqtt.Client):
             yield
         finally:
             pending_dict.pop(mid, None)
+
+    def _on_socket_open(self, client: Any, userdata: Any, sock: Any) -> None:
+        """Read every packet that is there at each readiness, not one: paho's loop_read
+        reads at most (messages in flight) packets, one for a consumer that only receives,
+        which then got one message per turn of a busy event loop (400 messages/s with
+        1 000 units in the same process)."""
+        super()._on_socket_open(client, userdata, sock)
+
+        def callback() -> None:
+            try:
+                for _ in range(1024):       # bounded: the loop's other callbacks get their turn
+                    client.loop_read()
+                    if client.socket() is None or not select.select([sock], [], [], 0)[0]:
+                        break
+            except Exception as exc:  # as aiomqtt's own callback: the connection is broken
+                if not self._disconnected.done():
+                    self._disconnected.set_exception(exc)
+
+        self._loop.call_soon_threadsafe(self._loop.add_reader, sock.fileno(), callback)
 
 
 def seq_of(message: aiomqtt.Message) -> tuple[str, int] | None:
