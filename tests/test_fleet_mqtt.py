@@ -303,3 +303,39 @@ def test_fast_properties_pack_like_pahos() -> None:
     fast = props("A", 42)
     assert fast.pack() == slow.pack() and fast.UserProperty == [("src", "A"), ("seq", "42")]
     assert Properties(PacketTypes.PUBLISH).pack() == b"\x00"   # the template is left empty
+
+
+@needs_broker
+def test_a_unit_that_moved_to_another_server_is_not_reported_offline_by_the_old_one(tmp_path: Path) -> None:
+    """Behind a load balancer a unit calls server B while server A still holds its old,
+    half-open connection; when A finally sees that one end, the unit's retained status must
+    still say online on B (before the fix A published offline over it)."""
+    broker = Broker(tmp_path)
+    broker.start()
+    fleets = {s: Fleet(tmp_path, s, broker.port) for s in ("A", "B")}
+
+    async def go() -> None:
+        con = Consumer(broker.port)
+        await until(lambda: all(con.servers.get(s, {}).get("state") == "online" for s in fleets), 20, "servers")
+        r1, w1 = await asyncio.open_connection("127.0.0.1", fleets["A"].port)
+        w1.write(b"u0\r\n")
+        await until(lambda: con.status.get("u0", {}).get("server") == "A", 20, "u0 online on A")
+        r2, w2 = await asyncio.open_connection("127.0.0.1", fleets["B"].port)
+        w2.write(b"u0\r\n")
+        await until(lambda: con.status.get("u0", {}).get("server") == "B", 20, "u0 online on B")
+        w1.close()                                  # A now sees the old connection end
+        await until(lambda: any(r.get("note", "").startswith("offline not published")
+                                for r in fleets["A"].log()), 20, "A's decision in its log")
+        await asyncio.sleep(0.5)
+        assert con.status["u0"]["state"] == "online" and con.status["u0"]["server"] == "B"
+        w2.close()
+        await until(lambda: con.status.get("u0", {}).get("state") == "offline", 20, "u0 offline from B")
+        assert con.status["u0"]["server"] == "B"
+        await con.close()
+
+    try:
+        asyncio.run(asyncio.wait_for(go(), 90))
+    finally:
+        for f in fleets.values():
+            f.stop()
+        broker.stop()

@@ -182,6 +182,7 @@ class MqttBridge:
         self.boxes: dict[str, Outbox] = {}
         self.seq: dict[str, int] = {}
         self.dedup = Dedup()
+        self.holders: dict[str, tuple[str, str]] = {}  # unit -> (server, state) of its last status
         self.task: asyncio.Task[None] | None = None
         self.senders: set[asyncio.Task[None]] = set()
         self.dropped = 0
@@ -207,6 +208,13 @@ class MqttBridge:
 
     def on_event(self, unit: "Unit", event: str, fields: dict[str, Any]) -> None:
         state = "online" if event == "connect" else "offline"
+        if state == "offline" and unit.conn is None:
+            other = self.holders.get(unit.name)
+            if other is not None and other[0] != self.cfg.server_id and other[1] == "online":
+                # the unit called another server since (a load balancer sent it there) and
+                # this one only now saw its old connection end: its status stays that one's
+                self.server.log.write("mqtt", unit=unit.name, note="offline not published: online on %s" % other[0])
+                return
         body = {"state": state, "server": self.cfg.server_id, "time": time.time(), **fields}
         self._put(unit.name, "status", json.dumps(body).encode(), True)
 
@@ -282,6 +290,7 @@ class MqttBridge:
                     self.client = client
                     self.gone = asyncio.get_running_loop().create_future()
                     await client.subscribe("%s/+/tx" % self.cfg.prefix, qos=self.cfg.qos)
+                    await client.subscribe("%s/+/status" % self.cfg.prefix, qos=1)
                     await client.publish(self.server_topic, json.dumps({"state": "online", "server": self.cfg.server_id,
                                                                         "time": time.time()}), qos=1, retain=True)
                     self.server.log.write("mqtt", state="connected", broker="%s:%d" % self.cfg.broker)
@@ -305,6 +314,13 @@ class MqttBridge:
         """Bytes for a unit: written to it when it is connected to this server (another
         server holds it otherwise, or nobody: then they are dropped, as a pty's ``drop``)."""
         parts = str(message.topic).split("/")
+        if len(parts) >= 3 and parts[-1] == "status":
+            try:
+                st = json.loads(message.payload)  # type: ignore[arg-type]
+                self.holders[parts[-2]] = (str(st["server"]), str(st["state"]))
+            except (ValueError, TypeError, KeyError):
+                pass
+            return
         if len(parts) < 3 or parts[-1] != "tx":
             return
         u = self.server.units.get(parts[-2])
