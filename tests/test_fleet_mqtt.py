@@ -7,6 +7,7 @@ running as root); without it these tests skip, saying so.  Everything is on 127.
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
 import os
 import shutil
@@ -24,7 +25,7 @@ from tests.fleet_helpers import free_port
 from tools.fleet.config import ConfigError, parse
 
 aiomqtt = pytest.importorskip("aiomqtt", reason="aiomqtt is not installed (requirements-test.txt)")
-from tools.fleet.mqtt import Dedup, props  # noqa: E402
+from tools.fleet.mqtt import Sequencer, direct_queue, props  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 MOSQUITTO = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if os.path.exists("/usr/sbin/mosquitto") else None)
@@ -42,9 +43,12 @@ class Broker:
         self.dir = d
         self.port = free_port()
         self.conf = d / "mosquitto.conf"
-        self.conf.write_text("listener %d 127.0.0.1\nallow_anonymous true\npersistence true\n"
+        # ``user``: mosquitto started as root drops to the user "mosquitto" otherwise, which
+        # cannot write the persistence database into this test's directory (nothing survives
+        # a restart then)
+        self.conf.write_text("user %s\nlistener %d 127.0.0.1\nallow_anonymous true\npersistence true\n"
                              "persistence_location %s/\nmax_queued_messages 0\nmax_inflight_messages 0\nset_tcp_nodelay true\nlog_dest file %s\n"
-                             % (self.port, d, d / "mosquitto.log"))
+                             % (getpass.getuser(), self.port, d, d / "mosquitto.log"))
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -74,15 +78,15 @@ class Broker:
 class Fleet:
     """A fleet server process (``python -m tools.fleet``) without ptys, bridged to MQTT."""
 
-    def __init__(self, d: Path, name: str, broker: int) -> None:
+    def __init__(self, d: Path, name: str, broker: int, extra: str = "") -> None:
         self.dir = d / name
         self.dir.mkdir()
         self.port = free_port()
         units = "".join('[unit.%s]\nidentity = "%%ID%%0D%%0A"\n' % u for u, s in UNITS.items())
         (self.dir / "fleet.toml").write_text(
             '[fleet]\nlisten = "127.0.0.1:%d"\nports = "ports"\nlog = "fleet.jsonl"\nptys = false\n'
-            '[mqtt]\nbroker = "127.0.0.1:%d"\nprefix = "t/fleet"\nserver_id = "%s"\n%s'
-            % (self.port, broker, name, units))
+            '[mqtt]\nbroker = "127.0.0.1:%d"\nprefix = "t/fleet"\nserver_id = "%s"\n%s%s'
+            % (self.port, broker, name, extra, units))
         self.proc = subprocess.Popen([sys.executable, "-m", "tools.fleet", "-c", str(self.dir / "fleet.toml")],
                                      cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
@@ -105,14 +109,14 @@ class Fleet:
 class Consumer:
     """The operator's side anywhere: every unit's rx and status, bytes to every unit's tx.
     A persistent MQTT 5 session (the broker queues for it while it reconnects), at-least-once
-    publishing with the same seq on a retry, duplicates dropped (tools/fleet/mqtt.Dedup)."""
+    publishing with the same seq on a retry, duplicates dropped and order restored (tools/fleet/mqtt.Sequencer)."""
 
     def __init__(self, port: int) -> None:
         self.port = port
         self.rx: dict[str, bytearray] = {u: bytearray() for u in UNITS}
         self.status: dict[str, dict[str, Any]] = {}
         self.servers: dict[str, dict[str, Any]] = {}
-        self.dedup = Dedup()
+        self.sequencer = Sequencer(self.on_rx)
         self.client: Any = None
         self.up = asyncio.Event()
         self.seq: dict[str, int] = {}
@@ -127,29 +131,36 @@ class Consumer:
         while True:
             try:
                 async with aiomqtt.Client("127.0.0.1", self.port, identifier="consumer-1", clean_start=False,
-                                          protocol=aiomqtt.ProtocolVersion.V5, properties=cp, timeout=5) as c:
+                                          protocol=aiomqtt.ProtocolVersion.V5, properties=cp, timeout=5,
+                                          queue_type=direct_queue(self.on_message)) as c:
                     await c.subscribe("t/fleet/+/rx", qos=1)
                     await c.subscribe("t/fleet/+/status", qos=1)
                     await c.subscribe("t/fleet/servers/+/status", qos=1)
                     self.client = c
                     self.reconnects += 1
                     self.up.set()
-                    async for m in c.messages:
-                        parts = str(m.topic).split("/")
-                        if parts[2] == "servers":
-                            self.servers[parts[3]] = json.loads(m.payload)
-                        elif parts[3] == "status":
-                            self.status[parts[2]] = json.loads(m.payload)
-                        elif parts[3] == "rx" and self.dedup.fresh(m):
-                            self.rx[parts[2]] += m.payload
+                    async for _ in c.messages:     # direct_queue: handled in on_message
+                        pass
             except aiomqtt.MqttError:
                 pass
             self.up.clear()
             self.client = None
             await asyncio.sleep(0.2)
 
+    def on_message(self, m: Any) -> None:
+        parts = str(m.topic).split("/")
+        if parts[2] == "servers":
+            self.servers[parts[3]] = json.loads(m.payload)
+        elif parts[3] == "status":
+            self.status[parts[2]] = json.loads(m.payload)
+        elif parts[3] == "rx":
+            self.sequencer.feed(m)
+
+    def on_rx(self, m: Any) -> None:
+        self.rx[str(m.topic).split("/")[2]] += m.payload
+
     async def send(self, unit: str, data: bytes) -> None:
-        """At least once, the same seq on every attempt: exactly once after Dedup."""
+        """At least once, the same seq on every attempt: exactly once after the Sequencer."""
         seq = self.seq[unit] = self.seq.get(unit, 0) + 1
         while True:
             await asyncio.wait_for(self.up.wait(), 30)
@@ -257,8 +268,22 @@ async def scenario(broker: Broker, fleets: dict[str, Fleet]) -> None:
         await asyncio.get_running_loop().run_in_executor(None, broker.start)
 
     await asyncio.gather(restart_broker(), *(unit_side(u) for u in UNITS), *(consumer_side(u) for u in UNITS))
-    await until(lambda: all(len(con.rx[u]) >= len(sent_up[u]) for u in UNITS), 30, "every unit's bytes at the consumer")
-    await until(lambda: all(len(got[u]) >= len(sent_down[u]) for u in UNITS), 30, "every byte at the units")
+    try:
+        await until(lambda: all(len(con.rx[u]) >= len(sent_up[u]) for u in UNITS), 30, "every unit's bytes at the consumer")
+    except AssertionError:
+        for u in UNITS:
+            g, w = bytes(con.rx[u]), bytes(sent_up[u])
+            k = next((i for i in range(min(len(g), len(w))) if g[i] != w[i]), min(len(g), len(w)))
+            print("rx", u, len(g), len(w), "first difference at", k, g[k - 4:k + 40].hex(), w[k - 4:k + 40].hex())
+        raise
+    try:
+        await until(lambda: all(len(got[u]) >= len(sent_down[u]) for u in UNITS), 30, "every byte at the units")
+    except AssertionError:
+        for u in UNITS:
+            g, w = bytes(got[u]), bytes(sent_down[u])
+            k = next((i for i in range(min(len(g), len(w))) if g[i] != w[i]), min(len(g), len(w)))
+            print(u, len(g), len(w), "first difference at", k, g[k - 4:k + 40].hex(), w[k - 4:k + 40].hex())
+        raise
     for u in UNITS:
         assert bytes(con.rx[u]) == bytes(sent_up[u]) == PATTERN * rounds, u
         assert bytes(got[u]) == bytes(sent_down[u]) == PATTERN * rounds, u
@@ -339,3 +364,73 @@ def test_a_unit_that_moved_to_another_server_is_not_reported_offline_by_the_old_
         for f in fleets.values():
             f.stop()
         broker.stop()
+
+
+@needs_broker
+def test_broker_away_at_start_bytes_wait_up_to_the_queue_bound(tmp_path: Path) -> None:
+    """The broker is down when the server starts and its unit talks: the first ``queue``
+    bytes wait and reach the consumer (a persistent session, restored by the broker from
+    its database) in order once the broker is back; the rest are dropped, logged once."""
+    broker = Broker(tmp_path)
+    broker.start()
+
+    async def subscribe_then_leave() -> None:
+        con = Consumer(broker.port)
+        await asyncio.wait_for(con.up.wait(), 20)
+        await con.close()
+
+    asyncio.run(subscribe_then_leave())
+    broker.stop()
+    f = Fleet(tmp_path, "A", broker.port, extra="queue = 1024\n")
+
+    async def go() -> None:
+        await until(lambda: any(x["event"] == "start" for x in f.log()), 20, "the fleet server started")
+        r, w = await asyncio.open_connection("127.0.0.1", f.port)
+        w.write(b"u0\r\n")
+        data = bytes(range(256)) * 12                # 3 072 bytes while no broker is there
+        for i in range(0, len(data), 256):
+            w.write(data[i:i + 256])
+            await w.drain()
+            await asyncio.sleep(0.05)
+        await until(lambda: any(x["event"] == "mqtt_dropped" for x in f.log()), 20, "the drop logged")
+        await asyncio.get_running_loop().run_in_executor(None, broker.start)
+        con = Consumer(broker.port)
+        await until(lambda: len(con.rx["u0"]) >= 1024, 30, "the queued bytes")
+        await asyncio.sleep(0.5)
+        assert bytes(con.rx["u0"]) == data[:1024]   # the prefix that fitted, nothing after it
+        assert len([x for x in f.log() if x["event"] == "mqtt_dropped"]) == 1
+        w.close()
+        await con.close()
+
+    try:
+        asyncio.run(asyncio.wait_for(go(), 90))
+    finally:
+        f.stop()
+        broker.stop()
+
+
+def test_sequencer_restores_order_drops_repeats_and_gives_up_a_gap() -> None:
+    from types import SimpleNamespace
+
+    def msg(seq: int | None, src: str = "c", topic: str = "t/fleet/u0/tx") -> Any:
+        p = SimpleNamespace(UserProperty=[("src", src), ("seq", str(seq))] if seq else None)
+        return SimpleNamespace(topic=topic, properties=p, payload=b"%d" % (seq or 0))
+
+    async def go() -> None:
+        out: list[bytes] = []
+        sq = Sequencer(lambda m: out.append(m.payload), hold=0.2)
+        for n in (3, 5, 4, 4, 3, 6):              # 3 starts the sequence; 5 waits for 4
+            sq.feed(msg(n))
+        assert out == [b"3", b"4", b"5", b"6"]
+        sq.feed(msg(None))                         # a plain publisher: at once
+        sq.feed(msg(1, src="other"))               # another sender: its own sequence
+        assert out[-2:] == [b"0", b"1"]
+        sq.feed(msg(9))                            # 7 and 8 never come
+        await asyncio.sleep(0.1)
+        assert out[-1] == b"1"
+        await asyncio.sleep(0.3)
+        assert out[-1] == b"9" and sq.gaps == 2
+        sq.feed(msg(8))                            # too late: dropped
+        assert out[-1] == b"9"
+
+    asyncio.run(go())

@@ -167,17 +167,23 @@ async def mqtt_echo(port: int, ready: asyncio.Event) -> None:
     """--mqtt: the program side is an MQTT consumer that writes every unit's rx back to
     its tx (unit -> fleet server -> broker -> consumer -> broker -> fleet server -> unit)."""
     import aiomqtt
-    from tools.fleet.mqtt import NODELAY, FastClient
+    from tools.fleet.mqtt import NODELAY, FastClient, direct_queue
+    pubs: set[asyncio.Task[None]] = set()
+    client: list[Any] = []
+
+    def echo(m: aiomqtt.Message) -> None:
+        t = asyncio.ensure_future(client[0].publish(str(m.topic)[:-2] + "tx", m.payload, qos=1))
+        pubs.add(t)
+        t.add_done_callback(pubs.discard)
+
     async with FastClient("127.0.0.1", port, identifier="bench-echo", max_inflight_messages=0,
-                              protocol=aiomqtt.ProtocolVersion.V5, socket_options=NODELAY) as c:
-        c.pending_calls_threshold = 1 << 30
+                          protocol=aiomqtt.ProtocolVersion.V5, socket_options=NODELAY,
+                          queue_type=direct_queue(echo)) as c:
+        client.append(c)
         await c.subscribe("bench/+/rx", qos=1)
         ready.set()
-        pubs: set[asyncio.Task[None]] = set()
-        async for m in c.messages:
-            t = asyncio.ensure_future(c.publish(str(m.topic)[:-2] + "tx", m.payload, qos=1))
-            pubs.add(t)
-            t.add_done_callback(pubs.discard)
+        async for _ in c.messages:
+            pass
 
 
 def proc_figures(pid: int) -> tuple[int, float]:

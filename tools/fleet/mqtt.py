@@ -13,7 +13,8 @@ connected to one of them) share one broker and a consumer anywhere sees every un
 MQTT 5 (paho-mqtt through aiomqtt).  QoS 1 by default, both ways.  Every rx and tx message
 carries the user properties ``src`` (the sender: server id or consumer id) and ``seq`` (1, 2,
 ... per unit and sender): a message sent again after a broker outage has the same ``seq`` and
-a receiver drops it (``Dedup``), so bytes arrive exactly once and in order.  Order: one
+a receiver drops it and puts what a broker restart reordered back in order (``Sequencer``),
+so bytes arrive exactly once and in order.  Order: one
 message per unit is in flight at a time, the next only after the broker acknowledged it
 (bytes that came meanwhile are coalesced into it), so a unit's bytes cannot overtake each
 other, across reconnects included.  What is waiting for the broker is bounded per unit
@@ -29,7 +30,7 @@ import socket
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import aiomqtt
 from paho.mqtt.packettypes import PacketTypes
@@ -134,6 +135,24 @@ class FastClient(aiomqtt.Client):
 
         self._loop.call_soon_threadsafe(self._loop.add_reader, sock.fileno(), callback)
 
+    def _on_socket_register_write(self, client: Any, userdata: Any, sock: Any) -> None:
+        """As aiomqtt's, but the writer is added only if the socket is still the client's
+        when the loop gets to it: after a broker restart aiomqtt's added it to a closed
+        descriptor ("Exception in callback ... add_writer", Bad file descriptor)."""
+
+        def callback() -> None:
+            try:
+                client.loop_write()
+            except Exception as exc:  # as aiomqtt's own callback: the connection is broken
+                if not self._disconnected.done():
+                    self._disconnected.set_exception(exc)
+
+        def register() -> None:
+            if client.socket() is sock and sock.fileno() >= 0:
+                self._loop.add_writer(sock.fileno(), callback)
+
+        self._loop.call_soon_threadsafe(register)
+
 
 def seq_of(message: aiomqtt.Message) -> tuple[str, int] | None:
     """The (src, seq) user properties of a received message, or None (a plain publisher)."""
@@ -144,22 +163,76 @@ def seq_of(message: aiomqtt.Message) -> tuple[str, int] | None:
         return None
 
 
-class Dedup:
-    """Drops a message sent again after a broker outage (same ``src`` and ``seq`` or an
-    older one, per topic); messages without the properties always pass."""
+def direct_queue(handler: Callable[[aiomqtt.Message], None]) -> type[asyncio.Queue[aiomqtt.Message]]:
+    """An aiomqtt ``queue_type`` that hands each message to ``handler`` at once, inside
+    paho's callback, which paho runs before it acknowledges a QoS 1 message (PUBACK after
+    on_message).  With aiomqtt's own queue a message was acknowledged, queued, and lost
+    when the connection dropped before it was taken (its iterator gives up on what is queued
+    once disconnected): bytes missing after a broker restart."""
 
-    def __init__(self) -> None:
-        self.last: dict[tuple[str, str], int] = {}
+    class DirectQueue(asyncio.Queue):  # type: ignore[type-arg]
+        def put_nowait(self, item: aiomqtt.Message) -> None:
+            handler(item)
 
-    def fresh(self, message: aiomqtt.Message) -> bool:
+    return DirectQueue
+
+
+class Sequencer:
+    """Puts a sender's messages back in ``seq`` order and drops the ones seen before (sent
+    again after a broker outage), per topic and ``src``; ``deliver`` gets each once, in
+    order.  A message ahead of a gap waits for it at most ``hold`` seconds (a broker
+    restarted mid-stream delivered a message after its successor: tests/test_fleet_mqtt.py);
+    then the gap is given up (``gaps`` counts the missing messages) and delivery goes on.
+    The first message seen from a sender starts its sequence; messages without the
+    properties pass at once."""
+
+    def __init__(self, deliver: Callable[[aiomqtt.Message], None], hold: float = 5.0) -> None:
+        self.deliver = deliver
+        self.hold = hold
+        self.next: dict[tuple[str, str], int] = {}
+        self.held: dict[tuple[str, str], dict[int, aiomqtt.Message]] = {}
+        self.timers: dict[tuple[str, str], asyncio.TimerHandle] = {}
+        self.gaps = 0
+
+    def feed(self, message: aiomqtt.Message) -> None:
         s = seq_of(message)
         if s is None:
-            return True
-        key = (str(message.topic), s[0])
-        if s[1] <= self.last.get(key, 0):
-            return False
-        self.last[key] = s[1]
-        return True
+            self.deliver(message)
+            return
+        key, n = (str(message.topic), s[0]), s[1]
+        want = self.next.setdefault(key, n)
+        if n < want:
+            return                              # seen already
+        if n > want:
+            self.held.setdefault(key, {}).setdefault(n, message)
+            if key not in self.timers:
+                self.timers[key] = asyncio.get_running_loop().call_later(self.hold, self._give_up, key)
+            return
+        self.deliver(message)
+        self.next[key] = n + 1
+        self._release(key)
+
+    def _release(self, key: tuple[str, str]) -> None:
+        held = self.held.get(key, {})
+        while self.next[key] in held:
+            self.deliver(held.pop(self.next[key]))
+            self.next[key] += 1
+        if not held:
+            self.held.pop(key, None)
+            t = self.timers.pop(key, None)
+            if t is not None:
+                t.cancel()
+
+    def _give_up(self, key: tuple[str, str]) -> None:
+        self.timers.pop(key, None)
+        held = self.held.get(key)
+        if held:
+            first = min(held)
+            self.gaps += first - self.next[key]
+            self.next[key] = first
+            self._release(key)
+            if self.held.get(key):
+                self.timers[key] = asyncio.get_running_loop().call_later(self.hold, self._give_up, key)
 
 
 class Outbox:
@@ -168,8 +241,9 @@ class Outbox:
 
     def __init__(self) -> None:
         self.items: deque[list[Any]] = deque()    # [topic-suffix, payload, retain, seq|None]
-        self.bytes = 0
+        self.bytes = 0                            # rx bytes waiting (the bound: queue)
         self.busy = False                         # a sender task owns the head
+        self.dropped = 0                          # bytes dropped since the last message went
 
 
 class MqttBridge:
@@ -181,7 +255,7 @@ class MqttBridge:
         self.gone: asyncio.Future[None] | None = None   # resolved when this connection ends
         self.boxes: dict[str, Outbox] = {}
         self.seq: dict[str, int] = {}
-        self.dedup = Dedup()
+        self.sequencer = Sequencer(self._to_unit)
         self.holders: dict[str, tuple[str, str]] = {}  # unit -> (server, state) of its last status
         self.task: asyncio.Task[None] | None = None
         self.senders: set[asyncio.Task[None]] = set()
@@ -222,8 +296,11 @@ class MqttBridge:
         box = self.boxes.setdefault(unit, Outbox())
         if box.bytes + len(data) > self.cfg.queue and leaf == "rx":
             self.dropped += len(data)
-            self.server.log.write("mqtt_dropped", unit=unit, bytes=len(data),
-                                  note="more than %d bytes waiting for the broker" % self.cfg.queue)
+            if not box.dropped:         # the first drop of an outage is logged, the rest counted
+                self.server.log.write("mqtt_dropped", unit=unit, bytes=len(data),
+                                      note="more than %d bytes waiting for the broker; later drops "
+                                           "until it is back are counted in the bridge" % self.cfg.queue)
+            box.dropped += len(data)
             return
         last = box.items[-1] if box.items else None
         # never into a message that has its seq (sent, perhaps received): it goes again unchanged
@@ -232,7 +309,8 @@ class MqttBridge:
             last[1] += data
         else:
             box.items.append([leaf, bytearray(data), retain, None])
-        box.bytes += len(data)
+        if leaf == "rx":
+            box.bytes += len(data)
         self._kick(unit, box)
 
     def _kick(self, unit: str, box: Outbox) -> None:
@@ -266,7 +344,9 @@ class MqttBridge:
                     await asyncio.sleep(0)
                     continue
                 box.items.popleft()
-                box.bytes -= len(payload)
+                if leaf == "rx":
+                    box.bytes -= len(payload)
+                box.dropped = 0
                 self.published += 1
         finally:
             box.busy = False
@@ -285,7 +365,8 @@ class MqttBridge:
                                           username=self.cfg.username, password=self.cfg.password,
                                           # 0: no limit; with one paho scans every queued message at
                                           # each acknowledgement (5 000 units: 2.3 ms per frame)
-                                          max_inflight_messages=0, socket_options=NODELAY, timeout=10) as client:
+                                          max_inflight_messages=0, socket_options=NODELAY, timeout=10,
+                                          queue_type=direct_queue(self._tx)) as client:
                     client.pending_calls_threshold = 1 << 30    # one publish in flight per unit is normal
                     self.client = client
                     self.gone = asyncio.get_running_loop().create_future()
@@ -297,8 +378,8 @@ class MqttBridge:
                     self.connected.set()
                     for unit, box in self.boxes.items():
                         self._kick(unit, box)
-                    async for message in client.messages:
-                        self._tx(message)
+                    async for _ in client.messages:     # never yields (direct_queue): ends with
+                        pass                            # MqttError when the connection does
             except aiomqtt.MqttError as e:
                 if self.connected.is_set():
                     self.server.log.write("mqtt", state="disconnected", reason=str(e))
@@ -326,10 +407,13 @@ class MqttBridge:
         u = self.server.units.get(parts[-2])
         if u is None or u.conn is None or not isinstance(message.payload, (bytes, bytearray)):
             return
-        if not self.dedup.fresh(message):
-            return
-        self.received += 1
-        u.from_program(bytes(message.payload))
+        self.sequencer.feed(message)
+
+    def _to_unit(self, message: aiomqtt.Message) -> None:
+        u = self.server.units.get(str(message.topic).split("/")[-2])
+        if u is not None and isinstance(message.payload, (bytes, bytearray)):
+            self.received += 1
+            u.from_program(bytes(message.payload))
 
     async def stop(self) -> None:
         """Units held here offline, the server's status offline (retained), then disconnect."""
@@ -337,8 +421,8 @@ class MqttBridge:
         client = self.client
         if client is not None and self.connected.is_set():
             try:
-                for t in list(self.senders):
-                    await asyncio.wait_for(asyncio.shield(t), 2)
+                if self.senders:                    # what is queued goes, within 2 s in all
+                    await asyncio.wait(list(self.senders), timeout=2)
                 for u in self.server.units.values():
                     if u.connections:
                         await client.publish(self.topic(u.name, "status"), json.dumps(
@@ -348,6 +432,8 @@ class MqttBridge:
                                                                     "reason": "stopped"}), qos=1, retain=True)
             except (aiomqtt.MqttError, TimeoutError):
                 pass
+        for t in list(self.senders):
+            t.cancel()
         if self.task is not None:
             self.task.cancel()
             try:
