@@ -454,7 +454,8 @@ def measure(n: int, rate: float, seconds: float, phase_timeout: float, ptys: boo
         cfgp.write_text(config_text(n, ptys, mqtt_port))
         proc = subprocess.Popen([sys.executable, "-m", "tools.bench_fleet", "--serve", str(cfgp)]
                                 + ([] if ptys or mqtt else ["--echo"]) + (["--before"] if before else []),
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                cwd=Path(__file__).resolve().parent.parent)
         try:
             assert proc.stdout is not None
             line = proc.stdout.readline().split()
