@@ -433,3 +433,42 @@ def test_sequencer_restores_order_drops_repeats_and_gives_up_a_gap() -> None:
         assert out[-1] == b"9"
 
     asyncio.run(go())
+
+
+@needs_broker
+def test_a_restarted_server_is_a_new_sender(tmp_path: Path) -> None:
+    """The fleet server restarts (same server_id) under a consumer that stays: its new
+    messages start a new sequence and arrive (before, seq 1, 2 ... again were dropped as
+    repeats of the previous run's)."""
+    broker = Broker(tmp_path)
+    broker.start()
+    (tmp_path / "second").mkdir()
+    first = Fleet(tmp_path, "A", broker.port)
+
+    async def talk(f: Fleet, data: bytes) -> None:
+        await until(lambda: any(x["event"] == "start" for x in f.log()), 20, "the fleet server started")
+        r, w = await asyncio.open_connection("127.0.0.1", f.port)
+        w.write(b"u0\r\n" + data)
+        await w.drain()
+        await asyncio.sleep(0.3)
+        w.close()
+
+    async def go() -> None:
+        con = Consumer(broker.port)
+        await until(lambda: con.servers.get("A", {}).get("state") == "online", 20, "server online")
+        await talk(first, b"before")
+        await until(lambda: bytes(con.rx["u0"]) == b"before", 20, "the first run's bytes")
+        await asyncio.get_running_loop().run_in_executor(None, first.stop)
+        again = Fleet(tmp_path / "second", "A", broker.port)
+        try:
+            await talk(again, b"after")
+            await until(lambda: bytes(con.rx["u0"]) == b"beforeafter", 20, "the second run's bytes")
+        finally:
+            again.stop()
+        await con.close()
+
+    try:
+        asyncio.run(asyncio.wait_for(go(), 90))
+    finally:
+        first.stop()
+        broker.stop()

@@ -11,8 +11,8 @@ connected to one of them) share one broker and a consumer anywhere sees every un
   (``{"state": "offline"}``) replaces it when the server is lost.
 
 MQTT 5 (paho-mqtt through aiomqtt).  QoS 1 by default, both ways.  Every rx and tx message
-carries the user properties ``src`` (the sender: server id or consumer id) and ``seq`` (1, 2,
-... per unit and sender): a message sent again after a broker outage has the same ``seq`` and
+carries the user properties ``src`` (the sender: ``<server id>.<start time>``, new for
+each run, or the consumer's own) and ``seq`` (1, 2, ... per unit and sender): a message sent again after a broker outage has the same ``seq`` and
 a receiver drops it and puts what a broker restart reordered back in order (``Sequencer``),
 so bytes arrive exactly once and in order.  Order: one
 message per unit is in flight at a time, the next only after the broker acknowledged it
@@ -255,6 +255,9 @@ class MqttBridge:
         self.gone: asyncio.Future[None] | None = None   # resolved when this connection ends
         self.boxes: dict[str, Outbox] = {}
         self.seq: dict[str, int] = {}
+        # the sender's name in the seq property: new for each run, so that a restarted
+        # server's seq 1, 2, ... is not taken for repeats of its previous run's
+        self.src = "%s.%x" % (cfg.server_id, time.time_ns())
         self.sequencer = Sequencer(self._to_unit)
         self.holders: dict[str, tuple[str, str]] = {}  # unit -> (server, state) of its last status
         self.task: asyncio.Task[None] | None = None
@@ -336,7 +339,7 @@ class MqttBridge:
                     seq = item[3] = self.seq[unit] = self.seq.get(unit, 0) + 1
                 pub = asyncio.ensure_future(client.publish(
                     self.topic(unit, leaf), bytes(payload), qos=self.cfg.qos, retain=retain,
-                    properties=props(self.cfg.server_id, seq) if seq else None, timeout=60))
+                    properties=props(self.src, seq) if seq else None, timeout=60))
                 # the broker's acknowledgement, or the connection's end (then the same again)
                 await asyncio.wait((pub, gone), return_when=asyncio.FIRST_COMPLETED)
                 if not pub.done() or pub.cancelled() or pub.exception() is not None:
