@@ -459,6 +459,8 @@ def test_a_restarted_server_is_a_new_sender(tmp_path: Path) -> None:
         await talk(first, b"before")
         await until(lambda: bytes(con.rx["u0"]) == b"before", 20, "the first run's bytes")
         await asyncio.get_running_loop().run_in_executor(None, first.stop)
+        # a clean stop says so (the will says "lost")
+        await until(lambda: con.servers["A"].get("reason") == "stopped", 20, "the server's stop")
         again = Fleet(tmp_path / "second", "A", broker.port)
         try:
             await talk(again, b"after")

@@ -419,22 +419,25 @@ class MqttBridge:
             u.from_program(bytes(message.payload))
 
     async def stop(self) -> None:
-        """Units held here offline, the server's status offline (retained), then disconnect."""
-        self.stopping = True
+        """What is queued goes (2 s at most), the units connected here offline and the
+        server's status offline (retained, 5 s at most), then disconnect.  Called by the
+        fleet server before it closes the units' connections."""
         client = self.client
         if client is not None and self.connected.is_set():
             try:
-                if self.senders:                    # what is queued goes, within 2 s in all
+                if self.senders:
                     await asyncio.wait(list(self.senders), timeout=2)
-                for u in self.server.units.values():
-                    if u.connections:
-                        await client.publish(self.topic(u.name, "status"), json.dumps(
-                            {"state": "offline", "server": self.cfg.server_id, "time": time.time(),
-                             "reason": "fleet server stopping"}), qos=1, retain=True)
-                await client.publish(self.server_topic, json.dumps({"state": "offline", "server": self.cfg.server_id,
-                                                                    "reason": "stopped"}), qos=1, retain=True)
+                self.stopping = True
+                body = json.dumps({"state": "offline", "server": self.cfg.server_id, "time": time.time(),
+                                   "reason": "fleet server stopping"})
+                pubs = [client.publish(self.topic(u.name, "status"), body, qos=1, retain=True)
+                        for u in self.server.units.values() if u.conn is not None]
+                pubs.append(client.publish(self.server_topic, json.dumps(
+                    {"state": "offline", "server": self.cfg.server_id, "reason": "stopped"}), qos=1, retain=True))
+                await asyncio.wait_for(asyncio.gather(*pubs), 5)
             except (aiomqtt.MqttError, TimeoutError):
                 pass
+        self.stopping = True
         for t in list(self.senders):
             t.cancel()
         if self.task is not None:
