@@ -181,7 +181,10 @@ def parse(text: str, path: Path) -> FleetConfig:
             raise r.error(("fleet", "ptys"), "must be true or false")
         cfg.ptys = fl["ptys"]
     if "mqtt" in data:
-        from .mqtt import parse_mqtt
+        try:
+            from .mqtt import parse_mqtt
+        except ImportError as e:
+            raise r.error(("mqtt",), "needs the aiomqtt package (requirements-test.txt): %s" % e) from None
         cfg.mqtt = parse_mqtt(r, r.table(("mqtt",), data["mqtt"], MQTT_KEYS))
     d = r.table(("defaults",), data.get("defaults", {}), DEFAULT_KEYS)
     _unit_keys(r, ("defaults",), d, cfg.defaults, {})
