@@ -17,3 +17,11 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$root/requirements-test.txt"
   echo "$want" > "$stamp"
 fi
+# The MQTT tests (tests/test_fleet_mqtt.py) run a real Mosquitto broker (Debian package
+# mosquitto); installed here when missing and running as root, else those tests skip.
+if ! command -v mosquitto >/dev/null 2>&1 && [ ! -x /usr/sbin/mosquitto ] && [ "$(id -u)" = 0 ] \
+   && command -v apt-get >/dev/null 2>&1; then
+  { apt-get install -y -qq mosquitto >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && \
+    apt-get install -y -qq mosquitto >/dev/null 2>&1; }; } || \
+    echo "venv.sh: could not install mosquitto; the MQTT tests will skip" >&2
+fi

@@ -118,6 +118,23 @@ def test_flood_from_one_address_is_capped_and_logged_once(fleet: FleetThread) ->
     u.close()
 
 
+def test_identified_units_do_not_count_in_the_per_address_cap(fleet: FleetThread) -> None:
+    """Units behind one carrier NAT address: once a connection is known as a configured unit
+    it leaves max_per_address (3 here), which caps only peers not yet proven."""
+    a = unit_socket(fleet.srv.listen_port, b"meter9\r\n")
+    b = unit_socket(fleet.srv.listen_port, b"pump3:s3cretKey42\r\n")
+    try:
+        assert fleet.online("meter9") and fleet.online("pump3")
+        idle = [unit_socket(fleet.srv.listen_port) for _ in range(3)]   # identifying: the cap
+        assert fleet.wait(lambda s: s.guard.refusals >= 3, 5)             # each refused as unknown
+        assert not [r for r in fleet.events("refused") if "max_per_address" in r["reason"]]
+        for s in idle:
+            s.close()
+    finally:
+        a.close()
+        b.close()
+
+
 def test_second_connection_for_an_online_unit_replaces_it_with_a_log_line(fleet: FleetThread) -> None:
     a = unit_socket(fleet.srv.listen_port, b"meter9\r\n")
     assert fleet.online("meter9")

@@ -60,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         return 0
     from .server import new_loop, serve_forever
+    _raise_fd_limit()
     try:
         with asyncio.Runner(loop_factory=new_loop) as runner:
             runner.run(serve_forever(cfg))
@@ -67,6 +68,18 @@ def main(argv: list[str] | None = None) -> int:
         print("fleet: %s" % e, file=sys.stderr)
         return 1
     return 0
+
+
+def _raise_fd_limit() -> None:
+    """One descriptor per connected unit, two more per pty: the soft limit (often 1 024) is
+    raised to the hard one, which only the administrator can raise (docs/fleet-scale.md)."""
+    try:
+        import resource
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft != hard:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    except (ImportError, ValueError, OSError):
+        pass
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from typing import Any
 from .escapes import EscapeError, expand
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
-FLEET_KEYS = {"listen", "ports", "log", "status", "identify_ms", "heartbeat_hold_ms"}
+FLEET_KEYS = {"listen", "ports", "log", "status", "identify_ms", "heartbeat_hold_ms", "ptys"}
 # the operator's ways in and who gets in (docs/fleet.md, "Ways in", "Who gets in")
 FLEET_KEYS |= {"rfc2217_base", "raw_base", "modbus_base", "web", "unknown", "max_units",
                "max_per_address", "takeover"}
@@ -28,6 +28,7 @@ BAUDS = (300, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)   # the gatew
 CHARFORMAT_RE = re.compile(r"^[78][NEO][12]$")                         # the gateway's SMS "charformat"
 WAYS = ("rfc2217", "raw", "modbus")
 MAX_BUFFER = 1 << 20
+MQTT_KEYS = {"broker", "prefix", "server_id", "qos", "username", "password", "keepalive", "queue"}
 
 
 class ConfigError(ValueError):
@@ -65,6 +66,8 @@ class FleetConfig:
     status: Path = Path("ports/.status")
     identify_ms: int = 3000
     heartbeat_hold_ms: int = 200
+    ptys: bool = True               # False: no pty per unit (MQTT only, past the kernel's pty limit)
+    mqtt: Any = None                # tools.fleet.mqtt.MqttConfig when [mqtt] is present
     defaults: UnitConfig = field(default_factory=lambda: UnitConfig("defaults", configured=False))
     units: dict[str, UnitConfig] = field(default_factory=dict)
     bases: dict[str, tuple[str, int]] = field(default_factory=dict)   # rfc2217 / raw / modbus base ports
@@ -72,7 +75,7 @@ class FleetConfig:
     web_set: bool = False           # False: the default address (a busy port is then not an error)
     unknown: str = ""               # "address" | "refuse"; "": refuse once units are configured
     max_units: int = 64             # units named from their address, at most
-    max_per_address: int = 16       # connections at once from one peer address (units behind one NAT share it)
+    max_per_address: int = 256      # unidentified connections at once from one peer address
     takeover: str = "replace"       # a second connection for an online unit: "replace" | "keep"
 
     def unknown_unit(self, name: str) -> UnitConfig:
@@ -191,7 +194,7 @@ def parse(text: str, path: Path) -> FleetConfig:
     r = _Reader(path, text)
     base = path.resolve().parent
     cfg = FleetConfig(path=path)
-    r.table((), data, {"fleet", "defaults", "unit"})
+    r.table((), data, {"fleet", "defaults", "unit", "mqtt"})
     fl = r.table(("fleet",), data.get("fleet", {}), FLEET_KEYS)
     if "listen" in fl:
         cfg.listen = None if fl["listen"] == "" else r.address(("fleet", "listen"), fl["listen"], False)
@@ -209,6 +212,16 @@ def parse(text: str, path: Path) -> FleetConfig:
     if "heartbeat_hold_ms" in fl:
         cfg.heartbeat_hold_ms = int(r.number(("fleet", "heartbeat_hold_ms"), fl["heartbeat_hold_ms"], 0, 10000))
     _fleet_ops(r, fl, cfg)
+    if "ptys" in fl:
+        if not isinstance(fl["ptys"], bool):
+            raise r.error(("fleet", "ptys"), "must be true or false")
+        cfg.ptys = fl["ptys"]
+    if "mqtt" in data:
+        try:
+            from .mqtt import parse_mqtt
+        except ImportError as e:
+            raise r.error(("mqtt",), "needs the aiomqtt package (requirements-test.txt): %s" % e) from None
+        cfg.mqtt = parse_mqtt(r, r.table(("mqtt",), data["mqtt"], MQTT_KEYS))
     d = r.table(("defaults",), data.get("defaults", {}), DEFAULT_KEYS)
     _unit_keys(r, ("defaults",), d, cfg.defaults, {})
     units = r.table(("unit",), data.get("unit", {}), set(data.get("unit", {})) if isinstance(data.get("unit", {}), dict) else set())

@@ -24,6 +24,8 @@ import time
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from .stream import Identities
+
 if TYPE_CHECKING:
     from .server import FleetServer, Unit
 
@@ -75,17 +77,16 @@ class Guard:
         deadline = loop.time() + self.cfg.identify_ms / 1000.0
         if fixed is not None:
             ident = {fixed.cfg.identity: fixed.name} if fixed.cfg.identity else {}
-            name, rest = await srv._identify(reader, ident)
+            name, rest = await srv._identify(reader, Identities(ident))
             if name is None and fixed.cfg.key:
                 await _until(loop, deadline)
                 self.refuse("key", ip, address, "no identity with the key of unit %s on its own port" % fixed.name)
                 return None, b"", ""
             return fixed, rest, "port"
-        ident = {u.cfg.identity: u.name for u in srv.units.values() if u.cfg.identity}
-        name, rest = await srv._identify(reader, ident)
-        if name is not None:
+        name, rest = await srv._identify(reader, srv.identities)  # an index: a storm of
+        if name is not None:                                     # thousands stays linear
             return srv.units[name], rest, "identity"
-        if any(u.cfg.key for u in srv.units.values()):
+        if srv.keyed:
             await _until(loop, deadline)         # the same time whatever part of a key was right
         if self.cfg.unknown_policy() == "refuse":
             await _until(loop, deadline)

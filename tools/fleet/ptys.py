@@ -102,6 +102,10 @@ class UnitPty:
             elif len(self.out) <= LOW:
                 self.room.set()
 
+    def blocked(self) -> bool:
+        """The program is behind: the unit's socket is not read until it catches up."""
+        return self.room is not None and not self.room.is_set()
+
     async def drained(self) -> None:
         """Returns once the program has read the backlog down to LOW bytes: the fleet
         server stops reading the unit's socket meanwhile (TCP flow control, not loss)."""
@@ -130,3 +134,35 @@ class UnitPty:
                 self.link.unlink()
         except OSError:
             pass
+
+
+class NoPty:
+    """A unit without a pty (``ptys = false`` in ``[fleet]``): its bytes reach only the
+    fleet server's observers (the MQTT bridge, tools/fleet/mqtt.py).  For fleets past the
+    kernel's pty limit (/proc/sys/kernel/pty/max, 4096 by default: docs/fleet-scale.md)."""
+
+    def __init__(self, link: Path) -> None:
+        self.link = link
+        self.path = ""
+        self.dropped = 0
+
+    def open(self) -> str:
+        return ""
+
+    def write(self, data: bytes) -> int:
+        return 0
+
+    async def drained(self) -> None:
+        return None
+
+    def blocked(self) -> bool:
+        return False
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass

@@ -13,13 +13,18 @@ from pathlib import Path
 from typing import Any, Callable, TextIO
 
 from .config import FleetConfig, UnitConfig
-from .ptys import UnitPty
+from .ptys import NoPty, UnitPty
 from .status import render_table
-from .stream import MATCH, WAIT, OfflineBuffer, Stripper, match_identity
+from .stream import MATCH, WAIT, Identities, OfflineBuffer, Stripper
 
 READ_SIZE = 65536
 WRITE_HIGH = 256 * 1024   # bytes queued to a unit's socket before the pty is no longer read
 CONNECT_TIMEOUT = 10.0
+# Pending connections the kernel queues per listener (Linux caps it at net.core.somaxconn).
+# asyncio's default of 100 made a reconnect storm of 1 000 units wait for SYN retries of
+# 1, 3, 7 s (docs/fleet-scale.md).
+BACKLOG = 4096
+REPLACE_WAIT = 30.0   # s a replacing connection waits for the old one's last bytes to pass
 
 
 def utc(t: float) -> str:
@@ -66,6 +71,7 @@ class Connection:
     since: float = field(default_factory=time.time)
     hold: asyncio.TimerHandle | None = None
     reason: str = ""
+    ended: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class Unit:
@@ -73,7 +79,8 @@ class Unit:
         self.server = server
         self.cfg = cfg
         self.name = cfg.name
-        self.pty = UnitPty(server.cfg.ports / cfg.name, self.from_program)
+        self.pty: UnitPty | NoPty = (UnitPty(server.cfg.ports / cfg.name, self.from_program) if server.cfg.ptys
+                                     else NoPty(server.cfg.ports / cfg.name))
         self.conn: Connection | None = None
         self.offline = OfflineBuffer(cfg.offline, cfg.offline_buffer)
         self.address = "-"
@@ -153,6 +160,8 @@ class Unit:
                 return
             for tap in list(self.taps):
                 tap(out)
+            for hook in self.server.on_data:
+                hook(self, out)
             lost = self.pty.write(out)
             if lost:
                 self.server.log.write("pty_overflow", unit=self.name, bytes=lost,
@@ -184,6 +193,14 @@ class FleetServer:
         self.ways: list[Any] = []                     # RFC 2217, raw, Modbus, web (tools/fleet/ways.py)
         self.lock: Any = None                         # the ports/state lock (tools/fleet/lock.py)
         self.guard: Any = None                        # who gets in (tools/fleet/guard.py)
+        self.identities = Identities({})
+        self.keyed = False
+        # Observers of every unit (the MQTT bridge, tools/fleet/mqtt.py; the scale bench's
+        # echo): on_data(unit, device bytes) as they go to the program, on_event(unit, event,
+        # log fields) on connect and disconnect.  Bytes for a unit: unit.from_program(data).
+        self.on_data: list[Callable[[Unit, bytes], None]] = []
+        self.on_event: list[Callable[[Unit, str, dict[str, Any]], None]] = []
+        self.mqtt: Any = None                         # the MQTT bridge when [mqtt] is configured
 
     # life cycle
     async def start(self) -> None:
@@ -205,9 +222,11 @@ class FleetServer:
         self.guard = Guard(self)
         for uc in self.cfg.units.values():
             self._add_unit(uc)
+        self.identities = Identities({u.cfg.identity: u.name for u in self.units.values() if u.cfg.identity})
+        self.keyed = any(u.cfg.key for u in self.units.values())  # tools/fleet/guard.py
         if self.cfg.listen is not None:
             srv = await asyncio.start_server(lambda r, w: self._spawn(self._incoming(r, w, None)),
-                                             self.cfg.listen[0], self.cfg.listen[1])
+                                             self.cfg.listen[0], self.cfg.listen[1], backlog=BACKLOG)
             self.servers.append(srv)
             self.listen_port = srv.sockets[0].getsockname()[1]
             self.log.write("listen", address="%s:%d" % (self.cfg.listen[0], self.listen_port))
@@ -226,10 +245,16 @@ class FleetServer:
         self.servers.append(await asyncio.start_unix_server(self._status_client, str(self.cfg.status)))
         from .ways import start_ways
         self.ways = await start_ways(self)
+        if self.cfg.mqtt is not None:
+            from .mqtt import MqttBridge
+            self.mqtt = MqttBridge(self, self.cfg.mqtt)
+            self.mqtt.attach()
         self.log.write("start", units=sorted(self.units), status=str(self.cfg.status))
 
     async def stop(self) -> None:
         self.stopping = True
+        if self.mqtt is not None:
+            await self.mqtt.stop()
         for srv in self.servers:
             srv.close()
         for t in list(self.tasks):
@@ -293,19 +318,19 @@ class FleetServer:
         return True
 
     # connections
-    async def _identify(self, reader: asyncio.StreamReader, identities: dict[bytes, str]) -> tuple[str | None, bytes]:
+    async def _identify(self, reader: asyncio.StreamReader, identities: Identities) -> tuple[str | None, bytes]:
         """Read the first bytes of a new connection until they name a unit (bounded by
         identify_ms and the longest identity).  Returns the unit's name (or None) and the
         bytes after the identity (device data)."""
         first = b""
         if not identities:
             return None, first
-        longest = max(len(i) for i in identities)
+        longest = identities.longest
         loop = asyncio.get_running_loop()
         end = loop.time() + self.cfg.identify_ms / 1000.0
         final = False
         while True:
-            verdict, name, n = match_identity(first, identities, final)
+            verdict, name, n = identities.match(first, final)
             if verdict != WAIT:
                 return (name if verdict == MATCH else None), first[n:]
             left = end - loop.time()
@@ -327,6 +352,7 @@ class FleetServer:
         _keepalive(writer)
         if not self.guard.admit(peer[0], address, writer):
             return
+        held = True    # counted in max_per_address until it is known as a configured unit
         try:           # tools/fleet/guard.py: caps, the unknown-peer policy, takeovers
             try:
                 unit, rest, by = await self.guard.identify(reader, peer[0], address, fixed)
@@ -336,9 +362,15 @@ class FleetServer:
             if unit is None or not self.guard.take_over(unit, address):
                 writer.close()
                 return
+            if unit.cfg.configured:
+                # A carrier's NAT puts a whole fleet behind a few addresses: the cap is on
+                # peers not yet proven (identifying, or named from their address).
+                self.guard.done(peer[0])
+                held = False
             await self._serve(unit, reader, writer, rest, address, "in", by)
         finally:
-            self.guard.done(peer[0])
+            if held:
+                self.guard.done(peer[0])
 
     async def _connector(self, u: Unit) -> None:
         """A server-mode unit: call it, and call again with backoff after a failure or a drop."""
@@ -358,7 +390,7 @@ class FleetServer:
             _keepalive(writer)
             ident = {u.cfg.identity: u.name} if u.cfg.identity else {}
             try:
-                _, rest = await self._identify(reader, ident)
+                _, rest = await self._identify(reader, Identities(ident))
             except (ConnectionError, OSError):
                 rest = b""
             await self._serve(u, reader, writer, rest, "%s:%d" % (host, port), "out", "config")
@@ -366,10 +398,20 @@ class FleetServer:
 
     async def _serve(self, u: Unit, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                      first: bytes, address: str, direction: str, by: str) -> None:
-        old = u.conn
-        if old is not None:
+        while u.conn is not None:      # another new connection may have come meanwhile
+            old = u.conn
             old.reason = "replaced by a new connection from %s" % address
             old.writer.close()
+            # The old connection's bytes already read by the server go to the program first
+            # (its reader ends once closed, when the loop gets to it: seconds in a storm of
+            # thousands), then the new one's: order kept across a replacement, unless the
+            # program has not read its pty for REPLACE_WAIT s (docs/fleet-scale.md).
+            stuck = 0.0
+            while not old.ended.is_set() and stuck < REPLACE_WAIT:
+                try:
+                    await asyncio.wait_for(old.ended.wait(), 1.0)
+                except TimeoutError:
+                    stuck += 1.0 if u.pty.blocked() else 0.0
             self._end(u, old)
         c = Connection(reader, writer, address, direction, by, Stripper(u.cfg.heartbeat, u.cfg.identity if u.cfg.identity_every else b""))
         u.conn = c
@@ -382,6 +424,8 @@ class FleetServer:
         self.log.write("connect", unit=u.name, address=address, direction=direction, by=by,
                        sent_from_buffer=len(pending), dropped_while_offline=lost)
         u.notify()
+        for hook in self.on_event:
+            hook(u, "connect", {"address": address, "direction": direction, "by": by})
         self.changed()
         silence = u.cfg.silence_timeout or None
         try:
@@ -403,6 +447,7 @@ class FleetServer:
         finally:
             writer.close()
             self._end(u, c)
+            c.ended.set()
             self.changed()
 
     def _end(self, u: Unit, c: Connection) -> None:
@@ -418,6 +463,8 @@ class FleetServer:
         self.log.write("disconnect", unit=u.name, address=c.address, reason=c.reason or "closed",
                        seconds=round(time.time() - c.since, 3), to_unit=u.to_unit, from_unit=u.from_unit,
                        heartbeats=u.heartbeats)
+        for hook in self.on_event:
+            hook(u, "disconnect", {"address": c.address, "reason": c.reason or "closed"})
 
     # status
     def rows(self) -> list[dict[str, Any]]:
