@@ -1,0 +1,702 @@
+"""The rest of ATR10's SELINT 2 command set: the table-driven stored commands of
+``catalog_data.ROWS`` and the handful modelled in depth because a script can observe them
+(phonebook, IMSI/MSISDN, GPIO/ADC/DAC/STAT_LED shared with the ``GPIO`` module, temperature,
+activity status, shutdown). docs/emulator.md "Command catalogue" lists which is which.
+
+A command another emulator module already handles keeps its handler: the catalogue registers
+only names still free in ``at.COMMANDS`` (importing it last in ``tools/emulator/__init__.py``).
+
+Syntax rules shared by every row (ATR10 §3.5.1, §3.2.2): a set form with too many parameters,
+a missing mandatory one, a value out of the documented range, a quoted number or an unquoted
+string answers ERROR (``+CME ERROR: 4`` under ``+CMEE``, through ``at.ArgError``); a form the
+command does not have (read of an execution-only command, for example) answers ERROR.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .at import COMMANDS, ArgError, CmeError, Ctx, Reply, command, error, ok
+from .catalog_data import ROWS
+from .module import EXTENSION_FACTORIES
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .module import Module
+
+
+# ------------------------------------------------------------------ the table
+@dataclass(frozen=True)
+class Param:
+    ints: frozenset[int] | None  # allowed integers, or None for a string parameter
+    strings: tuple[str, ...] = ()  # allowed quoted values (upper case), empty = any string
+    max_len: int = 0  # string parameter: maximum length
+    text: str = ""  # the test form's rendering: (0-3) or ("GSM","IRA")
+
+    def check(self, value: str, quoted: bool) -> str | int:
+        if self.ints is not None:
+            if quoted or not value.isdigit() or int(value) not in self.ints:
+                raise ArgError(value)
+            return int(value)
+        if not quoted:
+            raise ArgError(value)  # a string parameter is a quoted string (ATR10 §3.5.1)
+        if self.strings and value.upper() not in self.strings:
+            raise ArgError(value)
+        if self.max_len and len(value) > self.max_len:
+            raise ArgError(value)
+        return value.upper() if self.strings else value
+
+
+def parse_param(spec: str) -> Param:
+    """``0-3`` / ``0,50-1150`` / ``"GSM"|"IRA"`` / ``s16`` -> Param (see catalog_data)."""
+    if spec.startswith('"'):
+        names = tuple(s.strip('"').upper() for s in spec.split("|"))
+        return Param(None, names, 0, "(%s)" % ",".join('"%s"' % n for n in names))
+    if spec.startswith("s"):
+        return Param(None, (), int(spec[1:]), "")
+    values: set[int] = set()
+    for part in spec.split(","):
+        lo, _, hi = part.partition("-")
+        values.update(range(int(lo), int(hi or lo) + 1))
+    return Param(frozenset(values), (), 0, "(%s)" % spec)
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    params: tuple[Param, ...]
+    defaults: tuple[str, ...]
+    need: int
+    store: str  # nvm | inst | module | save:<CMD>
+    page: int
+    flags: frozenset[str]
+
+    def default_values(self) -> list[Any]:
+        out: list[Any] = []
+        for p, d in zip(self.params, self.defaults):
+            out.append(int(d) if p.ints is not None else d)
+        return out
+
+
+def _entry(row: tuple[str, str, str, int, str, int, str]) -> Entry:
+    name, specs, defaults, need, store, page, flags = row
+    params = tuple(parse_param(s) for s in specs.split(";"))
+    defs = tuple(defaults.split(";"))
+    if len(defs) != len(params):  # pragma: no cover - a broken row is a programming error
+        raise ValueError("catalog row %s: %d defaults for %d parameters" % (name, len(defs), len(params)))
+    return Entry(name, params, defs, need, store, page,
+                 frozenset(f for f in flags.split(",") if f))
+
+
+ENTRIES: dict[str, Entry] = {row[0]: _entry(row) for row in ROWS}
+
+
+# ------------------------------------------------------------------ state
+class Catalog:
+    """Per-module state of the catalogue: RAM values (back to factory or saved at boot); NVM
+    values live in ``module.nvm["catalog"]`` (plain lists: JSON-able like the rest of NVM)."""
+
+    def __init__(self, module: "Module") -> None:
+        self.module = module
+        self.ram: dict[str, list[Any]] = {}
+        module.catalog = self  # type: ignore[attr-defined]
+        module.extensions.append(self)
+
+    def nvm(self) -> dict[str, list[Any]]:
+        return self.module.nvm.setdefault("catalog", {})
+
+    def on_boot(self) -> None:
+        self.ram = {}
+        m = self.module
+        sled = self.value(ENTRIES["#SLED"], None)
+        m.sled = tuple(sled)  # type: ignore[attr-defined]  # GPIO.setSLED shares it (ES13 §3.6.9)
+        m.dac = (0, 0)  # type: ignore[attr-defined]  # #DAC: RAM, factory "disables pin" (ATR10 p.305)
+
+    def links(self) -> list[Any]:
+        return []
+
+    def close(self) -> None:
+        pass
+
+    def value(self, e: Entry, inst: Any) -> list[Any]:
+        if e.store == "nvm":
+            return list(self.nvm().get(e.name, e.default_values()))
+        if e.store == "inst":
+            return list(inst.settings.get("cat" + e.name, e.default_values()))
+        if e.name in self.ram:
+            return list(self.ram[e.name])
+        if e.store.startswith("save:"):
+            return list(self.nvm().get(e.name, e.default_values()))
+        return e.default_values()
+
+    def store(self, e: Entry, inst: Any, values: list[Any]) -> None:
+        if e.store == "nvm":
+            self.nvm()[e.name] = list(values)
+        elif e.store == "inst":
+            inst.settings["cat" + e.name] = list(values)
+        else:
+            self.ram[e.name] = list(values)
+
+    def save_group(self, saver: str) -> None:
+        """#SLEDSAV / #SKTSAV: the RAM values of the rows stored by ``saver`` go to NVM."""
+        for e in ENTRIES.values():
+            if e.store == "save:" + saver and e.name in self.ram:
+                self.nvm()[e.name] = list(self.ram[e.name])
+
+    def reset_group(self, saver: str) -> None:
+        """#SKTRST: the rows stored by ``saver`` back to factory, in RAM and NVM."""
+        for e in ENTRIES.values():
+            if e.store == "save:" + saver:
+                self.ram.pop(e.name, None)
+                self.nvm().pop(e.name, None)
+
+
+def attach(module: "Module") -> Catalog:
+    existing = getattr(module, "catalog", None)
+    return existing if existing is not None else Catalog(module)
+
+
+if attach not in EXTENSION_FACTORIES:
+    EXTENSION_FACTORIES.append(attach)
+
+
+def _cat(ctx: Ctx) -> Catalog:
+    return ctx.module.catalog  # type: ignore[no-any-return]
+
+
+def _render(e: Entry, values: list[Any]) -> str:
+    parts = []
+    for p, v in zip(e.params, values):
+        parts.append('"%s"' % v if p.ints is None else str(v))
+    body = ",".join(parts)
+    return body if "bare" in e.flags else "%s: %s" % (e.name, body)
+
+
+def parse_set(e: Entry, ctx: Ctx, current: list[Any] | None = None) -> list[Any]:
+    """The values of a set form, checked against the row; raises ArgError."""
+    args, quoted = ctx.args, ctx.quoted
+    if len(args) > len(e.params):
+        raise ArgError(e.name)
+    values = e.default_values()
+    for i, p in enumerate(e.params):
+        if i < len(args) and args[i] != "":
+            values[i] = p.check(args[i], quoted[i] if i < len(quoted) else False)
+        elif i < e.need:
+            raise ArgError(e.name)
+    return values
+
+
+def table_handler(ctx: Ctx) -> Reply | CmeError:
+    e = ENTRIES[ctx.name]
+    cat = _cat(ctx)
+    kind = ctx.kind
+    if kind == "exec" and "execread" in e.flags:
+        kind = "read"
+    if kind == "test":
+        if "bare" in e.flags:
+            return ok(",".join(p.text for p in e.params))
+        return ok("%s: %s" % (e.name, ",".join(p.text for p in e.params)))
+    if kind == "read":
+        if "noread" in e.flags:
+            return error()
+        return ok(_render(e, cat.value(e, ctx.inst)))
+    if kind == "exec":
+        return ok() if "exec" in e.flags else error()
+    values = parse_set(e, ctx)
+    cat.store(e, ctx.inst, values)
+    if e.name == "#SLED":
+        ctx.module.sled = tuple(values)  # the STAT_LED GPIO.setSLED drives (ES13 §3.6.9)
+    return ok()
+
+
+for _name in ENTRIES:
+    if _name not in COMMANDS:
+        command(_name)(table_handler)
+
+
+def _free(*names: str):
+    """Register a deep handler under the names no other emulator module handles."""
+    def reg(fn):  # type: ignore[no-untyped-def]
+        for n in names:
+            if n not in COMMANDS:
+                command(n)(fn)
+        return fn
+
+    return reg
+
+
+def _only_exec(ctx: Ctx) -> Reply | None:
+    """Execution-only commands (ATR10: "Test command returns the OK result code"): the test form
+    answers OK, a read or set form ERROR; None = go on with the execution."""
+    if ctx.kind == "test":
+        return ok()
+    if ctx.kind != "exec":
+        return error()
+    return None
+
+
+# -------------------------------------------------------------- save commands
+@_free("#SLEDSAV")
+def sledsav(ctx: Ctx) -> Reply:
+    # ATR10 p.301: "Execution command saves STAT_LED setting in NVM"; test: OK.
+    early = _only_exec(ctx)
+    if early is not None:
+        return early
+    _cat(ctx).save_group("#SLEDSAV")
+    return ok()
+
+
+def _wrap_saver(name: str, reset: bool) -> None:
+    """#SKTSAV/#SKTRST belong to the GPRS commands (net/commands.py); ATR10 §3.3 p.28 adds
+    #DSTO #SKTTO #SKTCT #PKTSZ to what they store/reset: wrap, keeping the original."""
+    inner = COMMANDS.get(name)
+
+    def handler(ctx: Ctx) -> Any:
+        result = inner(ctx) if inner is not None else ok()
+        if ctx.kind == "exec" and isinstance(result, Reply) and result.final == "OK":
+            if reset:
+                _cat(ctx).reset_group("#SKTSAV")
+            else:
+                _cat(ctx).save_group("#SKTSAV")
+        return result
+
+    COMMANDS[name] = handler
+
+
+_wrap_saver("#SKTSAV", False)
+_wrap_saver("#SKTRST", True)
+
+
+# -------------------------------------------------------------- identity
+DEFAULT_IMSI = "001010123456789"  # MCC 001 / MNC 01: the test network
+
+
+@_free("+CIMI", "#CIMI")
+def cimi(ctx: Ctx) -> Reply:
+    # ATR10 p.83 (+CIMI: the IMSI "without command echo"; "a SIM card must be present ...
+    # otherwise the command returns ERROR") and p.289 (#CIMI: "with command echo", i.e.
+    # "#CIMI: <imsi>"); both test forms answer OK, no read form in SELINT 2.
+    early = _only_exec(ctx)
+    if early is not None:
+        return early
+    r = ctx.module.radio
+    if r.sim is None:
+        return error()
+    imsi = getattr(r, "imsi", DEFAULT_IMSI)
+    return ok(imsi if ctx.name == "+CIMI" else "#CIMI: " + imsi)
+
+
+@_free("+CNUM")
+def cnum(ctx: Ctx) -> Reply:
+    # ATR10 p.94: "+CNUM: <alpha>,<number>,<type>" when the MSISDN is stored on the SIM (type
+    # 145 with a leading '+', else 129); nothing but OK when it is not. Test: OK.
+    early = _only_exec(ctx)
+    if early is not None:
+        return early
+    r = ctx.module.radio
+    if r.sim is None:
+        return CmeError(10)
+    number = getattr(r, "msisdn", "")
+    if not number:
+        return ok()
+    return ok('+CNUM: "","%s",%d' % (number, 145 if number.startswith("+") else 129))
+
+
+@_free("#CGMI", "#CGMM", "#CGSN")
+def ident_echo(ctx: Ctx) -> Reply:
+    # ATR10 pp.282-283: manufacturer / model / IMEI "with command echo" ("#CGMI: Telit").
+    early = _only_exec(ctx)
+    if early is not None:
+        return early
+    r = ctx.module.radio
+    value = {"#CGMI": r.manufacturer, "#CGMM": r.model, "#CGSN": r.imei}[ctx.name]
+    return ok("%s: %s" % (ctx.name, value))
+
+
+@_free("#SPN", "#MBN")
+def sim_fields(ctx: Ctx) -> Reply:
+    # ATR10 p.283 #SPN: "if the SIM field SPN is empty, the command returns just the OK result
+    # code"; p.332 #MBN: no lines when the SIM has no mailbox numbers. The emulated SIM has
+    # neither.
+    early = _only_exec(ctx)
+    if early is not None:
+        return early
+    if ctx.module.radio.sim is None:
+        return CmeError(10)
+    return ok()
+
+
+@_free("+CPAS")
+def cpas(ctx: Ctx) -> Reply:
+    # ATR10 p.134: 0 ready, 3 ringing, 4 call in progress. Test: "+CPAS: (0-5)" style range.
+    if ctx.kind == "test":
+        return ok("+CPAS: (0-4)")
+    if ctx.kind != "exec":
+        return error()
+    pas = 0
+    for link in ctx.module.links():
+        if getattr(link, "kind", "") == "csd":
+            pas = 4 if getattr(link, "connected", False) else 3
+    return ok("+CPAS: %d" % pas)
+
+
+@_free("+CEER")
+def ceer(ctx: Ctx) -> Reply:
+    # ATR10 p.90: "if none of the previous conditions has occurred since power up then
+    # 'Normal, unspecified' condition is reported". The emulator keeps no call-failure causes.
+    early = _only_exec(ctx)
+    if early is not None:
+        return early
+    return ok("+CEER: Normal, unspecified")
+
+
+@_free("+CSMS")
+def csms(ctx: Ctx) -> Reply:
+    # ATR10 p.201: <service> 0 only; set answers "+CSMS: <mt>,<mo>,<bm>", read
+    # "+CSMS: <service>,<mt>,<mo>,<bm>".
+    if ctx.kind == "test":
+        return ok("+CSMS: (0)")
+    if ctx.kind == "read":
+        return ok("+CSMS: 0,1,1,1")
+    if ctx.kind == "set":
+        if ctx.int_arg(0, 0, 0) != 0 or len(ctx.args) > 1:
+            raise ArgError(ctx.name)
+        return ok("+CSMS: 1,1,1")
+    return error()
+
+
+@_free("+CLAC")
+def clac(ctx: Ctx) -> Reply:
+    # ATR10 p.173: one line per available command.
+    early = _only_exec(ctx)
+    if early is not None:
+        return early
+    names = sorted(n for n in COMMANDS if n)
+    return ok(*["AT" + n for n in names])
+
+
+@_free("#SHDN")
+def shdn(ctx: Ctx) -> Reply:
+    # ATR10 p.290: "Before definitive shut down an OK response is returned ... the device will
+    # not respond to any further command". The emulated module powers off after the OK and
+    # stays off (Module.power_on() is the ON/OFF pin).
+    early = _only_exec(ctx)
+    if early is not None:
+        return early
+    m = ctx.module
+    ctx.inst.after_final.append(lambda: m.power_cut(None))
+    return ok()
+
+
+@_free("#WAKE")
+def wake(ctx: Ctx) -> Reply:
+    # ATR10 p.293: AT#WAKE=0 leaves the alarm mode; the emulated module is never in it.
+    if ctx.kind == "test":
+        return ok("#WAKE: (0)")
+    if ctx.kind == "read":
+        return ok("#WAKE: 0")
+    if ctx.kind == "set":
+        ctx.int_arg(0, 0, 0)
+        return ok()
+    return error()
+
+
+# --------------------------------------------------------------- phonebook
+PB_TOTAL = 250  # SIM phonebook size: SIM-dependent; the emulated SIM's
+PB_NLEN = 20  # maximum <number> length (+CPBW=? <nlength>)
+PB_TLEN = 16  # maximum <text> length (+CPBW=? <tlength>)
+PB_STORAGES = ("SM", "FD", "LD", "MC", "RC")  # ATR10 p.147 (the "MB" storage needs a mailbox)
+
+
+def _book(ctx: Ctx) -> dict[str, list[Any]]:
+    books = ctx.module.nvm.setdefault("phonebook", {})  # on the SIM: survives a reboot
+    storage = ctx.inst.settings.get("+CPBS", "SM")
+    return books.setdefault(storage, {})  # type: ignore[no-any-return]
+
+
+@_free("+CPBS")
+def cpbs(ctx: Ctx) -> Reply | CmeError:
+    # ATR10 pp.147-148: set "<storage>"; read "+CPBS: <storage>,<used>,<total>"; the setting is
+    # a profile parameter of the instance (§3.3 p.26). Without a SIM: +CME ERROR: 10.
+    if ctx.kind == "test":
+        return ok("+CPBS: (%s)" % ",".join('"%s"' % s for s in PB_STORAGES))
+    if ctx.module.radio.sim is None:
+        return CmeError(10)
+    if ctx.kind == "read":
+        return ok('+CPBS: "%s",%d,%d' % (ctx.inst.settings.get("+CPBS", "SM"), len(_book(ctx)), PB_TOTAL))
+    if ctx.kind != "set" or len(ctx.args) != 1 or not ctx.quoted[0]:
+        raise ArgError(ctx.name)
+    storage = ctx.args[0].upper()
+    if storage not in PB_STORAGES:
+        raise ArgError(ctx.name)
+    ctx.inst.settings["+CPBS"] = storage
+    return ok()
+
+
+def _pb_line(name: str, index: str, entry: list[Any]) -> str:
+    return '%s: %s,"%s",%d,"%s"' % (name, index, entry[0], entry[1], entry[2])
+
+
+@_free("+CPBR")
+def cpbr(ctx: Ctx) -> Reply | CmeError:
+    # ATR10 p.150: "+CPBR: <index>,<number>,<type>,<text>" for each used location of
+    # <index1>[..<index2>]; empty locations give no line; test "+CPBR: (1-250),20,16".
+    if ctx.kind == "test":
+        return ok("+CPBR: (1-%d),%d,%d" % (PB_TOTAL, PB_NLEN, PB_TLEN))
+    if ctx.kind != "set":
+        return error()
+    if ctx.module.radio.sim is None:
+        return CmeError(10)
+    if len(ctx.args) > 2:
+        raise ArgError(ctx.name)
+    lo = ctx.int_arg(0, 1, PB_TOTAL)
+    hi = ctx.int_arg(1, lo, PB_TOTAL, lo)
+    book = _book(ctx)
+    return ok(*[_pb_line("+CPBR", str(i), book[str(i)]) for i in range(lo, hi + 1) if str(i) in book])
+
+
+@_free("+CPBW")
+def cpbw(ctx: Ctx) -> Reply | CmeError:
+    # ATR10 pp.154-155: +CPBW=[<index>][,<number>[,<type>[,<text>]]]; number and text omitted
+    # delete the location; index omitted or 0 takes the first free location; a full book:
+    # +CME ERROR: 20 (memory full). Type 129 or 145; a '+' number defaults to 145.
+    if ctx.kind == "test":
+        return ok("+CPBW: (1-%d),%d,(129,145),%d" % (PB_TOTAL, PB_NLEN, PB_TLEN))
+    if ctx.kind != "set":
+        return error()
+    if ctx.module.radio.sim is None:
+        return CmeError(10)
+    args, quoted = ctx.args, ctx.quoted
+    if len(args) > 4:
+        raise ArgError(ctx.name)
+    book = _book(ctx)
+    index = ctx.int_arg(0, 0, PB_TOTAL, 0)
+    number = args[1] if len(args) > 1 else ""
+    if len(args) > 1 and args[1] != "" and not quoted[1]:
+        raise ArgError(ctx.name)
+    if not number:
+        if index == 0:
+            raise ArgError(ctx.name)
+        book.pop(str(index), None)
+        return ok()
+    if len(number) > PB_NLEN or not all(c in "0123456789+*#pw" for c in number.lower()):
+        return CmeError(27)  # invalid characters in dial string (ATR10 §3.2.2.1)
+    ntype = ctx.int_arg(2, 129, 145, 145 if number.startswith("+") else 129)
+    if ntype not in (129, 145):
+        raise ArgError(ctx.name)
+    text = args[3] if len(args) > 3 else ""
+    if len(args) > 3 and args[3] != "" and not quoted[3]:
+        raise ArgError(ctx.name)
+    if len(text) > PB_TLEN:
+        return CmeError(24)  # text string too long
+    if index == 0:
+        free = [i for i in range(1, PB_TOTAL + 1) if str(i) not in book]
+        if not free:
+            return CmeError(20)  # memory full
+        index = free[0]
+    book[str(index)] = [number, ntype, text]
+    return ok()
+
+
+@_free("+CPBF")
+def cpbf(ctx: Ctx) -> Reply | CmeError:
+    # ATR10 p.152: entries whose text starts with <findtext> ("" = all); none found: ERROR.
+    if ctx.kind == "test":
+        return ok("+CPBF: %d,%d" % (PB_NLEN, PB_TLEN))
+    if ctx.kind != "set":
+        return error()
+    if ctx.module.radio.sim is None:
+        return CmeError(10)
+    if len(ctx.args) != 1 or not ctx.quoted[0]:
+        raise ArgError(ctx.name)
+    find = ctx.args[0].lower()
+    book = _book(ctx)
+    lines = [_pb_line("+CPBF", i, book[i]) for i in sorted(book, key=int) if book[i][2].lower().startswith(find)]
+    return ok(*lines) if lines else error()
+
+
+# ------------------------------------------------------ QoS profiles (per cid)
+def _qos(key: str):  # type: ignore[no-untyped-def]
+    # ATR10 pp.189-192 (+CGQMIN/+CGQREQ): =<cid>[,<precedence>,<delay>,<reliability>,<peak>,
+    # <mean>]; "+CGQxxx=<cid> causes the requested profile for context number <cid> to become
+    # undefined"; read: one line per defined profile; test:
+    # +CGQxxx: "IP",(0-3),(0-4),(0-5),(0-9),(0-18,31). Stored in NVM automatically (§3.3 p.27).
+    ranges = (range(0, 4), range(0, 5), range(0, 6), range(0, 10), list(range(0, 19)) + [31])
+
+    def handler(ctx: Ctx) -> Reply:
+        table = ctx.module.nvm.setdefault(key, {})
+        if ctx.kind == "test":
+            return ok('%s: "IP",(0-3),(0-4),(0-5),(0-9),(0-18,31)' % ctx.name)
+        if ctx.kind == "read":
+            return ok(*["%s: %s,%s" % (ctx.name, cid, ",".join(str(v) for v in table[cid]))
+                        for cid in sorted(table, key=int)])
+        if ctx.kind != "set":
+            return error()
+        if not ctx.args:
+            return ok()
+        if len(ctx.args) > 6:
+            raise ArgError(ctx.name)
+        cid = ctx.int_arg(0, 1, 5)
+        if len(ctx.args) == 1:
+            table.pop(str(cid), None)
+            return ok()
+        values = []
+        for i, allowed in enumerate(ranges):
+            v = ctx.int_arg(i + 1, 0, 31, 0)
+            if v not in allowed:
+                raise ArgError(ctx.name)
+            values.append(v)
+        table[str(cid)] = values
+        return ok()
+
+    return handler
+
+
+for _name, _key in (("+CGQMIN", "cgqmin"), ("+CGQREQ", "cgqreq")):
+    if _name not in COMMANDS:
+        command(_name)(_qos(_key))
+
+
+# ------------------------------------------------ GPIO, ADC, DAC, temperature
+@_free("#GPIO")
+def gpio(ctx: Ctx) -> Reply:
+    # ATR10 pp.298-300: AT#GPIO=<pin>,<mode>[,<dir>]: <dir> 0 input, 1 output (mode 0/1 = the
+    # output value), 2 alternate function, 3 tristate pull down; <mode>=2 reports
+    # "#GPIO: <dir>,<stat>". Read: one line per pin. The pins are the ones GPIO.setIOvalue and
+    # GPIO.getIOvalue use (module.gpio, GC864: GPIO1-13), so a script and AT see each other.
+    pins = ctx.module.gpio
+    if ctx.kind == "test":
+        return ok("#GPIO: (1-%d),(0-2),(0-3)" % max(pins))
+    if ctx.kind == "read":
+        return ok(*["#GPIO: %d,%d" % (pins[n][0], pins[n][1]) for n in sorted(pins)])
+    if ctx.kind != "set":
+        return error()
+    if len(ctx.args) > 3:
+        raise ArgError(ctx.name)
+    n = ctx.int_arg(0, 1, max(pins))
+    mode = ctx.int_arg(1, 0, 2)
+    if len(ctx.args) < 3 or ctx.args[2] == "":
+        if mode != 2:
+            raise ArgError(ctx.name)  # only the report form may omit <dir>
+        return ok("#GPIO: %d,%d" % (pins[n][0], pins[n][1]))
+    d = ctx.int_arg(2, 0, 3)
+    pins[n][0] = d
+    if mode == 2:
+        return ok("#GPIO: %d,%d" % (pins[n][0], pins[n][1]))
+    if d == 1:
+        pins[n][1] = mode
+    return ok()
+
+
+@_free("#ADC")
+def adc(ctx: Ctx) -> Reply:
+    # ATR10 p.304: AT#ADC=<adc>,2[,<dir>] -> "#ADC: <value>" in mV; read: every input; the
+    # inputs are the ones GPIO.getADC reads (module.adc).
+    inputs = ctx.module.adc
+    if ctx.kind == "test":
+        return ok("#ADC: (1-%d),(2),(0)" % max(inputs))
+    if ctx.kind == "read":
+        return ok(*["#ADC: %d" % inputs[n] for n in sorted(inputs)])
+    if ctx.kind != "set":
+        return error()
+    if len(ctx.args) > 3:
+        raise ArgError(ctx.name)
+    n = ctx.int_arg(0, 1, max(inputs))
+    ctx.int_arg(1, 2, 2)
+    ctx.int_arg(2, 0, 0, 0)
+    return ok("#ADC: %d" % inputs[n])
+
+
+@_free("#DAC")
+def dac(ctx: Ctx) -> Reply:
+    # ATR10 p.305: AT#DAC=[<enable>[,<value>]], <value> 0-1023 "must be present if
+    # <enable>=1"; read "#DAC: <enable>,<value>"; shared with GPIO.setDAC (module.dac).
+    m = ctx.module
+    if ctx.kind == "test":
+        return ok("#DAC: (0,1),(0-1023)")
+    if ctx.kind == "read":
+        e, v = getattr(m, "dac", (0, 0))
+        return ok("#DAC: %d,%d" % (e, v))
+    if ctx.kind != "set":
+        return error()
+    if len(ctx.args) > 2:
+        raise ArgError(ctx.name)
+    enable = ctx.int_arg(0, 0, 1, 0)
+    if enable and (len(ctx.args) < 2 or ctx.args[1] == ""):
+        raise ArgError(ctx.name)
+    value = ctx.int_arg(1, 0, 1023, getattr(m, "dac", (0, 0))[1])
+    m.dac = (enable, value)  # type: ignore[attr-defined]
+    return ok()
+
+
+def _temperature(ctx: Ctx) -> int:
+    return int(getattr(ctx.module, "temperature", 25))  # degrees Celsius; a test may change it
+
+
+def _temp_level(t: int) -> int:
+    # ATR10 p.294 (#QTEMP): "typical temperature working range is (-10°C..+55°C)"; the extreme
+    # bounds are the emulator's choice (-40/+85, the usual industrial range).
+    if t < -40:
+        return -2
+    if t < -10:
+        return -1
+    if t > 85:
+        return 2
+    if t > 55:
+        return 1
+    return 0
+
+
+@_free("#QTEMP")
+def qtemp(ctx: Ctx) -> Reply:
+    # ATR10 p.294: the set form "has currently no effect"; read "#QTEMP: <temp>", 1 when out of
+    # the working range.
+    if ctx.kind == "test":
+        return ok("#QTEMP: (0-1)")
+    if ctx.kind == "read":
+        return ok("#QTEMP: %d" % (1 if _temp_level(_temperature(ctx)) else 0))
+    if ctx.kind == "set":
+        if len(ctx.args) > 1:
+            raise ArgError(ctx.name)
+        ctx.int_arg(0, 0, 1, 0)
+        return ok()
+    return error()
+
+
+@_free("#TEMPMON")
+def tempmon(ctx: Ctx) -> Reply:
+    # ATR10 pp.295-297: AT#TEMPMON=<mod>[,<urcmode>[,<action>[,<hyst_time>[,<GPIO>]]]];
+    # <mod>=1 measures now: "#TEMPMEAS: <level>,<value>"; <mod>=0 sets; <action> 0-7 needs
+    # <hyst_time> when not 0 and <GPIO> when it has 4; read
+    # "#TEMPMON: <urcmode>,<action>[,<hyst_time>[,<GPIO>]]". Settings kept in NVM (p.297).
+    nvm = ctx.module.nvm
+    cur = list(nvm.get("tempmon", [0, 0, 0, 0]))
+    if ctx.kind == "test":
+        return ok("#TEMPMON: (0,1),(0,1),(0-7),(0-255),(1-%d)" % max(ctx.module.gpio))
+    if ctx.kind == "read":
+        urc, action, hyst, pin = cur
+        text = "#TEMPMON: %d,%d" % (urc, action)
+        if action:
+            text += ",%d" % hyst
+            if action & 4:
+                text += ",%d" % pin
+        return ok(text)
+    if ctx.kind != "set":
+        return error()
+    if len(ctx.args) > 5:
+        raise ArgError(ctx.name)
+    mod = ctx.int_arg(0, 0, 1)
+    if mod == 1:
+        if len(ctx.args) > 1:
+            raise ArgError(ctx.name)
+        t = _temperature(ctx)
+        return ok("#TEMPMEAS: %d,%d" % (_temp_level(t), t))
+    urc = ctx.int_arg(1, 0, 1, cur[0])
+    action = ctx.int_arg(2, 0, 7, 0)
+    hyst = ctx.int_arg(3, 0, 255, 0) if action else 0
+    if action and (len(ctx.args) < 4 or ctx.args[3] == ""):
+        raise ArgError(ctx.name)
+    pin = 0
+    if action & 4:
+        pin = ctx.int_arg(4, 1, max(ctx.module.gpio))
+    nvm["tempmon"] = [urc, action, hyst, pin]
+    return ok()
