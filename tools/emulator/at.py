@@ -363,6 +363,14 @@ class Ctx:
         self.inst._apply(result)
 
 
+def well_quoted(raw: str) -> bool:
+    """Every parameter of a set form is either unquoted or exactly one quoted string."""
+    for part in _raw_parts(raw):
+        if '"' in part and not (len(part) >= 2 and part[0] == part[-1] == '"' and part.count('"') == 2):
+            return False
+    return True
+
+
 def _raw_parts(raw: str) -> list[str]:
     parts, cur, quoted = [], [], False
     for ch in raw:
@@ -579,6 +587,11 @@ class AtInstance:
         if handler is None:
             # An unknown command is a syntax error: plain ERROR whatever +CMEE says (+CME ERROR
             # is "the error response to +Cxxx 3GPP TS 27.007 commands", ATR10 §3.2.2.1).
+            self._apply(Reply([], "ERROR"))
+            return
+        if cmd.kind == "set" and not well_quoted(cmd.raw):
+            # V.250 §5.4.2.2 (ATR10 §3.5.1): a string constant is one pair of double quotes; a
+            # parameter like ""+39..."" is a syntax error, plain ERROR (see unknown commands).
             self._apply(Reply([], "ERROR"))
             return
         ctx = Ctx(self, cmd)

@@ -138,6 +138,8 @@ class Catalog:
 
     def save_group(self, saver: str) -> None:
         """#SLEDSAV / #SKTSAV: the RAM values of the rows stored by ``saver`` go to NVM."""
+        if saver == "#SLEDSAV":
+            self.ram["#SLED"] = list(self.module.sled)  # type: ignore[attr-defined]
         for e in ENTRIES.values():
             if e.store == "save:" + saver and e.name in self.ram:
                 self.nvm()[e.name] = list(self.ram[e.name])
@@ -198,6 +200,8 @@ def table_handler(ctx: Ctx) -> Reply | CmeError:
     if kind == "read":
         if "noread" in e.flags:
             return error()
+        if e.name == "#SLED":
+            return ok(_render(e, list(ctx.module.sled)))  # what GPIO.setSLED set, too
         return ok(_render(e, cat.value(e, ctx.inst)))
     if kind == "exec":
         return ok() if "exec" in e.flags else error()

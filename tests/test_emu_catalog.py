@@ -1,0 +1,274 @@
+"""The emulator's command catalogue (tools/emulator/catalog_data.py, commands_catalog.py): every
+row of the table answers its set/read/test forms in ATR10's format, rejects what the syntax
+rejects and keeps its value where ATR10 §3.3 says (NVM, per instance, RAM, saved by a command);
+the deep models are seen from both sides (AT and the script's GPIO module). Also the dispatcher's
+quoting rule (AT+CMGS=""+39..."",145 is a syntax error)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.emu_helpers import at
+from tools.emulator import Module
+from tools.emulator.at import COMMANDS
+from tools.emulator.catalog_data import NOT_ON_GC864, ROWS
+from tools.emulator.commands_catalog import ENTRIES, Entry, table_handler
+
+OK = b"\r\nOK\r\n"
+ERR = b"\r\nERROR\r\n"
+
+
+@pytest.fixture
+def m(tmp_path: Path) -> Module:
+    mod = Module(tmp_path)
+    mod.power_on()
+    return mod
+
+
+def info(name: str, body: str, e: Entry | None = None) -> bytes:
+    text = body if e is not None and "bare" in e.flags else "%s: %s" % (name, body)
+    return b"\r\n" + text.encode() + b"\r\n" + OK
+
+
+def other_values(e: Entry) -> list[str]:
+    """A legal value for every parameter, different from the default where the range allows."""
+    out = []
+    for p, d in zip(e.params, e.defaults):
+        if p.ints is not None:
+            choices = sorted(p.ints)
+            out.append(str(next((v for v in reversed(choices) if str(v) != d), choices[0])))
+        else:
+            out.append('"%s"' % next((s for s in p.strings if s != d), d))
+    return out
+
+
+def bad_value(e: Entry) -> str:
+    p = e.params[0]
+    assert p.ints is not None
+    return str(max(p.ints) + 1)
+
+
+TABLE = [e for e in ENTRIES.values() if COMMANDS.get(e.name) is table_handler]
+
+
+def test_every_row_is_registered_unless_another_module_handles_it() -> None:
+    # The catalogue never takes over a command another emulator module models.
+    assert {row[0] for row in ROWS} == set(ENTRIES)
+    assert len(TABLE) >= 45
+    for e in ENTRIES.values():
+        assert e.name in COMMANDS
+    for name in NOT_ON_GC864:
+        assert name not in COMMANDS
+
+
+@pytest.mark.parametrize("e", TABLE, ids=[e.name for e in TABLE])
+def test_row_set_read_test_round_trip_and_rejected_forms(m: Module, e: Entry) -> None:
+    name = e.name
+    defaults = ",".join(e.defaults)
+    # Factory value, the documented read format.
+    assert at(m, "AT%s?" % name) == info(name, defaults, e)
+    # Test form: the ranges as compound values.
+    tested = at(m, "AT%s=?" % name)
+    assert tested == info(name, ",".join(p.text for p in e.params), e)
+    # Set every parameter to another legal value: read back exactly.
+    values = other_values(e)
+    assert at(m, "AT%s=%s" % (name, ",".join(values))) == OK
+    assert at(m, "AT%s?" % name) == info(name, ",".join(values), e)
+    # Out of range, one parameter too many, a quoted number: ERROR, value unchanged.
+    assert at(m, "AT%s=%s" % (name, bad_value(e))) == ERR
+    assert at(m, "AT%s=%s" % (name, ",".join(values + ["0"]))) == ERR
+    assert at(m, 'AT%s="%s"' % (name, values[0])) == ERR
+    assert at(m, "AT%s?" % name) == info(name, ",".join(values), e)
+    # Under +CMEE=1 the same rejection is +CME ERROR: 4 (operation not supported).
+    assert at(m, "AT+CMEE=1;%s=%s" % (name, bad_value(e))) == b"\r\n+CME ERROR: 4\r\n"
+    # A missing mandatory parameter: ERROR; an optional one: back to the default.
+    if e.need:
+        assert at(m, "AT+CMEE=0;%s=" % name) == ERR
+    else:
+        assert at(m, "AT+CMEE=0;%s=" % name) == OK
+        assert at(m, "AT%s?" % name) == info(name, defaults, e)
+    # The bare execution form is not in the SELINT 2 syntax of these rows.
+    assert at(m, "AT%s" % name) == ERR
+
+
+NVM_ROWS = [e for e in TABLE if e.store == "nvm"]
+RAM_ROWS = [e for e in TABLE if e.store in ("module", "inst")]
+SAVED_ROWS = [e for e in TABLE if e.store.startswith("save:")]
+
+
+@pytest.mark.parametrize("e", NVM_ROWS, ids=[e.name for e in NVM_ROWS])
+def test_nvm_rows_survive_a_reboot_and_a_power_cut(m: Module, e: Entry) -> None:
+    values = ",".join(other_values(e))
+    assert at(m, "AT%s=%s" % (e.name, values)) == OK
+    m.reboot()
+    m.run(0.5)
+    assert at(m, "AT%s?" % e.name) == info(e.name, values, e)
+    m.power_cut(restore_after_ms=100)
+    m.run(0.5)
+    assert at(m, "AT%s?" % e.name) == info(e.name, values, e)
+
+
+@pytest.mark.parametrize("e", RAM_ROWS, ids=[e.name for e in RAM_ROWS])
+def test_profile_rows_are_back_to_factory_after_a_reboot(m: Module, e: Entry) -> None:
+    assert at(m, "AT%s=%s" % (e.name, ",".join(other_values(e)))) == OK
+    m.reboot()
+    m.run(0.5)
+    assert at(m, "AT%s?" % e.name) == info(e.name, ",".join(e.defaults), e)
+
+
+def test_instance_rows_belong_to_their_instance(m: Module) -> None:
+    # ATR10 §3.3 p.26: #STIA, +CSSN ... "depend on the specific AT instance".
+    assert at(m, "AT#STIA=2,5", inst=1) == OK
+    assert at(m, "AT#STIA?", inst=2) == info("#STIA", "0,10")
+    assert at(m, "AT#STIA?", inst=1) == info("#STIA", "2,5")
+    assert at(m, "ATZ", inst=1) == OK  # the factory profile again
+    assert at(m, "AT#STIA?", inst=1) == info("#STIA", "0,10")
+
+
+@pytest.mark.parametrize("e", SAVED_ROWS, ids=[e.name for e in SAVED_ROWS])
+def test_saved_rows_need_their_save_command(m: Module, e: Entry) -> None:
+    saver = e.store.split(":", 1)[1]
+    values = ",".join(other_values(e))
+    assert at(m, "AT%s=%s" % (e.name, values)) == OK
+    m.reboot()
+    m.run(0.5)
+    assert at(m, "AT%s?" % e.name) == info(e.name, ",".join(e.defaults), e)  # lost: not saved
+    assert at(m, "AT%s=%s" % (e.name, values)) == OK
+    assert at(m, "AT%s" % saver) == OK
+    m.reboot()
+    m.run(0.5)
+    assert at(m, "AT%s?" % e.name) == info(e.name, values, e)
+
+
+def test_sktrst_brings_the_socket_timers_back_to_factory(m: Module) -> None:
+    # ATR10 §3.3 p.28: #DSTO #SKTTO #SKTCT #PKTSZ stored by #SKTSAV, factory values by #SKTRST;
+    # #SKTSAV still stores #USERID as before.
+    assert at(m, 'AT#DSTO=10;#SKTTO=0;#USERID="bob";#SKTSAV') == OK
+    m.reboot()
+    m.run(0.5)
+    assert at(m, "AT#DSTO?;#SKTTO?") == b"\r\n#DSTO: 10\r\n\r\n#SKTTO: 0\r\n" + OK
+    assert at(m, "AT#USERID?") == b'\r\n#USERID: "bob"\r\n' + OK
+    assert at(m, "AT#SKTRST") == OK
+    assert at(m, "AT#DSTO?") == info("#DSTO", "50")
+    m.reboot()
+    m.run(0.5)
+    assert at(m, "AT#SKTTO?") == info("#SKTTO", "90")
+
+
+def test_bnd_bare_set_is_band_zero(m: Module) -> None:
+    # ATR10 p.341 (#BND): "issuing AT#BND=<CR> is the same as issuing the command AT#BND=0".
+    assert at(m, "AT#BND=3") == OK
+    assert at(m, "AT#BND=") == OK
+    assert at(m, "AT#BND?") == info("#BND", "0")
+
+
+# ------------------------------------------------------------------ deep models
+def test_imsi_msisdn_and_identity_echo(m: Module) -> None:
+    assert at(m, "AT+CIMI") == b"\r\n001010123456789\r\n" + OK
+    assert at(m, "AT#CIMI") == b"\r\n#CIMI: 001010123456789\r\n" + OK
+    assert at(m, "AT+CIMI=?") == OK and at(m, "AT#CIMI?") == ERR
+    assert at(m, "AT+CNUM") == OK  # no MSISDN on the SIM: just OK (ATR10 p.94)
+    m.radio.msisdn = "+393331234567"  # type: ignore[attr-defined]
+    assert at(m, "AT+CNUM") == b'\r\n+CNUM: "","+393331234567",145\r\n' + OK
+    assert at(m, "AT#CGMM;#CGSN") == b"\r\n#CGMM: GC864-PY\r\n\r\n#CGSN: 356000000000001\r\n" + OK
+    m.radio.sim = None
+    assert at(m, "AT+CIMI") == ERR  # ATR10 p.83: no SIM, ERROR
+
+
+def test_phonebook_write_read_find_delete_and_persist(m: Module) -> None:
+    assert at(m, "AT+CPBS?") == b'\r\n+CPBS: "SM",0,250\r\n' + OK
+    assert at(m, 'AT+CPBW=,"+391234567",145,"Alice"') == OK  # first free location
+    assert at(m, 'AT+CPBW=5,"0401234",129,"Bob"') == OK
+    assert at(m, "AT+CPBR=1,10") == (b'\r\n+CPBR: 1,"+391234567",145,"Alice"\r\n'
+                                    b'+CPBR: 5,"0401234",129,"Bob"\r\n' + OK)
+    assert at(m, 'AT+CPBF="bo"') == b'\r\n+CPBF: 5,"0401234",129,"Bob"\r\n' + OK
+    assert at(m, 'AT+CPBF="zz"') == ERR
+    assert at(m, "AT+CPBS?") == b'\r\n+CPBS: "SM",2,250\r\n' + OK
+    m.reboot()
+    m.run(0.5)
+    assert at(m, "AT+CPBR=5") == b'\r\n+CPBR: 5,"0401234",129,"Bob"\r\n' + OK  # on the SIM
+    assert at(m, "AT+CPBW=5") == OK  # number omitted: deleted
+    assert at(m, "AT+CPBR=5") == OK
+    assert at(m, 'AT+CPBW=1,"12ab"') == b"\r\nERROR\r\n"
+    assert at(m, 'AT+CMEE=1;+CPBW=1,"12ab"') == b"\r\n+CME ERROR: 27\r\n"
+    assert at(m, 'AT+CPBS="XX"') == b"\r\n+CME ERROR: 4\r\n"
+    assert at(m, 'AT+CPBS="FD"') == OK
+    assert at(m, "AT+CPBS?") == b'\r\n+CPBS: "FD",0,250\r\n' + OK
+
+
+def test_qos_profiles_per_context_in_nvm(m: Module) -> None:
+    # ATR10 pp.189-192: the example sequence, the special <cid>-only form, NVM.
+    assert at(m, "AT+CGQREQ=1,0,0,3,0,0") == OK
+    assert at(m, "AT+CGQMIN=2,1,2,3,4,31") == OK
+    assert at(m, "AT+CGQMIN=2,1,2,3,4,19") == ERR
+    m.reboot()
+    m.run(0.5)
+    assert at(m, "AT+CGQREQ?") == b"\r\n+CGQREQ: 1,0,0,3,0,0\r\n" + OK
+    assert at(m, "AT+CGQMIN?") == b"\r\n+CGQMIN: 2,1,2,3,4,31\r\n" + OK
+    assert at(m, "AT+CGQMIN=2") == OK
+    assert at(m, "AT+CGQMIN?") == OK
+
+
+def test_gpio_adc_dac_sled_shared_with_the_script(tmp_path: Path) -> None:
+    # #GPIO/#ADC/#DAC/#SLED and the script's GPIO module see the same pins (ATR10 pp.298-305,
+    # ES13 §3.6).
+    m = Module(tmp_path)
+    m.flash.write("main.py", b"import GPIO\nGPIO.setIOvalue(5, 1)\nGPIO.setSLED(3, 2, 8)\n"
+                  b"print(GPIO.getADC(2))\n")
+    m.nvm["escript"] = "main.py"
+    m.adc[2] = 1234
+    m.power_on()
+    m.run(2)
+    assert m.trace_lines == ["1234"]
+    m.set_gpio_input(6, 1)
+    assert at(m, "AT#GPIO=6,2") == b"\r\n#GPIO: 0,1\r\n" + OK
+    assert at(m, "AT#GPIO=5,2") == b"\r\n#GPIO: 1,1\r\n" + OK
+    assert at(m, "AT#GPIO=5,0,1") == OK
+    assert m.gpio[5] == [1, 0]
+    assert at(m, "AT#GPIO=5") == ERR  # <mode> is mandatory
+    assert at(m, "AT#ADC=2,2") == b"\r\n#ADC: 1234\r\n" + OK
+    assert at(m, "AT#ADC=2,1") == ERR
+    assert at(m, "AT#SLED?") == b"\r\n#SLED: 3,2,8\r\n" + OK
+    assert at(m, "AT#DAC=1") == ERR  # <value> must be present with <enable>=1
+    assert at(m, "AT#DAC=1,511") == OK
+    assert m.dac == (1, 511)  # type: ignore[attr-defined]
+    assert at(m, "AT#DAC?") == b"\r\n#DAC: 1,511\r\n" + OK
+
+
+def test_temperature_monitor(m: Module) -> None:
+    assert at(m, "AT#TEMPMON=1") == b"\r\n#TEMPMEAS: 0,25\r\n" + OK
+    m.temperature = 60  # type: ignore[attr-defined]
+    assert at(m, "AT#TEMPMON=1") == b"\r\n#TEMPMEAS: 1,60\r\n" + OK
+    assert at(m, "AT#QTEMP?") == b"\r\n#QTEMP: 1\r\n" + OK
+    assert at(m, "AT#TEMPMON=0,1,4") == ERR  # <action> set: <hyst_time> is mandatory
+    assert at(m, "AT#TEMPMON=0,1,4,10") == ERR  # action 4: <GPIO> too
+    assert at(m, "AT#TEMPMON=0,1,5,10,3") == OK
+    m.reboot()
+    m.run(0.5)
+    assert at(m, "AT#TEMPMON?") == b"\r\n#TEMPMON: 1,5,10,3\r\n" + OK
+
+
+def test_shdn_answers_ok_then_the_module_is_off(m: Module) -> None:
+    assert at(m, "AT#SHDN") == OK
+    m.run(0.2)
+    assert not m.power
+    assert at(m, "AT", timeout=0.5) == b""
+
+
+def test_cpas_reports_a_call(m: Module) -> None:
+    assert at(m, "AT+CPAS") == b"\r\n+CPAS: 0\r\n" + OK
+    assert at(m, "AT+CPAS=?") == b"\r\n+CPAS: (0-4)\r\n" + OK
+
+
+# -------------------------------------------------------------- quoting rule
+def test_cmgs_with_doubled_quotes_is_a_syntax_error(m: Module) -> None:
+    # Found in a public script: AT+CMGS=""+39..."",145. A string constant is one pair of quotes
+    # (V.250 §5.4.2.2): the module answers ERROR and opens no text prompt. Before, the emulator
+    # prompted and kept the quotes in the destination number.
+    assert at(m, "AT+CMGF=1") == OK
+    assert at(m, 'AT+CMGS=""+393331234567"",145') == ERR
+    assert at(m, "AT+CMEE=2") == OK
+    assert at(m, 'AT+CMGS=""+393331234567""') == ERR  # a syntax error: ERROR whatever +CMEE
+    assert at(m, 'AT#BND="1"2') == ERR
+    assert at(m, 'AT+CMGS="+393331234567",145', timeout=1.0) == b"\r\n> "
