@@ -22,6 +22,7 @@ Tests drive simulated peers:
     peer = m.net.udp.peer("203.0.113.9", 5000)     # a UDP host the module can reach
     peer.datagrams                                   # [(ms, bytes, (module ip, module port))]
     peer.send(b"...", port=3500)                     # a datagram to the module's port 3500
+    peer.on_datagram = lambda p, data: p.send(data)  # an echo server
 """
 from __future__ import annotations
 
@@ -115,6 +116,7 @@ class SimUdpPeer:
         self.latency_ms = latency_ms
         self.datagrams: list[tuple[int, bytes, tuple[str, int]]] = []
         self.last_from: tuple[str, int] | None = None
+        self.on_datagram: Any = None  # called with (peer, data) after each datagram (echo servers)
 
     @property
     def received(self) -> bytes:
@@ -123,7 +125,7 @@ class SimUdpPeer:
     def send(self, data: bytes, port: int | None = None, ip: str | None = None) -> str:
         """A datagram to the module (default: whoever sent to this peer last). Returns
         'delivered', 'listener' (it reached a #SLUDP port), 'dropped' (firewall or nobody)."""
-        with self.tr.net.kernel.lock:
+        with self.tr.net.kernel.lock:  # (re-entrant: on_datagram runs under it)
             if port is None:
                 if self.last_from is None:
                     raise ValueError("no module endpoint known: give port=")
@@ -147,6 +149,8 @@ class SimFlow:
         net = self.peer.tr.net
         self.peer.datagrams.append((net.kernel.now(), data, self.module_end))
         self.peer.last_from = self.module_end
+        if self.peer.on_datagram is not None:
+            self.peer.on_datagram(self.peer, data)
         net.kernel.notify()
 
     def on_fin(self) -> None:
