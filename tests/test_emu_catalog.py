@@ -13,7 +13,7 @@ from tests.emu_helpers import at
 from tools.emulator import Module
 from tools.emulator.at import COMMANDS
 from tools.emulator.catalog_data import NOT_ON_GC864, ROWS
-from tools.emulator.commands_catalog import ENTRIES, Entry, table_handler
+from tools.emulator.commands_catalog import ENTRIES, Entry, table_handler, range_form
 
 OK = b"\r\nOK\r\n"
 ERR = b"\r\nERROR\r\n"
@@ -32,15 +32,22 @@ def info(name: str, body: str, e: Entry | None = None) -> bytes:
 
 
 def other_values(e: Entry) -> list[str]:
-    """A legal value for every parameter, different from the default where the range allows."""
+    """A legal value for every parameter, different from the default where the range allows
+    (strings quoted, as they are written on the command line and read back)."""
     out = []
     for p, d in zip(e.params, e.defaults):
         if p.ints is not None:
             choices = sorted(p.ints)
             out.append(str(next((v for v in reversed(choices) if str(v) != d), choices[0])))
-        else:
+        elif p.strings:
             out.append('"%s"' % next((s for s in p.strings if s != d), d))
+        else:
+            out.append('"0-3"')
     return out
+
+
+def factory(e: Entry) -> str:
+    return ",".join(d if p.ints is not None else '"%s"' % d for p, d in zip(e.params, e.defaults))
 
 
 def bad_value(e: Entry) -> str:
@@ -65,12 +72,13 @@ def test_every_row_is_registered_unless_another_module_handles_it() -> None:
 @pytest.mark.parametrize("e", TABLE, ids=[e.name for e in TABLE])
 def test_row_set_read_test_round_trip_and_rejected_forms(m: Module, e: Entry) -> None:
     name = e.name
-    defaults = ",".join(e.defaults)
+    defaults = factory(e)
     # Factory value, the documented read format.
     assert at(m, "AT%s?" % name) == info(name, defaults, e)
     # Test form: the ranges as compound values.
     tested = at(m, "AT%s=?" % name)
-    assert tested == info(name, ",".join(p.text for p in e.params), e)
+    assert tested == b"\r\n" + range_form(e).encode() + b"\r\n" + OK
+    assert tested.count(b"(") >= sum(1 for p in e.params if p.ints is not None)
     # Set every parameter to another legal value: read back exactly.
     values = other_values(e)
     assert at(m, "AT%s=%s" % (name, ",".join(values))) == OK
@@ -114,7 +122,7 @@ def test_profile_rows_are_back_to_factory_after_a_reboot(m: Module, e: Entry) ->
     assert at(m, "AT%s=%s" % (e.name, ",".join(other_values(e)))) == OK
     m.reboot()
     m.run(0.5)
-    assert at(m, "AT%s?" % e.name) == info(e.name, ",".join(e.defaults), e)
+    assert at(m, "AT%s?" % e.name) == info(e.name, factory(e), e)
 
 
 def test_instance_rows_belong_to_their_instance(m: Module) -> None:
@@ -133,7 +141,7 @@ def test_saved_rows_need_their_save_command(m: Module, e: Entry) -> None:
     assert at(m, "AT%s=%s" % (e.name, values)) == OK
     m.reboot()
     m.run(0.5)
-    assert at(m, "AT%s?" % e.name) == info(e.name, ",".join(e.defaults), e)  # lost: not saved
+    assert at(m, "AT%s?" % e.name) == info(e.name, factory(e), e)  # lost: not saved
     assert at(m, "AT%s=%s" % (e.name, values)) == OK
     assert at(m, "AT%s" % saver) == OK
     m.reboot()
@@ -272,3 +280,58 @@ def test_cmgs_with_doubled_quotes_is_a_syntax_error(m: Module) -> None:
     assert at(m, 'AT+CMGS=""+393331234567""') == ERR  # a syntax error: ERROR whatever +CMEE
     assert at(m, 'AT#BND="1"2') == ERR
     assert at(m, 'AT+CMGS="+393331234567",145', timeout=1.0) == b"\r\n> "
+
+
+def test_clck_sc_lock_makes_the_sim_ask_for_its_pin_at_the_next_power_up(m: Module) -> None:
+    # ATR10 pp.104-106: "SC - SIM (PIN request) (device asks SIM password at power-up ...)".
+    assert at(m, 'AT+CLCK="SC",2') == b"\r\n+CLCK: 0\r\n" + OK
+    assert at(m, 'AT+CMEE=1;+CLCK="SC",1,"0000"') == b"\r\n+CME ERROR: 16\r\n"
+    assert at(m, 'AT+CLCK="SC",1,"1234"') == OK
+    assert at(m, 'AT+CLCK="SC",2') == b"\r\n+CLCK: 1\r\n" + OK
+    assert at(m, 'AT+CPWD="SC","1234","4321"') == OK
+    m.reboot()
+    m.run(0.5)
+    assert at(m, "AT+CPIN?") == b"\r\n+CPIN: SIM PIN\r\n" + OK
+    assert at(m, "AT#PCT") == b"\r\n#PCT: 3\r\n" + OK
+    assert at(m, 'AT+CPIN="4321"') == OK
+    assert at(m, 'AT+CLCK="SC",0,"4321"') == OK
+    m.reboot()
+    m.run(0.5)
+    assert at(m, "AT+CPIN?") == b"\r\n+CPIN: READY\r\n" + OK
+    assert at(m, 'AT+CLCK="AO",2') == b"\r\n+CLCK: 0,1\r\n+CLCK: 0,2\r\n+CLCK: 0,4\r\n" + OK
+    assert at(m, 'AT+CLCK="AB",2') == ERR  # AB: only <mode>=0
+
+
+def test_cscb_is_saved_by_csas_and_restored_by_cres(m: Module) -> None:
+    # ATR10 p.215 (example) and pp.216-217.
+    assert at(m, 'AT+CSCB=1,"0,1,300-315,450","0-3"') == OK
+    assert at(m, "AT+CSCB?") == b'\r\n+CSCB: 1,"0,1,300-315,450","0-3"\r\n' + OK
+    assert at(m, "AT+CSAS") == OK
+    assert at(m, "AT+CSCB=0") == OK
+    assert at(m, "AT+CRES") == OK
+    assert at(m, "AT+CSCB?") == b'\r\n+CSCB: 1,"0,1,300-315,450","0-3"\r\n' + OK
+    m.reboot()
+    m.run(0.5)
+    assert at(m, "AT+CSCB?") == b'\r\n+CSCB: 1,"0,1,300-315,450","0-3"\r\n' + OK
+    assert at(m, "AT+CSAS=4") == ERR
+
+
+def test_simdet_zero_hides_the_sim_until_reboot(m: Module) -> None:
+    assert at(m, "AT#SIMDET?") == b"\r\n#SIMDET: 2,1\r\n" + OK
+    assert at(m, "AT#SIMDET=0") == OK
+    assert at(m, "AT+CMEE=1;+CPIN?") == b"\r\n+CME ERROR: 10\r\n"
+    assert at(m, "AT#SIMDET?") == b"\r\n#SIMDET: 0,1\r\n" + OK  # the SIMIN pin still says inserted
+    assert at(m, "AT#SIMDET=2") == OK
+    assert at(m, "AT+CPIN?") == b"\r\n+CPIN: READY\r\n" + OK
+
+
+def test_small_ones(m: Module) -> None:
+    assert at(m, "AT+GCAP") == b"\r\n+GCAP: +CGSM,+FCLASS,+DS,+MS\r\n" + OK
+    assert at(m, "AT+PACSP?") == b"\r\n+PACSP1\r\n" + OK
+    assert at(m, "AT+CLIR=1") == OK
+    assert at(m, "AT+CLIR?") == b"\r\n+CLIR: 1,4\r\n" + OK
+    assert at(m, "AT+CLIR?", inst=2) == b"\r\n+CLIR: 0,4\r\n" + OK
+    assert at(m, "AT&S1\\Q0") == OK
+    assert at(m, "AT&S4") == ERR
+    assert at(m, "AT+CHUP") == OK
+    assert at(m, "AT+CHUP?") == ERR

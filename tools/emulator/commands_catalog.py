@@ -98,6 +98,7 @@ class Catalog:
     def __init__(self, module: "Module") -> None:
         self.module = module
         self.ram: dict[str, list[Any]] = {}
+        self.hidden: dict[str, Any] = {}  # #SIMDET=0 hides the SIM: what it hid
         module.catalog = self  # type: ignore[attr-defined]
         module.extensions.append(self)
 
@@ -107,6 +108,10 @@ class Catalog:
     def on_boot(self) -> None:
         self.ram = {}
         m = self.module
+        if "sim" in self.hidden:  # #SIMDET is RAM: the SIM is back after a reboot
+            m.radio.sim = self.hidden.pop("sim")
+        if m.nvm.get("locks", {}).get("SC") and m.radio.sim == "READY":
+            m.radio.sim = "SIM PIN"  # +CLCK "SC" locked: the SIM asks for its PIN at power-up
         sled = self.value(ENTRIES["#SLED"], None)
         m.sled = tuple(sled)  # type: ignore[attr-defined]  # GPIO.setSLED shares it (ES13 §3.6.9)
         m.dac = (0, 0)  # type: ignore[attr-defined]  # #DAC: RAM, factory "disables pin" (ATR10 p.305)
@@ -173,6 +178,12 @@ def _render(e: Entry, values: list[Any]) -> str:
     return body if "bare" in e.flags else "%s: %s" % (e.name, body)
 
 
+def range_form(e: Entry) -> str:
+    """The test form: each parameter's range; free strings have none (trailing ones dropped)."""
+    body = ",".join(p.text for p in e.params).rstrip(",")
+    return body if "bare" in e.flags else "%s: %s" % (e.name, body)
+
+
 def parse_set(e: Entry, ctx: Ctx, current: list[Any] | None = None) -> list[Any]:
     """The values of a set form, checked against the row; raises ArgError."""
     args, quoted = ctx.args, ctx.quoted
@@ -194,9 +205,7 @@ def table_handler(ctx: Ctx) -> Reply | CmeError:
     if kind == "exec" and "execread" in e.flags:
         kind = "read"
     if kind == "test":
-        if "bare" in e.flags:
-            return ok(",".join(p.text for p in e.params))
-        return ok("%s: %s" % (e.name, ",".join(p.text for p in e.params)))
+        return ok(range_form(e))
     if kind == "read":
         if "noread" in e.flags:
             return error()
@@ -704,3 +713,207 @@ def tempmon(ctx: Ctx) -> Reply:
         pin = ctx.int_arg(4, 1, max(ctx.module.gpio))
     nvm["tempmon"] = [urc, action, hyst, pin]
     return ok()
+
+
+# ------------------------------------------------------------ more deep ones
+@_free("+CSAS", "+CRES")
+def csas(ctx: Ctx) -> Reply:
+    # ATR10 pp.216-217: +CSAS[=<profile>] saves +CSCA +CSMP +CSCB, +CRES[=<profile>] restores
+    # them; <profile> 0 = NVM, 1..3 = SIM profiles (the emulated SIM has them all in NVM).
+    # Only the catalogue's +CSCB is saved here: +CSCA/+CSMP belong to the SMS model (sms.py).
+    if ctx.kind == "test":
+        return ok("%s: (0-3)" % ctx.name)
+    if ctx.kind == "read":
+        return error()
+    if ctx.kind == "set":
+        if len(ctx.args) > 1:
+            raise ArgError(ctx.name)
+        ctx.int_arg(0, 0, 3, 0)
+    cat = _cat(ctx)
+    if ctx.name == "+CSAS":
+        cat.save_group("+CSAS")
+    else:
+        for e in ENTRIES.values():
+            if e.store == "save:+CSAS":
+                cat.ram.pop(e.name, None)  # back to what NVM holds
+    return ok()
+
+
+@_free("+CHUP")
+def chup(ctx: Ctx) -> Any:
+    # ATR10 p.86: "+CHUP cancels all active and held calls": ATH's effect for the emulated calls.
+    if ctx.kind == "test":
+        return ok()
+    if ctx.kind != "exec":
+        return error()
+    hang = COMMANDS.get("H")
+    return hang(ctx) if hang is not None else ok()
+
+
+@_free("+GCAP")
+def gcap(ctx: Ctx) -> Reply:
+    # ATR10 p.47: the supported command sets (+CGSM GSM, +FCLASS fax, +DS data service, +MS).
+    early = _only_exec(ctx)
+    if early is not None:
+        return early
+    return ok("+GCAP: +CGSM,+FCLASS,+DS,+MS")
+
+
+@_free("+PACSP")
+def pacsp(ctx: Ctx) -> Reply:
+    # ATR10 p.281: read only, "+PACSP<mode>" (no colon): 1 = no restriction of manual PLMN
+    # selection (the emulated SIM's CSP file has none).
+    if ctx.kind == "test":
+        return ok()
+    if ctx.kind != "read":
+        return error()
+    return ok("+PACSP1")
+
+
+@_free("#PCT")
+def pct(ctx: Ctx) -> Reply | CmeError:
+    # ATR10 p.290: remaining PIN/PUK attempts for the password +CPIN asks for: 3 for a PIN.
+    early = _only_exec(ctx)
+    if early is not None:
+        return early
+    sim = ctx.module.radio.sim
+    if sim is None:
+        return CmeError(10)
+    return ok("#PCT: %d" % (10 if sim == "SIM PUK" else 3))
+
+
+@_free("#SIMDET")
+def simdet(ctx: Ctx) -> Reply:
+    # ATR10 p.351: <mode> 0 simulate "SIM Not Inserted", 1 "SIM Inserted", 2 SIMIN pin
+    # (default); read "#SIMDET: <mode>,<simin>" with the real pin. A profile parameter of the
+    # module (§3.3 p.27): back to 2 at boot. Mode 0 hides the SIM (+CPIN: +CME ERROR: 10).
+    cat = _cat(ctx)
+    r = ctx.module.radio
+    inserted = 1 if (r.sim is not None or "sim" in cat.hidden) else 0
+    if ctx.kind == "test":
+        return ok("#SIMDET: (0-2)")
+    if ctx.kind == "read":
+        return ok("#SIMDET: %d,%d" % (cat.ram.get("#SIMDET", [2])[0], inserted))
+    if ctx.kind != "set":
+        return error()
+    if len(ctx.args) != 1:
+        raise ArgError(ctx.name)
+    mode = ctx.int_arg(0, 0, 2)
+    cat.ram["#SIMDET"] = [mode]
+    if mode == 0 and r.sim is not None:
+        cat.hidden["sim"] = r.sim
+        r.sim = None
+    elif mode != 0 and "sim" in cat.hidden:
+        r.sim = cat.hidden.pop("sim")
+    return ok()
+
+
+CLCK_FACS = ("PS", "PF", "SC", "AO", "OI", "OX", "AI", "IR", "AB", "AG", "AC", "FD", "PN", "PU",
+             "PP", "PC")
+BARRING = ("AO", "OI", "OX", "AI", "IR")
+
+
+@_free("+CLCK")
+def clck(ctx: Ctx) -> Reply | CmeError:
+    # ATR10 pp.104-106 (SELINT 2): +CLCK=<fac>,<mode>[,<passwd>[,<class>]]; mode 0 unlock,
+    # 1 lock, 2 query ("+CLCK: <status>", for the barring services one line per class 1/2/4);
+    # AB/AG/AC only with mode 0; a wrong password: +CME ERROR: 16. "SC" is the SIM PIN request:
+    # locked, the SIM asks for the PIN at the next power-up (stored on the SIM: NVM here).
+    if ctx.kind == "test":
+        return ok("+CLCK: (%s)" % ",".join('"%s"' % f for f in CLCK_FACS))
+    if ctx.kind != "set":
+        return error()
+    if ctx.module.radio.sim is None:
+        return CmeError(10)
+    if len(ctx.args) > 4 or len(ctx.args) < 2 or not ctx.quoted[0]:
+        raise ArgError(ctx.name)
+    fac = ctx.args[0].upper()
+    mode = ctx.int_arg(1, 0, 2)
+    if fac not in CLCK_FACS or (fac in ("AB", "AG", "AC") and mode != 0):
+        raise ArgError(ctx.name)
+    locks = ctx.module.nvm.setdefault("locks", {})
+    if mode == 2:
+        status = 1 if locks.get(fac) else 0
+        if fac in BARRING:
+            return ok(*["+CLCK: %d,%d" % (status, c) for c in (1, 2, 4)])
+        return ok("+CLCK: %d" % status)
+    if len(ctx.args) < 3 or ctx.args[2] != _password(ctx, fac):
+        return CmeError(16)  # incorrect password
+    targets = ("AO", "OI", "OX", "AI", "IR") if fac == "AB" else ("AO", "OI", "OX") if fac == "AG" \
+        else ("AI", "IR") if fac == "AC" else (fac,)
+    for f in targets:
+        locks[f] = mode
+    return ok()
+
+
+def _password(ctx: Ctx, fac: str) -> str:
+    pw = ctx.module.nvm.get("passwords", {})
+    if fac in ("SC",):
+        return str(getattr(ctx.module.radio, "pin", "1234"))
+    return str(pw.get(fac, "0000"))
+
+
+@_free("+CPWD")
+def cpwd(ctx: Ctx) -> Reply | CmeError:
+    # ATR10 +CPWD (SELINT 2): +CPWD=<fac>,<oldpwd>,<newpwd>; "SC" changes the SIM PIN (which
+    # +CPIN then wants), the others the facility password; wrong old password: +CME ERROR: 16.
+    if ctx.kind == "test":
+        return ok('+CPWD: ("SC",8),("P2",8),("AO",4),("OI",4),("OX",4),("AI",4),("IR",4),'
+                  '("AB",4),("AG",4),("AC",4)')
+    if ctx.kind != "set":
+        return error()
+    if ctx.module.radio.sim is None:
+        return CmeError(10)
+    if len(ctx.args) != 3 or not ctx.quoted[0]:
+        raise ArgError(ctx.name)
+    fac = ctx.args[0].upper()
+    if fac not in ("SC", "P2") + BARRING + ("AB", "AG", "AC"):
+        raise ArgError(ctx.name)
+    old, new = ctx.args[1], ctx.args[2]
+    if not new.isdigit() or not 4 <= len(new) <= 8:
+        raise ArgError(ctx.name)
+    if old != _password(ctx, fac):
+        return CmeError(16)
+    if fac == "SC":
+        ctx.module.radio.pin = new  # type: ignore[attr-defined]
+    else:
+        ctx.module.nvm.setdefault("passwords", {})[fac] = new
+    return ok()
+
+
+@_free("+CLIR")
+def clir(ctx: Ctx) -> Reply:
+    # ATR10 p.113 / 27.007 §7.7: +CLIR=[<n>] (0 subscription, 1 invocation, 2 suppression);
+    # read "+CLIR: <n>,<m>" with <m> the network's status: the emulated network answers 4
+    # ("CLIR temporary mode presentation allowed"). A profile parameter of the instance.
+    if ctx.kind == "test":
+        return ok("+CLIR: (0-2)")
+    n = ctx.inst.settings.get("cat+CLIR", 0)
+    if ctx.kind == "read":
+        return ok("+CLIR: %d,4" % n)
+    if ctx.kind != "set":
+        return error()
+    if len(ctx.args) > 1:
+        raise ArgError(ctx.name)
+    ctx.inst.settings["cat+CLIR"] = ctx.int_arg(0, 0, 2, 0)
+    return ok()
+
+
+# Basic-syntax commands of the profile the basic module does not handle: &S (DSR, ATR10 p.57,
+# 0-3, factory 3) and \Q (flow control, p.56, 0-3, factory 3); "if parameter is omitted, the
+# command has the same behaviour as" <cmd>0.
+BASIC_EXTRA = {"&S": (0, 3, 3), "\\Q": (0, 3, 3)}
+
+
+def basic_extra(ctx: Ctx) -> Reply:
+    lo, hi, _ = BASIC_EXTRA[ctx.name]
+    v = int(ctx.raw) if ctx.raw else 0
+    if not lo <= v <= hi:
+        return error()
+    ctx.inst.settings["cat" + ctx.name] = v
+    return ok()
+
+
+for _name in BASIC_EXTRA:
+    if _name not in COMMANDS:
+        command(_name)(basic_extra)
