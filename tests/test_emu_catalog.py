@@ -335,3 +335,27 @@ def test_small_ones(m: Module) -> None:
     assert at(m, "AT&S4") == ERR
     assert at(m, "AT+CHUP") == OK
     assert at(m, "AT+CHUP?") == ERR
+
+
+def test_cind_reports_the_radio_and_cmer_is_a_row(m: Module) -> None:
+    # ATR10 pp.144-146.
+    assert at(m, "AT+CIND?") == b"\r\n+CIND: 5,0,1,0,0,0,0,0,2\r\n" + OK  # rssi 17: -79 dBm
+    m.set_registration(reg=5)
+    m.radio.rssi = 31
+    assert at(m, "AT+CIND?") == b"\r\n+CIND: 5,0,1,0,0,0,1,0,5\r\n" + OK
+    m.set_registration(reg=0)
+    assert at(m, "AT+CIND?") == b"\r\n+CIND: 5,99,0,0,0,0,0,0,99\r\n" + OK
+    assert at(m, "AT+CIND=?").startswith(b'\r\n+CIND: (("battchg",(0-5,99)),("signal",(0-7,99))')
+    assert at(m, "AT+CIND=1,1,1,1,1,1,1,1,1") == OK
+    assert at(m, "AT+CIND=1,1,1,1,1,1,1,1,1,1") == ERR
+    assert at(m, "AT+CMER=2,0,0,2,0") == OK
+    assert at(m, "AT+CMER?") == b"\r\n+CMER: 2,0,0,2,0\r\n" + OK
+    assert at(m, "AT+CMER=2,0,0,1,0") == ERR
+
+
+def test_ccwa_service_per_class(m: Module) -> None:
+    assert at(m, "AT+CCWA=1,2") == b"\r\n+CCWA: 0,7\r\n" + OK
+    assert at(m, "AT+CCWA=1,1,1") == OK
+    assert at(m, "AT+CCWA=1,2") == b"\r\n+CCWA: 1,1\r\n" + OK
+    assert at(m, "AT+CCWA?") == b"\r\n+CCWA: 1\r\n" + OK
+    assert at(m, "AT+CCWA=1,2,7") == ERR

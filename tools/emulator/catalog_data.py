@@ -53,6 +53,8 @@ ROWS: list[tuple[str, str, str, int, str, int, str]] = [
     ("+ILRR", "0-1", "0", 1, "inst", 60, ""),
     ("+FCLASS", "0,1,8", "0", 1, "inst", 44, ""),
     ("+CSCB", "0-1;s60;s60", "0;;", 0, "save:+CSAS", 215, ""),
+    # +CMER p.146: <keyp>/<disp> 0 only, <ind> 0 or 2, <bfr> 0; +CIEV URCs are not sent.
+    ("+CMER", "0-3;0;0;0,2;0", "0;0;0;0;0", 0, "inst", 146, ""),
     # ------------------------------------------------ Telit custom commands (ATR10 §3.5.7.1)
     ("#CPUMODE", "0-2", "0", 1, "module", 354, ""),
     ("#PLMNMODE", "0-1", "0", 0, "nvm", 289, ""),

@@ -917,3 +917,82 @@ def basic_extra(ctx: Ctx) -> Reply:
 for _name in BASIC_EXTRA:
     if _name not in COMMANDS:
         command(_name)(basic_extra)
+
+
+CIND = (("battchg", "(0-5,99)"), ("signal", "(0-7,99)"), ("service", "(0-1)"),
+        ("sounder", "(0-1)"), ("message", "(0-1)"), ("call", "(0-1)"), ("roam", "(0-1)"),
+        ("smsfull", "(0-1)"), ("rssi", "(0-5,99)"))
+
+
+def _indicators(m: Any) -> list[int]:
+    # ATR10 pp.144-145: values in the order of the test form. battchg: mains powered (5);
+    # signal: the +CSQ <ber>; rssi: -113 + 2*<rssi> dBm in the 0..5 steps (≤ -112, -97..-66 in
+    # 15 dBm steps, ≥ -51); message: an unread SMS in "SM"; call: a CSD call is up.
+    r = m.radio
+    registered = r.reg in (1, 5)
+    if registered and r.rssi != 99:
+        dbm = -113 + 2 * r.rssi
+        rssi = 0 if dbm <= -112 else 5 if dbm >= -51 else max(1, min(4, 1 + (dbm + 97) // 15))
+        ber = r.ber if 0 <= r.ber <= 7 else 99
+    else:
+        rssi, ber = 99, 99
+    sms = getattr(m, "sms", None)
+    store = getattr(sms, "store", {}) if sms is not None else {}
+    unread = any(getattr(x, "status", "") == "REC UNREAD" for x in store.values())
+    call = any(getattr(link, "kind", "") == "csd" and getattr(link, "connected", False)
+               for link in m.links())
+    return [5, ber, 1 if registered else 0, 0, 1 if unread else 0, 1 if call else 0,
+            1 if r.reg == 5 else 0, 0, rssi]
+
+
+@_free("+CIND")
+def cind(ctx: Ctx) -> Reply:
+    # ATR10 pp.144-145: set registers/deregisters each indicator for +CIEV (stored per instance;
+    # the emulator sends no +CIEV); read "+CIND: <ind>,..."; test the (descr,(range)) pairs.
+    if ctx.kind == "test":
+        return ok("+CIND: (%s)" % ",".join('("%s",%s)' % d for d in CIND))
+    if ctx.kind == "read":
+        return ok("+CIND: %s" % ",".join(str(v) for v in _indicators(ctx.module)))
+    if ctx.kind != "set":
+        return error()
+    if len(ctx.args) > len(CIND):
+        raise ArgError(ctx.name)
+    states = list(ctx.inst.settings.get("cat+CIND", [1] * len(CIND)))
+    for i in range(len(ctx.args)):
+        if ctx.args[i] != "":
+            states[i] = ctx.int_arg(i, 0, 1)
+    ctx.inst.settings["cat+CIND"] = states
+    return ok()
+
+
+@_free("+CCWA")
+def ccwa(ctx: Ctx) -> Reply:
+    # ATR10 pp.118-119: +CCWA=[<n>[,<cmd>[,<class>]]]; <cmd> 2 queries the network:
+    # "+CCWA: <status>,<class>" per class (the emulated network: as last set, class 7 = 1+2+4).
+    # Read "+CCWA: <n>"; test "+CCWA: (0,1)".
+    if ctx.kind == "test":
+        return ok("+CCWA: (0,1)")
+    if ctx.kind == "read":
+        return ok("+CCWA: %d" % ctx.inst.settings.get("cat+CCWA", 0))
+    if ctx.kind != "set":
+        return error()
+    if len(ctx.args) > 3:
+        raise ArgError(ctx.name)
+    n = ctx.int_arg(0, 0, 1, ctx.inst.settings.get("cat+CCWA", 0))
+    ctx.inst.settings["cat+CCWA"] = n
+    if len(ctx.args) < 2 or ctx.args[1] == "":
+        return ok()
+    cmd = ctx.int_arg(1, 0, 2)
+    classes = ctx.module.nvm.setdefault("ccwa", {})  # the network's record
+    if cmd == 2:
+        if len(ctx.args) > 2 and ctx.args[2] != "":
+            raise ArgError(ctx.name)  # "in the query command the class parameter must not be issued"
+        active = [c for c in (1, 2, 4) if classes.get(str(c))]
+        if not active:
+            return ok("+CCWA: 0,7")
+        return ok(*["+CCWA: 1,%d" % c for c in active])
+    cls = ctx.int_arg(2, 1, 255, 7)
+    for c in (1, 2, 4, 8, 16, 32, 64, 128):
+        if cls & c:
+            classes[str(c)] = cmd
+    return ok(delay=500)
