@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.emu_helpers import at
+from tests.emu_helpers import at, take
 from tools.emulator import Module
 from tools.emulator.at import COMMANDS
 from tools.emulator.catalog_data import NOT_ON_GC864, ROWS
@@ -359,3 +359,46 @@ def test_ccwa_service_per_class(m: Module) -> None:
     assert at(m, "AT+CCWA=1,2") == b"\r\n+CCWA: 1,1\r\n" + OK
     assert at(m, "AT+CCWA?") == b"\r\n+CCWA: 1\r\n" + OK
     assert at(m, "AT+CCWA=1,2,7") == ERR
+
+
+def test_cclk_with_zone_and_dst_shares_the_clock(m: Module) -> None:
+    # ATR10 pp.339-340: the example.
+    assert at(m, 'AT#CCLK="02/09/07,22:30:00+04,1"') == OK
+    got = at(m, "AT#CCLK?")
+    assert got.startswith(b"\r\n#CCLK: 02/09/07,22:30:0") and got.endswith(b"+04,1\r\n" + OK)
+    assert at(m, "AT+CCLK?").startswith(b'\r\n+CCLK: "02/09/07,22:30:0')
+    assert at(m, 'AT#CCLK="02/02/30,22:30:00+04,1"') == ERR  # no 30 February
+    assert at(m, 'AT#CCLK="02/09/07,22:30:00+49,1"') == ERR
+    assert at(m, 'AT#CCLK="02/09/07,22:30:00+04"') == ERR
+
+
+def test_moni_ceer_and_calls(m: Module) -> None:
+    assert at(m, "AT#MONI") == (b"\r\n#MONI: EMU NET BSIC:25 RxQual:0 LAC:0A1B Id:3C4D ARFCN:62 "
+                                b"PWR:-79dBm TA: 0\r\n" + OK)
+    assert at(m, "AT#MONI=7") == OK
+    assert at(m, "AT#MONI").count(b"#MONI:") == 2
+    assert at(m, "AT#MONI=?") == b"\r\n#MONI: (6,7)\r\n" + OK
+    assert at(m, "AT#MONI=8") == ERR
+    assert at(m, "AT#CEER") == b"\r\n#CEER: 0\r\n" + OK
+    assert at(m, "AT+CLCC") == OK
+    m.csd.call("+391112223")
+    m.run(1.5)
+    assert take(m) == b"\r\nRING\r\n"
+    assert at(m, "AT+CLCC").startswith(b'\r\n+CLCC: 1,1,4,1,0,"+391112223",145,""')
+    assert at(m, "AT+CPAS").startswith(b"\r\n+CPAS: 3\r\n")
+
+
+def test_call_forwarding_register_query_erase(m: Module) -> None:
+    assert at(m, "AT+CCFC=0,2") == b"\r\n+CCFC: 0,7\r\n" + OK
+    assert at(m, 'AT+CCFC=0,3,"+391234",145') == OK
+    assert at(m, "AT+CCFC=0,2") == b'\r\n+CCFC: 1,7,"+391234",145\r\n' + OK
+    assert at(m, "AT+CCFC=4,4") == OK
+    assert at(m, "AT+CCFC=0,2") == b"\r\n+CCFC: 0,7\r\n" + OK
+    assert at(m, "AT+CCFC=4,2") == ERR
+
+
+def test_cusd_answers_not_supported(m: Module) -> None:
+    assert at(m, 'AT+CUSD=1,"*100#",15') == OK
+    m.run(1.5)
+    assert take(m) == b"\r\n+CUSD: 4\r\n"
+    assert at(m, "AT+CUSD?") == b"\r\n+CUSD: 1\r\n" + OK

@@ -340,16 +340,37 @@ def sim_fields(ctx: Ctx) -> Reply:
 
 @_free("+CPAS")
 def cpas(ctx: Ctx) -> Reply:
-    # ATR10 p.134: 0 ready, 3 ringing, 4 call in progress. Test: "+CPAS: (0-5)" style range.
+    # ATR10 p.134: 0 ready, 3 ringing, 4 call in progress; the CSD call of module.csd.
     if ctx.kind == "test":
         return ok("+CPAS: (0-4)")
     if ctx.kind != "exec":
         return error()
-    pas = 0
-    for link in ctx.module.links():
-        if getattr(link, "kind", "") == "csd":
-            pas = 4 if getattr(link, "connected", False) else 3
+    call = _call(ctx.module)
+    pas = 0 if call is None else 3 if call.state == "ringing" else 4
     return ok("+CPAS: %d" % pas)
+
+
+def _call(m: Any) -> Any:
+    csd = getattr(m, "csd", None)
+    call = getattr(csd, "current", None) if csd is not None else None
+    if call is None or call.state == "ended":
+        return None
+    return call
+
+
+@_free("+CLCC")
+def clcc(ctx: Ctx) -> Reply:
+    # ATR10 p.127: "+CLCC: <id>,<dir>,<stat>,<mode>,<mpty>,<number>,<type>,<alpha>"; the
+    # emulated calls are incoming data calls: dir 1, mode 1, stat 4 while ringing, 0 active.
+    early = _only_exec(ctx)
+    if early is not None:
+        return early
+    call = _call(ctx.module)
+    if call is None:
+        return ok()
+    number = call.number or ""
+    return ok('+CLCC: 1,1,%d,1,0,"%s",%d,""' % (4 if call.state == "ringing" else 0, number,
+                                                145 if number.startswith("+") else 129))
 
 
 @_free("+CEER")
@@ -939,8 +960,8 @@ def _indicators(m: Any) -> list[int]:
     sms = getattr(m, "sms", None)
     store = getattr(sms, "store", {}) if sms is not None else {}
     unread = any(getattr(x, "status", "") == "REC UNREAD" for x in store.values())
-    call = any(getattr(link, "kind", "") == "csd" and getattr(link, "connected", False)
-               for link in m.links())
+    c = _call(m)
+    call = c is not None and c.state != "ringing"
     return [5, ber, 1 if registered else 0, 0, 1 if unread else 0, 1 if call else 0,
             1 if r.reg == 5 else 0, 0, rssi]
 
@@ -996,3 +1017,157 @@ def ccwa(ctx: Ctx) -> Reply:
         if cls & c:
             classes[str(c)] = cmd
     return ok(delay=500)
+
+
+@_free("#CEER")
+def ceer_numeric(ctx: Ctx) -> Reply:
+    # ATR10 p.284: "#CEER: <code>"; "if none of the previous conditions has occurred since
+    # power up then 0 is reported". The emulator keeps no failure causes: 0.
+    early = _only_exec(ctx)
+    if early is not None:
+        return early
+    return ok("#CEER: 0")
+
+
+@_free("#MONI")
+def moni(ctx: Ctx) -> Reply:
+    # ATR10 pp.318-320: set <number> 0-6 (a cell of the neighbour list, 0 = serving) or 7 (the
+    # whole table); execution reports it. The emulated network has a serving cell and no
+    # neighbours: "#MONI: <netname> BSIC:<bsic> RxQual:<qual> LAC:<lac> Id:<id> ARFCN:<arfcn>
+    # PWR:<dBm> dBm TA: <timadv>" for 0, nothing for 1-6, the header and the S: row for 7.
+    cat = _cat(ctx)
+    if ctx.kind == "test":
+        return ok("#MONI: (6,%d)" % cat.ram.get("#MONI", [0])[0])
+    if ctx.kind == "set":
+        if len(ctx.args) > 1:
+            raise ArgError(ctx.name)
+        cat.ram["#MONI"] = [ctx.int_arg(0, 0, 7, 0)]
+        return ok()
+    if ctx.kind != "exec":
+        return error()
+    r = ctx.module.radio
+    sel = cat.ram.get("#MONI", [0])[0]
+    if r.reg not in (1, 5) or r.rssi == 99:
+        return ok()
+    dbm = -113 + 2 * r.rssi
+    bsic, arfcn, qual = 25, 62, r.ber if 0 <= r.ber <= 7 else 0
+    lac, cid = r.lac, r.ci
+    if sel == 0:
+        return ok("#MONI: %s BSIC:%d RxQual:%d LAC:%s Id:%s ARFCN:%d PWR:%ddBm TA: 0" % (
+            r.operator, bsic, qual, lac, cid, arfcn, dbm))
+    if sel == 7:
+        return ok("#MONI: Cell BSIC LAC CellId ARFCN Power C1 C2 TA RxQual PLMN",
+                  "#MONI: S: %d %s %s %d %ddbm 30 30 0 %d %s" % (bsic, lac, cid, arfcn, dbm, qual,
+                                                                r.operator))
+    return ok()
+
+
+def _days(yy: int, mo: int) -> int:
+    if mo == 2:
+        return 29 if yy % 4 == 0 else 28
+    return 30 if mo in (4, 6, 9, 11) else 31
+
+
+@_free("#CCLK")
+def cclk_dst(ctx: Ctx) -> Reply:
+    # ATR10 pp.339-340: AT#CCLK="yy/MM/dd,hh:mm:ss±zz,d" (zz quarters of an hour -47..+48,
+    # d DST hours 0-2; every field two digits, the day checked against the month); read in the
+    # example's form "#CCLK: 02/09/07,22:30:25+04,1". The same clock as +CCLK (module.clock_base).
+    import calendar
+    import re
+    import time as _time
+
+    m = ctx.module
+    cat = _cat(ctx)
+    if ctx.kind == "test":
+        return ok()
+    if ctx.kind == "read":
+        t = _time.gmtime(946684800 + m.seconds())
+        tz, dst = cat.ram.get("#CCLK", [0, None])
+        text = "%02d/%02d/%02d,%02d:%02d:%02d%s%02d" % (
+            t.tm_year % 100, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec,
+            "-" if tz < 0 else "+", abs(tz))
+        return ok("#CCLK: " + text + ("" if dst is None else ",%d" % dst))
+    if ctx.kind != "set" or len(ctx.args) != 1 or not ctx.quoted[0]:
+        raise ArgError(ctx.name)
+    mt = re.fullmatch(r"(\d\d)/(\d\d)/(\d\d),(\d\d):(\d\d):(\d\d)([+-]\d\d),(\d)", ctx.args[0])
+    if mt is None:
+        raise ArgError(ctx.name)
+    yy, mo, dd, hh, mi, ss, tz, dst = (int(x) for x in mt.groups())
+    if not (1 <= mo <= 12 and 1 <= dd <= _days(yy, mo) and hh < 24 and mi < 60 and ss < 60
+            and -47 <= tz <= 48 and 0 <= dst <= 2):
+        raise ArgError(ctx.name)
+    secs = calendar.timegm((2000 + yy, mo, dd, hh, mi, ss, 0, 0, 0)) - 946684800
+    m.clock_base = secs - m.kernel.now() // 1000
+    cat.ram["#CCLK"] = [tz, dst]
+    return ok()
+
+
+@_free("+CCFC")
+def ccfc(ctx: Ctx) -> Reply:
+    # ATR10 pp.114-115: +CCFC=<reason>,<cmd>[,<number>[,<type>[,<class>[,,,<time>]]]]; reasons
+    # 0-5 (4/5 not with query), cmd 0 disable, 1 enable, 2 query, 3 register, 4 erase; the query
+    # answers "+CCFC: <status>,<class>[,<number>,<type>]" per class. Kept by the emulated
+    # network (NVM).
+    if ctx.kind == "test":
+        return ok("+CCFC: (0-5)")
+    if ctx.kind != "set":
+        return error()
+    if len(ctx.args) < 2 or len(ctx.args) > 8:
+        raise ArgError(ctx.name)
+    reason = ctx.int_arg(0, 0, 5)
+    cmd = ctx.int_arg(1, 0, 4)
+    table = ctx.module.nvm.setdefault("ccfc", {})
+    groups = {4: (0, 1, 2, 3), 5: (1, 2, 3)}.get(reason, (reason,))
+    if cmd == 2:
+        if reason > 3:
+            raise ArgError(ctx.name)
+        entry = table.get(str(reason))
+        if not entry or not entry[0]:
+            return ok("+CCFC: 0,7", delay=500)
+        return ok('+CCFC: 1,%d,"%s",%d' % (entry[3], entry[1], entry[2]), delay=500)
+    number = ctx.args[2] if len(ctx.args) > 2 else ""
+    if number and (len(ctx.quoted) < 3 or not ctx.quoted[2]):
+        raise ArgError(ctx.name)
+    ntype = ctx.int_arg(3, 129, 145, 145 if number.startswith("+") else 129)
+    cls = ctx.int_arg(4, 1, 255, 7)
+    for g in groups:
+        old = table.get(str(g), [0, "", 129, 7])
+        if cmd == 4:
+            table.pop(str(g), None)
+        elif cmd == 3 or (cmd == 1 and number):
+            table[str(g)] = [1, number or old[1], ntype, cls]
+        elif cmd == 1:
+            if not old[1]:
+                return CmeError(3)  # nothing registered to enable: operation not allowed
+            table[str(g)] = [1, old[1], old[2], cls]
+        else:
+            table[str(g)] = [0, old[1], old[2], old[3]]
+    return ok(delay=500)
+
+
+@_free("+CUSD")
+def cusd(ctx: Ctx) -> Reply:
+    # ATR10 pp.123-124: +CUSD=[<n>[,<str>[,<dcs>]]]; <n> 2 cancels; a USSD string goes to the
+    # network: the emulated one supports none, so with <n>=1 the answer is the URC
+    # "+CUSD: 4" (operation not supported) after the OK. Read "+CUSD: <n>".
+    if ctx.kind == "test":
+        return ok("+CUSD: (0-2)")
+    n = ctx.inst.settings.get("cat+CUSD", 0)
+    if ctx.kind == "read":
+        return ok("+CUSD: %d" % n)
+    if ctx.kind != "set":
+        return error()
+    if len(ctx.args) > 3:
+        raise ArgError(ctx.name)
+    n = ctx.int_arg(0, 0, 2, 0)
+    if n != 2:
+        ctx.inst.settings["cat+CUSD"] = n
+    if len(ctx.args) > 1 and ctx.args[1] != "":
+        if not ctx.quoted[1]:
+            raise ArgError(ctx.name)
+        ctx.int_arg(2, 0, 255, 0)
+        if n == 1:
+            inst = ctx.inst
+            ctx.module.kernel.call_later(1000, lambda: inst.urc("+CUSD: 4"))
+    return ok()
