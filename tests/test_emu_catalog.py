@@ -402,3 +402,27 @@ def test_cusd_answers_not_supported(m: Module) -> None:
     m.run(1.5)
     assert take(m) == b"\r\n+CUSD: 4\r\n"
     assert at(m, "AT+CUSD?") == b"\r\n+CUSD: 1\r\n" + OK
+
+
+def test_msclass_rtcstat_copn_cpol_tone_srs(m: Module) -> None:
+    assert at(m, "AT#MSCLASS?") == b"\r\n#MSCLASS: 10\r\n" + OK
+    assert at(m, "AT#MSCLASS=7") == ERR  # "class 7 is not supported"
+    assert at(m, "AT#MSCLASS=8,1") == OK
+    assert at(m, "AT#RTCSTAT?") == b"\r\n#RTCSTAT: 1\r\n" + OK  # RTC HW Error until reset
+    assert at(m, "AT#RTCSTAT=0") == OK
+    m.reboot()
+    m.run(0.5)
+    assert at(m, "AT#MSCLASS?;#RTCSTAT?") == b"\r\n#MSCLASS: 8\r\n\r\n#RTCSTAT: 0\r\n" + OK
+    assert at(m, "AT+COPN") == b'\r\n+COPN: "00101","EMU NET"\r\n' + OK
+    assert at(m, 'AT+CPOL=,2,"22201"') == OK
+    assert at(m, 'AT+CPOL=3,2,"22210"') == OK
+    assert at(m, "AT+CPOL?") == b'\r\n+CPOL: 1,2,"22201"\r\n+CPOL: 3,2,"22210"\r\n' + OK
+    assert at(m, "AT+CPOL=1") == OK
+    assert at(m, "AT+CPOL?") == b'\r\n+CPOL: 3,2,"22210"\r\n' + OK
+    assert at(m, 'AT+CPOL=1,0,"22201"') == ERR
+    assert at(m, "AT#TONE=5,10") == OK
+    assert at(m, "AT#TONE=E") == ERR
+    assert at(m, "AT#SRS=3,2") == OK
+    assert at(m, "AT#SRS?") == b"\r\n#SRS: 3,1\r\n" + OK
+    m.run(2.5)
+    assert at(m, "AT#SRS?") == b"\r\n#SRS: 3,0\r\n" + OK

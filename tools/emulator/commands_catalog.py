@@ -1171,3 +1171,128 @@ def cusd(ctx: Ctx) -> Reply:
             inst = ctx.inst
             ctx.module.kernel.call_later(1000, lambda: inst.urc("+CUSD: 4"))
     return ok()
+
+
+@_free("#MSCLASS")
+def msclass(ctx: Ctx) -> Reply:
+    # ATR10 pp.314-315: AT#MSCLASS=<class>[,<autoattach>], class 1-6 or 8-10 ("class 7 is not
+    # supported"); read "#MSCLASS: <class>". The GC864 is class 10 (REFERENCE §10.1); the value
+    # is taken "at the next detach/attach or after a reboot": kept in NVM.
+    nvm = ctx.module.nvm
+    if ctx.kind == "test":
+        return ok("#MSCLASS: (1-6,8-10),(0,1)")
+    if ctx.kind == "read":
+        return ok("#MSCLASS: %d" % nvm.get("msclass", 10))
+    if ctx.kind != "set" or len(ctx.args) > 2:
+        raise ArgError(ctx.name)
+    cls = ctx.int_arg(0, 1, 10)
+    if cls == 7:
+        raise ArgError(ctx.name)
+    ctx.int_arg(1, 0, 1, 0)
+    nvm["msclass"] = cls
+    return ok()
+
+
+@_free("#RTCSTAT")
+def rtcstat(ctx: Ctx) -> Reply:
+    # ATR10 p.349: "the initial value of RTC status flag is RTC HW Error" (1) "and it doesn't
+    # change until a command AT#RTCSTAT=0 is issued"; read "#RTCSTAT: <status>".
+    nvm = ctx.module.nvm
+    if ctx.kind == "test":
+        return ok("#RTCSTAT: (0)")
+    if ctx.kind == "read":
+        return ok("#RTCSTAT: %d" % nvm.get("rtcstat", 1))
+    if ctx.kind != "set" or len(ctx.args) > 1:
+        raise ArgError(ctx.name)
+    ctx.int_arg(0, 0, 0, 0)
+    nvm["rtcstat"] = 0
+    return ok()
+
+
+@_free("+COPN")
+def copn(ctx: Ctx) -> Reply:
+    # ATR10 p.95: '+COPN: <numeric>,<alpha>' for each operator the ME knows: the emulated
+    # network's one.
+    early = _only_exec(ctx)
+    if early is not None:
+        return early
+    r = ctx.module.radio
+    return ok('+COPN: "%s","%s"' % (getattr(r, "plmn", "00101"), r.operator))
+
+
+CPOL_SIZE = 8  # entries of the emulated SIM's preferred operator list ("1..n": SIM-dependent)
+
+
+@_free("+CPOL")
+def cpol(ctx: Ctx) -> Reply | CmeError:
+    # ATR10 p.131: +CPOL=[<index>][,<format>[,<oper>]], format 2 (numeric) only; index without
+    # oper deletes, oper without index takes the next free location; read: every used entry
+    # "+CPOL: <index>,2,"<oper>""; test "+CPOL: (1-8),(2)". On the SIM: NVM.
+    if ctx.kind == "test":
+        return ok("+CPOL: (1-%d),(2)" % CPOL_SIZE)
+    if ctx.module.radio.sim is None:
+        return CmeError(10)
+    table = ctx.module.nvm.setdefault("cpol", {})
+    if ctx.kind == "read":
+        return ok(*['+CPOL: %s,2,"%s"' % (i, table[i]) for i in sorted(table, key=int)])
+    if ctx.kind != "set" or len(ctx.args) > 3:
+        raise ArgError(ctx.name)
+    index = ctx.int_arg(0, 1, CPOL_SIZE, 0)
+    ctx.int_arg(1, 2, 2, 2)
+    oper = ctx.args[2] if len(ctx.args) > 2 else ""
+    if oper and (not ctx.quoted[2] or not oper.isdigit() or len(oper) not in (5, 6)):
+        raise ArgError(ctx.name)
+    if not oper:
+        if index:
+            table.pop(str(index), None)
+        return ok()
+    if not index:
+        free = [i for i in range(1, CPOL_SIZE + 1) if str(i) not in table]
+        if not free:
+            return CmeError(20)
+        index = free[0]
+    table[str(index)] = oper
+    return ok()
+
+
+TONES = "0123456789#*ABCDGHIJKLYZ"
+
+
+@_free("#TONE")
+def tone(ctx: Ctx) -> Reply:
+    # ATR10 p.578: AT#TONE=<tone>[,<duration>], <tone> one of (0-9),#,*,(A-D),(G-L),Y,Z,
+    # <duration> 1-300 tenths of a second (default 30). The emulated module has no audio: OK.
+    if ctx.kind == "test":
+        return ok("#TONE: (0-9,#,*,A-D,G-L,Y,Z),(1-300)")
+    if ctx.kind != "set" or not 1 <= len(ctx.args) <= 2:
+        raise ArgError(ctx.name)
+    t = ctx.args[0].upper()
+    if len(t) != 1 or t not in TONES:
+        raise ArgError(ctx.name)
+    ctx.int_arg(1, 1, 300, 30)
+    return ok()
+
+
+SRS_MAX = 10  # ringing tones of the emulated module ("1..max ... read by ... AT#SRS=?")
+
+
+@_free("#SRS")
+def srs(ctx: Ctx) -> Reply:
+    # ATR10 p.570: AT#SRS=<n>,<tout>; <n> 0 current tone, 1..max; <tout> 0-60 s (0 stops);
+    # "if all parameters are omitted ... same as Read"; read "#SRS: <n>,<status>" (status 1
+    # while playing). The tone plays for <tout> seconds of module time.
+    cat = _cat(ctx)
+    now = ctx.module.kernel.now()
+    cur, until = cat.ram.get("#SRS", [1, 0])
+    if ctx.kind == "test":
+        return ok("#SRS: (0-%d),(0-60)" % SRS_MAX)
+    if ctx.kind == "read" or (ctx.kind == "set" and not ctx.args):
+        return ok("#SRS: %d,%d" % (cur, 1 if until > now else 0))
+    if ctx.kind != "set" or len(ctx.args) != 2:
+        raise ArgError(ctx.name)
+    n = ctx.int_arg(0, 0, SRS_MAX)
+    tout = ctx.int_arg(1, 0, 60)
+    if n:
+        cur = n
+    cat.ram["#SRS"] = [cur, now + tout * 1000 if tout else 0]
+    return ok()
