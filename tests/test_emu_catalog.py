@@ -426,3 +426,21 @@ def test_msclass_rtcstat_copn_cpol_tone_srs(m: Module) -> None:
     assert at(m, "AT#SRS?") == b"\r\n#SRS: 3,1\r\n" + OK
     m.run(2.5)
     assert at(m, "AT#SRS?") == b"\r\n#SRS: 3,0\r\n" + OK
+
+
+def test_v24_pins_in_gpio_mode_drive_the_serial_line(m: Module) -> None:
+    # ATR10 pp.308-311.
+    assert at(m, "AT#V24=0,1") == ERR  # DCD still belongs to the serial driver
+    assert at(m, "AT#V24CFG=0,1") == OK
+    assert at(m, "AT#V24=0,1") == OK
+    assert m.serial.dcd == 1
+    assert at(m, "AT#V24=0") == b"\r\n#V24: 1\r\n" + OK
+    assert at(m, "AT#V24CFG=4,1") == ERR  # DTR is an input
+    m.serial.dte.set_dtr(0)
+    got = at(m, "AT#V24?")
+    assert b"#V24: 0,1\r\n" in got and b"#V24: 4,0\r\n" in got
+    assert at(m, "AT#V24CFG?").count(b"#V24CFG:") == 6
+    assert at(m, "AT#V24MODE=1,1,1") == OK
+    assert at(m, "AT#V24MODE?") == b"\r\n#V24MODE: 0,0,0\r\n#V24MODE: 1,1,1\r\n" + OK
+    assert at(m, "AT#V24MODE=0,2,0") == ERR
+    assert at(m, "AT#AXE") == b"\r\n#AXE: 0\r\n" + OK

@@ -1296,3 +1296,86 @@ def srs(ctx: Ctx) -> Reply:
         cur = n
     cat.ram["#SRS"] = [cur, now + tout * 1000 if tout else 0]
     return ok()
+
+
+V24_PINS = ("DCD", "CTS", "RI", "DSR", "DTR", "RTS")
+
+
+def _v24_state(m: Any, pin: int) -> int:
+    line = m.serial
+    if pin == 4:
+        return int(line.dte.dtr)
+    if pin == 5:
+        return int(line.dte.rts)
+    return int(getattr(line, V24_PINS[pin].lower()))
+
+
+@_free("#V24CFG")
+def v24cfg(ctx: Ctx) -> Reply:
+    # ATR10 p.310: AT#V24CFG=<pin>,<mode>; pins 0 DCD 1 CTS 2 RI 3 DSR (outputs), 4 DTR and 5 RTS
+    # are inputs ("trying to set its state raises the result code ERROR"); <mode> 0 driven by
+    # the serial driver (default), 1 GPIO mode (#V24 drives it). Read: every pin.
+    modes = _cat(ctx).ram.setdefault("#V24CFG", [0] * 6)
+    if ctx.kind == "test":
+        return ok("#V24CFG: (0-3),(0,1)")
+    if ctx.kind == "read":
+        return ok(*["#V24CFG: %d,%d" % (p, modes[p]) for p in range(6)])
+    if ctx.kind != "set" or len(ctx.args) != 2:
+        raise ArgError(ctx.name)
+    pin = ctx.int_arg(0, 0, 3)
+    modes[pin] = ctx.int_arg(1, 0, 1)
+    return ok()
+
+
+@_free("#V24")
+def v24(ctx: Ctx) -> Reply:
+    # ATR10 p.310-311: AT#V24=<pin>[,<state>]: drives an output pin that #V24CFG put in GPIO mode
+    # (the emulator answers ERROR for a pin still driven by the serial driver); without <state>
+    # "the command returns the actual state of the pin". Read: every pin, outputs and inputs.
+    m = ctx.module
+    modes = _cat(ctx).ram.setdefault("#V24CFG", [0] * 6)
+    if ctx.kind == "test":
+        return ok("#V24: (0-5),(0,1)")
+    if ctx.kind == "read":
+        return ok(*["#V24: %d,%d" % (p, _v24_state(m, p)) for p in range(6)])
+    if ctx.kind != "set" or not 1 <= len(ctx.args) <= 2:
+        raise ArgError(ctx.name)
+    pin = ctx.int_arg(0, 0, 5)
+    if len(ctx.args) == 1 or ctx.args[1] == "":
+        return ok("#V24: %d" % _v24_state(m, pin))
+    state = ctx.int_arg(1, 0, 1)
+    if pin > 3 or not modes[pin]:
+        raise ArgError(ctx.name)
+    line = m.serial
+    if pin == 1:
+        line.set_cts(state)
+    else:
+        setattr(line, V24_PINS[pin].lower(), state)
+    m.external_event()
+    return ok()
+
+
+@_free("#V24MODE")
+def v24mode(ctx: Ctx) -> Reply:
+    # ATR10 pp.308-309: AT#V24MODE=<port>,<mode>,<when>; port 0 ASC0, 1 ASC1; mode 0 push/pull,
+    # 1 open drain (2 reserved); when 0 always, 1 in power saving only; read one line per port.
+    # Stored in NVM automatically (§3.3 p.27).
+    table = ctx.module.nvm.setdefault("v24mode", [[0, 0], [0, 0]])
+    if ctx.kind == "test":
+        return ok("#V24MODE: (0,1),(0,1),(0,1)")
+    if ctx.kind == "read":
+        return ok(*["#V24MODE: %d,%d,%d" % (p, table[p][0], table[p][1]) for p in (0, 1)])
+    if ctx.kind != "set" or len(ctx.args) != 3:
+        raise ArgError(ctx.name)
+    port = ctx.int_arg(0, 0, 1)
+    table[port] = [ctx.int_arg(1, 0, 1), ctx.int_arg(2, 0, 1)]
+    return ok()
+
+
+@_free("#AXE")
+def axe(ctx: Ctx) -> Reply:
+    # ATR10 p.568: "#AXE: <state>" of the AXE input (module.axe, 0 = low: handsfree for #CAP=0).
+    early = _only_exec(ctx)
+    if early is not None:
+        return early
+    return ok("#AXE: %d" % int(getattr(ctx.module, "axe", 0)))
