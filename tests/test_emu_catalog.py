@@ -444,3 +444,30 @@ def test_v24_pins_in_gpio_mode_drive_the_serial_line(m: Module) -> None:
     assert at(m, "AT#V24MODE?") == b"\r\n#V24MODE: 0,0,0\r\n#V24MODE: 1,1,1\r\n" + OK
     assert at(m, "AT#V24MODE=0,2,0") == ERR
     assert at(m, "AT#AXE") == b"\r\n#AXE: 0\r\n" + OK
+
+
+def test_ato_resumes_the_suspended_socket_or_says_no_carrier(m: Module) -> None:
+    # ATR10 p.68.
+    assert at(m, "ATO") == b"\r\nNO CARRIER\r\n"
+    m.net.activation_ms = 100
+    srv = m.net.sim.listen("203.0.113.5", 5000)
+    assert at(m, 'AT+CGDCONT=1,"IP","internet"') == OK
+    assert at(m, "AT#SGACT=1,1", timeout=5).endswith(OK)
+    assert at(m, 'AT#SD=1,0,5000,"203.0.113.5"', timeout=5) == b"\r\nCONNECT\r\n"
+    conn = srv.accept_next(1)
+    m.run(1.1)
+    from tests.emu_helpers import feed
+    feed(m, "+++")
+    m.run(1.2)
+    assert take(m) == OK
+    assert at(m, "ATO") == b"\r\nCONNECT\r\n"
+    conn.send(b"back")
+    m.run(1)
+    assert take(m) == b"back"
+
+
+def test_landline_leftovers_are_accepted(m: Module) -> None:
+    assert at(m, "ATL1M0T") == OK
+    assert at(m, "AT\\V1") == OK
+    assert at(m, "AT+DS=0;+DR=1;+DR?") == b"\r\n+DR: 1\r\n" + OK
+    assert at(m, "AT+DS=1") == ERR

@@ -923,7 +923,10 @@ def clir(ctx: Ctx) -> Reply:
 # Basic-syntax commands of the profile the basic module does not handle: &S (DSR, ATR10 p.57,
 # 0-3, factory 3) and \Q (flow control, p.56, 0-3, factory 3); "if parameter is omitted, the
 # command has the same behaviour as" <cmd>0.
-BASIC_EXTRA = {"&S": (0, 3, 3), "\\Q": (0, 3, 3)}
+BASIC_EXTRA = {"&S": (0, 3, 3), "\\Q": (0, 3, 3), "\\V": (0, 1, 0),  # \V: p.49
+               # L, M p.50, T, P p.67: "no effect ... only for backward compatibility with
+               # landline modems" (L, M take a digit; T, P none)
+               "L": (0, 3, 0), "M": (0, 2, 0), "T": (0, 0, 0), "P": (0, 0, 0)}
 
 
 def basic_extra(ctx: Ctx) -> Reply:
@@ -1379,3 +1382,14 @@ def axe(ctx: Ctx) -> Reply:
     if early is not None:
         return early
     return ok("#AXE: %d" % int(getattr(ctx.module, "axe", 0)))
+
+
+@_free("O")
+def online_again(ctx: Ctx) -> Any:
+    # ATR10 p.68 (ATO): back to on-line mode with the connection this instance suspended by
+    # +++ (or &D1); "If there's no active connection it returns NO CARRIER".
+    inst = ctx.inst
+    link = inst.escaped_link
+    if link is None or not getattr(link, "connected", False):
+        return Reply([], "NO CARRIER")
+    return inst.resume(link)
