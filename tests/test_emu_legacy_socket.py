@@ -71,3 +71,29 @@ def test_sktset_is_kept_by_sktsav(m: Module) -> None:
     m.reboot()
     m.run(0.5)
     assert at(m, "AT#SKTSET?") == b'\r\n#SKTSET: 0,2000,"host.example",0,0\r\n' + OK
+
+
+def test_sktl_announces_the_caller_then_connects(m: Module) -> None:
+    assert at(m, "AT#GPRS=1", timeout=5).endswith(OK)
+    assert at(m, 'AT#FRWL=1,"198.51.100.0","255.255.255.0"') == OK
+    assert at(m, "AT#SKTL=1,0,1024") == OK
+    assert at(m, "AT#SKTL?") == b"\r\n#SKTL: 1,0,1024,0\r\n" + OK
+    c = m.net.sim.connect("198.51.100.7", 1024)
+    m.run(1)
+    assert take(m) == b"\r\n+CONN FROM: 198.51.100.7\r\n\r\nCONNECT\r\n"
+    c.send(b"hello")
+    m.run(1)
+    assert take(m) == b"hello"
+    c.close()
+    m.run(1)
+    assert take(m) == b"\r\nNO CARRIER\r\n"
+    assert at(m, "AT#SKTL?") == b"\r\n#SKTL: 0,0,1024,0\r\n" + OK  # no listen any more
+
+
+def test_sktl_udp_and_stop(m: Module) -> None:
+    assert at(m, "AT#GPRS=1", timeout=5).endswith(OK)
+    assert at(m, 'AT#FRWL=1,"198.51.100.0","255.255.255.0"') == OK
+    assert at(m, "AT#SKTL=1,1,1500") == OK
+    assert at(m, "AT#SKTL=0,1,0") == OK
+    assert at(m, "AT#SKTL?") == b"\r\n#SKTL: 0,1,1500,0\r\n" + OK
+    assert at(m, "AT#SKTL=1,0,1024,7") == b"\r\nERROR\r\n"

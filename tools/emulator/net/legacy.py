@@ -1,5 +1,5 @@
 """The single-socket commands of older scripts (ATR10 §3.5.7.6, "Enhanced IP Easy Extension"):
-``#SKTD`` (p.470) and ``#SKTOP`` (p.458) dial the socket ``#SKTSET`` describes (a catalogue row,
+``#SKTL`` (p.473) listens through ``#SL``/``#SLUDP``; ``#SKTD`` (p.470) and ``#SKTOP`` (p.458) dial the socket ``#SKTSET`` describes (a catalogue row,
 tools/emulator/catalog_data.py) on connId 1, through the multisocket ``#SD`` of
 net/commands.py (the firmware's own sockets: #SD and #SKTD share connId 1 and its #SCFG).
 
@@ -94,3 +94,40 @@ def sktop(ctx: Ctx) -> Any:
 
     net.start_activation(1, ctx.inst, "gprs", net.userid, net.passw, activated)
     return PENDING
+
+
+@command("#SKTL")
+def sktl(ctx: Ctx) -> Any:
+    # ATR10 pp.473-474: AT#SKTL=<mode>,<socket type>,<input port>[,<closure type>]; a
+    # connection request the firewall admits gives "+CONN FROM: <remote addr>", then CONNECT
+    # and online mode; the listen ends with that connection ("On connection close ... no listen
+    # is anymore active"). Read "#SKTL: <status>,<socket type>,<input port>,<closure type>".
+    # On connId 1, through #SL / #SLUDP.
+    net = ctx.module.net
+    sock = net.sockets[CONN_ID]
+    cat = ctx.module.catalog  # type: ignore[attr-defined]
+    last = cat.ram.get("#SKTL.last", [0, 0, 0])
+    if ctx.kind == "test":
+        return ok("#SKTL: (0,1),(0,1),(1-65535),(0,255)")
+    if ctx.kind == "read":
+        status = 1 if sock.legacy_listen and sock.state in ("listening", "incoming") else 0
+        return ok("#SKTL: %d,%d,%d,%d" % tuple([status] + last))
+    if ctx.kind != "set" or not 1 <= len(ctx.args) <= 4:
+        raise ArgError("#SKTL")
+    mode = ctx.int_arg(0, 0, 1)
+    stype = ctx.int_arg(1, 0, 1, 0)
+    if mode == 0:
+        if sock.legacy_listen and sock.state in ("listening", "incoming"):
+            sock.close_local("listen off")
+        return ok()
+    port = ctx.int_arg(2, 1, 65535)
+    closure = ctx.int_arg(3, 0, 255, 0)
+    if closure not in (0, 255):
+        raise ArgError("#SKTL")
+    raw = "%d,1,%d" % (CONN_ID, port) + (",%d" % closure if stype == 0 else "")
+    name = "#SL" if stype == 0 else "#SLUDP"
+    result = COMMANDS[name](Ctx(ctx.inst, Cmd(name, "set", raw)))
+    if isinstance(result, Reply) and result.final == "OK":
+        sock.legacy_listen = True
+        cat.ram["#SKTL.last"] = [stype, port, closure]
+    return result

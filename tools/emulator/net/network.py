@@ -385,7 +385,9 @@ class Network:
         lst.pending = (wire, src_ip, src_port)
         lst.remote_ip, lst.remote_port = src_ip, src_port
         owner = lst.owner
-        if lst.cfg.listen_auto and owner is not None:
+        if lst.legacy_listen and owner is not None:
+            owner.urc("+CONN FROM: %s" % src_ip)  # ATR10 #SKTL p.473: then CONNECT (net/legacy.py)
+        if (lst.cfg.listen_auto or lst.legacy_listen) and owner is not None:
             # ATR10 #SL: with ListenAutoRsp the connection is accepted at once, CONNECT is
             # given and the instance goes online (if it is idle in command mode; otherwise the
             # connection waits suspended).
