@@ -88,6 +88,8 @@ ROWS: list[tuple[str, str, str, int, str, int, str]] = [
     # #SKTSET p.457: <socket type> 0 TCP / 1 UDP, <remote port> (factory 3333), <remote addr>
     # (factory ""), <closure type>, <local port>: what #SKTOP and a bare #SKTD dial.
     ("#SKTSET", "0-1;0-65535;s255;0,255;0-65535", "0;3333;;0;0", 0, "save:#SKTSAV", 457, ""),
+    # ------------------------------------------------ FTP (ATR10 §3.5.7.5; the rest: net/ftp.py)
+    ("#FTPTO", "100-5000", "100", 0, "module", 437, ""),  # "The parameter is not saved in NVM"
     # ------------------------------------------------ Audio (ATR10 §3.5.7.15)
     ("#SRP", "0-3", "0", 0, "module", 571, ""),
     ("#HFMICG", "0-7", "4", 0, "module", 573, ""),

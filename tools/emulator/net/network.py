@@ -21,6 +21,7 @@ from .firewall import Firewall, is_ip
 from .radio import RadioChannel, Wire
 from .sim import SimTransport
 from .sockets import CLOSED, CONNECTED, CONNECTING, INCOMING, LISTENING, Socket
+from .ftp import FtpWorld
 from .udp import UdpTransport
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -123,6 +124,7 @@ class Network:
         self._gprs_suspended = False
         self.sim = SimTransport(self)
         self.udp = UdpTransport(self)  # UDP peers (#SD <txProt> 1, #SLUDP): net/udp.py
+        self.ftp = FtpWorld(self)  # simulated FTP servers and the #FTPOPEN session: net/ftp.py
         self.real: Any = None
         # --- module RAM (rebuilt by on_boot)
         self.firewall = Firewall()
