@@ -29,7 +29,8 @@ Row fields: (name, parameter ranges, factory defaults, mandatory count, storage,
   ``AT#X=[<p>]``: a bare ``AT#X=`` then sets the defaults, as ATR10 says for #BND p.341).
 * Flags (``,``-separated): ``noread`` (no read form: ERROR), ``execread`` (the execution form
   answers like the read form), ``bare`` (the read answer has no ``NAME: `` prefix, +VTD p.178),
-  ``exec`` (a bare ``AT#X`` answers OK).
+  ``exec`` (a bare ``AT#X`` answers OK), ``testlen`` (the test form gives the string's maximum
+  length: ``#EADDR: 100``).
 """
 from __future__ import annotations
 
@@ -90,6 +91,13 @@ ROWS: list[tuple[str, str, str, int, str, int, str]] = [
     ("#SKTSET", "0-1;0-65535;s255;0,255;0-65535", "0;3333;;0;0", 0, "save:#SKTSAV", 457, ""),
     # ------------------------------------------------ FTP (ATR10 §3.5.7.5; the rest: net/ftp.py)
     ("#FTPTO", "100-5000", "100", 0, "module", 437, ""),  # "The parameter is not saved in NVM"
+    # ------------------------------------------------ E-mail (ATR10 §3.5.7.7; the rest: net/mail.py)
+    # Stored by #ESAV, factory again by #ERST (§3.3 p.28); the test form gives the maximum
+    # length ("testlen"); #EPASSW has no read form.
+    ("#ESMTP", "s100", "", 0, "save:#ESAV", 485, "testlen"),
+    ("#EADDR", "s100", "", 0, "save:#ESAV", 486, "testlen"),
+    ("#EUSER", "s50", "", 0, "save:#ESAV", 488, "testlen"),
+    ("#EPASSW", "s50", "", 0, "save:#ESAV", 489, "testlen,noread"),
     # ------------------------------------------------ Audio (ATR10 §3.5.7.15)
     ("#SRP", "0-3", "0", 0, "module", 571, ""),
     ("#HFMICG", "0-7", "4", 0, "module", 573, ""),

@@ -150,7 +150,7 @@ class Catalog:
                 self.nvm()[e.name] = list(self.ram[e.name])
 
     def reset_group(self, saver: str) -> None:
-        """#SKTRST: the rows stored by ``saver`` back to factory, in RAM and NVM."""
+        """#SKTRST / #ERST: the rows stored by ``saver`` back to factory, in RAM and NVM."""
         for e in ENTRIES.values():
             if e.store == "save:" + saver:
                 self.ram.pop(e.name, None)
@@ -180,6 +180,8 @@ def _render(e: Entry, values: list[Any]) -> str:
 
 def range_form(e: Entry) -> str:
     """The test form: each parameter's range; free strings have none (trailing ones dropped)."""
+    if "testlen" in e.flags:
+        return "%s: %d" % (e.name, e.params[0].max_len)
     body = ",".join(p.text for p in e.params).rstrip(",")
     return body if "bare" in e.flags else "%s: %s" % (e.name, body)
 
@@ -248,13 +250,18 @@ def _only_exec(ctx: Ctx) -> Reply | None:
 
 
 # -------------------------------------------------------------- save commands
-@_free("#SLEDSAV")
+@_free("#SLEDSAV", "#ESAV", "#ERST")
 def sledsav(ctx: Ctx) -> Reply:
-    # ATR10 p.301: "Execution command saves STAT_LED setting in NVM"; test: OK.
+    # ATR10 p.301: "Execution command saves STAT_LED setting in NVM"; p.496 #ESAV stores the
+    # e-mail parameters, p.497 #ERST "resets the e-mail parameters to the factory default
+    # configuration and stores them in the NVM". Test forms: OK.
     early = _only_exec(ctx)
     if early is not None:
         return early
-    _cat(ctx).save_group("#SLEDSAV")
+    if ctx.name == "#ERST":
+        _cat(ctx).reset_group("#ESAV")
+    else:
+        _cat(ctx).save_group(ctx.name)
     return ok()
 
 

@@ -22,6 +22,7 @@ from .radio import RadioChannel, Wire
 from .sim import SimTransport
 from .sockets import CLOSED, CONNECTED, CONNECTING, INCOMING, LISTENING, Socket
 from .ftp import FtpWorld
+from .mail import MailWorld
 from .udp import UdpTransport
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -125,6 +126,7 @@ class Network:
         self.sim = SimTransport(self)
         self.udp = UdpTransport(self)  # UDP peers (#SD <txProt> 1, #SLUDP): net/udp.py
         self.ftp = FtpWorld(self)  # simulated FTP servers and the #FTPOPEN session: net/ftp.py
+        self.mail = MailWorld(self)  # simulated SMTP servers (#SEMAIL, #EMAILD): net/mail.py
         self.real: Any = None
         # --- module RAM (rebuilt by on_boot)
         self.firewall = Firewall()
