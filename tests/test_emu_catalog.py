@@ -489,3 +489,17 @@ def test_landline_leftovers_are_accepted(m: Module) -> None:
     assert at(m, "AT\\V1") == OK
     assert at(m, "AT+DS=0;+DR=1;+DR?") == b"\r\n+DR: 1\r\n" + OK
     assert at(m, "AT+DS=1") == ERR
+
+
+def test_hash_cmgs_and_cmgw_take_the_text_in_the_line(m: Module) -> None:
+    # ATR10 pp.394-396 (text mode).
+    assert at(m, 'AT#CMGS="+393331234567","hi"') == b"\r\n+CMS ERROR: 303\r\n"  # PDU mode
+    assert at(m, "AT+CMGF=1") == OK
+    got = at(m, 'AT#CMGS="+393331234567","hello there"', timeout=70)
+    assert got.startswith(b"\r\n#CMGS: ") and got.endswith(OK)
+    assert [(x[0], x[1]) for x in m.sms.sent] == [("+393331234567", "hello there")]
+    got = at(m, 'AT#CMGW="5551234","draft"')
+    assert got.startswith(b"\r\n#CMGW: ") and got.endswith(OK)
+    index = int(got.split(b": ")[1].split(b"\r")[0])
+    assert m.sms.store[index].text == "draft"
+    assert at(m, 'AT#CMGS="+393331234567",hello') == ERR  # the text must be quoted

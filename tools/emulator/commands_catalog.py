@@ -1400,3 +1400,49 @@ def online_again(ctx: Ctx) -> Any:
     if link is None or not getattr(link, "connected", False):
         return Reply([], "NO CARRIER")
     return inst.resume(link)
+
+
+class _HashCtx(Ctx):
+    """#CMGS answers like +CMGS but with its own name ("#CMGS: <mr>", ATR10 p.394)."""
+
+    def done(self, result: Any) -> None:
+        if isinstance(result, Reply):
+            result = Reply([line.replace("+CMGS:", "#CMGS:", 1) for line in result.lines],
+                           result.final, result.delay, result.raw)
+        super().done(result)
+
+
+def _sms_text_args(ctx: Ctx) -> tuple[str, str]:
+    # Text mode: AT#CMGx=<da>,<text>, both quoted strings ("The entered text should be
+    # enclosed between double quotes").
+    if len(ctx.args) != 2 or not all(ctx.quoted[:2]):
+        raise ArgError(ctx.name)
+    return ctx.args[0], ctx.args[1]
+
+
+@_free("#CMGS", "#CMGW")
+def cmgs_line(ctx: Ctx) -> Any:
+    # ATR10 pp.394-396 (SW 7.03.02): the message in the command line itself, no prompt; text
+    # mode only in the emulator (PDU mode: +CMS ERROR: 303, as +CMGS in PDU mode). #CMGS goes
+    # through the SMS model's submit (the same checks, timing and +CMS errors as +CMGS) and
+    # answers "#CMGS: <mr>"; #CMGW stores "STO UNSENT" and answers "#CMGW: <index>".
+    from .sms import CmsError, decode_te, charset, septets, toa
+
+    if ctx.kind == "test":
+        return ok()
+    if ctx.kind != "set":
+        return error()
+    sms = ctx.module.sms
+    if not ctx.inst.settings.get("+CMGF"):
+        return CmsError(303)
+    da, raw_text = _sms_text_args(ctx)
+    text = decode_te(raw_text, charset(ctx.inst))
+    if text is None or septets(text) > sms.max_text_chars:
+        return CmsError(305)
+    if ctx.name == "#CMGW":
+        i = sms.write(da, text)
+        if i is None:
+            return CmsError(322)
+        return ok("#CMGW: %d" % i)
+    sub = _HashCtx(ctx.inst, ctx.cmd)
+    return sms._submit(sub, da, toa(da), text)
