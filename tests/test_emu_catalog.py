@@ -503,3 +503,20 @@ def test_hash_cmgs_and_cmgw_take_the_text_in_the_line(m: Module) -> None:
     index = int(got.split(b": ")[1].split(b"\r")[0])
     assert m.sms.store[index].text == "draft"
     assert at(m, 'AT#CMGS="+393331234567",hello') == ERR  # the text must be quoted
+
+
+def test_advice_of_charge_needs_pin2_once(m: Module) -> None:
+    # ATR10 pp.125, 170-172.
+    assert at(m, "AT+CAOC=0") == b'\r\n+CAOC: "000000"\r\n' + OK
+    assert at(m, "AT+CAOC=2;+CAOC?") == b"\r\n+CAOC: 2\r\n" + OK
+    assert at(m, "AT+CACM?") == b'\r\n+CACM: "000000"\r\n' + OK
+    assert at(m, "AT+CMEE=1;+CAMM=30") == b"\r\n+CME ERROR: 17\r\n"
+    assert at(m, 'AT+CAMM=30,"0000"') == b"\r\n+CME ERROR: 16\r\n"
+    assert at(m, 'AT+CAMM=30,"5678"') == OK
+    assert at(m, 'AT+CPUC="EUR","0.25"') == OK  # PIN2 already given
+    assert at(m, "AT+CAMM?;+CPUC?") == b'\r\n+CAMM: "00001E"\r\n\r\n+CPUC: "EUR","0.25"\r\n' + OK
+    assert at(m, 'AT+CPUC="EUR","abc"') == b"\r\n+CME ERROR: 4\r\n"
+    m.reboot()
+    m.run(0.5)
+    assert at(m, "AT+CMEE=1;+CACM=") == b"\r\n+CME ERROR: 17\r\n"  # PIN2 again after a restart
+    assert at(m, "AT+CAMM?") == b'\r\n+CAMM: "00001E"\r\n' + OK  # on the SIM

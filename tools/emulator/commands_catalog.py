@@ -1446,3 +1446,83 @@ def cmgs_line(ctx: Ctx) -> Any:
         return ok("#CMGW: %d" % i)
     sub = _HashCtx(ctx.inst, ctx.cmd)
     return sms._submit(sub, da, toa(da), text)
+
+
+# ------------------------------------------------- advice of charge (on the SIM)
+def _aoc(ctx: Ctx) -> dict[str, Any]:
+    return ctx.module.nvm.setdefault("aoc", {"acm": 0, "acmmax": 0, "puc": ["", ""]})
+
+
+def _pin2_ok(ctx: Ctx, i: int) -> bool:
+    """ATR10 pp.170-172: "<pwd> - PIN2; if PIN2 has been already input once after startup, it
+    is required no more". The emulated SIM's PIN2 is ``radio.pin2`` (default "5678")."""
+    cat = _cat(ctx)
+    if cat.ram.get("pin2_given"):
+        return True
+    if i < len(ctx.args) and ctx.args[i] == str(getattr(ctx.module.radio, "pin2", "5678")):
+        cat.ram["pin2_given"] = [1]
+        return True
+    return False
+
+
+@_free("+CAOC")
+def caoc(ctx: Ctx) -> Reply:
+    # ATR10 p.125: <mode> 0 query the current call meter ('+CAOC: "<ccm>"', three bytes in hex),
+    # 1 disables / 2 enables the +CCCM URC (no charged calls here: never sent); read
+    # "+CAOC: <mode>" of the instance.
+    if ctx.kind == "test":
+        return ok("+CAOC: (0-2)")
+    if ctx.kind == "read":
+        return ok("+CAOC: %d" % ctx.inst.settings.get("cat+CAOC", 1))
+    if ctx.kind != "set" or len(ctx.args) != 1:
+        raise ArgError(ctx.name)
+    mode = ctx.int_arg(0, 0, 2)
+    if mode == 0:
+        return ok('+CAOC: "000000"')
+    ctx.inst.settings["cat+CAOC"] = mode
+    return ok()
+
+
+@_free("+CACM", "+CAMM", "+CPUC")
+def aoc_sim(ctx: Ctx) -> Reply | CmeError:
+    # ATR10 pp.170-172: +CACM[=<pwd>] resets the accumulated call meter, read '+CACM: "<acm>"';
+    # +CAMM[=<acmmax>[,<pwd>]], read '+CAMM: "<acmmax>"' (hex, 0 disables); +CPUC=<currency>,
+    # <ppu>[,<pwd>], read '+CPUC: "<currency>","<ppu>"'. Writes need PIN2 (+CME ERROR: 17 "SIM
+    # PIN2 required" without it, 16 for a wrong one).
+    if ctx.module.radio.sim is None:
+        return CmeError(10)
+    aoc = _aoc(ctx)
+    name = ctx.name
+    if ctx.kind == "test":
+        return ok()
+    if ctx.kind == "read":
+        if name == "+CPUC":
+            return ok('+CPUC: "%s","%s"' % tuple(aoc["puc"]))
+        return ok('%s: "%06X"' % (name, aoc["acm" if name == "+CACM" else "acmmax"]))
+    if ctx.kind != "set":
+        return error()
+    if name == "+CACM":
+        if len(ctx.args) > 1:
+            raise ArgError(name)
+        if not _pin2_ok(ctx, 0):
+            return CmeError(16 if ctx.args else 17)
+        aoc["acm"] = 0
+        return ok()
+    if name == "+CAMM":
+        if len(ctx.args) > 2:
+            raise ArgError(name)
+        value = ctx.int_arg(0, 0, 0xFFFFFF, 0)
+        if not _pin2_ok(ctx, 1):
+            return CmeError(16 if len(ctx.args) > 1 else 17)
+        aoc["acmmax"] = value
+        return ok()
+    if not 2 <= len(ctx.args) <= 3 or not all(ctx.quoted[:2]) or len(ctx.args[0]) > 3:
+        raise ArgError(name)
+    try:
+        float(ctx.args[1])  # "price per unit, string type (dot is used as decimal separator)"
+    except ValueError:
+        raise ArgError(name) from None
+    if not _pin2_ok(ctx, 2):
+        return CmeError(16 if len(ctx.args) > 2 else 17)
+    aoc["puc"] = [ctx.args[0], ctx.args[1]]
+    return ok()
