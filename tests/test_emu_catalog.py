@@ -520,3 +520,13 @@ def test_advice_of_charge_needs_pin2_once(m: Module) -> None:
     m.run(0.5)
     assert at(m, "AT+CMEE=1;+CACM=") == b"\r\n+CME ERROR: 17\r\n"  # PIN2 again after a restart
     assert at(m, "AT+CAMM?") == b'\r\n+CAMM: "00001E"\r\n' + OK  # on the SIM
+
+
+def test_crsm_reads_the_iccid_and_imsi_files(m: Module) -> None:
+    # ATR10 pp.163-164; TS 51.011 coding: ICCID 89014103211118510720 -> 98101430121181157002.
+    assert at(m, "AT+CRSM=176,12258,0,0,10") == b'\r\n+CRSM: 144,0,"98101430121181157002"\r\n' + OK
+    assert at(m, "AT+CRSM=176,28423,0,0,9") == b'\r\n+CRSM: 144,0,"080910101032547698"\r\n' + OK
+    assert at(m, "AT+CRSM=176,28486,0,0,4") == b"\r\n+CRSM: 148,4\r\n" + OK
+    assert at(m, "AT+CRSM=242") == b"\r\n+CRSM: 144,0\r\n" + OK
+    assert at(m, "AT+CRSM=176") == ERR
+    assert at(m, "AT+CRSM=12,12258,0,0,10") == ERR

@@ -1526,3 +1526,53 @@ def aoc_sim(ctx: Ctx) -> Reply | CmeError:
         return CmeError(16 if len(ctx.args) > 2 else 17)
     aoc["puc"] = [ctx.args[0], ctx.args[1]]
     return ok()
+
+
+# ------------------------------------------------------- restricted SIM access
+def _swap_nibbles(digits: str) -> str:
+    """BCD with swapped nibbles, F-padded (3GPP TS 51.011 EF_ICCID / EF_IMSI coding)."""
+    if len(digits) % 2:
+        digits += "F"
+    return "".join(digits[i + 1] + digits[i] for i in range(0, len(digits), 2))
+
+
+def _sim_files(m: Any) -> dict[int, str]:
+    r = m.radio
+    imsi = getattr(r, "imsi", DEFAULT_IMSI)
+    # EF_IMSI (6F07): length 8, then "9" (odd parity, IMSI) and the digits, nibble-swapped.
+    return {0x2FE2: _swap_nibbles(r.iccid), 0x6F07: "08" + _swap_nibbles("9" + imsi)}
+
+
+@_free("+CRSM")
+def crsm(ctx: Ctx) -> Reply | CmeError:
+    # ATR10 pp.163-164: AT+CRSM=<command>[,<fileid>[,<P1>,<P2>,<P3>[,<data>]]]; answer
+    # "+CRSM: <sw1>,<sw2>[,<response>]" in hex. The emulated SIM has EF_ICCID (12258) and
+    # EF_IMSI (28423) for READ BINARY (176, P3 bytes from offset P1*256+P2); STATUS (242)
+    # answers 144,0; other files: 148,4 ("file id not found", TS 51.011); updates: 148,8
+    # (access condition not fulfilled). <fileid> is mandatory except for STATUS.
+    if ctx.kind == "test":
+        return ok()
+    if ctx.kind != "set" or not 1 <= len(ctx.args) <= 6:
+        raise ArgError(ctx.name)
+    if ctx.module.radio.sim is None:
+        return CmeError(10)
+    command_ = ctx.int_arg(0, 0, 255)
+    if command_ not in (176, 178, 192, 214, 220, 242):
+        raise ArgError(ctx.name)
+    if command_ == 242:
+        return ok("+CRSM: 144,0")
+    fileid = ctx.int_arg(1, 0, 65535)
+    p = [ctx.int_arg(i, 0, 255, 0) for i in (2, 3, 4)]
+    if command_ != 192 and len(ctx.args) < 5:
+        raise ArgError(ctx.name)  # "mandatory for every command except GET RESPONSE and STATUS"
+    files = _sim_files(ctx.module)
+    if fileid not in files:
+        return ok("+CRSM: 148,4")
+    if command_ in (214, 220):
+        return ok("+CRSM: 148,8")
+    if command_ != 176:
+        return ok("+CRSM: 148,4")
+    data = files[fileid]
+    start = (p[0] * 256 + p[1]) * 2
+    count = p[2] * 2 if p[2] else len(data) - start
+    return ok('+CRSM: 144,0,"%s"' % data[start:start + count])
