@@ -34,6 +34,8 @@ Row fields: (name, parameter ranges, factory defaults, mandatory count, storage,
 """
 from __future__ import annotations
 
+from .catalog_atr10 import NOT_IN_7_03
+
 # fmt: off
 ROWS: list[tuple[str, str, str, int, str, int, str]] = [
     # ------------------------------------------------ 3GPP TS 27.007 (ATR10 §3.5.4)
@@ -119,11 +121,7 @@ ROWS: list[tuple[str, str, str, int, str, int, str]] = [
 ]
 # fmt: on
 
-# Commands the GC864-QUAD's SW 7.03.xx2 column lacks in ATR10 (document history §1.7: "New
-# commands added for SW 10.0.x"), and GPS/audio-DVI commands of other products: left unknown,
-# so a script asking for them gets ERROR as on the module.
-NOT_ON_GC864 = (
-    "#PADFWD", "#PADCMD", "+CPLS", "+CGCMOD", "#STTA", "#CMEEMODE", "#SGACTCFGEXT", "#BASE64",
-    "#CEERNET", "#SII", "#OTASETRI", "#MSDPUSH", "#MSDSEND", "+CECALL", "#SYSHALT",
-    "#SIMINCFG", "#EMRGD", "#DTMF", "#DTMFCFG", "#OTAIPCFG",
-)
+# Commands ATR10's availability table does not mark for SW 7.03.xx2 (catalog_atr10.py): left
+# unknown, so a script asking for one gets ERROR as on the module. #ENHRST is among them (SW
+# 10.0.3, document history §1.7) but the project's emulator implements it (commands_script.py).
+NOT_ON_GC864 = tuple(n for n in NOT_IN_7_03 if n != "#ENHRST")
