@@ -546,3 +546,48 @@ def test_crsm_reads_the_iccid_and_imsi_files(m: Module) -> None:
     assert at(m, "AT+CRSM=242") == b"\r\n+CRSM: 144,0\r\n" + OK
     assert at(m, "AT+CRSM=176") == ERR
     assert at(m, "AT+CRSM=12,12258,0,0,10") == ERR
+
+
+def test_snum_sets_what_cnum_reports_and_hash_z(m: Module) -> None:
+    # ATR10 pp.94, 353, 291.
+    assert at(m, 'AT#SNUM=1,"+393330001111"') == OK
+    assert at(m, "AT+CNUM") == b'\r\n+CNUM: "","+393330001111",145\r\n' + OK
+    assert at(m, 'AT#SNUM=2,"+393330001111"') == ERR  # only record 1 without #ENS
+    assert at(m, "AT#SNUM=1") == OK
+    assert at(m, "AT+CNUM") == OK
+    assert at(m, "ATE1") == OK
+    assert at(m, "AT#Z=0") == b"AT#Z=0\r\r\nOK\r\n"
+    assert m.instances[1].settings["E"] == 0
+
+
+def test_dns_servers_per_context(m: Module) -> None:
+    assert at(m, 'AT#DNS=1,"8.8.8.8","8.8.4.4"') == OK
+    assert at(m, 'AT#DNS=2,"0.0.0.0","8.8.4.4"') == ERR
+    m.reboot()
+    m.run(0.5)
+    assert at(m, "AT#DNS?") == b'\r\n#DNS: 1,"8.8.8.8","8.8.4.4"\r\n' + OK
+
+
+def test_cmss_sends_a_stored_message(m: Module) -> None:
+    assert at(m, "AT+CMGF=1") == OK
+    index = m.sms.write("+391112223", "stored text")
+    got = at(m, "AT+CMSS=%d" % index, timeout=70)
+    assert got.startswith(b"\r\n+CMSS: ") and got.endswith(OK)
+    got = at(m, 'AT+CMSS=%d,"+394445556"' % index, timeout=70)
+    assert got.startswith(b"\r\n+CMSS: ")
+    assert [(x[0], x[1]) for x in m.sms.sent] == [("+391112223", "stored text"),
+                                                   ("+394445556", "stored text")]
+    assert at(m, "AT+CMSS=99") == b"\r\n+CMS ERROR: 321\r\n"
+
+
+def test_ping_answers_from_simulated_hosts_only(m: Module) -> None:
+    m.net.activation_ms = 100
+    m.net.latency_ms = 150
+    assert at(m, 'AT+CMEE=1;#PING="203.0.113.5"') == b"\r\n+CME ERROR: 556\r\n"  # no context
+    assert at(m, 'AT+CGDCONT=1,"IP","internet"') == OK
+    assert at(m, "AT#SGACT=1,1", timeout=5).endswith(OK)
+    m.net.sim.add_host("203.0.113.5")
+    assert at(m, 'AT#PING="203.0.113.5",2') == (b'\r\n#PING: 01,"203.0.113.5",3,50\r\n'
+                                                 b'#PING: 02,"203.0.113.5",3,50\r\n' + OK)
+    assert at(m, 'AT#PING="198.51.100.1",1,32,10', timeout=5) == (
+        b'\r\n#PING: 01,"198.51.100.1",600,255\r\n' + OK)

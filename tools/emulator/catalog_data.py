@@ -62,6 +62,7 @@ ROWS: list[tuple[str, str, str, int, str, int, str]] = [
     ("+CSCB", "0-1;s60;s60", "0;;", 0, "save:+CSAS", 215, ""),
     # +CMER p.146: <keyp>/<disp> 0 only, <ind> 0 or 2, <bfr> 0; +CIEV URCs are not sent.
     ("+CMER", "0-3;0;0;0,2;0", "0;0;0;0;0", 0, "inst", 146, ""),
+    ("+CGSMS", "0-3", "1", 0, "nvm", 273, ""),  # "saved on NVM as global parameter"
     # ------------------------------------------------ Telit custom commands (ATR10 §3.5.7.1)
     ("#CPUMODE", "0-2", "0", 1, "module", 354, ""),
     ("#PLMNMODE", "0-1", "0", 0, "nvm", 289, ""),
@@ -83,6 +84,14 @@ ROWS: list[tuple[str, str, str, int, str, int, str]] = [
     ("#CAP", "0-2", "0", 0, "module", 568, ""),
     # #JDR p.537: <mode> 0-5 (6 is SW 10.x only), <MNPL> 0-127 (70), <DCMN> 0-254 (5).
     ("#JDR", "0-5;0-127;0-254", "0;70;5", 0, "nvm", 537, ""),
+    ("#CPASMODE", "0-1", "0", 1, "nvm", 358, ""),  # "directly stored in NVM"
+    ("#CESTHLCK", "0-1", "0", 0, "inst", 358, ""),
+    ("#FASTCCID", "0-1", "0", 0, "nvm", 359, ""),  # "saved in NVM ... at the next power cycle"
+    ("#PSMRI", "0,50-1150", "0", 1, "module", 361, ""),
+    ("#SWLEVEL", "0-1", "0", 1, "nvm", 362, ""),
+    ("#CFLO", "0-1", "0", 0, "inst", 363, ""),
+    ("#CACHEDNS", "0-1", "0", 0, "module", 460, ""),
+    ("#OAP", "0-1", "0", 0, "module", 576, ""),
     # ------------------------------------------------ Enhanced IP Easy (ATR10 §3.5.7.6)
     ("#PKTSZ", "0-1500", "300", 0, "save:#SKTSAV", 452, ""),
     ("#DSTO", "0-255", "50", 0, "save:#SKTSAV", 453, ""),

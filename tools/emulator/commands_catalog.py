@@ -1576,3 +1576,135 @@ def crsm(ctx: Ctx) -> Reply | CmeError:
     start = (p[0] * 256 + p[1]) * 2
     count = p[2] * 2 if p[2] else len(data) - start
     return ok('+CRSM: 144,0,"%s"' % data[start:start + count])
+
+
+@_free("#Z")
+def extended_reset(ctx: Ctx) -> Reply:
+    # ATR10 p.291: AT#Z=<profile> (0 or 1) loads the user profile stored with AT&W; the emulator
+    # keeps no &W profiles, so this is the factory profile, as ATZ.
+    if ctx.kind == "test":
+        return ok("#Z: (0,1)")
+    if ctx.kind != "set" or len(ctx.args) != 1:
+        raise ArgError(ctx.name)
+    ctx.int_arg(0, 0, 1)
+    ctx.inst.reset_settings()
+    return ok()
+
+
+@_free("#SNUM")
+def snum(ctx: Ctx) -> Reply | CmeError:
+    # ATR10 p.353: AT#SNUM=<index>,<number>[,<alpha>] writes EF_MSISDN; with #ENS off only
+    # <index>=1; <index> alone deletes it. +CNUM then reports it (module.radio.msisdn).
+    if ctx.kind == "test":
+        return ok()
+    if ctx.kind != "set" or not 1 <= len(ctx.args) <= 3:
+        raise ArgError(ctx.name)
+    r = ctx.module.radio
+    if r.sim is None:
+        return CmeError(10)
+    ctx.int_arg(0, 1, 1)
+    if len(ctx.args) == 1:
+        r.msisdn = ""  # type: ignore[attr-defined]
+        return ok()
+    number = ctx.args[1]
+    if not number or not all(c in "0123456789+" for c in number) or "+" in number[1:]:
+        raise ArgError(ctx.name)
+    r.msisdn = number  # type: ignore[attr-defined]
+    return ok()
+
+
+@_free("#DNS")
+def dns(ctx: Ctx) -> Reply:
+    # ATR10 p.460: AT#DNS=<cid>,<primary>,<secondary> (cid 1-5 here: the GSM context 0 is not
+    # emulated); "0.0.0.0" = the network's; a secondary without a primary raises an error; read
+    # one line per context with a manual server. Stored in NVM automatically (§3.3 p.27). The
+    # emulated resolver (m.net.dns) does not depend on it.
+    from .net.firewall import is_ip
+
+    table = ctx.module.nvm.setdefault("dns", {})
+    if ctx.kind == "test":
+        return ok("#DNS: (1-5),,")
+    if ctx.kind == "read":
+        return ok(*['#DNS: %s,"%s","%s"' % (c, p, s) for c, (p, s) in sorted(table.items())])
+    if ctx.kind != "set" or len(ctx.args) != 3 or not all(ctx.quoted[1:3]):
+        raise ArgError(ctx.name)
+    cid = ctx.int_arg(0, 1, 5)
+    primary, secondary = ctx.args[1], ctx.args[2]
+    if not (is_ip(primary) and is_ip(secondary)):
+        raise ArgError(ctx.name)
+    if primary == "0.0.0.0" and secondary != "0.0.0.0":
+        raise ArgError(ctx.name)
+    if primary == secondary == "0.0.0.0":
+        table.pop(str(cid), None)
+    else:
+        table[str(cid)] = [primary, secondary]
+    return ok()
+
+
+class _CmssCtx(Ctx):
+    def done(self, result: Any) -> None:
+        if isinstance(result, Reply):
+            result = Reply([line.replace("+CMGS:", "+CMSS:", 1) for line in result.lines],
+                           result.final, result.delay, result.raw)
+        super().done(result)
+
+
+@_free("+CMSS")
+def cmss(ctx: Ctx) -> Any:
+    # ATR10 pp.261-262: AT+CMSS=<index>[,<da>[,<toda>]] sends a stored message (the <da> given
+    # replaces the stored one) through the SMS model's submit: "+CMSS: <mr>", or +CMS ERROR
+    # (321 invalid memory index for an empty location).
+    from .sms import CmsError as _Cms, toa
+
+    if ctx.kind == "test":
+        return ok()
+    if ctx.kind != "set" or not 1 <= len(ctx.args) <= 3:
+        raise ArgError(ctx.name)
+    sms = ctx.module.sms
+    index = ctx.int_arg(0, 0, 255)
+    msg = sms.store.get(index)
+    if msg is None:
+        return _Cms(321)
+    da = ctx.args[1] if len(ctx.args) > 1 and ctx.args[1] else msg.number
+    if len(ctx.args) > 1 and ctx.args[1] and not ctx.quoted[1]:
+        raise ArgError(ctx.name)
+    toda = ctx.int_arg(2, 129, 145, toa(da))
+    if toda not in (129, 145):
+        raise ArgError(ctx.name)
+    return sms._submit(_CmssCtx(ctx.inst, ctx.cmd), da, toda, msg.text)
+
+
+@_free("#PING")
+def ping(ctx: Ctx) -> Any:
+    # ATR10 pp.483-484: AT#PING=<IPaddr>[,<retryNum 1-64 (4)>[,<len 32-1460 (32)>[,<timeout
+    # 1-600 (50) x 100 ms>[,<ttl 1-255 (128)>]]]]; one "#PING: <replyId>,"<ip>",<replyTime>,
+    # <ttl>" per request (replyTime in 100 ms; a lost reply: 600 and 255); the context must be
+    # active. Simulated hosts (m.net.sim / m.net.udp / FTP / SMTP servers) answer after the
+    # round trip with ttl 50; other addresses never answer.
+    net = ctx.module.net
+    if ctx.kind == "test":
+        return ok("#PING: ,(1-64),(32-1460),(1-600),(1-255)")
+    if ctx.kind != "set" or not 1 <= len(ctx.args) <= 5 or not ctx.quoted[0]:
+        raise ArgError(ctx.name)
+    retries = ctx.int_arg(1, 1, 64, 4)
+    ctx.int_arg(2, 32, 1460, 32)
+    timeout = ctx.int_arg(3, 1, 600, 50)
+    ctx.int_arg(4, 1, 255, 128)
+    if not any(c.active for c in net.contexts.values()):
+        return CmeError(net.errors["no_context"])
+    ip = net.resolve(ctx.args[0])
+    if ip is None:
+        return CmeError(net.errors["dns"], delay=net.dns_ms)
+    hosts = set(net.sim.hosts) | {k[0] for k in net.sim.servers} | {k[0] for k in net.udp.peers}
+    hosts |= {k[0] for k in net.ftp.servers} | {k[0] for k in net.mail.servers}
+    rtt = 2 * net.latency_ms
+    lines = []
+    total = 0
+    for i in range(1, retries + 1):
+        if ip in hosts and rtt <= timeout * 100:
+            lines.append('#PING: %02d,"%s",%d,50' % (i, ip, max(1, rtt // 100)))
+            total += rtt
+        else:
+            lines.append('#PING: %02d,"%s",600,255' % (i, ip))
+            total += timeout * 100
+    return Reply(lines, "OK", total)
