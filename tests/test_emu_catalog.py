@@ -591,3 +591,57 @@ def test_ping_answers_from_simulated_hosts_only(m: Module) -> None:
                                                  b'#PING: 02,"203.0.113.5",3,50\r\n' + OK)
     assert at(m, 'AT#PING="198.51.100.1",1,32,10', timeout=5) == (
         b'\r\n#PING: 01,"198.51.100.1",600,255\r\n' + OK)
+
+
+def test_alarm_wakes_a_shut_down_module_and_runs_its_script(tmp_path: Path) -> None:
+    # ATR10 pp.160-163 (+CALA type 1: "wakes up fully operative as if the ON/OFF button had been
+    # pressed"), p.290 (#SHDN).
+    m = Module(tmp_path)
+    m.flash.write("main.py", b"import MOD\nprint('up %d' % MOD.secCounter())\n")
+    m.nvm["escript"] = "main.py"
+    m.power_on()
+    m.run(1)
+    assert at(m, 'AT+CCLK="02/09/07,23:30:00+00"') == OK
+    assert at(m, 'AT+CALA="02/09/07,23:31:00+00"') == OK
+    assert at(m, "AT+CALA?") == b'\r\n+CALA: "02/09/07,23:31:00+00",0,1,"","",0\r\n' + OK
+    assert at(m, "AT#SHDN") == OK
+    m.run(30)
+    assert not m.power
+    m.run(40)
+    assert m.power and m.boots == 2
+    assert len(m.trace_lines) == 2 and m.trace_lines[1].startswith("up ")
+    assert at(m, "AT+CALA?") == OK  # a one-shot alarm is spent
+
+
+def test_alarm_type_2_urc_every_3_s_until_wake(m: Module) -> None:
+    assert at(m, 'AT+CCLK="02/09/07,23:30:00+00"') == OK
+    assert at(m, 'AT+CALA="02/09/07,23:30:05+00",0,2,"feed the cat"') == OK
+    m.run(8.6)  # at 5 s, again 3 s later
+    assert take(m) == b"\r\n+CALA: feed the cat\r\n\r\n+CALA: feed the cat\r\n"
+    assert at(m, "AT#WAKE?") == b"\r\n#WAKE: 1\r\n" + OK
+    assert at(m, "AT#WAKE=0") == OK
+    m.run(6)
+    assert take(m) == b""
+    assert at(m, "AT#WAKE?") == b"\r\n#WAKE: 0\r\n" + OK
+    assert at(m, 'AT+CALA="02/09/07,23:40:00+00",0,9') == ERR
+    assert at(m, 'AT+CALA="23:40:00+00"') == ERR  # time of day only with <recurr>
+    assert at(m, 'AT+CALA="23:40:00+00",0,1,"","1,3,5"') == OK
+    assert at(m, "AT+CALD=0") == OK
+    assert at(m, "AT+CALA?") == OK
+
+
+def test_alarm_mode_without_wake_shuts_down_after_90_s(tmp_path: Path) -> None:
+    m = Module(tmp_path)
+    m.power_on()
+    assert at(m, 'AT+CCLK="02/09/07,23:30:00+00"') == OK
+    assert at(m, 'AT+CALA="02/09/07,23:30:10+00",0,2,"x"') == OK
+    assert at(m, "AT#SHDN") == OK
+    m.run(12)
+    assert m.power  # woken in alarm mode
+    m.run(95)
+    assert not m.power  # no #WAKE within 90 s
+
+
+def test_battery(m: Module) -> None:
+    assert at(m, "AT+CBC") == b"\r\n+CBC: 0,75\r\n" + OK  # ATR10's example
+    assert at(m, "AT#CBC") == b"\r\n#CBC: 0,380\r\n" + OK

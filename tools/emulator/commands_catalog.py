@@ -99,6 +99,12 @@ class Catalog:
         self.module = module
         self.ram: dict[str, list[Any]] = {}
         self.hidden: dict[str, Any] = {}  # #SIMDET=0 hides the SIM: what it hid
+        self.alarm_active = False  # +CALA went off and no #WAKE yet
+        self.alarm_mode = False  # woken by the alarm from power-off (ATR10 "alarm mode")
+        self._alarm_timer: Any = None
+        self._alarm_urc: Any = None
+        self._alarm_end: Any = None
+        self._waking = False
         module.catalog = self  # type: ignore[attr-defined]
         module.extensions.append(self)
 
@@ -112,6 +118,11 @@ class Catalog:
             m.radio.sim = self.hidden.pop("sim")
         if m.nvm.get("locks", {}).get("SC") and m.radio.sim == "READY":
             m.radio.sim = "SIM PIN"  # +CLCK "SC" locked: the SIM asks for its PIN at power-up
+        if not self._waking:
+            self._cancel_alarm_activity()
+            self.alarm_mode = False
+        self._waking = False
+        self.arm_alarm()
         sled = self.value(ENTRIES["#SLED"], None)
         m.sled = tuple(sled)  # type: ignore[attr-defined]  # GPIO.setSLED shares it (ES13 §3.6.9)
         m.dac = (0, 0)  # type: ignore[attr-defined]  # #DAC: RAM, factory "disables pin" (ATR10 p.305)
@@ -121,6 +132,74 @@ class Catalog:
 
     def close(self) -> None:
         pass
+
+    # ---------------------------------------------------------- +CALA alarm (RTC)
+    def arm_alarm(self) -> None:
+        """(Re)arm the kernel timer of the +CALA alarm kept by the RTC (module.nvm["cala"])."""
+        if self._alarm_timer is not None:
+            self._alarm_timer.cancel()
+            self._alarm_timer = None
+        alarm = self.module.nvm.get("cala")
+        if not alarm:
+            return
+        due = alarm_due(self.module, alarm)
+        if due is None:
+            return
+        m = self.module
+        delay = max(0, (due - m.seconds()) * 1000 - m.kernel.now() % 1000)
+        self._alarm_timer = m.kernel.call_later(delay, self._alarm_fires)
+
+    def _alarm_fires(self) -> None:
+        self._alarm_timer = None
+        m = self.module
+        alarm = m.nvm.get("cala")
+        if not alarm:
+            return
+        kind, text = alarm["type"], alarm["text"]
+        if not alarm["recurr"]:
+            m.nvm.pop("cala", None)  # a one-shot alarm is spent
+        if not m.power:
+            # ATR10 p.161: type 1 wakes the module "fully operative as if the ON/OFF button had
+            # been pressed"; types 2-8 wake it in "alarm mode".
+            self._waking = True
+            self.alarm_mode = kind != 1
+            m.power_on()
+        if kind != 1:
+            self.alarm_active = True
+            if kind in (2, 5, 6):
+                self._alarm_urc = m.kernel.call_later(0, lambda: self._urc(text))
+            # "until a #WAKE or #SHDN command is received or a 90 seconds timer expires. If
+            # the device is in alarm mode and it does not receive the #WAKE command within
+            # 90s then it shuts down."
+            self._alarm_end = m.kernel.call_later(90_000, self._alarm_expired)
+        self.arm_alarm()
+
+    def _urc(self, text: str) -> None:
+        self._alarm_urc = None
+        if not self.alarm_active or not self.module.power:
+            return
+        for inst in self.module.instances.values():
+            inst.urc("+CALA: %s" % text)
+        self._alarm_urc = self.module.kernel.call_later(3000, lambda: self._urc(text))
+
+    def _alarm_expired(self) -> None:
+        self._alarm_end = None
+        was_mode = self.alarm_mode
+        self._cancel_alarm_activity()
+        if was_mode and self.module.power:
+            self.module.power_cut(None)
+
+    def _cancel_alarm_activity(self) -> None:
+        for t in (self._alarm_urc, self._alarm_end):
+            if t is not None:
+                t.cancel()
+        self._alarm_urc = self._alarm_end = None
+        self.alarm_active = False
+        self.alarm_mode = False
+
+    def stop_alarm(self) -> None:
+        """#WAKE=0: no more alarm activity, back to the normal operating mode."""
+        self._cancel_alarm_activity()
 
     def value(self, e: Entry, inst: Any) -> list[Any]:
         if e.store == "nvm":
@@ -430,13 +509,18 @@ def shdn(ctx: Ctx) -> Reply:
 
 @_free("#WAKE")
 def wake(ctx: Ctx) -> Reply:
-    # ATR10 p.293: AT#WAKE=0 leaves the alarm mode; the emulated module is never in it.
+    # ATR10 p.293: AT#WAKE=0 stops any alarm activity and leaves the alarm mode; read
+    # "#WAKE: <status>", 1 in alarm mode or while an alarm is active; test: OK.
+    cat = _cat(ctx)
     if ctx.kind == "test":
-        return ok("#WAKE: (0)")
+        return ok()
     if ctx.kind == "read":
-        return ok("#WAKE: 0")
+        return ok("#WAKE: %d" % (1 if cat.alarm_active else 0))
     if ctx.kind == "set":
-        ctx.int_arg(0, 0, 0)
+        if len(ctx.args) > 1:
+            raise ArgError(ctx.name)
+        ctx.int_arg(0, 0, 0, 0)
+        cat.stop_alarm()
         return ok()
     return error()
 
@@ -1708,3 +1792,117 @@ def ping(ctx: Ctx) -> Any:
             lines.append('#PING: %02d,"%s",600,255' % (i, ip))
             total += timeout * 100
     return Reply(lines, "OK", total)
+
+
+# --------------------------------------------------------------- +CALA / +CALD
+def _alarm_seconds(text: str) -> tuple[int | None, int | None]:
+    """"yy/MM/dd,hh:mm:ss±zz" -> (seconds since 2000, None); "hh:mm:ss±zz" -> (None, seconds of
+    the day); anything else ValueError."""
+    import calendar
+    import re
+
+    mt = re.fullmatch(r"(?:(\d\d)/(\d\d)/(\d\d),)?(\d\d):(\d\d):(\d\d)[+-]\d\d", text)
+    if mt is None:
+        raise ValueError(text)
+    yy, mo, dd, hh, mi, ss = mt.groups()
+    h, mnt, sec = int(hh), int(mi), int(ss)
+    if h > 23 or mnt > 59 or sec > 59:
+        raise ValueError(text)
+    if yy is None:
+        return None, h * 3600 + mnt * 60 + sec
+    y, mon, day = int(yy), int(mo), int(dd)
+    if not 1 <= mon <= 12 or not 1 <= day <= _days(y, mon):
+        raise ValueError(text)
+    return calendar.timegm((2000 + y, mon, day, h, mnt, sec, 0, 0, 0)) - 946684800, None
+
+
+def alarm_due(m: Any, alarm: dict[str, Any]) -> int | None:
+    """The next module second (since 2000) the alarm goes off, or None if it is in the past."""
+    import time as _time
+
+    now = m.seconds()
+    at, tod = _alarm_seconds(alarm["time"])
+    if not alarm["recurr"]:
+        return at if at is not None and at > now else None
+    days = {int(d) for d in alarm["recurr"].split(",")}
+    if tod is None:
+        tod = at % 86400 if at is not None else 0
+    base = now - now % 86400
+    for k in range(0, 8):
+        t = base + k * 86400 + tod
+        weekday = _time.gmtime(946684800 + t).tm_wday + 1  # Monday is 1
+        if t > now and (0 in days or weekday in days):
+            return t
+    return None
+
+
+@_free("+CALA")
+def cala(ctx: Ctx) -> Reply:
+    # ATR10 pp.160-163 (SELINT 2): AT+CALA=<time>[,<n>[,<type>[,<text>[,<recurr>[,<silent>]]]]];
+    # <time> "yy/MM/dd,hh:mm:ss±zz" (or "hh:mm:ss±zz" with <recurr>), "" deletes; <n> 0 only;
+    # <type> 1 wake up (default), 2 +CALA URC every 3 s, 3 tone, 4 GPIO6, 5-7 combinations,
+    # 8 RI high; <recurr> "0" every day or "1..7" weekdays (Monday 1); <silent> 0/1. The alarm
+    # lives in the RTC (NVM here) and fires on the module clock, on or off; read
+    # "+CALA: <time>,<n>,<type>,<text>,<recurr>,<silent>".
+    m = ctx.module
+    cat = _cat(ctx)
+    if ctx.kind == "test":
+        return ok('+CALA: (0),(0-8),15,13,(0,1)')
+    if ctx.kind == "read":
+        a = m.nvm.get("cala")
+        if not a:
+            return ok()
+        return ok('+CALA: "%s",0,%d,"%s","%s",%d' % (a["time"], a["type"], a["text"], a["recurr"],
+                                                      a["silent"]))
+    if ctx.kind != "set" or not 1 <= len(ctx.args) <= 6 or not ctx.quoted[0]:
+        raise ArgError(ctx.name)
+    if ctx.args[0] == "":
+        m.nvm.pop("cala", None)
+        cat.arm_alarm()
+        return ok()
+    ctx.int_arg(1, 0, 0, 0)
+    kind = ctx.int_arg(2, 0, 8, 1)
+    text = ctx.args[3] if len(ctx.args) > 3 else ""
+    recurr = ctx.args[4] if len(ctx.args) > 4 else ""
+    silent = ctx.int_arg(5, 0, 1, 0)
+    if len(text) > 15 or (recurr and not all(d in "01234567," for d in recurr)):
+        raise ArgError(ctx.name)
+    try:
+        at, tod = _alarm_seconds(ctx.args[0])
+    except ValueError:
+        raise ArgError(ctx.name) from None
+    if tod is not None and not recurr:
+        raise ArgError(ctx.name)  # "hh:mm:ss±zz" only together with <recurr>
+    m.nvm["cala"] = {"time": ctx.args[0], "type": kind, "text": text, "recurr": recurr,
+                     "silent": silent}
+    cat.arm_alarm()
+    return ok()
+
+
+@_free("+CALD")
+def cald(ctx: Ctx) -> Reply:
+    # ATR10 p.176: AT+CALD=<n> deletes the alarm <n> (0 only); test "+CALD: (0)".
+    if ctx.kind == "test":
+        return ok("+CALD: (0)")
+    if ctx.kind != "set" or len(ctx.args) != 1:
+        raise ArgError(ctx.name)
+    ctx.int_arg(0, 0, 0)
+    ctx.module.nvm.pop("cala", None)
+    _cat(ctx).arm_alarm()
+    return ok()
+
+
+@_free("+CBC", "#CBC")
+def cbc(ctx: Ctx) -> Reply:
+    # ATR10 p.198 (+CBC: "<bcs>,<bcl>", 0 = powered by the battery, charge 0/25/50/75/100) and
+    # p.312 (#CBC: "<ChargerState>,<BatteryVoltage>" in 10 mV). The emulated supply:
+    # module.battery_mv (3800 mV by default: "+CBC: 0,75", ATR10's example).
+    if ctx.kind == "test":
+        return ok("+CBC: (0-2),(0-100)") if ctx.name == "+CBC" else ok()
+    if ctx.kind not in ("exec", "read"):
+        return error()
+    mv = int(getattr(ctx.module, "battery_mv", 3800))
+    if ctx.name == "#CBC":
+        return ok("#CBC: 0,%d" % (mv // 10))
+    level = 100 if mv >= 4000 else 75 if mv >= 3800 else 50 if mv >= 3600 else 25 if mv >= 3500 else 0
+    return ok("+CBC: 0,%d" % level)
