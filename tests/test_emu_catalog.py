@@ -502,6 +502,7 @@ def test_ato_resumes_the_suspended_socket_or_says_no_carrier(m: Module) -> None:
 
 def test_landline_leftovers_are_accepted(m: Module) -> None:
     assert at(m, "ATL1M0T") == OK
+    assert at(m, "AT%E2%L%Q") == OK
     assert at(m, "AT\\V1") == OK
     assert at(m, "AT+DS=0;+DR=1;+DR?") == b"\r\n+DR: 1\r\n" + OK
     assert at(m, "AT+DS=1") == ERR

@@ -266,7 +266,7 @@ def parse_line(body: str) -> list[Cmd]:
                 raise ParseError(body)
             i = j
             continue
-        if c in "&\\":
+        if c in "&\\%":  # '%': ATR10 %E %L %Q (p.49, p.69), basic syntax like '&'
             if i + 1 >= n or not body[i + 1].isalpha():
                 raise ParseError(body)
             name = c + body[i + 1].upper()

@@ -77,7 +77,7 @@ NOT_YET: tuple[str, ...] = (
     "#SMSATRUNCFG", "#SMSATWL", "#SPCM", "#STGI", "#STSR", "#TCPATCMDSEQ", "#TCPATCONSER",
     "#TCPATRUNAUTH", "#TCPATRUNCFG", "#TCPATRUNCLOSE", "#TCPATRUND", "#TCPATRUNFRWL",
     "#TCPATRUNL", "#TONEEXT", "#TSVOL", "#TXMONMODE", "#UDTRST", "#UDTSAV", "#UDTSET", "#VAUX",
-    "#VAUXSAV", "%E", "%L", "%Q", "&N", "&Z", "+CCID", "+CGDATA", "+CHLD", "+CMAR", "+CMUX",
-    "+CPWC", "+CSIM", "+FDD", "+FLO", "+FMI", "+FMM", "+FMR", "+FPR", "+FRH", "+FRM", "+FRS",
-    "+FTH", "+FTM", "+FTS", "+GCI", "+MS", "+VTS", "D",
+    "#VAUXSAV", "&N", "&Z", "+CCID", "+CGDATA", "+CHLD", "+CMAR", "+CMUX", "+CPWC", "+CSIM",
+    "+FDD", "+FLO", "+FMI", "+FMM", "+FMR", "+FPR", "+FRH", "+FRM", "+FRS", "+FTH", "+FTM",
+    "+FTS", "+GCI", "+MS", "+VTS", "D",
 )

@@ -1017,7 +1017,9 @@ def clir(ctx: Ctx) -> Reply:
 BASIC_EXTRA = {"&S": (0, 3, 3), "\\Q": (0, 3, 3), "\\V": (0, 1, 0),  # \V: p.49
                # L, M p.50, T, P p.67: "no effect ... only for backward compatibility with
                # landline modems" (L, M take a digit; T, P none)
-               "L": (0, 3, 0), "M": (0, 2, 0), "T": (0, 0, 0), "P": (0, 0, 0)}
+               "L": (0, 3, 0), "M": (0, 2, 0), "T": (0, 0, 0), "P": (0, 0, 0),
+               # %E<n> (p.69), %L, %Q (p.49): "no effect ... backward compatibility"
+               "%E": (0, 9, 0), "%L": (0, 0, 0), "%Q": (0, 0, 0)}
 
 
 def basic_extra(ctx: Ctx) -> Reply:
