@@ -646,3 +646,10 @@ def test_alarm_mode_without_wake_shuts_down_after_90_s(tmp_path: Path) -> None:
 def test_battery(m: Module) -> None:
     assert at(m, "AT+CBC") == b"\r\n+CBC: 0,75\r\n" + OK  # ATR10's example
     assert at(m, "AT#CBC") == b"\r\n#CBC: 0,380\r\n" + OK
+
+
+def test_servinfo_and_copsmode(m: Module) -> None:
+    assert at(m, "AT#SERVINFO") == b'\r\n#SERVINFO: 62,-79,"EMU NET",00101,25,0A1B,0,1,hopping,"II",1,0\r\n' + OK
+    m.set_registration(reg=0)
+    assert at(m, "AT#SERVINFO?") == OK
+    assert at(m, "AT#COPSMODE=1") == OK

@@ -85,6 +85,7 @@ ROWS: list[tuple[str, str, str, int, str, int, str]] = [
     # #JDR p.537: <mode> 0-5 (6 is SW 10.x only), <MNPL> 0-127 (70), <DCMN> 0-254 (5).
     ("#JDR", "0-5;0-127;0-254", "0;70;5", 0, "nvm", 537, ""),
     ("#CPASMODE", "0-1", "0", 1, "nvm", 358, ""),  # "directly stored in NVM"
+    ("#COPSMODE", "0-1", "0", 1, "nvm", 323, ""),  # "saved in NVM (and available on following reboot)"
     ("#CESTHLCK", "0-1", "0", 0, "inst", 358, ""),
     ("#FASTCCID", "0-1", "0", 0, "nvm", 359, ""),  # "saved in NVM ... at the next power cycle"
     ("#PSMRI", "0,50-1150", "0", 1, "module", 361, ""),

@@ -1908,3 +1908,21 @@ def cbc(ctx: Ctx) -> Reply:
         return ok("#CBC: 0,%d" % (mv // 10))
     level = 100 if mv >= 4000 else 75 if mv >= 3800 else 50 if mv >= 3600 else 25 if mv >= 3500 else 0
     return ok("+CBC: 0,%d" % level)
+
+
+@_free("#SERVINFO")
+def servinfo(ctx: Ctx) -> Reply:
+    # ATR10 pp.321-322: "#SERVINFO: <B-ARFCN>,<dBM>,<NetNameAsc>,<NetCode>,<BSIC>,<LAC>,<TA>,
+    # <GPRS>[,[<PB-ARFCN>],[<NOM>],<RAC>,[<PAT>]]", the GPRS part only where the cell has GPRS;
+    # read = execution. The emulated cell: ARFCN 62, BSIC 25, GPRS, no PBCCH ("hopping"),
+    # network operation mode II, RAC 1, PAT 0; <NetCode> is module.radio.plmn (its exact
+    # hexadecimal form is n/d).
+    if ctx.kind == "test":
+        return ok()
+    if ctx.kind not in ("exec", "read"):
+        return error()
+    r = ctx.module.radio
+    if r.reg not in (1, 5) or r.rssi == 99:
+        return ok()
+    return ok('#SERVINFO: 62,%d,"%s",%s,25,%s,0,1,hopping,"II",1,0' % (
+        -113 + 2 * r.rssi, r.operator, getattr(r, "plmn", "00101"), r.lac))
