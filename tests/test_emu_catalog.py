@@ -653,3 +653,18 @@ def test_servinfo_and_copsmode(m: Module) -> None:
     m.set_registration(reg=0)
     assert at(m, "AT#SERVINFO?") == OK
     assert at(m, "AT#COPSMODE=1") == OK
+
+
+def test_gsmcont_atrundelay_toneext(m: Module) -> None:
+    assert at(m, 'AT#GSMCONT=0,"IP","+390123456"') == OK
+    m.reboot()
+    m.run(0.5)
+    assert at(m, "AT#GSMCONT?") == b'\r\n+GSMCONT: 0,"IP","+390123456"\r\n' + OK
+    assert at(m, "AT#GSMCONT=0") == OK
+    assert at(m, "AT#GSMCONT?") == OK
+    assert at(m, 'AT#GSMCONT=1,"IP","1"') == ERR
+    assert at(m, "AT#ATRUNDELAY=1,10") == OK
+    assert at(m, "AT#ATRUNDELAY?") == b"\r\n#ATRUNDELAY: 0,0\r\n#ATRUNDELAY: 1,10\r\n" + OK
+    assert at(m, "AT#ATRUNDELAY=1,31") == ERR
+    assert at(m, "AT#TONEEXT=G,1") == OK
+    assert at(m, "AT#TONEEXT=X,1") == ERR

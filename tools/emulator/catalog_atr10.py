@@ -67,16 +67,16 @@ NOT_IN_7_03: tuple[str, ...] = (
 # Marked for 7.03.xx2 but not emulated yet: they answer ERROR (docs/emulator.md "Command
 # catalogue" says which families these are).
 NOT_YET: tuple[str, ...] = (
-    "#ACALEXT", "#ATRUNDELAY", "#BIQUADIN", "#BIQUADINEX", "#BIQUADOUT", "#BIQUADOUTEX",
-    "#CMGLCONCINDEX", "#CMUXSCR", "#CODECINFO", "#CSURV", "#CSURVB", "#CSURVBC", "#CSURVC",
-    "#CSURVEXT", "#CSURVF", "#CSURVNLF", "#CSURVP", "#CSURVPC", "#CSURVU", "#CSURVUC", "#DVI",
-    "#ENAEVMONI", "#ENAEVMONICFG", "#EVMONI", "#FTPAPP", "#FTPFSIZE", "#FTPGETPKT", "#FTPRECV",
-    "#FTPREST", "#GAUTH", "#GDATAVOL", "#GGPI", "#GPPPCFG", "#GSMAD", "#GSMCONT", "#GSMCONTCFG",
-    "#I2CRD", "#I2CWR", "#OTASNAP", "#OTASUAN", "#PADCMD", "#PADFWD", "#PRST", "#PSAV", "#PSET",
-    "#QSS", "#RSEN", "#SGACTCFG", "#SGPO", "#SIMATR", "#SMSATRUN", "#SMSATRUNCFG", "#SMSATWL",
-    "#SPCM", "#STGI", "#STSR", "#TCPATCMDSEQ", "#TCPATCONSER", "#TCPATRUNAUTH", "#TCPATRUNCFG",
-    "#TCPATRUNCLOSE", "#TCPATRUND", "#TCPATRUNFRWL", "#TCPATRUNL", "#TONEEXT", "#TSVOL",
-    "#TXMONMODE", "#UDTRST", "#UDTSAV", "#UDTSET", "#VAUX", "#VAUXSAV", "&N", "&Z", "+CCID",
-    "+CGDATA", "+CHLD", "+CMAR", "+CMUX", "+CPWC", "+CSIM", "+FDD", "+FLO", "+FMI", "+FMM",
-    "+FMR", "+FPR", "+FRH", "+FRM", "+FRS", "+FTH", "+FTM", "+FTS", "+GCI", "+MS", "+VTS", "D",
+    "#ACALEXT", "#BIQUADIN", "#BIQUADINEX", "#BIQUADOUT", "#BIQUADOUTEX", "#CMGLCONCINDEX",
+    "#CMUXSCR", "#CODECINFO", "#CSURV", "#CSURVB", "#CSURVBC", "#CSURVC", "#CSURVEXT", "#CSURVF",
+    "#CSURVNLF", "#CSURVP", "#CSURVPC", "#CSURVU", "#CSURVUC", "#DVI", "#ENAEVMONI",
+    "#ENAEVMONICFG", "#EVMONI", "#FTPAPP", "#FTPFSIZE", "#FTPGETPKT", "#FTPRECV", "#FTPREST",
+    "#GAUTH", "#GDATAVOL", "#GGPI", "#GPPPCFG", "#GSMAD", "#GSMCONTCFG", "#I2CRD", "#I2CWR",
+    "#OTASNAP", "#OTASUAN", "#PADCMD", "#PADFWD", "#PRST", "#PSAV", "#PSET", "#QSS", "#RSEN",
+    "#SGACTCFG", "#SGPO", "#SIMATR", "#SMSATRUN", "#SMSATRUNCFG", "#SMSATWL", "#SPCM", "#STGI",
+    "#STSR", "#TCPATCMDSEQ", "#TCPATCONSER", "#TCPATRUNAUTH", "#TCPATRUNCFG", "#TCPATRUNCLOSE",
+    "#TCPATRUND", "#TCPATRUNFRWL", "#TCPATRUNL", "#TSVOL", "#TXMONMODE", "#UDTRST", "#UDTSAV",
+    "#UDTSET", "#VAUX", "#VAUXSAV", "&N", "&Z", "+CCID", "+CGDATA", "+CHLD", "+CMAR", "+CMUX",
+    "+CPWC", "+CSIM", "+FDD", "+FLO", "+FMI", "+FMM", "+FMR", "+FPR", "+FRH", "+FRM", "+FRS",
+    "+FTH", "+FTM", "+FTS", "+GCI", "+MS", "+VTS", "D",
 )

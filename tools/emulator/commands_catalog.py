@@ -1926,3 +1926,57 @@ def servinfo(ctx: Ctx) -> Reply:
         return ok()
     return ok('#SERVINFO: 62,%d,"%s",%s,25,%s,0,1,hopping,"II",1,0' % (
         -113 + 2 * r.rssi, r.operator, getattr(r, "plmn", "00101"), r.lac))
+
+
+@_free("#GSMCONT")
+def gsmcont(ctx: Ctx) -> Reply:
+    # ATR10 p.354: AT#GSMCONT=<cid>[,<P_type>,<CSD_num>] for the only GSM context, cid 0;
+    # "#GSMCONT=0 causes the values for context number 0 to become undefined"; read (as printed
+    # there) "+GSMCONT: <cid>,<P_type>,<CSD_num>"; stored in NVM automatically (§3.3 p.27). The
+    # GSM (CSD-based) context itself is not emulated (#SGACT=0,1 answers ERROR).
+    nvm = ctx.module.nvm
+    if ctx.kind == "test":
+        return ok('#GSMCONT: (0),"IP",')
+    if ctx.kind == "read":
+        g = nvm.get("gsmcont")
+        return ok('+GSMCONT: 0,"IP","%s"' % g) if g is not None else ok()
+    if ctx.kind != "set" or len(ctx.args) not in (1, 3):
+        raise ArgError(ctx.name)
+    ctx.int_arg(0, 0, 0)
+    if len(ctx.args) == 1:
+        nvm.pop("gsmcont", None)
+        return ok()
+    if not (ctx.quoted[1] and ctx.quoted[2]) or ctx.args[1].upper() != "IP":
+        raise ArgError(ctx.name)
+    nvm["gsmcont"] = ctx.args[2]
+    return ok()
+
+
+@_free("#ATRUNDELAY")
+def atrundelay(ctx: Ctx) -> Reply:
+    # ATR10 p.388: AT#ATRUNDELAY=<srv>,<delay>: 0 TCP / 1 SMS Run AT service, 0-30 s (default
+    # 0); read one line per service. (The Run AT services themselves are not emulated.)
+    delays = _cat(ctx).ram.setdefault("#ATRUNDELAY", [0, 0])
+    if ctx.kind == "test":
+        return ok("#ATRUNDELAY: (0,1),(0-30)")
+    if ctx.kind == "read":
+        return ok("#ATRUNDELAY: 0,%d" % delays[0], "#ATRUNDELAY: 1,%d" % delays[1])
+    if ctx.kind != "set" or len(ctx.args) != 2:
+        raise ArgError(ctx.name)
+    srv = ctx.int_arg(0, 0, 1)
+    delays[srv] = ctx.int_arg(1, 0, 30)
+    return ok()
+
+
+@_free("#TONEEXT")
+def toneext(ctx: Ctx) -> Reply:
+    # ATR10 p.578: AT#TONEEXT=<toneId>,<act> (1 start, 0 stop), tones as #TONE; no audio here.
+    if ctx.kind == "test":
+        return ok("#TONEEXT: (0-9,#,*,A-D,G-L,Y,Z),(0,1)")
+    if ctx.kind != "set" or len(ctx.args) != 2:
+        raise ArgError(ctx.name)
+    t = ctx.args[0].upper()
+    if len(t) != 1 or t not in TONES:
+        raise ArgError(ctx.name)
+    ctx.int_arg(1, 0, 1)
+    return ok()
