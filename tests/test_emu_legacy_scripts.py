@@ -3,7 +3,7 @@ commands sent with MDM.send and checked for OK, a reboot when one fails; a GPRS 
 MDM in online mode; SMS and phonebook through AT commands) run on the emulator unchanged and
 reach their end. Before the command catalogue, the first one answered ERROR to #AUTOBND,
 #PLMNMODE, +CIMI ... and rebooted for ever; before UDP, the second could not open its socket.
-They follow ../shared/dialect.md, so they are also valid 1.5.2."""
+They follow ../shared/dialect.md, and they also run under the real CPython 1.5.2+ (py152)."""
 from __future__ import annotations
 
 import subprocess
@@ -139,3 +139,29 @@ def test_the_scripts_are_in_the_dialect(tmp_path: Path, name: str) -> None:
     path.write_bytes(globals()[name])
     run = subprocess.run([sys.executable, "-m", "tools.dialect", str(path)], capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("name", ["SETUP", "UDP_CLIENT", "SMS_BOOK"])
+def test_the_scripts_under_the_real_152_interpreter(tmp_path: Path, py152: Path, name: str) -> None:
+    # The same scripts in a child running the real CPython 1.5.2+ (tools/emulator/remote.py):
+    # its own built-ins and parser, the emulator's AT engine behind MDM.
+    from tools.emulator.remote import use_interpreter
+
+    m = Module(tmp_path)
+    use_interpreter(m, str(py152))
+    try:
+        if name == "UDP_CLIENT":
+            m.net.activation_ms = 200
+            peer = m.net.udp.peer("203.0.113.20", 7000)
+            peer.on_datagram = lambda p, data: p.send(b"ack:" + data)
+        m.flash.write("main.py", globals()[name])
+        m.nvm["escript"] = "main.py"
+        m.power_on()
+        m.run(90)
+        want = {"SETUP": ["IMSI 001010123456789", "SETUP DONE"],
+                "UDP_CLIENT": ["GOT ack:report:42", "CLOSED 1"],
+                "SMS_BOOK": ["BOSS +393331234567", "BAD 1", "SENT 1"]}[name]
+        assert m.trace_lines == want
+        assert m.boots == 1
+    finally:
+        m.close()
