@@ -148,3 +148,22 @@ def test_legacy_style_script_downloads_a_file_to_the_flash(tmp_path: Path) -> No
     m.run(40)
     assert m.trace_lines == ["GOT 25"]
     assert m.flash.read("cfg.txt") == b"apn=internet\r\nport=5000\r\n"
+
+
+def test_the_download_script_under_the_real_152_interpreter(tmp_path: Path, py152: Path) -> None:
+    from tools.emulator.remote import use_interpreter
+
+    m = Module(tmp_path)
+    use_interpreter(m, str(py152))
+    try:
+        m.net.activation_ms = 200
+        m.net.dns["ftp.example.net"] = SRV
+        m.net.ftp.server(SRV, users={"bob": "pw"}, files={"/fw/cfg.txt": b"apn=internet\r\nport=5000\r\n"})
+        m.flash.write("main.py", SCRIPT)
+        m.nvm["escript"] = "main.py"
+        m.power_on()
+        m.run(40)
+        assert m.trace_lines == ["GOT 25"]
+        assert m.flash.read("cfg.txt") == b"apn=internet\r\nport=5000\r\n"
+    finally:
+        m.close()
