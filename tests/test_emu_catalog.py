@@ -668,3 +668,17 @@ def test_gsmcont_atrundelay_toneext(m: Module) -> None:
     assert at(m, "AT#ATRUNDELAY=1,31") == ERR
     assert at(m, "AT#TONEEXT=G,1") == OK
     assert at(m, "AT#TONEEXT=X,1") == ERR
+
+
+def test_vaux_is_restored_from_vauxsav(m: Module) -> None:
+    # ATR10 pp.307-308.
+    assert at(m, "AT#VAUX=1,1") == OK
+    assert at(m, "AT#VAUX=1,2") == b"\r\n#VAUX: 1\r\n" + OK
+    m.reboot()
+    m.run(0.5)
+    assert at(m, "AT#VAUX?") == b"\r\n#VAUX: 0\r\n" + OK  # not saved
+    assert at(m, "AT#VAUX=1,1;#VAUXSAV") == OK
+    m.reboot()
+    m.run(0.5)
+    assert at(m, "AT#VAUX?") == b"\r\n#VAUX: 1\r\n" + OK
+    assert at(m, "AT#VAUX=2,1") == ERR

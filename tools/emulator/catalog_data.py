@@ -93,6 +93,10 @@ ROWS: list[tuple[str, str, str, int, str, int, str]] = [
     ("#CFLO", "0-1", "0", 0, "inst", 363, ""),
     ("#CACHEDNS", "0-1", "0", 0, "module", 460, ""),
     ("#OAP", "0-1", "0", 0, "module", 576, ""),
+    ("#DVI", "0-2;1-2;0-1", "0;1;1", 1, "module", 598, ""),
+    ("#GAUTH", "0-3", "1", 0, "module", 346, ""),  # PPP authentication: PPP is not emulated
+    # #TXMONMODE p.311: stored in NVM (§3.3 p.27); its factory value is not given: 0 here.
+    ("#TXMONMODE", "0-1", "0", 1, "nvm", 311, ""),
     # ------------------------------------------------ Enhanced IP Easy (ATR10 §3.5.7.6)
     ("#PKTSZ", "0-1500", "300", 0, "save:#SKTSAV", 452, ""),
     ("#DSTO", "0-255", "50", 0, "save:#SKTSAV", 453, ""),

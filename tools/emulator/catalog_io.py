@@ -496,3 +496,37 @@ def toneext(ctx: Ctx) -> Reply:
         raise ArgError(ctx.name)
     ctx.int_arg(1, 0, 1)
     return ok()
+
+
+@_free("#VAUX")
+def vaux(ctx: Ctx) -> Reply:
+    # ATR10 p.307: AT#VAUX=<n>,<stat>: <n> 1 (the only VAUX pin), <stat> 0 off, 1 on, 2 query
+    # ("#VAUX: <value>"); read "#VAUX: <value>". RAM, restored at power-up from what #VAUXSAV
+    # saved (p.308; §3.3 p.28).
+    cat = _cat(ctx)
+    m = ctx.module
+    value = cat.ram.get("#VAUX", [m.nvm.get("vaux", 0)])[0]
+    if ctx.kind == "test":
+        return ok("#VAUX: (1),(0-2)")
+    if ctx.kind == "read":
+        return ok("#VAUX: %d" % value)
+    if ctx.kind != "set" or len(ctx.args) != 2:
+        raise ArgError(ctx.name)
+    ctx.int_arg(0, 1, 1)
+    stat = ctx.int_arg(1, 0, 2)
+    if stat == 2:
+        return ok("#VAUX: %d" % value)
+    cat.ram["#VAUX"] = [stat]
+    return ok()
+
+
+@_free("#VAUXSAV")
+def vauxsav(ctx: Ctx) -> Reply:
+    # ATR10 p.308: "saves the actual state of #VAUX pin to NVM. The state will be reload at
+    # power-up"; test: OK.
+    early = _only_exec(ctx)
+    if early is not None:
+        return early
+    m = ctx.module
+    m.nvm["vaux"] = _cat(ctx).ram.get("#VAUX", [m.nvm.get("vaux", 0)])[0]
+    return ok()
