@@ -682,3 +682,27 @@ def test_vaux_is_restored_from_vauxsav(m: Module) -> None:
     m.run(0.5)
     assert at(m, "AT#VAUX?") == b"\r\n#VAUX: 1\r\n" + OK
     assert at(m, "AT#VAUX=2,1") == ERR
+
+
+def test_sgactcfg_reactivates_after_the_network_drops_the_context_and_at_boot(m: Module) -> None:
+    # ATR10 pp.431-432.
+    m.net.activation_ms = 200
+    assert at(m, 'AT+CGDCONT=1,"IP","internet"') == OK
+    assert at(m, "AT#SGACTCFG=1,3,180,1") == OK
+    assert at(m, "AT#SGACTCFG?").startswith(b"\r\n#SGACTCFG: 1,3,180,1\r\n#SGACTCFG: 2,0,180,1\r\n")
+    assert at(m, "AT#SGACT=1,1", timeout=5).endswith(OK)
+    m.net.drop_context(1)
+    m.run(2)
+    assert take(m) == b"\r\n#SGACT: 10.20.30.40\r\n"  # reactivated, URC with <urcmode> 1
+    assert at(m, "AT#SGACT?") == b"\r\n#SGACT: 1,1\r\n" + OK
+    m.net.fail_activation(count=1)  # the next attempt fails: another one <delay> later
+    m.net.drop_context(1)
+    m.run(5)
+    assert at(m, "AT#SGACT?") == b"\r\n#SGACT: 1,0\r\n" + OK
+    m.run(180)
+    assert take(m) == b"\r\n#SGACT: 10.20.30.40\r\n"
+    assert at(m, "AT#SGACT?") == b"\r\n#SGACT: 1,1\r\n" + OK
+    m.reboot()  # the attach after power-up activates it too (no URC: <urcmode> is per instance)
+    m.run(5)
+    assert at(m, "AT#SGACT?") == b"\r\n#SGACT: 1,1\r\n" + OK
+    assert at(m, "AT#SGACTCFG=1,16") == ERR

@@ -631,3 +631,85 @@ def atrundelay(ctx: Ctx) -> Reply:
     srv = ctx.int_arg(0, 0, 1)
     delays[srv] = ctx.int_arg(1, 0, 30)
     return ok()
+
+
+# ------------------------------------------------- #SGACTCFG: automatic activation
+SGACTCFG_DELAY = 180  # factory <delay>: not given; the smallest allowed value
+
+
+def _sgactcfg(m: Any) -> dict[str, list[int]]:
+    return m.nvm.setdefault("sgactcfg", {})  # cid -> [retry, delay]: "global ... saved in NVM"
+
+
+@_free("#SGACTCFG")
+def sgactcfg(ctx: Ctx) -> Reply:
+    # ATR10 pp.431-432: AT#SGACTCFG=<cid>,<retry>[,<delay>[,<urcmode>]]: <retry> 0-15 attempts
+    # (0 disables), <delay> 180-3600 s between them, <urcmode> 1 gives "#SGACT: <ip>" after an
+    # automatic (re)activation (per instance). "The context is activated automatically after
+    # every GPRS Attach or after a NW PDP CONTEXT deactivation if at least one IPEasy socket is
+    # configured to this context". Read: one line per context 1-5.
+    table = _sgactcfg(ctx.module)
+    urc = ctx.inst.settings.get("cat#SGACTCFG", 0)
+    if ctx.kind == "test":
+        return ok("#SGACTCFG: (1-5),(0-15),(180-3600),(0,1)")
+    if ctx.kind == "read":
+        return ok(*["#SGACTCFG: %d,%d,%d,%d" % ((c,) + tuple(table.get(str(c), [0, SGACTCFG_DELAY])) + (urc,))
+                    for c in range(1, 6)])
+    if ctx.kind != "set" or not 2 <= len(ctx.args) <= 4:
+        raise ArgError(ctx.name)
+    cid = ctx.int_arg(0, 1, 5)
+    retry = ctx.int_arg(1, 0, 15)
+    delay = ctx.int_arg(2, 180, 3600, SGACTCFG_DELAY)
+    ctx.inst.settings["cat#SGACTCFG"] = ctx.int_arg(3, 0, 1, urc)
+    table[str(cid)] = [retry, delay]
+    return ok()
+
+
+def auto_activation(m: Any, first_delay_ms: int) -> None:
+    """Start the #SGACTCFG activations of every configured context after ``first_delay_ms``
+    (the attach at boot, or the network's deactivation), then every <delay> s up to <retry>
+    attempts."""
+    for cid_text, (retry, delay) in list(_sgactcfg(m).items()):
+        if retry:
+            _attempt(m, int(cid_text), first_delay_ms, retry, delay, m.kernel.generation)
+
+
+def _attempt(m: Any, cid: int, after_ms: int, left: int, delay: int, gen: int) -> None:
+    def fire() -> None:
+        net = m.net
+        if m.kernel.generation != gen or not m.power or not net.registered():
+            return
+        c = net.context(cid)
+        if c.state != "inactive" or not net.cid_has_socket(cid):
+            return
+
+        def done(code: int | None, ip: str) -> None:
+            if code is None:
+                for inst in m.instances.values():
+                    if inst.settings.get("cat#SGACTCFG"):
+                        inst.urc("#SGACT: %s" % ip)
+            elif left > 1:
+                _attempt(m, cid, delay * 1000, left - 1, delay, gen)
+
+        net.start_activation(cid, m.instances[1], "sgact", net.userid, net.passw, done)
+
+    m.kernel.call_later(after_ms, fire)
+
+
+ATTACH_MS = 2000  # from power-up to the GPRS attach that triggers the automatic activation
+
+
+def _hook(m: Any) -> None:
+    net = m.net
+    if getattr(net, "_sgactcfg_hooked", False):
+        return
+    net._sgactcfg_hooked = True
+    net.on_context_lost.append(lambda cid: auto_activation_one(m, cid))
+
+
+def auto_activation_one(m: Any, cid: int) -> None:
+    # The first attempt right after the deactivation (1 s: the emulator's choice, n/d), the
+    # next ones <delay> apart.
+    retry, delay = _sgactcfg(m).get(str(cid), [0, SGACTCFG_DELAY])
+    if retry:
+        _attempt(m, cid, 1000, retry, delay, m.kernel.generation)

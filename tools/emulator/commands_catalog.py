@@ -126,6 +126,10 @@ class Catalog:
             self.alarm_mode = False
         self._waking = False
         self.arm_alarm()
+        from .catalog_net import ATTACH_MS, _hook, auto_activation
+
+        _hook(m)
+        auto_activation(m, ATTACH_MS)  # #SGACTCFG: "after every GPRS Attach"
         sled = self.value(ENTRIES["#SLED"], None)
         m.sled = tuple(sled)  # type: ignore[attr-defined]  # GPIO.setSLED shares it (ES13 §3.6.9)
         m.dac = (0, 0)  # type: ignore[attr-defined]  # #DAC: RAM, factory "disables pin" (ATR10 p.305)

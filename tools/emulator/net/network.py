@@ -127,6 +127,7 @@ class Network:
         self.udp = UdpTransport(self)  # UDP peers (#SD <txProt> 1, #SLUDP): net/udp.py
         self.ftp = FtpWorld(self)  # simulated FTP servers and the #FTPOPEN session: net/ftp.py
         self.mail = MailWorld(self)  # simulated SMTP servers (#SEMAIL, #EMAILD): net/mail.py
+        self.on_context_lost: list[Callable[[int], None]] = []  # called after drop_context(cid)
         self.real: Any = None
         # --- module RAM (rebuilt by on_boot)
         self.firewall = Firewall()
@@ -309,6 +310,8 @@ class Network:
             c.state = "inactive"
             c.ip = ""
             self._close_context_sockets(cid, "network", urc=True)
+            for hook in list(self.on_context_lost):
+                hook(cid)  # #SGACTCFG reactivation (catalog_net.py)
             self.kernel.notify()
 
     def _close_context_sockets(self, cid: int, reason: str, urc: bool) -> None:
