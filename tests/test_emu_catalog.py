@@ -706,3 +706,57 @@ def test_sgactcfg_reactivates_after_the_network_drops_the_context_and_at_boot(m:
     m.run(5)
     assert at(m, "AT#SGACT?") == b"\r\n#SGACT: 1,1\r\n" + OK
     assert at(m, "AT#SGACTCFG=1,16") == ERR
+
+
+# ------------------------------------------------------------- voice dialling
+def test_voice_call_dialmode_0_ok_on_ringing_then_remote_hangs_up(m: Module) -> None:
+    # ATR10 pp.62-66 (D), p.326 (#DIALMODE 0: "OK ... as soon as it starts remotely ringing").
+    assert at(m, "ATD+393331234567;", timeout=5) == OK
+    call = m.voice.calls[-1]
+    assert call.number == "+393331234567" and call.state == "alerting"
+    assert at(m, "AT+CLCC") == b'\r\n+CLCC: 1,0,3,0,0,"+393331234567",145,""\r\n' + OK
+    m.run(5)
+    assert call.state == "active"
+    assert at(m, "AT+CPAS") == b"\r\n+CPAS: 4\r\n" + OK
+    call.hangup()
+    m.run(0.5)
+    assert take(m) == b"\r\nNO CARRIER\r\n"
+    assert at(m, "AT+CLCC") == OK
+
+
+def test_voice_call_dialmode_1_waits_for_the_answer_busy_and_ath(m: Module) -> None:
+    assert at(m, "AT#DIALMODE=1") == OK
+    assert at(m, "ATD0401234;", timeout=10) == OK  # after the answer
+    assert m.voice.calls[-1].state == "active"
+    assert at(m, "ATH") == OK
+    assert m.voice.calls[-1].state == "ended"
+    m.voice.behaviour = "busy"
+    assert at(m, "ATD0401234;", timeout=10) == b"\r\nBUSY\r\n"
+    m.voice.behaviour = "no answer"
+    assert at(m, "ATD0401234;", timeout=70) == b"\r\nNO ANSWER\r\n"
+
+
+def test_voice_call_dialmode_2_reports_each_step(m: Module) -> None:
+    assert at(m, "AT#DIALMODE=2") == OK
+    got = at(m, "ATD0401234;")
+    m.run(7)
+    got += take(m)
+    assert got == OK + b"\r\nDIALING\r\n\r\nRINGING\r\n\r\nCONNECTED\r\n"
+    got = at(m, "AT+CHUP")
+    m.run(0.2)
+    assert got + take(m) == OK + b"\r\nRELEASED\r\n"
+
+
+def test_dial_from_the_phonebook_and_refusals(m: Module) -> None:
+    assert at(m, 'AT+CPBW=3,"+391110000",145,"Boss"') == OK
+    assert at(m, 'ATD>"Boss";', timeout=5) == OK
+    assert m.voice.calls[-1].number == "+391110000"
+    assert at(m, "ATD>3;") == ERR  # a call is already up
+    assert at(m, "ATH") == OK
+    assert at(m, "ATD>SM3;", timeout=5) == OK
+    assert at(m, "ATH") == OK
+    assert at(m, 'ATD>"Nobody";') == ERR
+    assert at(m, "ATD12X4;") == ERR
+    assert at(m, "ATD0401234", timeout=5) == b"\r\nNO CARRIER\r\n"  # data: no callee
+    m.set_registration(reg=0)
+    assert at(m, "ATD0401234;", timeout=5) == b"\r\nNO CARRIER\r\n"

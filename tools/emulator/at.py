@@ -238,10 +238,14 @@ def parse_line(body: str) -> list[Cmd]:
         up = c.upper()
         if up == "D":
             k = i + 1
-            while k < n and body[k] != ";":
+            quoted = False
+            while k < n and (quoted or body[k] != ";"):
+                if body[k] == '"':
+                    quoted = not quoted  # ATD>"Name"; (ATR10 p.64)
                 k += 1
-            cmds.append(Cmd("D", "exec", body[i + 1:k].strip()))
-            i = k + 1  # a ';' after the dial string means a voice call; we keep it simple
+            # A ';' after the dial string means a voice call: kept at the end of the raw text.
+            cmds.append(Cmd("D", "exec", body[i + 1:k].strip() + (";" if k < n else "")))
+            i = k + 1
             continue
         if up == "S":
             j = i + 1

@@ -77,5 +77,5 @@ NOT_YET: tuple[str, ...] = (
     "#TCPATRUNAUTH", "#TCPATRUNCFG", "#TCPATRUNCLOSE", "#TCPATRUND", "#TCPATRUNFRWL",
     "#TCPATRUNL", "#TSVOL", "#UDTRST", "#UDTSAV", "#UDTSET", "&N", "&Z", "+CCID", "+CGDATA",
     "+CHLD", "+CMAR", "+CMUX", "+CPWC", "+CSIM", "+FDD", "+FLO", "+FMI", "+FMM", "+FMR", "+FPR",
-    "+FRH", "+FRM", "+FRS", "+FTH", "+FTM", "+FTS", "+GCI", "+MS", "+VTS", "D",
+    "+FRH", "+FRM", "+FRS", "+FTH", "+FTM", "+FTS", "+GCI", "+MS", "+VTS",
 )

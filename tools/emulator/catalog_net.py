@@ -12,7 +12,8 @@ from .commands_catalog import _cat, _free, _only_exec
 
 @_free("+CPAS")
 def cpas(ctx: Ctx) -> Reply:
-    # ATR10 p.134: 0 ready, 3 ringing, 4 call in progress; the CSD call of module.csd.
+    # ATR10 p.134: 0 ready, 3 ringing, 4 call in progress: the incoming CSD call of module.csd
+    # or the outgoing voice call of module.voice (catalog_voice.py).
     if ctx.kind == "test":
         return ok("+CPAS: (0-4)")
     if ctx.kind != "exec":
@@ -23,17 +24,18 @@ def cpas(ctx: Ctx) -> Reply:
 
 
 def _call(m: Any) -> Any:
-    csd = getattr(m, "csd", None)
-    call = getattr(csd, "current", None) if csd is not None else None
-    if call is None or call.state == "ended":
-        return None
-    return call
+    for world in (getattr(m, "csd", None), getattr(m, "voice", None)):
+        call = getattr(world, "current", None) if world is not None else None
+        if call is not None and call.state != "ended":
+            return call
+    return None
 
 
 @_free("+CLCC")
 def clcc(ctx: Ctx) -> Reply:
-    # ATR10 p.127: "+CLCC: <id>,<dir>,<stat>,<mode>,<mpty>,<number>,<type>,<alpha>"; the
-    # emulated calls are incoming data calls: dir 1, mode 1, stat 4 while ringing, 0 active.
+    # ATR10 p.127: "+CLCC: <id>,<dir>,<stat>,<mode>,<mpty>,<number>,<type>,<alpha>": an incoming
+    # data call (dir 1, mode 1, stat 4 while ringing, 0 active) or an outgoing voice call (dir
+    # 0, mode 0, stat 2 dialing, 3 alerting, 0 active).
     early = _only_exec(ctx)
     if early is not None:
         return early
@@ -41,8 +43,11 @@ def clcc(ctx: Ctx) -> Reply:
     if call is None:
         return ok()
     number = call.number or ""
-    return ok('+CLCC: 1,1,%d,1,0,"%s",%d,""' % (4 if call.state == "ringing" else 0, number,
-                                                145 if number.startswith("+") else 129))
+    if getattr(call, "kind", "") == "csd":
+        head = "1,1,%d,1" % (4 if call.state == "ringing" else 0)
+    else:
+        head = "1,0,%d,0" % {"dialing": 2, "alerting": 3}.get(call.state, 0)
+    return ok('+CLCC: %s,0,"%s",%d,""' % (head, number, 145 if number.startswith("+") else 129))
 
 
 @_free("+CEER")

@@ -2,8 +2,8 @@
 ``catalog_data.ROWS`` and the catalogue's state (NVM, per-instance and RAM values, save groups,
 the +CALA alarm). The commands modelled in depth because a script can observe them live by
 family in catalog_sim.py (SIM, phonebook, locks), catalog_io.py (GPIO/ADC/DAC/STAT_LED shared
-with the ``GPIO`` module, temperature, alarms, serial pins) and catalog_net.py (network status,
-calls, supplementary services, SMS in one line). docs/emulator.md "Command catalogue" lists
+with the ``GPIO`` module, temperature, alarms, serial pins), catalog_net.py (network status,
+calls, supplementary services, SMS in one line) and catalog_voice.py (outgoing voice calls). docs/emulator.md "Command catalogue" lists
 which is which.
 
 A command another emulator module already handles keeps its handler: the catalogue registers
@@ -375,4 +375,4 @@ _wrap_saver("#SKTRST", True)
 
 
 # The deep models, by family (they register through _free above).
-from . import catalog_io, catalog_net, catalog_sim  # noqa: E402,F401
+from . import catalog_io, catalog_net, catalog_sim, catalog_voice  # noqa: E402,F401
