@@ -8,7 +8,8 @@ from . import net  # noqa: F401  (GPRS contexts, sockets, firewall, sim/real TCP
 from . import csd  # noqa: F401  (CSD data calls: RING, ATA, ATH; attaches module.csd)
 from . import atserial  # noqa: F401  (ASC0 as AT instance 3, #STARTMODESCR=1 window; module.serial_at)
 from . import scriptcmds_io  # noqa: F401  (#WSCRIPT #RSCRIPT #LSCRIPT #LCSCRIPT #DSCRIPT)
-from . import variants
+from . import variants  # named variants of open behaviour: docs/emulator-fidelity.md
+from . import commands_catalog  # noqa: F401  (last: the rest of ATR10 SELINT 2, names still free)
 from .kernel import EmulatorError
 from .module import Module, Radio
 from .serial_line import Dte

@@ -239,10 +239,14 @@ def parse_line(body: str) -> list[Cmd]:
         up = c.upper()
         if up == "D":
             k = i + 1
-            while k < n and body[k] != ";":
+            quoted = False
+            while k < n and (quoted or body[k] != ";"):
+                if body[k] == '"':
+                    quoted = not quoted  # ATD>"Name"; (ATR10 p.64)
                 k += 1
-            cmds.append(Cmd("D", "exec", body[i + 1:k].strip()))
-            i = k + 1  # a ';' after the dial string means a voice call; we keep it simple
+            # A ';' after the dial string means a voice call: kept at the end of the raw text.
+            cmds.append(Cmd("D", "exec", body[i + 1:k].strip() + (";" if k < n else "")))
+            i = k + 1
             continue
         if up == "S":
             j = i + 1
@@ -267,7 +271,7 @@ def parse_line(body: str) -> list[Cmd]:
                 raise ParseError(body)
             i = j
             continue
-        if c in "&\\":
+        if c in "&\\%":  # '%': ATR10 %E %L %Q (p.49, p.69), basic syntax like '&'
             if i + 1 >= n or not body[i + 1].isalpha():
                 raise ParseError(body)
             name = c + body[i + 1].upper()
@@ -362,6 +366,14 @@ class Ctx:
     def done(self, result: Result) -> None:
         """Finish a command that returned PENDING."""
         self.inst._apply(result)
+
+
+def well_quoted(raw: str) -> bool:
+    """Every parameter of a set form is either unquoted or exactly one quoted string."""
+    for part in _raw_parts(raw):
+        if '"' in part and not (len(part) >= 2 and part[0] == part[-1] == '"' and part.count('"') == 2):
+            return False
+    return True
 
 
 def _raw_parts(raw: str) -> list[str]:
@@ -580,6 +592,11 @@ class AtInstance:
         if handler is None:
             # An unknown command is a syntax error: plain ERROR whatever +CMEE says (+CME ERROR
             # is "the error response to +Cxxx 3GPP TS 27.007 commands", ATR10 §3.2.2.1).
+            self._apply(Reply([], "ERROR"))
+            return
+        if cmd.kind == "set" and not well_quoted(cmd.raw):
+            # V.250 §5.4.2.2 (ATR10 §3.5.1): a string constant is one pair of double quotes; a
+            # parameter like ""+39..."" is a syntax error, plain ERROR (see unknown commands).
             self._apply(Reply([], "ERROR"))
             return
         ctx = Ctx(self, cmd)

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING
 
 from ..module import EXTENSION_FACTORIES
 from . import commands  # noqa: F401  (registers #SGACT #SD #SS #FRWL ...)
+from . import legacy  # noqa: F401  (#SKTD #SKTOP #SKTL on connId 1)
+from . import ftp  # noqa: F401  (#FTPOPEN #FTPGET #FTPPUT ... to simulated servers)
+from . import mail  # noqa: F401  (#SEMAIL #EMAILD #EMAILACT #EMAILMSG to simulated SMTP)
 from .firewall import Firewall
 from .network import Network
 from .sim import SimConn, SimServer, SimTransport

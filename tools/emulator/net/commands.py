@@ -336,10 +336,8 @@ def sd(ctx: Ctx) -> object:
     closure = ctx.int_arg(4, 0, 255, 0)
     if closure not in (0, 255):
         raise ArgError("#SD")
-    ctx.int_arg(5, 0, 65535, 0)  # lPort: UDP only; the manuals' own examples pass 0 for TCP
+    lport = ctx.int_arg(5, 0, 65535, 0)  # lPort: UDP only; the manuals' own examples pass 0 for TCP
     conn_mode = ctx.int_arg(6, 0, 1, 0)
-    if proto == 1:
-        return error()  # UDP sockets are not emulated (documented limit)
     sock = net.sockets[conn_id]
     if sock.state != CLOSED:
         return _cme(ctx, "state")  # IPG10: #SD on a connId online or suspended is an error
@@ -351,7 +349,8 @@ def sd(ctx: Ctx) -> object:
     sock.state = CONNECTING
     sock.proto = proto
     sock.closure = closure
-    sock.local_port = net.next_local_port()
+    # ATR10 #SD p.423: <lPort> "UDP connections local port" (net/udp.py).
+    sock.local_port = lport if proto == 1 and lport else net.next_local_port()
 
     def connected(wire, ip: str, port: int) -> None:
         timer.cancel()

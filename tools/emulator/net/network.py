@@ -21,6 +21,9 @@ from .firewall import Firewall, is_ip
 from .radio import RadioChannel, Wire
 from .sim import SimTransport
 from .sockets import CLOSED, CONNECTED, CONNECTING, INCOMING, LISTENING, Socket
+from .ftp import FtpWorld
+from .mail import MailWorld
+from .udp import UdpTransport
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..at import AtInstance
@@ -123,6 +126,10 @@ class Network:
         self.downlink = RadioChannel(self, self.downlink_bps)
         self._gprs_suspended = False
         self.sim = SimTransport(self)
+        self.udp = UdpTransport(self)  # UDP peers (#SD <txProt> 1, #SLUDP): net/udp.py
+        self.ftp = FtpWorld(self)  # simulated FTP servers and the #FTPOPEN session: net/ftp.py
+        self.mail = MailWorld(self)  # simulated SMTP servers (#SEMAIL, #EMAILD): net/mail.py
+        self.on_context_lost: list[Callable[[int], None]] = []  # called after drop_context(cid)
         self.real: Any = None
         # --- module RAM (rebuilt by on_boot)
         self.firewall = Firewall()
@@ -160,6 +167,7 @@ class Network:
     def close(self) -> None:
         if self.real is not None:
             self.real.close()
+        self.udp.close()
 
     # ----------------------------------------------------------- radio, class B
     @property
@@ -304,6 +312,8 @@ class Network:
             c.state = "inactive"
             c.ip = ""
             self._close_context_sockets(cid, "network", urc=True)
+            for hook in list(self.on_context_lost):
+                hook(cid)  # #SGACTCFG reactivation (catalog_net.py)
             self.kernel.notify()
 
     def _close_context_sockets(self, cid: int, reason: str, urc: bool) -> None:
@@ -342,14 +352,16 @@ class Network:
             code = self.connect_faults.pop(0)
             self.kernel.call_later(2 * self.latency_ms, lambda: attempt.fail(code))
             return
-        if self.sim.handles(ip, port) or self.real is None:
+        if sock.proto == 1:
+            self.udp.connect_out(sock, ip, port, attempt)
+        elif self.sim.handles(ip, port) or self.real is None:
             self.sim.connect_out(sock, ip, port, attempt)
         else:
             self.real.connect_out(sock, ip, port, attempt)
 
-    def find_listener(self, port: int, dst_ip: str | None) -> Socket | None:
+    def find_listener(self, port: int, dst_ip: str | None, proto: int = 0) -> Socket | None:
         for s in self.sockets.values():
-            if s.state in (LISTENING, INCOMING) and s.listen_port == port:
+            if s.state in (LISTENING, INCOMING) and s.listen_port == port and s.proto == proto:
                 if dst_ip is None or dst_ip == s.local_ip:
                     return s
         return None
@@ -358,12 +370,12 @@ class Network:
         return any(c.active and (dst_ip is None or c.ip == dst_ip) for c in self.contexts.values())
 
     def incoming(self, port: int, src_ip: str, src_port: int, dst_ip: str | None,
-                 make_wire: Callable[[], Wire]) -> str:
+                 make_wire: Callable[[], Wire], proto: int = 0) -> str:
         """A remote host's SYN reaches the module. Returns 'accept', 'refuse' or 'drop'
         (REFERENCE §6.11, §7: the firewall is checked first; DROP is silent)."""
         if not self.module.power or not self.module_reachable(dst_ip):
             return "drop"
-        lst = self.find_listener(port, dst_ip)
+        lst = self.find_listener(port, dst_ip, proto)
         if lst is None:
             self.firewall.log.append((self.kernel.now(), src_ip, port, "refused"))
             return "refuse"
@@ -382,7 +394,9 @@ class Network:
         lst.pending = (wire, src_ip, src_port)
         lst.remote_ip, lst.remote_port = src_ip, src_port
         owner = lst.owner
-        if lst.cfg.listen_auto and owner is not None:
+        if lst.legacy_listen and owner is not None:
+            owner.urc("+CONN FROM: %s" % src_ip)  # ATR10 #SKTL p.473: then CONNECT (net/legacy.py)
+        if (lst.cfg.listen_auto or lst.legacy_listen) and owner is not None:
             # ATR10 #SL: with ListenAutoRsp the connection is accepted at once, CONNECT is
             # given and the instance goes online (if it is idle in command mode; otherwise the
             # connection waits suspended).

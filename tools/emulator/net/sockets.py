@@ -73,6 +73,7 @@ class Socket:
         self.last_activity = 0
         self.last_rx = 0
         self.real_listener: Any = None
+        self.legacy_listen = False  # #SKTL (net/legacy.py): +CONN FROM, then CONNECT at once
 
     # ------------------------------------------------------------------ status
     @property
