@@ -105,6 +105,31 @@ def scan(buf, framed, last, vb, conn, want, info):
                 buf = '\r\n' + buf
             return '', buf, 0, last
         line = buf[:i]
+        n = length(vb, line)
+        if n >= 0:
+            # A message header with its text length (+CSDH=1, ATR10 +CMGL/+CMGR, SELINT 2):
+            # the text follows raw, CR LF, blank lines, "OK" and URC look-alikes included,
+            # so it is taken by its length and never scanned for framing (docs/gateway.md
+            # 5.1).  The module prints a GSM-alphabet text one character per character in
+            # the IRA set (+CSCS); an 8-bit, UCS2 or UDH text as hex digits, two per octet,
+            # so a text line longer than the length is hex (or a miscount) and is taken
+            # whole.  A CR LF inside the first n characters is part of the text when the
+            # n characters are followed by CR LF.
+            j = buf.find('\r\n', i + 2)
+            if j != -1 and j < i + 2 + n and buf[i + 2 + n:i + 4 + n] == '\r\n':
+                j = i + 2 + n
+            elif j != -1 and j < i + 2 + n and len(buf) < i + 4 + n:
+                j = -1
+            if j == -1:
+                if framed:
+                    buf = '\r\n' + buf
+                return '', buf, 0, last     # the whole text is not there yet
+            info.append(line)
+            info.append(buf[i + 2:j].replace('\r', '\n'))   # one element: see cmgl()
+            buf = buf[j + 2:]
+            framed = 0
+            last = 'i'
+            continue
         buf = buf[i + 2:]
         if not framed:
             # continuation of the previous line (SMS text, a further info line)
@@ -134,6 +159,19 @@ def scan(buf, framed, last, vb, conn, want, info):
         else:
             info.append(line)
             last = 'i'
+
+
+def length(vb, line):
+    # The <length> field of a +CMGL/+CMGR header of the command being run (vb), printed
+    # last with +CSDH=1: 7 fields in a +CMGL line, 11 or 12 in +CMGR (ATR10 +CMGL,
+    # +CMGR, #SMSMODE=1).  -> the text length, or -1 (no header, +CSDH=0, or a status
+    # report, which has no text: the gateway asks for none, +CSMP default <fo> 17).
+    if (vb != '+CMGL' and vb != '+CMGR') or line[:6] != vb + ':':
+        return -1
+    f = fields(line[6:])
+    if len(f) == 7 or len(f) > 10:
+        return num(f[-1])
+    return -1
 
 
 def drain(port, chunk):
@@ -446,26 +484,59 @@ def si(text):
 
 
 def cmgl(text):
-    # Text-mode listing (REFERENCE.md 8.3):
-    #   +CMGL: <index>,<stat>,<oa>,<alpha>[,<scts>...] then the text line(s)
-    # -> list of (index, stat, sender, body); a body of several lines is joined by \n.
+    # Text-mode listing (REFERENCE.md 8.3; ATR10 +CMGL, #SMSMODE=1):
+    #   +CMGL: <index>,<stat>,<oa>,<alpha>,<scts>[,<tooa>,<length>] then the text
+    # With the length (+CSDH=1) scan() gave the whole text as the one element after
+    # the header (its CR turned into LF), so nothing in it is read as a header.
+    # -> list of (index, stat, sender, body), in the order the messages were sent: by
+    # the service centre time stamp <scts>, then by index (docs/gateway.md 5.1).  The
+    # SIM puts a new message in the lowest free slot, so the index alone is not the
+    # order.  A body of several lines is joined by \n.
     out = []
     cur = None
     body = []
-    for line in text.split('\r\n'):
-        if line[:6] == '+CMGL:':
+    n = 0                       # 1: the next element is the whole text (+CSDH=1)
+    for line in text.split('\r\n') + ['+CMGL:']:
+        if n:
+            body.append(line)
+            n = 0
+        elif line[:6] == '+CMGL:':
             if cur is not None:
-                out.append((cur[0], cur[1], cur[2], '\n'.join(body)))
+                out.append(cur + ('\n'.join(body),))
             f = fields(line[6:])
             cur = None
             body = []
             if len(f) >= 3 and num(f[0]) >= 0:
-                cur = (num(f[0]), f[1], f[2])
+                cur = (stamp((f + ['', ''])[4]), num(f[0]), f[1], f[2])
+                n = length('+CMGL', line) >= 0
         elif cur is not None:
             body.append(line)
-    if cur is not None:
-        out.append((cur[0], cur[1], cur[2], '\n'.join(body)))
-    return out
+    out.sort()
+    n = []
+    for f in out:
+        n.append(f[1:])
+    return n
+
+
+MONTHS = (0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334)
+
+
+def stamp(s):
+    # '26/12/06,02:57:00+04' (yy/MM/dd,hh:mm:ss+zz, zz in quarters of an hour, ATR10
+    # +CMGL <scts>; REFERENCE.md 8.3) -> (days since 2000, second of the day) in UTC,
+    # or (0, 0) for anything else (a stored outgoing message has no <scts>).
+    f = []
+    for i in (0, 3, 6, 9, 12, 15, 18):
+        f.append(num(s[i:i + 2]))
+    if len(s) != 20 or -1 in f or f[1] < 1 or f[1] > 12:
+        return 0, 0
+    i = f[0] * 365 + divmod(f[0] + 3, 4)[0] + MONTHS[f[1] - 1] + f[2]
+    if f[1] > 2 and divmod(f[0], 4)[1] == 0:
+        i = i + 1               # 29 February in a leap year (2000-2099)
+    if s[17] == '-':
+        f[6] = -f[6]
+    n, s = divmod(f[3] * 3600 + f[4] * 60 + f[5] - f[6] * 900, 86400)
+    return i + n, s
 
 
 def cmgr(text):
