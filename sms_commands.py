@@ -86,13 +86,31 @@ def words(text):
 
 
 def fit(s):
-    # Last-resort guard: a reply never exceeds one SMS.  The replies are built so that
-    # this never cuts (tests check the longest ones).
-    if septets(s) <= MAXLEN:
-        return s
-    while septets(s) > MAXLEN - 3:
+    # Every reply fits one SMS: MAXLEN septets, the extension characters counting two
+    # (sms_report.septets).  Echoed values come between chr(1) marks (values.shown):
+    # when the reply is too long the longest of them is shortened and ends in '...',
+    # so what was done and the notes ' (applies when ...)', ' (unchanged)' are always
+    # whole.  A reply without marks that is too long is cut at the end (none is).
+    p = s.split('\001')
+    cut = []
+    for v in p:
+        cut.append(0)
+    while septets(''.join(p)) + 3 * cut.count(1) > MAXLEN:
+        k = -1
+        for i in range(1, len(p), 2):
+            if len(p[i]) > 1 and (k == -1 or septets(p[i]) > septets(p[k])):
+                k = i
+        if k == -1:
+            break
+        p[k] = p[k][:-1]
+        cut[k] = 1
+    for i in range(len(p)):
+        if cut[i]:
+            p[i] = p[i] + '...'
+    s = ''.join(p)
+    while septets(s) > MAXLEN:
         s = s[:-1]
-    return s + '...'
+    return s
 
 
 # ---- the commands ---------------------------------------------------------------------
@@ -327,7 +345,7 @@ def handle(text, cfg, status):
     elif cmd == 'update':
         return [], cfg, ['update']      # gwsms.py hands it to gwupd.start (docs/update.md)
     elif cmd == 'name':
-        r = sms_fleet.do_name(args, new)
+        r = sms_fleet.do_name(args, new, pw)
     elif cmd == 'identity':
         r = sms_fleet.do_identity(args, new, pw)
     elif cmd == 'heartbeat':

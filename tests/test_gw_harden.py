@@ -123,3 +123,57 @@ def test_burst_last_command_wins(m: Module) -> None:
     assert [s.text for s in m.sms.sent] == ["Confirmed: baud 300", "Confirmed: baud 1200",
                                             "Confirmed: baud 2400"]
     assert m.serial.speed == "2400"
+
+
+# ---- 7: replies --------------------------------------------------------------------------
+
+def connect_peer(m: Module):
+    c = m.net.sim.connect("198.51.100.7", 1024, src_port=40001)
+    assert m.run_until(lambda: state(m) == "connected" and c.state == "connected", 10)
+    return c
+
+
+def test_name_never_echoes_the_password(m: Module) -> None:
+    assert sms(m, "connect smspassword pump7") == ["Confirmed: smspassword set"]
+    assert sms(m, "pump7 name pump7") == ["Confirmed: name (hidden)"]
+    assert sms(m, "pump7 name PUMP7x") == ["Confirmed: name (hidden)"]
+    cfg = sms(m, "pump7 config")
+    assert len(cfg) == 1 and "name (hidden)" in cfg[0] and "pump7" not in cfg[0].lower()
+
+
+def test_long_identity_while_busy_keeps_its_note(m: Module) -> None:
+    connect_peer(m)
+    ident = "A[" * 25 + "B" * 50                                 # 100 characters, 125 septets
+    r = sms(m, "connect identity every " + ident)
+    assert len(r) == 1
+    assert r[0].startswith("Confirmed: identity A[A[")
+    assert r[0].endswith("..., sent first on each connection and before each device frame"
+                         " (applies to new connections)")
+    assert septets(r[0]) <= 160
+    r = sms(m, "connect identity every " + ident)                 # the same again
+    assert len(r) == 1 and r[0].endswith(" (unchanged)") and septets(r[0]) <= 160
+    assert state(m) == "connected"
+
+
+def test_long_gprs_and_client_mode_while_busy_keep_their_note(m: Module) -> None:
+    connect_peer(m)
+    later = " (applies when the current connection closes)"
+    r = sms(m, "connect gprs " + "a" * 50 + " " + "[u]" * 10 + "xx pass")
+    assert len(r) == 1 and r[0].endswith(", password set" + later), r
+    assert r[0].startswith("Confirmed: gprs apn a") and septets(r[0]) <= 160
+    host = "h" * 45 + ".net"
+    r = sms(m, "connect mode client %s 5000 b%s 5001 maintain" % (host, host))
+    assert len(r) == 1 and r[0].endswith(" port 5001, always connected" + later), r
+    assert "server hhh" in r[0] and "backup bhhh" in r[0] and septets(r[0]) <= 160
+
+
+def test_no_character_outside_gsm7_is_echoed(m: Module) -> None:
+    r = sms(m, "connect identity ID`1")
+    assert r == ["Confirmed: identity ID?1, sent first on each connection"]
+    r = sms(m, "connect heartbeat 60 H`B")
+    assert r == ["Confirmed: heartbeat H?B after 60 s without a byte to the network"]
+    r = sms(m, "connect gprs web u`ser pw")
+    assert r == ["Confirmed: gprs apn web, user u?ser, password set"]
+    for reply in sms(m, "connect config") + r:
+        assert "`" not in reply and septets(reply) <= 160
+    assert m.net.userid == "u`ser"                              # the value itself is kept
