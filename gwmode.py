@@ -253,13 +253,13 @@ def closed():
         # bytes now: they are read and dropped (counted) until the line has been quiet
         # for 0.1 s, 5 s at most, so none reaches the next connection
         # (docs/gateway-runtime.md "Device bytes between connections").
-        n = 0
-        while left != '' or n == 0:
+        n = MOD.secCounter()
+        left = left + SER.receive(1)    # the first bytes, or '' after 0.1 s of quiet
+        while left != '':
             g.dropped = bridge.count(g.dropped, len(left))
             left = ''
-            if n < 50:
+            if MOD.secCounter() - n < 5 and MOD.secCounter() >= n:
                 left = SER.receive(1)
-            n = n + 1
     g.go('closing', 0)
     apply_deferred()
     if g.state != 'closing':
