@@ -55,6 +55,20 @@ class FakePort:
         return out
 
 
+def cmgl(text):
+    """gwsms.cmgl(): the listing parser (it lives with the SMS code, atc.py has the framing)."""
+    return _gwsms().cmgl(text)
+
+
+_loaded: list = []
+
+
+def _gwsms():
+    if not _loaded:
+        _loaded.append(Loader(modules={"MOD": Clock(), "MDM2": object()}).load("gwsms"))
+    return _loaded[0]
+
+
 def fresh():
     clock = Clock()
     atc = Loader(modules={"MOD": clock}).load("atc")
@@ -192,7 +206,7 @@ def test_sms_text_that_looks_like_ok_does_not_end_the_listing():
         atc, clock = fresh()
         status, text = atc.cmd(FakePort(clock, [chunks]), 'AT+CMGL="REC UNREAD"', 5)
         assert status == "OK"
-        assert atc.cmgl(text) == [(1, "REC UNREAD", "+38641801924", "OK"),
+        assert cmgl(text) == [(1, "REC UNREAD", "+38641801924", "OK"),
                                   (2, "REC UNREAD", "+15551234567", "RING")]
         assert atc.urcs() == []
 
@@ -408,19 +422,12 @@ def test_cmgl_reference_examples():
             'line one\r\nline two')
     # oldest first: the stored message has no time stamp; 16:00:00+04 is 15:00 UTC, before
     # 15:59:50-20 (quarters of an hour: 20:59:50 UTC)
-    assert atc.cmgl(text) == [
+    assert cmgl(text) == [
         (2, "STO SENT", "+39329", "hello"),
         (3, "REC READ", "+15551234567", "line one\nline two"),
         (1, "REC UNREAD", "+xxxxxxxxxxx", "connect baud 9600"),
     ]
-    assert atc.cmgl("") == []
-
-
-def test_cmgr_reference_example():
-    atc, _ = fresh()
-    text = '+CMGR: "REC UNREAD","+38641801924","","09/08/03,14:14:04+08"\r\nconnect config'
-    assert atc.cmgr(text) == ("REC UNREAD", "+38641801924", "connect config")
-    assert atc.cmgr("") is None
+    assert cmgl("") == []
 
 
 def test_cmgs():
@@ -481,7 +488,8 @@ _texts = st.lists(st.sampled_from(FRAMINGS), max_size=8).map("".join)
 
 def listing(msgs, hexed=()):
     """The bytes of AT+CMGL="ALL" with +CSDH=1 (ATR10 +CMGL, #SMSMODE=1) for msgs, a list
-    of (index, text, scts); the indexes in hexed are printed as UCS2 hex (length in octets)."""
+    of (index, text, scts); the indexes in hexed are printed as UCS2 hex (length in octets),
+    as the module shows a message that is not in the GSM alphabet."""
     out = "\r\n"
     for i, (index, text, scts) in enumerate(msgs):
         data = text
@@ -508,10 +516,10 @@ def test_hostile_texts_split_anywhere_are_read_exactly(texts, data):
     assert atc.urcs() == []
     want = []
     for index, t, _ in reversed(msgs):                  # newest index was stamped first
-        if index in hexed:
-            t = "".join("%04X" % ord(c) for c in t)
-        want.append((index, "REC UNREAD", "+15551230001", t.replace("\r", "\n")))
-    assert atc.cmgl(text) == want
+        if index not in hexed:                          # (hex is decoded as it was sent)
+            t = t.replace("\r", "\n")
+        want.append((index, "REC UNREAD", "+15551230001", t))
+    assert cmgl(text) == want
     # and the exchange after it starts clean: nothing of the texts is left on the port
     port = FakePort(clock, [["\r\nOK\r\n"]])
     assert atc.cmd(port, "AT", 5) == ("OK", "")
@@ -526,7 +534,7 @@ def test_issue_texts_do_not_end_the_listing():
             atc, clock = fresh()
             status, text = atc.cmd(FakePort(clock, [chunks]), 'AT+CMGL="ALL"', 5)
             assert status == "OK" and atc.urcs() == []
-            assert atc.cmgl(text) == [(1, "REC UNREAD", "+15551230001", bad.replace("\r", "\n")),
+            assert cmgl(text) == [(1, "REC UNREAD", "+15551230001", bad.replace("\r", "\n")),
                                       (2, "REC UNREAD", "+15551230001", "connect status")]
 
 
@@ -536,7 +544,7 @@ def test_text_not_complete_yet_waits_for_its_length():
     port = FakePort(clock, [[head + "ab\r\n\r\nOK\r\n", "", "\r\nxy\r\n\r\nOK\r\n"]])
     status, text = atc.cmd(port, 'AT+CMGL="ALL"', 5)
     assert status == "OK"
-    assert atc.cmgl(text) == [(1, "REC READ", "+1", "ab\r\n\r\nOK\r\n\r\nxy".replace("\r", "\n"))]
+    assert cmgl(text) == [(1, "REC READ", "+1", "ab\r\n\r\nOK\r\n\r\nxy".replace("\r", "\n"))]
 
 
 @pytest.mark.parametrize("scts,later", [
@@ -549,6 +557,15 @@ def test_order_is_the_service_centre_time_stamp_in_utc(scts, later):
     atc, _ = fresh()
     text = ('+CMGL: 1,"REC READ","+1","","%s",145,1\r\nb\r\n'
             '+CMGL: 2,"REC READ","+1","","%s",145,1\r\na' % (later, scts))
-    assert [m[0] for m in atc.cmgl(text)] == [2, 1]
+    assert [m[0] for m in cmgl(text)] == [2, 1]
     same = text.replace(later, scts)                    # same second: by index
-    assert [m[0] for m in atc.cmgl(same)] == [1, 2]
+    assert [m[0] for m in cmgl(same)] == [1, 2]
+
+
+def test_ucs2_hex_is_decoded():
+    atc, _ = fresh()
+    text = ('+CMGL: 1,"REC READ","+1","","26/12/06,03:00:00+00",145,8\r\n'
+            '0063263A00E90041\r\n'
+            '+CMGL: 2,"REC READ","+1","","26/12/06,03:00:01+00",145,4\r\n'
+            'ABCD')                          # a GSM text that happens to be hex: its own length
+    assert cmgl(text) == [(1, "REC READ", "+1", "c?\xe9A"), (2, "REC READ", "+1", "ABCD")]

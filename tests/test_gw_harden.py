@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from gw_helpers import PHONE, boot, gw, new_module, ser_send, sms, start, state
+from gw_helpers import PHONE, boot, gw, new_module, ser_send, silent, sms, start, state
 from tools.emulator import Module
 from tools.emulator.sms import Message, septets
 
@@ -285,3 +285,20 @@ def test_back_in_service_within_60_s_of_the_cause_going_away(m: Module) -> None:
         t0 = m.kernel.now()
         c = srv.accept_next(30)
         assert c is not None and (m.kernel.now() - t0) / 1000 < 5
+
+
+def test_a_text_outside_gsm7_is_listed_as_hex_and_read_whole(m: Module) -> None:
+    # ATR10 +CMGL <data>: a UCS2 message is shown as hex, two digits per octet (emulator:
+    # tools/emulator/sms.py user_data); the gateway takes the line whole and decodes it
+    # (characters beyond Latin-1 as '?'): here an extra word, so an error and no change.
+    from emu_helpers import at
+    m.sms.write(PHONE, "connect baud 1200 \u263a\r\n\r\nOK", "REC UNREAD")
+    out = at(m, 'AT+CMGL="ALL"', 2).decode("latin-1")
+    assert '"REC UNREAD","%s"' % PHONE in out and ",145,50\r\n0063006F006E006E" in out
+    m.sms.store.clear()
+    assert sms(m, "connect baud 1200 \u263a\r\n\r\nOK") == [
+        "Error: baud must be one of 300 1200 2400 4800 9600 19200 38400 57600 115200"]
+    assert m.sms.store == {} and m.serial.speed == "9600"
+    assert sms(m, "connect name caf\u00e9") == [
+        "Error: name must be 1-20 of letters, digits, - _ . or name off"]
+    assert sms(m, "connect baud 2400") == ["Confirmed: baud 2400"]
