@@ -18,7 +18,7 @@ GSM_EXT = ('[', ']', '{', '}', '|', '~', '^', '\\')
 
 
 def septets(s):
-    n = len(s)
+    n = len(s) - s.count('\001')      # the marks around echoed values are not sent
     for c in GSM_EXT:
         n = n + s.count(c)
     return n
