@@ -202,6 +202,12 @@ def dial_failed(why):
 # ---- the open connection --------------------------------------------------------------
 
 def connected(kind, data):
+    first = ''
+    if g.on_demand():
+        first = g.upq           # typed before and during the dial: sent first, in order
+    else:
+        serial_idle()           # stale bytes typed while no connection existed: dropped
+    g.upq = ''                  # before the state says connected: from here on bytes are kept
     g.conns = bridge.count(g.conns, 1)
     g.sring = 0
     g.ring = 0
@@ -216,12 +222,6 @@ def connected(kind, data):
         g.lport = 0             # the listening socket now carries the connection
         s = gwnet.socket_state()
         g.peer = '%s:%d' % (s[1], s[2])
-    first = ''
-    if g.on_demand():
-        first = g.upq           # typed before and during the dial: sent first, in order
-    else:
-        serial_idle()           # stale bytes typed while no connection existed
-    g.upq = ''
     g.tries = 0
     g.succeeded('dial')         # the next dial after a close goes at once
     g.trace('connected %s %s' % (kind, g.peer))
