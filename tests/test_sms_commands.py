@@ -587,3 +587,9 @@ def test_echoes_are_shortened_never_the_note(words, cmd, busy):
         again, _, _ = run("connect %s %s" % (cmd, text), config=new, status=status)
         assert again[0].endswith(" (unchanged)") and septets7(again[0]) <= 160
         assert "\x01" not in r
+
+
+def test_status_puts_the_peer_after_the_state_word_and_keeps_the_dropped_count():
+    r, _, _ = one("connect status", status={"state": "connected, 711 B dropped",
+                                            "peer": "203.0.113.5:5000", "csq": 17})
+    assert r == "Status: connected 203.0.113.5:5000, 711 B dropped, signal 17 (-79 dBm), no ip"
