@@ -103,12 +103,12 @@ class Soak:
                 if m.run_until(lambda: bl.state(m) == "connected" and c.state == "connected", 10):
                     return self.new_session(c)
             return False
-        while self.now() < end:         # server: the peer dials every 2 s until it is in
-            c = m.net.sim.connect(CLIENT_IP, 1024)
-            if m.run_until(lambda: c.state != "connecting", 20) and c.state == "connected" and \
+        while self.now() < end:         # server: the peer dials every 1 s until it is in
+            c = m.net.sim.connect(CLIENT_IP, 1024, timeout=3)
+            if m.run_until(lambda: c.state != "connecting", 5) and c.state == "connected" and \
                     m.run_until(lambda: bl.state(m) == "connected", 5):
                 return self.new_session(c)
-            m.run(2)
+            m.run(1)
         return False
 
     def new_session(self, c: Any) -> bool:
