@@ -30,8 +30,8 @@
 #   6.6, ATR10 3.2.2  once DCD falls MDM is in command mode: a byte written then goes
 #             to the AT command line (payload with a CR could run as a command, and a
 #             leftover is prefixed to the next command, which is then ignored).  So no
-#             byte goes to MDM while a possible NO CARRIER is held back (held) or when
-#             DCD reads 0 right before the send; what was not sent is handed back by
+#             byte goes to MDM unless DCD reads 1 right before the send, and the send
+#             never waits for room (SEND_WAIT); what was not sent is handed back by
 #             finish().  The instant between that read and the send remains: the
 #             gateway clears the command line after every connection (gwmode.closed).
 #   2.3       SER.send takes no timeout and returns -1 when its 4096-byte buffer has
@@ -184,9 +184,7 @@ def turn(now):
         if prefix != '' and up != '' and now - last_up >= quiet:
             up = prefix + up
             extra(prefix)
-    if up != '' and (held != '' or MDM.getDCD() == 0):
-        set_cts(0)              # the connection may be closing: not one byte more to MDM
-    elif up != '':
+    if up != '' and MDM.getDCD() != 0:     # read again right before the send (6.6)
         piece = up[:PIECE]
         if MDM.send(piece, SEND_WAIT) == 1:
             up = up[len(piece):]
