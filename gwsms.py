@@ -123,9 +123,6 @@ def ucs2(s):
     return ''.join(out)
 
 
-MONTHS = (0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334)
-
-
 def stamp(s):
     # '26/12/06,02:57:00+04' (yy/MM/dd,hh:mm:ss+zz, zz in quarters of an hour, ATR10
     # +CMGL <scts>; REFERENCE.md 8.3) -> (days since 2000, second of the day) in UTC,
@@ -135,7 +132,8 @@ def stamp(s):
         f.append(atc.num(s[i:i + 2]))
     if len(s) != 20 or -1 in f or f[1] < 1 or f[1] > 12:
         return 0, 0
-    i = f[0] * 365 + divmod(f[0] + 3, 4)[0] + MONTHS[f[1] - 1] + f[2]
+    i = f[0] * 365 + divmod(f[0] + 3, 4)[0] + f[2] + (0, 31, 59, 90, 120, 151, 181, 212,
+                                                      243, 273, 304, 334)[f[1] - 1]
     if f[1] > 2 and divmod(f[0], 4)[1] == 0:
         i = i + 1               # 29 February in a leap year (2000-2099)
     if s[17] == '-':

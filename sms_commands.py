@@ -91,11 +91,11 @@ def fit(s):
     # when the reply is too long the longest of them is shortened and ends in '...',
     # so what was done and the notes ' (applies when ...)', ' (unchanged)' are always
     # whole.  A reply without marks that is too long is cut at the end (none is).
-    p = s.split('\001')
-    cut = []
+    p = s.split('\001')         # odd items: the echoed values
+    out = []                    # out[i]: 1 once p[i] was shortened
     for v in p:
-        cut.append(0)
-    while septets(''.join(p)) + 3 * cut.count(1) > MAXLEN:
+        out.append(0)
+    while septets(''.join(p)) + 3 * out.count(1) > MAXLEN:
         k = -1
         for i in range(1, len(p), 2):
             if len(p[i]) > 1 and (k == -1 or septets(p[i]) > septets(p[k])):
@@ -103,9 +103,9 @@ def fit(s):
         if k == -1:
             break
         p[k] = p[k][:-1]
-        cut[k] = 1
+        out[k] = 1
     for i in range(len(p)):
-        if cut[i]:
+        if out[i]:
             p[i] = p[i] + '...'
     s = ''.join(p)
     while septets(s) > MAXLEN:
