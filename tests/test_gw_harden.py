@@ -63,16 +63,24 @@ def test_urcs_inside_a_text_are_not_acted_on(m: Module) -> None:
     assert m.sms.store == {}
 
 
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Module:
+    """One gateway for all the fuzzed examples (each leaves it as it found it: listening,
+    the store empty)."""
+    mod = boot(tmp_path_factory.mktemp("fuzzgw"))
+    yield mod
+    mod.close()
+
+
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(st.sampled_from(["\r", "\n", "\r\n", "\r\n\r\n", "OK", "ERROR", "+CMS ERROR: 500",
                                  '+CMGL: 1,"REC UNREAD","+1","","26/12/06,03:00:00+00",145,5',
                                  "RING", "SRING: 1", '+CMTI: "SM",3', "NO CARRIER", "> ",
                                  "#SL: ABORTED", "x"]), min_size=1, max_size=8).map("".join))
-def test_fuzzed_framing_through_the_gateway(tmp_path_factory: pytest.TempPathFactory,
-                                            text: str) -> None:
+def test_fuzzed_framing_through_the_gateway(shared: Module, text: str) -> None:
     # A stranger's message with hostile framing, then the owner's command: the stranger gets
     # nothing, the owner's command is served, both are deleted, no connection command runs.
-    m = _shared(tmp_path_factory)
+    m = shared
     n = len(m.at_log)
     before = len(m.sms.sent)
     m.sms.deliver("+15550000009", text)
@@ -83,15 +91,6 @@ def test_fuzzed_framing_through_the_gateway(tmp_path_factory: pytest.TempPathFac
     assert m.sms.store == {}
     assert not any(t.startswith("AT#SA") or t.startswith("AT#SL") for t in all_since(m, n))
     assert state(m) == "listening"
-
-
-_module: list[Module] = []
-
-
-def _shared(factory: pytest.TempPathFactory) -> Module:
-    if not _module:
-        _module.append(boot(factory.mktemp("fuzzgw")))
-    return _module[0]
 
 
 # ---- 3: the last command sent is the one that sticks --------------------------------------
