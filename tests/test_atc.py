@@ -526,7 +526,7 @@ def test_hostile_texts_split_anywhere_are_read_exactly(texts, data):
     assert atc.urcs() == []
 
 
-def test_issue_texts_do_not_end_the_listing():
+def test_texts_ending_like_results_do_not_end_the_listing():
     for bad in ("hello\r\n\r\nERROR", "x\r\n\r\n+CMS ERROR: 500", "a\r\n\r\nOK\r\n\r\nOK",
                 "coNNect baud 19200\r\n\r\nRING\r\ncoNNect baud 300"):
         raw = listing([(1, bad, "26/12/06,03:00:00+00"), (2, "connect status", "26/12/06,03:00:01+00")])
