@@ -108,6 +108,31 @@ def scan(buf, framed, last, vb, conn, want, info):
                 buf = '\r\n' + buf
             return '', buf, 0, last
         line = buf[:i]
+        n = length(vb, line)
+        if n >= 0:
+            # A message header with its text length (+CSDH=1, ATR10 +CMGL/+CMGR, SELINT 2):
+            # the text follows raw, CR LF, blank lines, "OK" and URC look-alikes included,
+            # so it is taken by its length and never scanned for framing (docs/gateway.md
+            # 5.1).  The module prints a GSM-alphabet text one character per character in
+            # the IRA set (+CSCS); an 8-bit, UCS2 or UDH text as hex digits, two per octet,
+            # so a text line longer than the length is hex (or a miscount) and is taken
+            # whole.  A CR LF inside the first n characters is part of the text when the
+            # n characters are followed by CR LF.
+            j = buf.find('\r\n', i + 2)
+            if j != -1 and j < i + 2 + n and buf[i + 2 + n:i + 4 + n] == '\r\n':
+                j = i + 2 + n
+            elif j != -1 and j < i + 2 + n and len(buf) < i + 4 + n:
+                j = -1
+            if j == -1:
+                if framed:
+                    buf = '\r\n' + buf
+                return '', buf, 0, last     # the whole text is not there yet
+            info.append(line)
+            info.append(buf[i + 2:j].replace('\r', '\n'))   # one element: see cmgl()
+            buf = buf[j + 2:]
+            framed = 0
+            last = 'i'
+            continue
         buf = buf[i + 2:]
         if not framed:
             # continuation of the previous line (SMS text, a further info line)
@@ -137,6 +162,19 @@ def scan(buf, framed, last, vb, conn, want, info):
         else:
             info.append(line)
             last = 'i'
+
+
+def length(vb, line):
+    # The <length> field of a +CMGL/+CMGR header of the command being run (vb), printed
+    # last with +CSDH=1: 7 fields in a +CMGL line, 11 or 12 in +CMGR (ATR10 +CMGL,
+    # +CMGR, #SMSMODE=1).  -> the text length, or -1 (no header, +CSDH=0, or a status
+    # report, which has no text: the gateway asks for none, +CSMP default <fo> 17).
+    if (vb != '+CMGL' and vb != '+CMGR') or line[:6] != vb + ':':
+        return -1
+    f = fields(line[6:])
+    if len(f) == 7 or len(f) > 10:
+        return num(f[-1])
+    return -1
 
 
 def drain(port, chunk):
@@ -446,44 +484,6 @@ def si(text):
         if not (-1 in t):
             out.append(t)
     return out
-
-
-def cmgl(text):
-    # Text-mode listing (REFERENCE.md 8.3):
-    #   +CMGL: <index>,<stat>,<oa>,<alpha>[,<scts>...] then the text line(s)
-    # -> list of (index, stat, sender, body); a body of several lines is joined by \n.
-    out = []
-    cur = None
-    body = []
-    for line in text.split('\r\n'):
-        if line[:6] == '+CMGL:':
-            if cur is not None:
-                out.append((cur[0], cur[1], cur[2], '\n'.join(body)))
-            f = fields(line[6:])
-            cur = None
-            body = []
-            if len(f) >= 3 and num(f[0]) >= 0:
-                cur = (num(f[0]), f[1], f[2])
-        elif cur is not None:
-            body.append(line)
-    if cur is not None:
-        out.append((cur[0], cur[1], cur[2], '\n'.join(body)))
-    return out
-
-
-def cmgr(text):
-    # '+CMGR: <stat>,<oa>,<alpha>,<scts>...' then the text (REFERENCE.md 8.3)
-    # -> (stat, sender, body) or None.
-    lines = text.split('\r\n')
-    i = 0
-    while i < len(lines):
-        if lines[i][:6] == '+CMGR:':
-            f = fields(lines[i][6:])
-            if len(f) < 2:
-                return None
-            return f[0], f[1], '\n'.join(lines[i + 1:])
-        i = i + 1
-    return None
 
 
 def cmgs(text):

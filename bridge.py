@@ -27,6 +27,13 @@
 #             emulator takes all or nothing (tools/emulator/telit.py), so -1 means keep
 #             every byte and try again.  Meanwhile SER.setCTS(0) holds the device (the
 #             module has no automatic flow control for the script, 2.3, 10.3).
+#   6.6, ATR10 3.2.2  once DCD falls MDM is in command mode: a byte written then goes
+#             to the AT command line (payload with a CR could run as a command, and a
+#             leftover is prefixed to the next command, which is then ignored).  So no
+#             byte goes to MDM unless DCD reads 1 right before the send, and the send
+#             never waits for room (SEND_WAIT); what was not sent is handed back by
+#             finish().  The instant between that read and the send remains: the
+#             gateway clears the command line after every connection (gwmode.closed).
 #   2.3       SER.send takes no timeout and returns -1 when its 4096-byte buffer has
 #             no room: keep the bytes and stop reading MDM, so the module's buffer and
 #             then the TCP window hold the peer back (10.3).
@@ -46,7 +53,9 @@ NOCARRIER = '\r\nNO CARRIER\r\n'
 ESC_OK = '\r\nOK\r\n'
 CLOSED = -1
 ESCAPED = -2
-SEND_WAIT = 1       # MDM.send flow-control wait, 1/10 s: returns at once when there is room
+SEND_WAIT = 0       # MDM.send flow-control wait, 1/10 s: none.  A send that waits for
+                    # room could end after the connection did, and then the bytes would
+                    # go to the command line (6.6); -1 is retried on the next turn
 FLUSH_TURNS = 100   # finish(): at most 100 x 0.1 s to hand the last bytes to the device
 GUARD_S = 5         # s: the escape guard time, S12=255 (5.1 s) set by gwnet.MDM_INIT
 PIECE = 2048        # bytes per SER.send / MDM.send: both take all or nothing and their
@@ -175,7 +184,7 @@ def turn(now):
         if prefix != '' and up != '' and now - last_up >= quiet:
             up = prefix + up
             extra(prefix)
-    if up != '':
+    if up != '' and MDM.getDCD() != 0:     # read again right before the send (6.6)
         piece = up[:PIECE]
         if MDM.send(piece, SEND_WAIT) == 1:
             up = up[len(piece):]

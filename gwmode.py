@@ -11,6 +11,7 @@
 # Network bytes: what arrived before a connection ended is handed to the device; a new
 # connection starts with empty buffers both ways, so nothing stale crosses over.
 
+import MDM
 import MOD
 import SER
 import atc
@@ -24,7 +25,6 @@ g = gwstate
 CHECK = 60          # s between idle health checks (context, listener)
 DEMAND_TRIES = 3    # on-demand dial attempts for the bytes typed, then they are dropped
 UPQ_MAX = 4096      # device bytes kept for an on-demand connection; beyond: CTS low
-GOOD_CONN = 60      # s: a connection that lasted this long resets the reconnect delay
 EFFECT_ORDER = ('serial', 'gprs', 'scfg', 'mode', 'dialin', 'firewall', 'beat', 'reboot')
 
 
@@ -202,6 +202,12 @@ def dial_failed(why):
 # ---- the open connection --------------------------------------------------------------
 
 def connected(kind, data):
+    first = ''
+    if g.on_demand():
+        first = g.upq           # typed before and during the dial: sent first, in order
+    else:
+        serial_idle()           # stale bytes typed while no connection existed: dropped
+    g.upq = ''                  # before the state says connected: from here on bytes are kept
     g.conns = bridge.count(g.conns, 1)
     g.sring = 0
     g.ring = 0
@@ -216,14 +222,8 @@ def connected(kind, data):
         g.lport = 0             # the listening socket now carries the connection
         s = gwnet.socket_state()
         g.peer = '%s:%d' % (s[1], s[2])
-    first = ''
-    if g.on_demand():
-        first = g.upq           # typed before and during the dial: sent first, in order
-    else:
-        serial_idle()           # stale bytes typed while no connection existed
-    g.upq = ''
     g.tries = 0
-    g.fails['dial'] = 0
+    g.succeeded('dial')         # the next dial after a close goes at once
     g.trace('connected %s %s' % (kind, g.peer))
     gwfleet.beat(g.cfg, kind)
     t = gwfleet.expand(g.cfg, g.cfg['ident'])
@@ -235,14 +235,31 @@ def closed():
     # The connection ended (DCD fell).  Apply what waited for it, and go on.
     left = bridge.finish()
     SER.setDCD(0)
+    # Clear MDM's command line of device bytes that may have reached it after DCD fell
+    # (bridge.py): 81 inert characters and CR.  A leftover that starts with AT becomes
+    # a line over the 80-character limit, so nothing on it runs and the answer is ERROR
+    # (ATR10 3.2.2 "Command Lines"); one without AT is ignored.  Either way the next
+    # command starts on an empty line.  Waits at most ~1 s for the answer.
+    atc.send(MDM, 'x' * 81 + '\r', 0)
     lasted = MOD.secCounter() - g.since
     g.trace('closed %s after %d s' % (g.peer, lasted))
     g.peer = ''
     was = g.state
     if g.on_demand():
         g.upq = left            # typed, never sent: it starts the next connection
-    elif left != '':
-        g.dropped = bridge.count(g.dropped, len(left))
+    else:
+        # Server and maintain: what the device sent for the connection that ended is
+        # stale.  finish() raised CTS, so a device that was held back sends its held
+        # bytes now: they are read and dropped (counted) until the line has been quiet
+        # for 0.1 s, 5 s at most, so none reaches the next connection
+        # (docs/gateway-runtime.md "Device bytes between connections").
+        n = MOD.secCounter()
+        left = left + SER.receive(1)    # the first bytes, or '' after 0.1 s of quiet
+        while left != '':
+            g.dropped = bridge.count(g.dropped, len(left))
+            left = ''
+            if MOD.secCounter() - n < 5 and MOD.secCounter() >= n:
+                left = SER.receive(1)
     g.go('closing', 0)
     apply_deferred()
     if g.state != 'closing':
@@ -256,9 +273,13 @@ def closed():
         else:
             g.go('listen', 0)       # a closed connection needs #SL again (6.11)
     elif g.cfg['maintain']:
-        if lasted >= GOOD_CONN:
-            g.delays['dial'] = 0    # a good connection: the next try comes soon
-        g.go('dial', g.failed('dial', 'connection lost'))
+        # The server was there: redial at once (docs/gateway-runtime.md "Return to
+        # service").  Only failed dials back off; so does a connection closed within
+        # its first second (a server that accepts and drops at once).
+        if lasted < 1:
+            g.go('dial', g.failed('dial', 'connection lost'))
+        else:
+            g.go('dial', 0)
     else:
         enter_mode()
 

@@ -37,10 +37,12 @@ DIAL_WAIT = 90      # s: #SD takes DNS plus connTo (30 s) at most (5.10); waitin
 #             by 5.1 s of silence (6.7, FIELD-LESSONS 10)
 #   +CMGF=1 +CPMS +CNMI=2,1  text-mode SMS in the SIM store, +CMTI announced, held while
 #             busy (8.1, 8.2); the store is also polled (FIELD-LESSONS 12)
+#   +CSDH=1   each +CMGL header ends with the text's length (ATR10 +CSDH, +CMGL): atc
+#             takes the text by it, so no SMS text can pass for modem output
 MDM_INIT = ('ATE0', 'AT+CMEE=1', 'AT&C1', 'AT&D0', 'ATS0=0', 'AT#SKIPESC=1',
             'ATS12=255')
 MDM2_INIT = ('ATE0', 'AT+CMEE=1', 'ATS0=0', 'AT+CMGF=1', 'AT+CPMS="SM","SM","SM"',
-             'AT+CSDH=0', 'AT+CNMI=2,1,0,0,0')
+             'AT+CSDH=1', 'AT+CNMI=2,1,0,0,0')
 
 
 def run(port, lines, timeout):

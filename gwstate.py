@@ -16,11 +16,13 @@ import MOD
 import SER
 
 BACKOFF = 5         # s, first retry delay; doubles up to BACKOFF_MAX
-BACKOFF_MAX = 300
-# Failures in a row before a clean restart, per step.  dial: a maintain client whose
-# server stays away restarts about once an hour (the delays add up to ~50 min).
+BACKOFF_MAX = 40    # so service is back within 60 s of the cause going away (a retry
+                    # at most 40 s later, plus the activation or dial itself)
+# Failures in a row before a clean restart, per step.  gprs: about 12 min without a
+# context (5 + 10 + 20 + 40 x 17 s plus the tries); dial: a maintain client whose
+# server stays away restarts about once an hour (80 tries, ~55 min with the dials).
 # sms: the store could not be read (MDM2 not answering) on that many polls in a row.
-LIMITS = {'init': 3, 'gprs': 8, 'listen': 6, 'dial': 12, 'crash': 3, 'sms': 5}
+LIMITS = {'init': 3, 'gprs': 20, 'listen': 6, 'dial': 80, 'crash': 3, 'sms': 5}
 
 cfg = None          # the configuration in force (config_store dict)
 state = 'init'

@@ -86,13 +86,31 @@ def words(text):
 
 
 def fit(s):
-    # Last-resort guard: a reply never exceeds one SMS.  The replies are built so that
-    # this never cuts (tests check the longest ones).
-    if septets(s) <= MAXLEN:
-        return s
-    while septets(s) > MAXLEN - 3:
+    # Every reply fits one SMS: MAXLEN septets, the extension characters counting two
+    # (sms_report.septets).  Echoed values come between chr(1) marks (values.shown):
+    # when the reply is too long the longest of them is shortened and ends in '...',
+    # so what was done and the notes ' (applies when ...)', ' (unchanged)' are always
+    # whole.  A reply without marks that is too long is cut at the end (none is).
+    p = s.split('\001')         # odd items: the echoed values
+    out = []                    # out[i]: 1 once p[i] was shortened
+    for v in p:
+        out.append(0)
+    while septets(''.join(p)) + 3 * out.count(1) > MAXLEN:
+        k = -1
+        for i in range(1, len(p), 2):
+            if len(p[i]) > 1 and (k == -1 or septets(p[i]) > septets(p[k])):
+                k = i
+        if k == -1:
+            break
+        p[k] = p[k][:-1]
+        out[k] = 1
+    for i in range(len(p)):
+        if out[i]:
+            p[i] = p[i] + '...'
+    s = ''.join(p)
+    while septets(s) > MAXLEN:
         s = s[:-1]
-    return s + '...'
+    return s
 
 
 # ---- the commands ---------------------------------------------------------------------
@@ -329,7 +347,7 @@ def handle(text, cfg, status):
     elif cmd == 'update':
         return [], cfg, ['update']      # gwsms.py hands it to gwupd.start (docs/update.md)
     elif cmd == 'name':
-        r = sms_fleet.do_name(args, new)
+        r = sms_fleet.do_name(args, new, pw)
     elif cmd == 'identity':
         r = sms_fleet.do_identity(args, new, pw)
     elif cmd == 'heartbeat':

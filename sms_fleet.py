@@ -45,14 +45,14 @@ def listed(items, sender):
 
 # ---- the commands -----------------------------------------------------------------------
 
-def do_name(args, new):
+def do_name(args, new, pw):
     if len(args) == 1 and low(args[0]) == 'off':
         new['name'] = ''
         return 'Confirmed: name off'
     if len(args) != 1 or not values.word_ok(args[0], 20):
         return 'Error: name must be 1-20 of letters, digits, - _ . or name off'
     new['name'] = args[0]
-    return 'Confirmed: name ' + args[0]
+    return 'Confirmed: name ' + shown(args[0], pw)     # never the SMS password
 
 
 def do_identity(args, new, pw):
@@ -208,7 +208,7 @@ def config_items(cfg, pw):
     # The fleet settings for the config report, only those not at their defaults.
     items = []
     if cfg['name'] != '':
-        items.append('name ' + cfg['name'])
+        items.append('name ' + shown(cfg['name'], pw))
     if cfg['ident'] != '':
         r = 'identity '
         if cfg['idevery']:

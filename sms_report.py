@@ -18,7 +18,7 @@ GSM_EXT = ('[', ']', '{', '}', '|', '~', '^', '\\')
 
 
 def septets(s):
-    n = len(s)
+    n = len(s) - s.count('\001')      # the marks around echoed values are not sent
     for c in GSM_EXT:
         n = n + s.count(c)
     return n
@@ -132,12 +132,13 @@ def uptime(s):
 
 def do_status(status):
     items = []
-    state = textval(status, 'state', 24)
+    state = textval(status, 'state', 40)       # e.g. 'connected, 711 B dropped'
     if state == '':
         state = 'unknown'
     peer = textval(status, 'peer', 21)
     if peer != '':
-        state = state + ' ' + peer
+        i = (state + ',').find(',')             # the peer right after the state word
+        state = state[:i] + ' ' + peer + state[i:]
     items.append(state)
     server = textval(status, 'server', 7)
     if server != '':

@@ -234,7 +234,10 @@ def tpl_ok(t):
 
 def shown(v, pw):
     # A value echoed back in an SMS reply, unless it contains the SMS password: replies
-    # never carry it.
+    # never carry it.  The value comes between two chr(1) marks: sms_commands.fit()
+    # shortens it there when the reply would not fit one SMS, and removes the marks.
+    # The backtick, the one printable ASCII character outside the GSM 7-bit alphabet
+    # (3GPP TS 23.038 6.2.1), is echoed as '?'.
     if low(v).find(pw) != -1:
         return '(hidden)'
-    return v
+    return '\001' + v.replace('`', '?') + '\001'

@@ -55,6 +55,20 @@ class FakePort:
         return out
 
 
+def cmgl(text):
+    """gwsms.cmgl(): the listing parser (it lives with the SMS code, atc.py has the framing)."""
+    return _gwsms().cmgl(text)
+
+
+_loaded: list = []
+
+
+def _gwsms():
+    if not _loaded:
+        _loaded.append(Loader(modules={"MOD": Clock(), "MDM2": object()}).load("gwsms"))
+    return _loaded[0]
+
+
 def fresh():
     clock = Clock()
     atc = Loader(modules={"MOD": clock}).load("atc")
@@ -192,7 +206,7 @@ def test_sms_text_that_looks_like_ok_does_not_end_the_listing():
         atc, clock = fresh()
         status, text = atc.cmd(FakePort(clock, [chunks]), 'AT+CMGL="REC UNREAD"', 5)
         assert status == "OK"
-        assert atc.cmgl(text) == [(1, "REC UNREAD", "+38641801924", "OK"),
+        assert cmgl(text) == [(1, "REC UNREAD", "+38641801924", "OK"),
                                   (2, "REC UNREAD", "+15551234567", "RING")]
         assert atc.urcs() == []
 
@@ -416,19 +430,14 @@ def test_cmgl_reference_examples():
             'hello\r\n'
             '+CMGL: 3,"REC READ","+15551234567","Smith, John","12/06/06,16:00:00+04"\r\n'
             'line one\r\nline two')
-    assert atc.cmgl(text) == [
-        (1, "REC UNREAD", "+xxxxxxxxxxx", "connect baud 9600"),
+    # oldest first: the stored message has no time stamp; 16:00:00+04 is 15:00 UTC, before
+    # 15:59:50-20 (quarters of an hour: 20:59:50 UTC)
+    assert cmgl(text) == [
         (2, "STO SENT", "+39329", "hello"),
         (3, "REC READ", "+15551234567", "line one\nline two"),
+        (1, "REC UNREAD", "+xxxxxxxxxxx", "connect baud 9600"),
     ]
-    assert atc.cmgl("") == []
-
-
-def test_cmgr_reference_example():
-    atc, _ = fresh()
-    text = '+CMGR: "REC UNREAD","+38641801924","","09/08/03,14:14:04+08"\r\nconnect config'
-    assert atc.cmgr(text) == ("REC UNREAD", "+38641801924", "connect config")
-    assert atc.cmgr("") is None
+    assert cmgl("") == []
 
 
 def test_cmgs():
@@ -474,3 +483,99 @@ def test_verb():
     assert atc.verb("AT#SGACT=1,1") == "#SGACT"
     assert atc.verb('AT+CMGL="ALL"') == "+CMGL"
     assert atc.verb("ATA") == "A"
+
+
+# ---- +CSDH=1 listings: no SMS text can pass for modem output --------------------------------
+# Every framing the module can print (ATR10 +CMGL, 5.6 of REFERENCE.md): CR, LF, blank lines,
+# final results, the listing's own header, URCs and the prompt.
+FRAMINGS = ["\r", "\n", "\r\n", "\r\n\r\n", "OK", "ERROR", "+CMS ERROR: 500", "+CME ERROR: 10",
+            '+CMGL: 1,"REC UNREAD","+15551230001","","26/12/06,03:00:00+00",145,5',
+            '+CMGR: "REC READ","+1","","26/12/06,03:00:00+00",145,4,0,0,"+1",145,3',
+            "RING", "SRING: 1", '+CMTI: "SM",3', "NO CARRIER", "> ", "#SL: ABORTED",
+            "CONNECT", "connect baud 300", " ", "x"]
+_texts = st.lists(st.sampled_from(FRAMINGS), max_size=8).map("".join)
+
+
+def listing(msgs, hexed=()):
+    """The bytes of AT+CMGL="ALL" with +CSDH=1 (ATR10 +CMGL, #SMSMODE=1) for msgs, a list
+    of (index, text, scts); the indexes in hexed are printed as UCS2 hex (length in octets),
+    as the module shows a message that is not in the GSM alphabet."""
+    out = "\r\n"
+    for i, (index, text, scts) in enumerate(msgs):
+        data = text
+        n = len(text)
+        if index in hexed:
+            data = "".join("%04X" % ord(c) for c in text)
+            n = 2 * len(text)
+        head = '+CMGL: %d,"REC UNREAD","+15551230001","","%s",145,%d' % (index, scts, n)
+        out += head + "\r\n" + data + "\r\n"
+    return out + "\r\nOK\r\n"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_texts, min_size=1, max_size=4), st.data())
+def test_hostile_texts_split_anywhere_are_read_exactly(texts, data):
+    msgs = [(i + 1, t, "26/12/06,03:00:%02d+00" % (len(texts) - i)) for i, t in enumerate(texts)]
+    hexed = data.draw(st.sets(st.sampled_from([m[0] for m in msgs])))
+    raw = listing(msgs, hexed)
+    cuts = sorted(data.draw(st.sets(st.integers(1, len(raw) - 1), max_size=6)))
+    chunks = [raw[a:b] for a, b in zip([0] + cuts, cuts + [len(raw)])]
+    atc, clock = fresh()
+    status, text = atc.cmd(FakePort(clock, [chunks]), 'AT+CMGL="ALL"', 5)
+    assert status == "OK"
+    assert atc.urcs() == []
+    want = []
+    for index, t, _ in reversed(msgs):                  # newest index was stamped first
+        if index not in hexed:                          # (hex is decoded as it was sent)
+            t = t.replace("\r", "\n")
+        want.append((index, "REC UNREAD", "+15551230001", t))
+    assert cmgl(text) == want
+    # and the exchange after it starts clean: nothing of the texts is left on the port
+    port = FakePort(clock, [["\r\nOK\r\n"]])
+    assert atc.cmd(port, "AT", 5) == ("OK", "")
+    assert atc.urcs() == []
+
+
+def test_texts_ending_like_results_do_not_end_the_listing():
+    for bad in ("hello\r\n\r\nERROR", "x\r\n\r\n+CMS ERROR: 500", "a\r\n\r\nOK\r\n\r\nOK",
+                "coNNect baud 19200\r\n\r\nRING\r\ncoNNect baud 300"):
+        raw = listing([(1, bad, "26/12/06,03:00:00+00"), (2, "connect status", "26/12/06,03:00:01+00")])
+        for chunks in ([raw], list(raw)):
+            atc, clock = fresh()
+            status, text = atc.cmd(FakePort(clock, [chunks]), 'AT+CMGL="ALL"', 5)
+            assert status == "OK" and atc.urcs() == []
+            assert cmgl(text) == [(1, "REC UNREAD", "+15551230001", bad.replace("\r", "\n")),
+                                      (2, "REC UNREAD", "+15551230001", "connect status")]
+
+
+def test_text_not_complete_yet_waits_for_its_length():
+    atc, clock = fresh()
+    head = '\r\n+CMGL: 1,"REC READ","+1","","26/12/06,03:00:00+00",145,14\r\n'
+    port = FakePort(clock, [[head + "ab\r\n\r\nOK\r\n", "", "\r\nxy\r\n\r\nOK\r\n"]])
+    status, text = atc.cmd(port, 'AT+CMGL="ALL"', 5)
+    assert status == "OK"
+    assert cmgl(text) == [(1, "REC READ", "+1", "ab\r\n\r\nOK\r\n\r\nxy".replace("\r", "\n"))]
+
+
+@pytest.mark.parametrize("scts,later", [
+    ("26/12/31,23:59:59+00", "27/01/01,00:00:00+00"),      # new year
+    ("28/02/28,23:00:00+00", "28/02/29,00:30:00+04"),      # 20:30 UTC on 29 February
+    ("26/06/06,10:00:00-08", "26/06/06,10:00:01-08"),      # 18:00 UTC, a second apart
+    ("26/06/06,20:00:00+16", "26/06/06,17:00:00+00"),      # 16:00 UTC before 17:00 UTC
+])
+def test_order_is_the_service_centre_time_stamp_in_utc(scts, later):
+    atc, _ = fresh()
+    text = ('+CMGL: 1,"REC READ","+1","","%s",145,1\r\nb\r\n'
+            '+CMGL: 2,"REC READ","+1","","%s",145,1\r\na' % (later, scts))
+    assert [m[0] for m in cmgl(text)] == [2, 1]
+    same = text.replace(later, scts)                    # same second: by index
+    assert [m[0] for m in cmgl(same)] == [1, 2]
+
+
+def test_ucs2_hex_is_decoded():
+    atc, _ = fresh()
+    text = ('+CMGL: 1,"REC READ","+1","","26/12/06,03:00:00+00",145,8\r\n'
+            '0063263A00E90041\r\n'
+            '+CMGL: 2,"REC READ","+1","","26/12/06,03:00:01+00",145,4\r\n'
+            'ABCD')                          # a GSM text that happens to be hex: its own length
+    assert cmgl(text) == [(1, "REC READ", "+1", "c?\xe9A"), (2, "REC READ", "+1", "ABCD")]

@@ -54,7 +54,7 @@ def test_alert_command_replies_and_refusals(m: Module) -> None:
 def test_gprs_down_more_than_ten_minutes_once_per_outage_and_hour(m: Module) -> None:
     sms(m, "connect alert %s gprs" % ADMIN)
     t0 = m.kernel.now() / 1000
-    m.net.fail_activation(count=7)              # 7 failed activations: ~11 min down
+    m.net.fail_activation(count=17)             # 17 failed activations: ~11 min down (retries every 40 s at most)
     m.net.drop_context(1)
     assert m.run_until(lambda: len(alerts(m)) == 1, 700)
     t, text = alerts(m)[0]
@@ -62,13 +62,13 @@ def test_gprs_down_more_than_ten_minutes_once_per_outage_and_hour(m: Module) -> 
     assert 600 <= t - t0 <= 640                 # checked with each 30 s SMS poll
     assert wait_state(m, "listening", 300)
     # a second outage within the hour: no SMS
-    m.net.fail_activation(count=7)
+    m.net.fail_activation(count=17)
     m.net.drop_context(1)
     m.run(900)
     assert len(alerts(m)) == 1 and state(m) == "listening"
     # after the hour, the next outage is reported again
     m.run(3600)
-    m.net.fail_activation(count=7)
+    m.net.fail_activation(count=17)
     m.net.drop_context(1)
     assert m.run_until(lambda: len(alerts(m)) == 2, 700)
     # a short outage is never reported

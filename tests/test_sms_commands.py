@@ -562,3 +562,34 @@ def test_documented_examples(block):
             continue
         replies, config, _ = sc.handle(text, config, status)
         assert replies == expect, text
+
+
+# ---- every reply says all it must and fits one SMS (GSM-7 septets) --------------------------
+_printable = st.text(st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_printable, min_size=1, max_size=20), st.sampled_from(["identity", "identity every",
+                                                                      "heartbeat 60"]),
+       st.booleans())
+def test_echoes_are_shortened_never_the_note(words, cmd, busy):
+    from tools.emulator.sms import GSM7_BASIC, GSM7_EXT, septets as septets7
+    text = " ".join(words)[:100]
+    status = {"busy": 1} if busy else {}
+    replies, new, _ = run("connect %s %s" % (cmd, text), status=status)
+    assert len(replies) == 1
+    r = replies[0]
+    assert septets7(r) <= 160
+    assert all(ch in GSM7_BASIC or ch in GSM7_EXT for ch in r), r
+    if r.startswith("Confirmed: "):
+        if busy and cmd.startswith("identity"):
+            assert r.endswith(" (applies to new connections)")
+        again, _, _ = run("connect %s %s" % (cmd, text), config=new, status=status)
+        assert again[0].endswith(" (unchanged)") and septets7(again[0]) <= 160
+        assert "\x01" not in r
+
+
+def test_status_puts_the_peer_after_the_state_word_and_keeps_the_dropped_count():
+    r, _, _ = one("connect status", status={"state": "connected, 711 B dropped",
+                                            "peer": "203.0.113.5:5000", "csq": 17})
+    assert r == "Status: connected 203.0.113.5:5000, 711 B dropped, signal 17 (-79 dBm), no ip"

@@ -171,6 +171,19 @@ def encode_te(text: str, cs: str) -> str:
     return "".join(ch if ord(ch) < 0x100 else "?" for ch in text)  # 8859-1
 
 
+def user_data(text: str, cs: str) -> tuple[str, int]:
+    """``(<data>, <length>)`` of a received or stored message in text mode (ATR10 +CMGL, +CMGR,
+    +CMT, #SMSMODE=1). A text in the GSM 7-bit alphabet is shown in the +CSCS set, its length in
+    characters. Any other text travels as UCS2 (the sending phone's data coding scheme, TS 23.038
+    §4), which the module shows as hex, "each 8-bit octet ... converted into two IRA character
+    long hexadecimal number" (ATR10 +CMGL <data>); <length> is then the octet count [L: ATR10
+    says only "text length"]. Hex holds no CR or LF, so such a text never looks like framing."""
+    if all(ch in GSM7_BASIC or ch in GSM7_EXT for ch in text):
+        return encode_te(text, cs), len(text)
+    octets = text.encode("utf-16-be")
+    return octets.hex().upper(), len(octets)
+
+
 def decode_te(data: str, cs: str) -> str | None:
     """Text from the TE in the +CSCS character set; None when it is not valid (UCS2 hex)."""
     if cs == "UCS2":
@@ -377,11 +390,12 @@ class Sms:
     def _cmt(self, inst: "AtInstance", msg: Incoming) -> str:
         cs = charset(inst)
         head = '+CMT: "%s","%s","%s"' % (encode_te(msg.number, cs), encode_te(msg.alpha, cs), msg.scts)
+        data, length = user_data(msg.text, cs)
         if inst.settings["+CSDH"]:
             fo, _vp, pid, dcs = 4, 0, self.csmp[2], self.csmp[3]
             head += ',%d,%d,%d,%d,"%s",%d,%d' % (toa(msg.number), fo, pid, dcs, self.sca[0], self.sca[1],
-                                                len(msg.text))
-        return head + "\r\n" + encode_te(msg.text, cs)
+                                                length)
+        return head + "\r\n" + data
 
     def _indicate(self, text: str) -> None:
         """+CMTI to every instance whose +CNMI <mt> asks for it, by its <mode> (ATR10 +CNMI):
@@ -469,20 +483,21 @@ class Sms:
         cs = charset(inst)
         num, alpha = encode_te(msg.number, cs), encode_te(msg.alpha, cs)
         csdh = inst.settings["+CSDH"]
+        length = user_data(msg.text, cs)[1]
         if listing:
             # +CMGL: <index>,<stat>,<oa/da>,<alpha>,<scts>[,<tooa/toda>,<length>]; stored
             # messages have no <scts>: '+CMGL: 1,"STO SENT","+39329…","WIND SIM",' (SWUG6 §3.8.9)
             scts = '"%s"' % msg.scts if msg.received else ""
             line = '+CMGL: %d,"%s","%s","%s",%s' % (msg.index, msg.status, num, alpha, scts)
             if csdh:
-                line += ",%d,%d" % (toa(msg.number), len(msg.text))
+                line += ",%d,%d" % (toa(msg.number), length)
             return line
         if msg.received:
             # +CMGR: <stat>,<oa>,<alpha>,<scts>[,<tooa>,<fo>,<pid>,<dcs>,<sca>,<tosca>,<length>]
             line = '+CMGR: "%s","%s","%s","%s"' % (msg.status, num, alpha, msg.scts)
             if csdh:
                 line += ',%d,%d,%d,%d,"%s",%d,%d' % (toa(msg.number), 4, self.csmp[2], self.csmp[3],
-                                                   encode_te(self.sca[0], cs), self.sca[1], len(msg.text))
+                                                   encode_te(self.sca[0], cs), self.sca[1], length)
             return line
         # +CMGR: <stat>,<da>,<alpha>[,<toda>,<fo>,<pid>,<dcs>,[<vp>],<sca>,<tosca>,<length>]
         # (SWUG6 §3.8.3: '+CMGR: "STO SENT","+39329X569YYY","WIND SIM"')
@@ -490,7 +505,7 @@ class Sms:
         if csdh:
             fo, vp, pid, dcs = self.csmp
             line += ',%d,%d,%d,%d,%d,"%s",%d,%d' % (toa(msg.number), fo, pid, dcs, vp,
-                                                   encode_te(self.sca[0], cs), self.sca[1], len(msg.text))
+                                                   encode_te(self.sca[0], cs), self.sca[1], length)
         return line
 
 
@@ -650,7 +665,7 @@ def cmgr(ctx: Ctx) -> Reply | CmsError:
     msg = s.read_store().get(idx)
     if msg is None:
         return CmsError(321)
-    lines = [s.header(ctx.inst, msg, listing=False), encode_te(msg.text, charset(ctx.inst))]
+    lines = [s.header(ctx.inst, msg, listing=False), user_data(msg.text, charset(ctx.inst))[0]]
     if msg.status == "REC UNREAD":
         msg.status = "REC READ"
     return Reply(lines, "OK", s.read_delay_ms)
@@ -694,7 +709,7 @@ def cmgl(ctx: Ctx) -> Reply | CmsError:
         if stat != "ALL" and msg.status != stat:
             continue
         lines.append(s.header(ctx.inst, msg, listing=True))
-        lines.append(encode_te(msg.text, cs))
+        lines.append(user_data(msg.text, cs)[0])
         if msg.status == "REC UNREAD":
             msg.status = "REC READ"
     delay = s.list_delay_ms + s.list_per_message_ms * (len(lines) // 2)
