@@ -1,6 +1,8 @@
 """The README's SMS examples are what the gateway answers (sms_commands.handle)."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from onmodule import Flash, Loader
@@ -34,3 +36,42 @@ def readme_rows() -> list[tuple[str, str]]:
 def test_readme_example(sms: str, reply: str) -> None:
     replies, _, _ = sc.handle(sms, cs.defaults(), dict(STATUS))
     assert replies == ([reply] if reply else [])
+
+
+def update_walkthrough() -> tuple[str, str, list[str]]:
+    """The README's remote-update walk-through: the release command's version and folder,
+    and the update SMS it says to send on the emulator's console."""
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("### Remote update"):text.index("## The module's budget")]
+    cmd = re.search(r"python -m tools\.release --version (\S+) -o release/(\S+)", section)
+    assert cmd is not None
+    sms_lines = re.findall(r"sms \+15551230001 (connect update \S+?)`", section.replace("\n", " "))
+    assert sms_lines
+    return cmd.group(1), cmd.group(2), sms_lines
+
+
+def test_readme_update_walkthrough_in_process(tmp_path) -> None:
+    """The update walk-through on the emulator's in-process runner (bash scripts/run.sh without
+    --real): the downloaded .pyo files run from the sources the CLI registers
+    (cli.register_sources); before, they had no source and the update rolled back."""
+    from gw_helpers import boot, sms
+    from tools.emulator.cli import register_sources
+    from tools.emulator.net.simhttp import SimHttp
+    from tools.release import build_release
+    from upd_helpers import wait_text
+
+    version, folder, texts = update_walkthrough()
+    assert folder == version
+    for t in texts:   # the release folder is served from release/: /<version>/manifest.txt
+        assert t.endswith(":8080/%s/manifest.txt" % version), t
+    rel = tmp_path / "release" / version
+    build_release(version, rel)
+    m = boot(tmp_path)
+    assert register_sources(m, ROOT) >= 17
+    files = {"/%s/%s" % (version, p.name): p.read_bytes() for p in rel.iterdir() if p.is_file()}
+    host = re.match(r"connect update http://([\d.]+):8080/", texts[0]).group(1)
+    web = SimHttp(m.net, host, 8080, files)
+    assert sms(m, texts[0]) == ["Confirmed: update from %s started" % texts[0].split()[-1]]
+    got = wait_text(m, "update %s" % version, 600)
+    assert got == "Confirmed: update %s running, was factory" % version, m.trace_text()[-2000:]
+    assert len(web.requests) == 17

@@ -85,6 +85,25 @@ def lock_flash(flash: Path) -> int:
     return fd
 
 
+def register_sources(m: Any, src: Path) -> int:
+    """In-process, a ``.pyo`` runs from its source, found by content (``module.pyo_sources``):
+    register what our compiler makes of every ``*.py`` of ``src``. A ``.pyo`` that
+    ``tools/compile_pyo.sh`` or ``tools.release`` built from those files, under whatever name
+    it is flashed (an update's ``ua00.pyo``), then runs; one built from other sources gets
+    ``no source for ...`` (``--real`` runs any bytecode). Returns how many were registered."""
+    from tools.pyo15.api import compile_to_bytes
+
+    n = 0
+    for p in sorted(src.glob("*.py")):
+        try:
+            m.add_pyo_source(compile_to_bytes(p, check_dialect=False), p.name,
+                             p.read_bytes().decode("latin-1"))
+            n += 1
+        except Exception:  # noqa: BLE001 - a file our compiler refuses just has no .pyo
+            pass
+    return n
+
+
 def copy_pyo(build: Path, flash_dir: Path, main: str) -> list[str]:
     """--pyo: every ``build/*.pyo`` but the main script's onto the flash, without its .py."""
     stem = main[:-3] if main.endswith(".py") else main
@@ -458,6 +477,8 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None, stdout: Tex
 
         use_interpreter(m, args.interpreter)
         interpreter_line = "interpreter: %s" % args.interpreter
+    if src is not None and (interpreter_line is None or interpreter_line.startswith("interpreter: in-process")):
+        register_sources(m, src)
     if args.startmode is not None:
         m.nvm["startmode"] = args.startmode
     main_name = args.main or ""
