@@ -75,3 +75,17 @@ def test_readme_update_walkthrough_in_process(tmp_path) -> None:
     got = wait_text(m, "update %s" % version, 600)
     assert got == "Confirmed: update %s running, was factory" % version, m.trace_text()[-2000:]
     assert len(web.requests) == 17
+
+
+def test_readme_emulator_snippet(tmp_path, monkeypatch) -> None:
+    """The README's Python example of the emulator runs as written (virtual clock, in a
+    fresh folder) and its script gets the AT answer it asks for."""
+    text = (ROOT / "README.md").read_text()
+    start = text.index("```python\nfrom tools.emulator import Module")
+    code = text[start + len("```python\n"):text.index("```", start + 10)]
+    monkeypatch.chdir(tmp_path)
+    ns: dict = {}
+    exec(compile(code, "README.md", "exec"), ns)
+    m = ns["m"]
+    assert "+CSQ: 17,0\r" in m.trace_lines
+    assert (tmp_path / "flash-dir" / "main.py").is_file()
