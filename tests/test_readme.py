@@ -89,3 +89,35 @@ def test_readme_emulator_snippet(tmp_path, monkeypatch) -> None:
     m = ns["m"]
     assert "+CSQ: 17,0\r" in m.trace_lines
     assert (tmp_path / "flash-dir" / "main.py").is_file()
+
+
+def test_readme_fleet_walkthrough_config(tmp_path) -> None:
+    """The fleet walk-through's configuration, made as the README says (its printf line, then
+    the [unit.pump3] block, then the three ways in), is what the fleet server reads: the
+    unit's identity is what the unit sends after the README's name/identity SMS."""
+    import subprocess
+
+    from tools.fleet.config import load
+
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## The fleet server"):text.index("## The emulator")]
+    printf = re.search(r"^printf .*> fleet\.toml$", section, re.M)
+    assert printf is not None
+    subprocess.run(["bash", "-c", printf.group(0)], cwd=tmp_path, check=True)
+    first = load(tmp_path / "fleet.toml")
+    assert first.listen == ("127.0.0.1", 7000) and first.units == {}
+    block = re.search(r"```toml\n(.*?)```", section, re.S)
+    assert block is not None
+    ways = re.search(r"also has `(rfc2217 = \d+)`, `(raw = \d+)`, `(modbus = \d+)`", section.replace("\n", " "))
+    assert ways is not None
+    with open(tmp_path / "fleet.toml", "a") as f:
+        f.write("\n" + block.group(1) + "\n".join(ways.groups()) + "\n")
+    cfg = load(tmp_path / "fleet.toml")
+    unit = cfg.units["pump3"]
+    sent = [re.search(r"sms \+15551230001 (connect %s [^`]+)`" % k, section.replace("\n", " ")).group(1)
+            for k in ("name", "identity", "heartbeat")]
+    replies = [sc.handle(s, cs.defaults(), dict(STATUS))[0] for s in sent]
+    assert all(r[0].startswith("Confirmed: ") for r in replies), replies
+    assert sent[1].split()[-1] == '%ID%0D%0A' and unit.identity == b"pump3\r\n"
+    assert unit.heartbeat == b"\r\nALIVE\r\n"
+    assert {w: a[1] for w, a in unit.ways.items()} == {"rfc2217": 7100, "raw": 7200, "modbus": 7300}
