@@ -86,11 +86,13 @@ def lock_flash(flash: Path) -> int:
 
 
 def register_sources(m: Any, src: Path) -> int:
-    """In-process, a ``.pyo`` runs from its source, found by content (``module.pyo_sources``):
-    register what our compiler makes of every ``*.py`` of ``src``. A ``.pyo`` that
-    ``tools/compile_pyo.sh`` or ``tools.release`` built from those files, under whatever name
-    it is flashed (an update's ``ua00.pyo``), then runs; one built from other sources gets
-    ``no source for ...`` (``--real`` runs any bytecode). Returns how many were registered."""
+    """In-process (or under ``--interpreter``) a ``.pyo`` runs from its source, found by
+    content (``module.pyo_sources``): register what our compiler makes of every ``*.py`` of
+    ``src``. A ``.pyo`` that ``tools/compile_pyo.sh`` or ``tools.release`` built from those
+    files then runs whatever its name on the flash (an update's ``ua00.pyo``); one built from
+    other sources gets ``no source for ...`` (``--real`` runs any bytecode). Returns how many
+    were registered."""
+
     from tools.pyo15.api import compile_to_bytes
 
     n = 0
@@ -477,8 +479,8 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None, stdout: Tex
 
         use_interpreter(m, args.interpreter)
         interpreter_line = "interpreter: %s" % args.interpreter
-    if src is not None and (interpreter_line is None or interpreter_line.startswith("interpreter: in-process")):
-        register_sources(m, src)
+    if src is not None and "(the real 1.5.2+)" not in (interpreter_line or ""):
+        register_sources(m, src)   # the real 1.5.2+ runs the bytecode itself
     if args.startmode is not None:
         m.nvm["startmode"] = args.startmode
     main_name = args.main or ""
