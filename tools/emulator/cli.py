@@ -511,7 +511,8 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None, stdout: Tex
     cport = server.start()
     console = Console(controller, out)
 
-    what = "copied %d file(s) from %s" % (len(copied), src) if copied else "in place" if args.in_place else "as it was"
+    what = "copied %d file(s) from %s" % (len(copied), src) if copied else "in place" if args.in_place else \
+        "emptied (--fresh)" if args.fresh else "as it was"
     # the first two lines are stable for tools and for the README's walk-throughs
     console.say("serial: %s" % (getattr(port, "path", None) or getattr(port, "device", None) or "none"))
     console.say("control: 127.0.0.1:%d" % cport)
