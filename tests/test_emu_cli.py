@@ -238,3 +238,29 @@ def test_cli_interpreter_option(tmp_path: Path) -> None:
               stdin=io.StringIO("advance 3\nquit\n"), stdout=out)
     assert rc == 0
     assert "trace: child 3" in out.getvalue()
+
+
+def test_cli_in_process_runs_a_pyo_of_the_sources_under_any_name(tmp_path: Path) -> None:
+    """In-process, a .pyo our compiler built from a --flash DIR source runs whatever its name
+    on the flash (as an update's ua00.pyo): the CLI registers the sources by content
+    (register_sources); before, it was 'no source for zz.pyo'. --fresh says it emptied."""
+    from tools.pyo15.api import compile_to_bytes
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "helper.py").write_bytes(b"def hi():\n    return 'hi from helper'\n")
+    (src / "m.py").write_bytes(b"import imp\nf = open('zz.pyo', 'rb')\n"
+                               b"h = imp.load_module('helper', f, 'zz.pyo', ('.pyo', 'rb', 2))\n"
+                               b"print(h.hi())\n")
+    run = tmp_path / "run"
+    run.mkdir()
+    out = io.StringIO()
+    rc = main(["--scratch", str(run), "--fresh", "--virtual", "--serial", "none"],
+              stdin=io.StringIO("quit\n"), stdout=out)
+    assert rc == 0 and "(emptied (--fresh))" in out.getvalue()
+    (run / "zz.pyo").write_bytes(compile_to_bytes(src / "helper.py", check_dialect=False))
+    out = io.StringIO()
+    rc = main(["--flash", str(src), "--main", "m.py", "--scratch", str(run), "--virtual",
+               "--serial", "none"], stdin=io.StringIO("advance 2\ntrace\nquit\n"), stdout=out)
+    assert rc == 0
+    assert "trace: hi from helper" in out.getvalue(), out.getvalue()[-1500:]

@@ -85,6 +85,27 @@ def lock_flash(flash: Path) -> int:
     return fd
 
 
+def register_sources(m: Any, src: Path) -> int:
+    """In-process (or under ``--interpreter``) a ``.pyo`` runs from its source, found by
+    content (``module.pyo_sources``): register what our compiler makes of every ``*.py`` of
+    ``src``. A ``.pyo`` that ``tools/compile_pyo.sh`` or ``tools.release`` built from those
+    files then runs whatever its name on the flash (an update's ``ua00.pyo``); one built from
+    other sources gets ``no source for ...`` (``--real`` runs any bytecode). Returns how many
+    were registered."""
+
+    from tools.pyo15.api import compile_to_bytes
+
+    n = 0
+    for p in sorted(src.glob("*.py")):
+        try:
+            m.add_pyo_source(compile_to_bytes(p, check_dialect=False), p.name,
+                             p.read_bytes().decode("latin-1"))
+            n += 1
+        except Exception:  # noqa: BLE001 - a file our compiler refuses just has no .pyo
+            pass
+    return n
+
+
 def copy_pyo(build: Path, flash_dir: Path, main: str) -> list[str]:
     """--pyo: every ``build/*.pyo`` but the main script's onto the flash, without its .py."""
     stem = main[:-3] if main.endswith(".py") else main
@@ -458,6 +479,8 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None, stdout: Tex
 
         use_interpreter(m, args.interpreter)
         interpreter_line = "interpreter: %s" % args.interpreter
+    if src is not None and "(the real 1.5.2+)" not in (interpreter_line or ""):
+        register_sources(m, src)   # the real 1.5.2+ runs the bytecode itself
     if args.startmode is not None:
         m.nvm["startmode"] = args.startmode
     main_name = args.main or ""
@@ -488,7 +511,8 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None, stdout: Tex
     cport = server.start()
     console = Console(controller, out)
 
-    what = "copied %d file(s) from %s" % (len(copied), src) if copied else "in place" if args.in_place else "as it was"
+    what = "copied %d file(s) from %s" % (len(copied), src) if copied else "in place" if args.in_place else \
+        "emptied (--fresh)" if args.fresh else "as it was"
     # the first two lines are stable for tools and for the README's walk-throughs
     console.say("serial: %s" % (getattr(port, "path", None) or getattr(port, "device", None) or "none"))
     console.say("control: 127.0.0.1:%d" % cport)
