@@ -35,6 +35,9 @@ def flash_gateway(m: Module) -> None:
     for name in GW_FILES:
         m.flash.write(name, (ROOT / name).read_bytes())
     m.nvm["escript"] = "gateway.py"
+    # The gateway does not fit the names table yet (python -m tools.bench_names): counted,
+    # not enforced, until it does (tests/test_names.py).
+    m.names_limit = None
 
 
 def gw(m: Module) -> Any:
