@@ -15,8 +15,7 @@
 import MOD
 import SER
 
-BACKOFF = 5         # s, first retry delay; doubles up to BACKOFF_MAX
-BACKOFF_MAX = 300
+# Retry delays (gwstate.failed): 5 s first, doubled up to 300 s.
 # Failures in a row before a clean restart, per step.  dial: a maintain client whose
 # server stays away restarts about once an hour (the delays add up to ~50 min).
 # sms: the store could not be read (MDM2 not answering) on that many polls in a row.
@@ -92,7 +91,7 @@ def go(s, wait):
 
 def failed(step, why):
     # A step failed (a value, not an exception): count it, and retry with a growing
-    # delay (BACKOFF, then doubled up to BACKOFF_MAX); LIMITS[step] failures in a row
+    # delay (5 s, then doubled up to 300 s); LIMITS[step] failures in a row
     # restart the module.  -> the delay before the next attempt, s.
     n = fails.get(step, 0) + 1
     fails[step] = n
@@ -100,10 +99,10 @@ def failed(step, why):
     if n >= LIMITS[step]:
         restart('%s failed %d times' % (step, n))
     d = delays.get(step, 0) * 2
-    if d < BACKOFF:
-        d = BACKOFF
-    if d > BACKOFF_MAX:
-        d = BACKOFF_MAX
+    if d < 5:
+        d = 5
+    if d > 300:
+        d = 300
     delays[step] = d
     return d
 
