@@ -196,7 +196,8 @@ def load(k, name):
 
 
 def need(name):
-    # A module of the running version that is not loaded at start-up (updater.py).
+    # A module of the running version, loaded by name when it is needed: gwloop (with
+    # everything it imports) for the factory files at start, updater.py on demand.
     m = sys.modules.get(name)
     if m is not None:
         return m
@@ -216,7 +217,7 @@ def need(name):
 
 
 def start():
-    # Choose, count, load, run.  A trial version that raises while it loads, or that
+    # Choose, count, load (gateway.py then runs gwloop.main).  A trial version that raises while it loads, or that
     # started LIMITS['boots'] times without becoming healthy, is rolled back.
     global seq, ptr, armed, since
     since = MOD.secCounter()
@@ -236,7 +237,7 @@ def start():
         # the version the pointer names: its 'boot' files in order, or the factory's
         target = version()[0]
         if target == '':
-            import gwloop
+            need('gwloop')          # the factory files, by their plain names
         else:
             n = 0
             for name, w in manifest(target):
@@ -244,7 +245,6 @@ def start():
                 if w == 'boot':
                     load(name, items[name])
                 n = n + 1
-            gwloop = sys.modules['gwloop']
     except:
         info = sys.exc_info()
         trace('%s %s' % (info[0], info[1]))
@@ -257,7 +257,6 @@ def start():
             name = 'IOError'
         rollback('it raised %s at start' % name)
         restart('version rolled back')
-    gwloop.main()
 
 
 def tick(ok):

@@ -247,7 +247,7 @@ def sms():
     busy = g.state == 'connected' or g.state == 'csd' or g.on_demand()
     if busy:
         SER.setCTS(0)
-    new, effects, left = gwsms.poll(g.cfg, status)
+    new, effects, left = gwsms.poll(g.cfg, status, gwupd.start)
     if new['alertto'] != '':
         gwfleet.alerts(new)     # alerts are SMS too: with each poll, the device held
     if busy:

@@ -3,9 +3,11 @@
 # same whether a connection is open or not, because MDM2 is never online (REFERENCE.md
 # 6.13, 8.6).  On-module file in the dialect.
 #
-#   poll(cfg, status) -> (cfg, effects, left)
+#   poll(cfg, status, update) -> (cfg, effects, left)
 #     status   a function giving the status dict of sms_commands.handle() (asked when
 #              a message is handled, so the counters and the signal are fresh)
+#     update   a function (body, sender) -> the reply, for 'update <url>' (gwupd.start:
+#              a layer above this one, docs/update.md)
 #     cfg      the configuration in force afterwards (saved when it changed)
 #     effects  what the gateway must re-apply (sms_commands.handle(), in its order)
 #     left     messages still in the store (the caller polls again at once), -1 when
@@ -65,7 +67,7 @@ def reply(number, text):
     return 0
 
 
-def poll(cfg, status):
+def poll(cfg, status, update):
     st, text = atc.cmd(MDM2, 'AT+CMGL="ALL"', 25)     # 20 s for 50 messages (5.10)
     if st != 'OK':
         return cfg, [], -1
@@ -83,8 +85,7 @@ def poll(cfg, status):
     st['sender'] = sender       # the phones allow-list (sms_fleet.listed)
     replies, new, effects = sms_commands.handle(body, cfg, st)
     if effects == ['update']:
-        import gwupd            # update <url>: the updater answers (docs/update.md)
-        replies = [gwupd.start(body, sender)]
+        replies = [update(body, sender)]    # update <url>: the updater answers
         effects = []
     if new != cfg:
         r = config_store.save(new)

@@ -3,6 +3,8 @@ counted statically and on the real 1.5.2+ (--count-interned), enforced by the em
 the gateway's guard (at most 420 names of its own in any boot)."""
 from __future__ import annotations
 
+import ast
+import re
 import subprocess
 from pathlib import Path
 
@@ -97,3 +99,32 @@ def test_the_gateway_fits_420_names_in_every_boot() -> None:
     for label, order in bench_names.boot_sets(src).items():
         own, _ = bench_names.static_count(order, src)
         assert own <= nt.GATEWAY_TARGET, "%s: %d interned names of its own" % (label, own)
+
+
+def module_list() -> list[str]:
+    # README's module list (the bullets after "The compiled modules are layers"), in order
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    part = readme[readme.index("The compiled modules are layers"):]
+    part = part[:part.index("\n\n", part.index("\n* "))]
+    out: list[str] = []
+    for line in part.splitlines():
+        out.extend(re.findall(r"`(\w+)\.py`", line))
+    return out
+
+
+def test_modules_are_layers_and_the_readme_lists_them_top_down() -> None:
+    # every import statement of an on-module file (at module level or in a function) names
+    # a module listed after it in README: no module reaches back up, no import cycle
+    from tools.paths import on_module_files
+
+    files = {p.stem: p for p in on_module_files()}
+    order = module_list()
+    assert sorted(order) == sorted(files), "README's list must name every on-module file once"
+    for name, path in files.items():
+        tree = ast.parse(path.read_text(encoding="latin-1"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for a in node.names:
+                    if a.name in files:
+                        assert order.index(a.name) > order.index(name), \
+                            "%s imports %s, listed above it" % (name, a.name)
