@@ -128,3 +128,48 @@ def test_modules_are_layers_and_the_readme_lists_them_top_down() -> None:
                     if a.name in files:
                         assert order.index(a.name) > order.index(name), \
                             "%s imports %s, listed above it" % (name, a.name)
+
+
+def test_a_child_interpreter_gets_memory_error_at_that_import(tmp_path: Path) -> None:
+    # the any-interpreter runner (tools/emulator/remote.py) keeps the same table: the file
+    # that passes the limit is answered with MemoryError, raised by the child's import
+    import sys
+
+    from tools.emulator.remote import use_interpreter
+
+    m = Module(tmp_path / "flash")
+    use_interpreter(m, sys.executable)
+    try:
+        m.flash.write("big.py", names_module(500).encode())
+        m.flash.write("main.py", b"try:\n    import big\nexcept MemoryError:\n    print('full')\n"
+                                 b"print('after')\n")
+        m.nvm["escript"] = "main.py"
+        m.power_on()
+        m.run(5)
+        assert m.trace_lines == ["full", "after"]
+        assert m.script_run.names.own() == 3  # big, full, after: big's names never went in
+    finally:
+        m.close()
+
+
+def test_the_count_build_reports_its_table_after_each_import(tmp_path: Path, py152count: Path) -> None:
+    # under the real 1.5.2+ (--count-interned) the child reports sys.interned() after each
+    # flash import: a module of 50 new names adds exactly those and its file name (the
+    # child compiles the .py: compile.c interns the file name; its name came with main.py)
+    from tools.emulator.remote import use_interpreter
+
+    m = Module(tmp_path / "flash")
+    use_interpreter(m, str(py152count), extra_args=["-X"])
+    try:
+        m.flash.write("small.py", b"x = 1\n")
+        m.flash.write("big.py", names_module(50).encode())
+        m.flash.write("main.py", b"import small\nimport big\nprint('ok')\n")
+        m.nvm["escript"] = "main.py"
+        m.power_on()
+        m.run(5)
+        assert m.trace_lines == ["ok"], m.trace_lines
+        sizes = m.script_run.interned_sizes
+        assert [s[0] for s in sizes] == ["small", "big"]
+        assert sizes[1][1] - sizes[0][1] == 50 + 1
+    finally:
+        m.close()

@@ -182,6 +182,10 @@ def flash_import(name, globals=None, locals=None, fromlist=None, level=0):
     except:
         del FLASH[name]
         raise
+    size = getattr(sys, 'interned', None)
+    if size is not None:
+        # a 1.5.2+ built with --count-interned: its names table after this import
+        _emu.call('interned', (name, size()))
     return m
 
 

@@ -45,7 +45,8 @@ LINK = [None]
 
 ERRORS = {'IOError': IOError, 'OSError': OSError, 'ValueError': ValueError,
           'TypeError': TypeError, 'ImportError': ImportError, 'KeyError': KeyError,
-          'IndexError': IndexError, 'RuntimeError': RuntimeError, 'EOFError': EOFError}
+          'IndexError': IndexError, 'RuntimeError': RuntimeError, 'EOFError': EOFError,
+          'MemoryError': MemoryError}
 
 
 def connect(host, port):
