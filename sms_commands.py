@@ -50,24 +50,17 @@ COMMANDS = ('gprs baud charformat mode socketting smspassword dialin config fire
             'name identity heartbeat alert phones reboot reset update')
 LATER = ' (applies when the current connection closes)'
 NEWCONN = ' (applies to new connections)'
-SAME = ' (unchanged)'
 ERR_BAUD = 'Error: baud must be one of 300 1200 2400 4800 9600 19200 38400 57600 115200'
 ERR_CHAR = 'Error: charformat must be one of 8N1 8N2 8E1 8O1 7E1 7O1'
-ERR_GPRS = 'Error: use gprs <apn> [<user> <password>]'
-ERR_APN = 'Error: apn must be 1-50 of letters, digits, . - _'
-ERR_CRED = 'Error: user and password must be up to 32 characters, no quote or backslash'
 ERR_MODE = ('Error: use mode server <any|ip> <port> or mode client <server> <port> '
             '[<backup> <port>] [maintain]')
-ERR_PERMIT = 'Error: permitted must be any or an ip like 192.168.0.1'
 ERR_PORT = 'Error: port must be 1-65535'
-ERR_HOST = 'Error: server must be an ip or a host name of letters, digits, - . (up to 50)'
 ERR_SOCK = ('Error: use socketting <socket timeout 0-65535 s> '
             '<send timeout 0-255 x100 ms> <packet size 0-512>')
 ERR_PW = 'Error: smspassword must be 1-12 characters of 0-9 a-z'
 ERR_DIAL = 'Error: use dialin on or dialin off'
-ERR_NOARGS = 'Error: %s takes no arguments'
-ERR_UNKNOWN = 'Error: unknown, try: ' + COMMANDS     # 156 characters: one SMS
-ERR_NONE = 'Error: no command, try: ' + COMMANDS
+# The error texts used once are written where they are used (each name is an entry of
+# the names table, docs/gateway-runtime.md "The names table").
 
 
 # ---- text helpers ---------------------------------------------------------------------
@@ -102,7 +95,7 @@ def fit(s):
 
 def do_gprs(args, new, pw):
     if len(args) < 1 or len(args) > 3:
-        return ERR_GPRS
+        return 'Error: use gprs <apn> [<user> <password>]'
     apn = args[0]
     user = ''
     secret = ''
@@ -111,9 +104,9 @@ def do_gprs(args, new, pw):
     if len(args) > 2:
         secret = args[2]
     if not config_store.apn_ok(apn):
-        return ERR_APN
+        return 'Error: apn must be 1-50 of letters, digits, . - _'
     if not config_store.cred_ok(user) or not config_store.cred_ok(secret):
-        return ERR_CRED
+        return 'Error: user and password must be up to 32 characters, no quote or backslash'
     new['apn'] = apn
     new['apnuser'] = user
     new['apnpass'] = secret
@@ -158,7 +151,7 @@ def do_mode(args, new, pw):
         if permit != 'any':
             permit = config_store.canon_ip(args[1])
             if permit == '':
-                return ERR_PERMIT
+                return 'Error: permitted must be any or an ip like 192.168.0.1'
         port = config_store.num(args[2], 65535)
         if port < 1:
             return ERR_PORT
@@ -181,7 +174,8 @@ def do_mode(args, new, pw):
             if config_store.canon_ip(host) != '':
                 host = config_store.canon_ip(host)
             if not config_store.host_ok(host):
-                return ERR_HOST
+                return ('Error: server must be an ip or a host name of letters, digits, - . '
+                        '(up to 50)')
             port = config_store.num(args[i + 1], 999999999)
             if port < 0:
                 return ERR_MODE         # not a number: the words are out of place
@@ -302,7 +296,7 @@ def handle(text, cfg, status):
     if len(cfg['phones']) > 0 and not sms_fleet.listed(cfg['phones'], sender):
         return [], cfg, []      # the allow-list: even the right password is not enough
     if len(w) == 1:
-        return [ERR_NONE], cfg, []
+        return ['Error: no command, try: ' + COMMANDS], cfg, []
     cmd = low(w[1])
     args = w[2:]
     new = config_store.copy(cfg)
@@ -340,7 +334,7 @@ def handle(text, cfg, status):
             r = pack('Phones', r)
     elif len(args) != 0 and (cmd == 'config' or cmd == 'status' or cmd == 'reboot' or
                              cmd == 'reset'):
-        return [ERR_NOARGS % cmd], cfg, []
+        return ['Error: %s takes no arguments' % cmd], cfg, []
     elif cmd == 'config':
         r = sms_report.do_config(cfg, status, pw)
     elif cmd == 'status':
@@ -353,7 +347,7 @@ def handle(text, cfg, status):
     elif cmd == 'reset':
         r, new = sms_fleet.do_reset(cfg)
     else:
-        r = ERR_UNKNOWN
+        r = 'Error: unknown, try: ' + COMMANDS     # 156 characters: one SMS
     if type(r) == type([]):
         out = []
         for m in r:
@@ -362,7 +356,7 @@ def handle(text, cfg, status):
     if r[:6] == 'Error:':
         return [fit(r)], cfg, []
     if new == cfg:
-        return [fit(r + SAME)], cfg, []
+        return [fit(r + ' (unchanged)')], cfg, []
     eff = effects(cfg, new)
     if intval(status, 'busy') > 0:
         n = 0                   # 2: an effect waits for the close, 1: for new connections
