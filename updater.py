@@ -7,7 +7,7 @@
 # bridge keep running.  Nothing runs while a connection is open (the busy rule,
 # docs/gateway.md 1.1); a file being fetched then is fetched again afterwards.
 #
-# Download (REFERENCE.md 6.5, 6.10): socket SOCK on MDM2 in command mode (#SD ... ,1),
+# Download (REFERENCE.md 6.5, 6.10): socket 2 on MDM2 in command mode (#SD ... ,1),
 # so MDM keeps its listener or its connection and MDM2 stays the control instance.
 # The request is a plain HTTP/1.0 GET sent with #SSEND (works on every firmware; the
 # manuals show no FTP commands for the GC864-PY, only FTP error codes, 5.8).  The reply
@@ -34,22 +34,17 @@ import values
 
 g = gwstate
 
-SOCK = 2            # connId of the download (1 is the gateway's data socket)
-CHUNK = 1500        # #SRECV maximum (6.10)
-READS = 4           # #SRECV per step: about 6 KB, a fraction of a second
-OPEN_WAIT = 20      # s for #SD: connTo 10 s (SCFG below) plus DNS
-SILENT = 60         # s without a byte: the server is gone
-MAN_MAX = 4000      # bytes of a manifest
-HEAD_MAX = 2000     # bytes of HTTP reply headers
-MAX_FILES = 40
-MARGIN = 16384      # flash bytes left free besides the release (REFERENCE.md 3: the
-                    # free figure may be inexact)
-FILES_MAX = 250     # files on the flash after staging (limit 255, REFERENCE.md 3)
-# connId SOCK: context 1, automatic packets, 90 s idle close, connTo 10 s, txTo 1 s;
-# SRING without data, received data in hex, no keepalive (6.2, 6.3)
-SOCK_SETUP = ('AT#SCFG=%d,1,0,90,100,10' % SOCK, 'AT#SCFGEXT=%d,0,1,0,0,0' % SOCK)
-NAME_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789_'   # a version: values.word_ok's default
-LATER = ' (starts when the current connection closes)'
+# The figures, written in place (each name is an entry of the names table,
+# docs/gateway-runtime.md "The names table"):
+#   2      connId of the download (1 is the gateway's data socket); its set-up: context
+#          1, automatic packets, 90 s idle close, connTo 10 s, txTo 1 s; SRING without
+#          data, received data in hex, no keepalive (6.2, 6.3)
+#   1500   bytes per #SRECV, its maximum (6.10); 4 #SRECV per step: about 6 KB, a
+#          fraction of a second
+#   20     s for #SD: connTo 10 s plus DNS;  60  s without a byte: the server is gone
+#   4000   bytes of a manifest;  2000  bytes of HTTP reply headers;  40 files at most
+#   16384  flash bytes left free besides the release (REFERENCE.md 3: the free figure
+#          may be inexact);  250  files on the flash after staging (limit 255)
 
 active = 0
 host = ''
@@ -96,7 +91,7 @@ def start(text, sender, busy):
     active = 1
     r = 'Confirmed: update from %s started' % sms_commands.shown(w[2], g.cfg['password'])
     if busy:
-        r = r + LATER
+        r = r + ' (starts when the current connection closes)'
     g.trace('update from http://%s:%d%s' % (host, port, mpath))
     return sms_commands.fit(r)
 
@@ -156,16 +151,16 @@ def get():
     # Open the socket and send the request for the manifest or file idx.
     global phase, head, inbody, got, h, f, last, parts
     if idx < 0:
-        bad = gwnet.run(MDM2, SOCK_SETUP, 5)
+        bad = gwnet.run(MDM2, ('AT#SCFG=2,1,0,90,100,10', 'AT#SCFGEXT=2,0,1,0,0,0'), 5)
         if bad != '':
             return fail('socket set-up: ' + bad)
         path = mpath
     else:
         path = base + entries[idx][0] + '.pyo'
-    st, t = atc.cmd(MDM2, 'AT#SD=%d,0,%d,"%s",0,0,1' % (SOCK, port, host), OPEN_WAIT)
+    st, t = atc.cmd(MDM2, 'AT#SD=2,0,%d,"%s",0,0,1' % (port, host), 20)
     if st != 'OK':
         return fail('server not reachable (%s %s)' % (st, t))
-    st, t = atc.cmd(MDM2, 'AT#SSEND=%d' % SOCK, 5, '> ')
+    st, t = atc.cmd(MDM2, 'AT#SSEND=2', 5, '> ')
     if st == 'PROMPT':
         st, t = atc.send(MDM2, 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n%s' % (path, host, chr(26)),
                          20)
@@ -189,15 +184,15 @@ def get():
 
 
 def close():
-    atc.cmd(MDM2, 'AT#SH=%d' % SOCK, 10)        # OK even when closed (6.6)
+    atc.cmd(MDM2, 'AT#SH=2', 10)        # OK even when closed (6.6)
 
 
 def recv():
     global last
     moved = 0
     n = 0
-    while n < READS:
-        st, t = atc.cmd(MDM2, 'AT#SRECV=%d,%d' % (SOCK, CHUNK), 5)
+    while n < 4:
+        st, t = atc.cmd(MDM2, 'AT#SRECV=2,1500', 5)
         if st != 'OK':
             break               # nothing buffered (an error, 6.10)
         data = unhex(t)
@@ -212,12 +207,12 @@ def recv():
     if moved > 0:
         last = now
         return moved
-    st, t = atc.cmd(MDM2, 'AT#SS=%d' % SOCK, 5)
+    st, t = atc.cmd(MDM2, 'AT#SS=2', 5)
     for s in atc.ss(t):
-        if s[0] == SOCK and s[1] == 0:
+        if s[0] == 2 and s[1] == 0:
             return done()       # closed by the server, everything read (6.9)
-    if now - last > SILENT:
-        return fail('no data from the server for %d s' % SILENT)
+    if now - last > 60:
+        return fail('no data from the server for 60 s')
     atc.poll(gwnet.MDM, 1)      # 0.1 s for more data (and MDM's URCs), then the next turn
     return 1
 
@@ -252,7 +247,7 @@ def take(data):
         head = head + data
         i = head.find('\r\n\r\n')
         if i == -1:
-            if len(head) > HEAD_MAX:
+            if len(head) > 2000:
                 return 'not an HTTP reply'
             return ''
         w = head[:head.find('\r\n')].split(' ')
@@ -265,8 +260,8 @@ def take(data):
         inbody = 1
     got = got + len(data)
     if idx < 0:
-        if got > MAN_MAX:
-            return 'manifest longer than %d bytes' % MAN_MAX
+        if got > 4000:
+            return 'manifest longer than 4000 bytes'
         parts.append(data)
         return ''
     if got > entries[idx][1]:
@@ -330,7 +325,8 @@ def manifest(text):
     seen = []
     for line in lines[2:-1]:
         w = line[5:].split(' ')
-        if line[:5] != 'file=' or len(w) != 4 or not values.word_ok(w[0], 12, NAME_CHARS):
+        if line[:5] != 'file=' or len(w) != 4 or not \
+                values.word_ok(w[0], 12, 'abcdefghijklmnopqrstuvwxyz0123456789_'):
             return 'bad manifest line'
         size = config_store.num(w[1], 16383)
         if size < 1 or not values.word_ok(w[2], 32, '0123456789abcdef') or len(w[2]) != 32:
@@ -341,8 +337,8 @@ def manifest(text):
             return w[0] + ' cannot be updated remotely'
         seen.append(w[0])
         out.append((w[0], size, w[2], w[3]))
-    if len(out) > MAX_FILES or seen.count('gwloop') == 0 or seen.count('updater') == 0:
-        return 'the manifest lacks gwloop or updater, or has over %d files' % MAX_FILES
+    if len(out) > 40 or seen.count('gwloop') == 0 or seen.count('updater') == 0:
+        return 'the manifest lacks gwloop or updater, or has over 40 files'
     ver = v
     if v == gwboot.version()[1]:
         return 'version %s is running already' % v
@@ -375,10 +371,10 @@ def plan():
                     count = count - 1
                 except IOError:
                     pass
-    need = MAN_MAX + MARGIN
+    need = 4000 + 16384
     for e in entries:
         need = need + e[1]
-    if free < need or count + len(entries) + 1 > FILES_MAX:
+    if free < need or count + len(entries) + 1 > 250:
         return 'flash full, needs %d bytes, %d free, %d files' % (need, free, count)
     g.trace('update %s: %d files into slot %s' % (ver, len(entries), slot))
     return ''
