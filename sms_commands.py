@@ -55,8 +55,6 @@ ERR_CHAR = 'Error: charformat must be one of 8N1 8N2 8E1 8O1 7E1 7O1'
 ERR_MODE = ('Error: use mode server <any|ip> <port> or mode client <server> <port> '
             '[<backup> <port>] [maintain]')
 ERR_PORT = 'Error: port must be 1-65535'
-ERR_SOCK = ('Error: use socketting <socket timeout 0-65535 s> '
-            '<send timeout 0-255 x100 ms> <packet size 0-512>')
 ERR_PW = 'Error: smspassword must be 1-12 characters of 0-9 a-z'
 ERR_DIAL = 'Error: use dialin on or dialin off'
 # The error texts used once are written where they are used (each name is an entry of
@@ -97,24 +95,24 @@ def do_gprs(args, new, pw):
     if len(args) < 1 or len(args) > 3:
         return 'Error: use gprs <apn> [<user> <password>]'
     apn = args[0]
-    user = ''
-    secret = ''
+    u = ''          # the GPRS user and password
+    p = ''
     if len(args) > 1:
-        user = args[1]
+        u = args[1]
     if len(args) > 2:
-        secret = args[2]
+        p = args[2]
     if not config_store.apn_ok(apn):
         return 'Error: apn must be 1-50 of letters, digits, . - _'
-    if not config_store.cred_ok(user) or not config_store.cred_ok(secret):
+    if not config_store.cred_ok(u) or not config_store.cred_ok(p):
         return 'Error: user and password must be up to 32 characters, no quote or backslash'
     new['apn'] = apn
-    new['apnuser'] = user
-    new['apnpass'] = secret
+    new['apnuser'] = u
+    new['apnpass'] = p
     r = 'Confirmed: gprs apn ' + shown(apn, pw)
-    if user == '':
+    if u == '':
         return r + ', no user, no password'
-    r = r + ', user ' + shown(user, pw)
-    if secret == '':
+    r = r + ', user ' + shown(u, pw)
+    if p == '':
         return r + ', no password'
     return r + ', password set'
 
@@ -199,29 +197,30 @@ def do_mode(args, new, pw):
 
 
 def do_socketting(args, new):
-    if len(args) != 3:
-        return ERR_SOCK
-    sk = config_store.num(args[0], 65535)
-    tx = config_store.num(args[1], 255)
-    pk = config_store.num(args[2], 512)
-    if sk < 0 or tx < 0 or pk < 0:
-        return ERR_SOCK
-    new['sktimeout'] = sk
-    new['sendtimeout'] = tx
-    new['pktsize'] = pk
+    # t: socket timeout 0-65535 s, send timeout 0-255 x100 ms, packet size 0-512
+    t = [-1]
+    if len(args) == 3:
+        t = [config_store.num(args[0], 65535), config_store.num(args[1], 255),
+             config_store.num(args[2], 512)]
+    if min(t) < 0:
+        return ('Error: use socketting <socket timeout 0-65535 s> '
+                '<send timeout 0-255 x100 ms> <packet size 0-512>')
+    new['sktimeout'] = t[0]
+    new['sendtimeout'] = t[1]
+    new['pktsize'] = t[2]
     r = 'Confirmed: socketting socket timeout '
-    if sk == 0:
+    if t[0] == 0:
         r = r + '0 (never)'
     else:
-        r = r + '%d s' % sk
-    if tx == 0:
+        r = r + '%d s' % t[0]
+    if t[1] == 0:
         r = r + ', send timeout 0 (full packets only)'
     else:
-        r = r + ', send timeout %d00 ms' % tx
-    if pk == 0:
+        r = r + ', send timeout %d00 ms' % t[1]
+    if t[2] == 0:
         r = r + ', packet size 0 (automatic)'
     else:
-        r = r + ', packet size %d' % pk
+        r = r + ', packet size %d' % t[2]
     return r
 
 
@@ -357,10 +356,10 @@ def handle(text, cfg, status):
         return [fit(r)], cfg, []
     if new == cfg:
         return [fit(r + ' (unchanged)')], cfg, []
-    eff = effects(cfg, new)
+    items = effects(cfg, new)
     if intval(status, 'busy') > 0:
         n = 0                   # 2: an effect waits for the close, 1: for new connections
-        for e in eff:
+        for e in items:
             if e == 'firewall' or e == 'ident':
                 if n == 0:
                     n = 1
@@ -370,4 +369,4 @@ def handle(text, cfg, status):
             r = r + LATER
         elif n == 1:
             r = r + NEWCONN
-    return [fit(r)], new, eff
+    return [fit(r)], new, items
