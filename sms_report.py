@@ -73,12 +73,6 @@ def textval(status, k, n):
     return v[:n]
 
 
-def onoff(n):
-    if n:
-        return 'on'
-    return 'off'
-
-
 def do_config(cfg, status, pw):
     # The settings written as the commands that would set them, so a reply can be
     # copied into a command; the GPRS password shows as ***, the SMS password never.
@@ -95,7 +89,7 @@ def do_config(cfg, status, pw):
         if cfg['maintain']:
             r = r + ' maintain'
         items.append(r)
-    items.append('dialin ' + onoff(cfg['dialin']))
+    items.append('dialin ' + ('off', 'on')[cfg['dialin']])     # dialin is 0 or 1
     r = 'gprs ' + shown(cfg['apn'], pw)
     if cfg['apnuser'] != '':
         r = r + ' ' + shown(cfg['apnuser'], pw)

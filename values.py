@@ -20,16 +20,16 @@ DIGITS = '0123456789'
 HEX = '0123456789ABCDEF'
 
 
-def num(s, top):
+def num(s, m):
     # Decimal digits only (no sign, no spaces: int() accepts more in Python 3 than on
-    # the module), at most 9 of them so int() never leaves 32 bits.  -> 0..top or -1.
+    # the module), at most 9 of them so int() never leaves 32 bits.  -> 0..m or -1.
     if len(s) < 1 or len(s) > 9:
         return -1
     for c in s:
         if DIGITS.find(c) == -1:
             return -1
     n = int(s)
-    if n > top:
+    if n > m:
         return -1
     return n
 
@@ -64,14 +64,14 @@ def canon_mask(s):
     q = quad(s)
     if q is None:
         return ''
-    short = 0
+    ok = 1                  # 1 while the mask's ones go on; after them only zeros
     for n in q:
-        if short and n != 0:
+        if not ok and n != 0:
             return ''
         if not (n in (0, 128, 192, 224, 240, 248, 252, 254, 255)):
             return ''
         if n != 255:
-            short = 1
+            ok = 0
     return '%d.%d.%d.%d' % tuple(q)
 
 
@@ -112,11 +112,11 @@ def apn_ok(s):
     return word_ok(s, 50)
 
 
-def word_ok(s, top,
+def word_ok(s, m,
             want='0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-_'):
-    # 1-top characters, each one of want; by default letters, digits, '.', '-', '_' (an
+    # 1-m characters, each one of want; by default letters, digits, '.', '-', '_' (an
     # APN, a unit name, a release version).
-    if len(s) < 1 or len(s) > top:
+    if len(s) < 1 or len(s) > m:
         return 0
     for c in s:
         if want.find(c) == -1:
