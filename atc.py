@@ -364,11 +364,10 @@ def csq(text):
     v = values(text, '+CSQ:')
     if len(v) == 0 or len(v[0]) < 2:
         return None
-    rssi = num(v[0][0])
-    ber = num(v[0][1])
-    if rssi < 0 or ber < 0:
+    r = (num(v[0][0]), num(v[0][1]))
+    if r[0] < 0 or r[1] < 0:
         return None
-    return rssi, ber
+    return r
 
 
 def reg(text, prefix):
@@ -394,10 +393,11 @@ def sgact_ip(text):
     return ''
 
 
-def sgact_state(text, cid):
-    # Read form of AT#SGACT?: '#SGACT: <cid>,<stat>' lines (6.4) -> stat 0/1, or -1.
+def sgact_state(text, n):
+    # Read form of AT#SGACT?: '#SGACT: <cid>,<stat>' lines (6.4) -> stat 0/1 of context
+    # n, or -1.
     for f in values(text, '#SGACT:'):
-        if len(f) == 2 and num(f[0]) == cid:
+        if len(f) == 2 and num(f[0]) == n:
             return num(f[1])
     return -1
 
