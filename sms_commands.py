@@ -50,13 +50,9 @@ COMMANDS = ('gprs baud charformat mode socketting smspassword dialin config fire
             'name identity heartbeat alert phones reboot reset update')
 LATER = ' (applies when the current connection closes)'
 NEWCONN = ' (applies to new connections)'
-ERR_BAUD = 'Error: baud must be one of 300 1200 2400 4800 9600 19200 38400 57600 115200'
-ERR_CHAR = 'Error: charformat must be one of 8N1 8N2 8E1 8O1 7E1 7O1'
 ERR_MODE = ('Error: use mode server <any|ip> <port> or mode client <server> <port> '
             '[<backup> <port>] [maintain]')
 ERR_PORT = 'Error: port must be 1-65535'
-ERR_PW = 'Error: smspassword must be 1-12 characters of 0-9 a-z'
-ERR_DIAL = 'Error: use dialin on or dialin off'
 # The error texts used once are written where they are used (each name is an entry of
 # the names table, docs/gateway-runtime.md "The names table").
 
@@ -118,24 +114,21 @@ def do_gprs(args, new, pw):
 
 
 def do_baud(args, new):
-    if len(args) != 1:
-        return ERR_BAUD
-    n = config_store.num(args[0], 115200)
+    n = -1
+    if len(args) == 1:
+        n = config_store.num(args[0], 115200)
     if not config_store.baud_ok(n):
-        return ERR_BAUD
+        return 'Error: baud must be one of 300 1200 2400 4800 9600 19200 38400 57600 115200'
     new['baud'] = n
     return 'Confirmed: baud %d' % n
 
 
 def do_charformat(args, new):
-    if len(args) != 1:
-        return ERR_CHAR
-    want = low(args[0])
     for f in config_store.CHARFORMATS:
-        if low(f) == want:
+        if len(args) == 1 and low(f) == low(args[0]):
             new['charformat'] = f
             return 'Confirmed: charformat ' + f
-    return ERR_CHAR
+    return 'Error: charformat must be one of 8N1 8N2 8E1 8O1 7E1 7O1'
 
 
 def do_mode(args, new, pw):
@@ -227,19 +220,19 @@ def do_socketting(args, new):
 def do_smspassword(args, new):
     # The password is compared case-insensitively (phones capitalise the first word),
     # so it is stored in lower case; its alphabet has no upper case anyway (seed 001).
-    if len(args) != 1:
-        return ERR_PW
-    p = low(args[0])
+    p = ''
+    if len(args) == 1:
+        p = low(args[0])
     if not config_store.password_ok(p):
-        return ERR_PW
+        return 'Error: smspassword must be 1-12 characters of 0-9 a-z'
     new['password'] = p
     return 'Confirmed: smspassword set'
 
 
 def do_dialin(args, new):
-    if len(args) != 1:
-        return ERR_DIAL
-    v = low(args[0])
+    v = ''
+    if len(args) == 1:
+        v = low(args[0])
     if v == 'on':
         new['dialin'] = 1
         if new['mode'] == 'server':
@@ -248,7 +241,7 @@ def do_dialin(args, new):
     if v == 'off':
         new['dialin'] = 0
         return 'Confirmed: dialin off'
-    return ERR_DIAL
+    return 'Error: use dialin on or dialin off'
 
 
 # ---- the entry point ------------------------------------------------------------------
