@@ -14,7 +14,9 @@ FW_MAX = 10             # SMS-managed firewall rules (REFERENCE.md section 7: li
 #        (one SMS command); 20 characters of a unit name
 # Letters are told by their ASCII codes (65-90 'A'-'Z', 97-122 'a'-'z'): an alphabet
 # string of only letters would be one more interned name.
-CHARFORMATS = ('8N2', '8E1', '8O1', '8N1', '7E1', '7O1')
+# The serial formats, split at start: a word that is a constant of its own would be one
+# more interned name each (docs/gateway-runtime.md "The names table").
+CHARFORMATS = '8N2 8E1 8O1 8N1 7E1 7O1'.split(' ')
 
 DIGITS = '0123456789'
 HEX = '0123456789ABCDEF'
@@ -180,19 +182,19 @@ def expand(t, imei, ccid, name):
         i = i + 1
         if c != '%':
             out.append(c)
-        elif t[i:i + 4] == 'IMEI':
+        elif t[i - 1:i + 4] == '%IMEI':       # the escapes with their % (not a name)
             out.append(imei)
             i = i + 4
-        elif t[i:i + 4] == 'CCID':
+        elif t[i - 1:i + 4] == '%CCID':
             out.append(ccid)
             i = i + 4
-        elif t[i:i + 2] == 'ID':
+        elif t[i - 1:i + 2] == '%ID':
             out.append(name)
             i = i + 2
         else:
-            # either case: in HEX + '0123456789abcdef' every digit's index % 16 is its value
-            hi = (HEX + '0123456789abcdef').find(t[i:i + 1])
-            lo = (HEX + '0123456789abcdef').find(t[i + 1:i + 2])
+            # either case: upper() maps only a-f of the latin-1 letters into HEX
+            hi = HEX.find(t[i:i + 1].upper())
+            lo = HEX.find(t[i + 1:i + 2].upper())
             if hi == -1 or lo == -1 or t[i + 1:i + 2] == '':
                 return None
             out.append(chr(hi % 16 * 16 + lo % 16))
