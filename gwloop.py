@@ -124,10 +124,10 @@ def turn():
 
 def step():
     s = g.state
-    if s == 'init':
-        do_init()
+    if s == 'init':         # init and reg are named after their states
+        init()
     elif s == 'reg':
-        do_reg()
+        reg()
     elif s == 'gprs':
         do_gprs()
     elif s == 'listen':
@@ -164,7 +164,7 @@ def urcs():
 
 # ---- boot steps -----------------------------------------------------------------------
 
-def do_init():
+def init():
     if g.now < g.next_at:
         return
     st, g.cfg = config_store.load()
@@ -184,7 +184,7 @@ def do_init():
     g.go('reg', 0)
 
 
-def do_reg():
+def reg():
     now = g.now
     gwmode.serial_idle()
     if now < g.next_at:
