@@ -358,12 +358,12 @@ def parse_slot(data):
 
 
 def read_slot(name):
-    # -> (state, seq, cfg): state 'absent' (no file), 'bad' (unreadable or invalid)
+    # -> (state, seq, cfg): state 'new' (no file), 'bad' (unreadable or invalid)
     # or 'ok'.  open() raises IOError for a missing file (REFERENCE.md section 3).
     try:
         f = open(name, 'r')
     except IOError:
-        return 'absent', 0, None
+        return 'new', 0, None
     try:
         data = f.read(4097)
         f.close()
@@ -406,7 +406,7 @@ def load():
     #   'corrupt'  slot files exist but none is valid: defaults
     best, seq, cfg, states = scan()
     if best == -1:
-        if states[0] == 'absent' and states[1] == 'absent':
+        if states[0] == 'new' and states[1] == 'new':
             return 'new', defaults()
         return 'corrupt', defaults()
     if states[0] == 'bad' or states[1] == 'bad':

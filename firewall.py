@@ -45,17 +45,6 @@ def add(fw, ip, mask):
     return 'added', new
 
 
-def rule_for(ip, mask):
-    # The rule add() would store for ip/mask, or None when ip or mask is invalid.
-    ip = config_store.canon_ip(ip)
-    if mask == '':
-        mask = '255.255.255.255'
-    mask = config_store.canon_mask(mask)
-    if ip == '' or mask == '':
-        return None
-    return (config_store.network(ip, mask), mask)
-
-
 def rem(fw, ip, mask):
     # Remove the rules whose ip is ip (with a mask: the rule for ip & mask, mask).
     # -> (number removed, new list); -1 when ip or mask is not a valid dotted quad.
@@ -153,9 +142,10 @@ def sms(args, cfg):
     mask = ''
     if len(rest) == 2:
         mask = rest[1]
-    r = rule_for(rest[0], mask)
-    if r is None:
+    st, r = add([], rest[0], mask)      # the rule add() stores for ip/mask, if valid
+    if st != 'added':
         return 'Error: ip and mask must be dotted quads like 10.0.0.0 255.0.0.0 (masks without holes)', fw
+    r = r[0]
     if verb == 'add':
         st, new = add(fw, rest[0], mask)
         if st == 'full':

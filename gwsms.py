@@ -72,19 +72,19 @@ def poll(cfg, status, update):
         return cfg, [], left    # a stored outgoing message: deleted, nothing to do
     st = status()
     st['sender'] = sender       # the phones allow-list (sms_fleet.listed)
-    replies, new, effects = sms_commands.handle(body, cfg, st)
+    out, new, effects = sms_commands.handle(body, cfg, st)     # out: the replies
     if effects == ['update']:
-        replies = [update(body, sender)]    # update <url>: the updater answers
+        out = [update(body, sender)]    # update <url>: the updater answers
         effects = []
     if new != cfg:
         r = config_store.save(new)
         if r != 'ok':
             print('gw: config save failed: ' + r)
-            replies = ['Error: could not save the configuration (%s), nothing changed' % r]
+            out = ['Error: could not save the configuration (%s), nothing changed' % r]
             new = cfg
             effects = []
-    if len(replies) > 0:
+    if len(out) > 0:
         print('gw: sms from %s handled' % sender)
-    for r in replies:
+    for r in out:
         reply(sender, r)
     return new, effects, left
