@@ -42,6 +42,7 @@ sms_next = 0
 
 
 def main():
+    global where
     g.boot_t = MOD.secCounter()
     g.gprs_lost = g.boot_t
     gwfleet.heard = g.boot_t
@@ -49,8 +50,20 @@ def main():
     g.trace('start')
     while 1:
         try:
-            if turn() < bridge.PIECE:     # bytes moved: a full piece goes on at once
-                idle_wait()
+            if turn() < bridge.PIECE:
+                # A turn that moved less than a full piece waits, so the module is not
+                # kept busy (a few bytes a turn at 9600 bd kept it 100 % busy,
+                # tools/bench_bridge.py); a full piece goes on at once.  Listening, the
+                # wait is on MDM: SRING or RING ends it at once (receive returns the
+                # first chunk, REFERENCE.md 2.0).  Idle on demand, it is on SER: the
+                # first byte starts the connection.  Elsewhere, 0.1 s.
+                where = 'wait'
+                if g.state == 'listening':
+                    atc.poll(gwnet.MDM, 5)
+                elif g.state == 'idle':
+                    gwmode.serial_wait(5)
+                else:
+                    MOD.sleep(1)
             g.fails['crash'] = 0
         except:
             # One trace line per exception (type and value: line numbers are unreliable
@@ -62,23 +75,6 @@ def main():
             if n >= g.LIMITS['crash']:
                 g.restart('%d errors in a row, last in %s' % (n, where))
             MOD.sleep(1)
-
-
-def idle_wait():
-    # A turn that moved less than a full piece waits, so the module is not kept busy
-    # (a few bytes a turn at 9600 bd kept it 100 % busy, tools/bench_bridge.py); a
-    # bridge that moved a full piece does not wait at all.  Listening, the wait is on MDM: SRING or RING ends it at
-    # once (receive returns the first chunk, REFERENCE.md 2.0).  Idle on demand, it is on
-    # SER: the first byte starts the connection.  Elsewhere, 0.1 s.
-    global where
-    where = 'wait'
-    s = g.state
-    if s == 'listening':
-        atc.poll(gwnet.MDM, 5)
-    elif s == 'idle':
-        gwmode.serial_wait(5)
-    else:
-        MOD.sleep(1)
 
 
 def turn():
@@ -146,7 +142,7 @@ def step():
 
 def urcs():
     # URCs of MDM2, and those atc met during other commands (MDM's SRING and RING are
-    # read by idle_wait() while listening, the only state that acts on them).
+    # read by main()'s wait while listening, the only state that acts on them).
     atc.poll(gwnet.MDM2, 0)
     for u in atc.urcs():
         if u[:6] == '+CMTI:':

@@ -116,11 +116,11 @@ def do_config(cfg, status, pw):
 
 def uptime(s):
     d, s = divmod(s, 86400)
-    h, s = divmod(s, 3600)
+    n, s = divmod(s, 3600)      # hours
     m = divmod(s, 60)[0]
     if d > 0:
-        return '%dd%02dh%02dm' % (d, h, m)
-    return '%dh%02dm' % (h, m)
+        return '%dd%02dh%02dm' % (d, n, m)
+    return '%dh%02dm' % (n, m)
 
 
 def do_status(status):

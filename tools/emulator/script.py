@@ -599,11 +599,16 @@ class ScriptRun:
                 mod = types.ModuleType(name)
                 run.modules[name] = mod
             mod.__dict__["__name__"] = name
+            # an import like any other for the import log (ScriptRun.imports)
+            rec = ImportRecord(name, src_name, run.m.kernel.now(), run.m.meter.lines)
+            run.imports.append(rec)
             try:
                 run._exec(src_name, source, mod.__dict__)
             except BaseException:
                 run.modules.pop(name, None)
                 raise
+            rec.end_ms = run.m.kernel.now()
+            rec.lines = run.m.meter.lines - rec.lines
             return mod
 
         for fn in (get_magic, get_suffixes, new_module, find_module, load_module):
