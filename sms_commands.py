@@ -83,11 +83,12 @@ def fit(s):
 
 
 # ---- the commands ---------------------------------------------------------------------
-# Each do_* takes the argument words and a copy of the configuration, which it may
-# change, and returns one reply: 'Confirmed: ...' or 'Error: ...' (then the copy is
-# thrown away) or, for the reporting commands, a list of replies.
+# Each command's function, named after its word, takes the argument words and a copy of
+# the configuration, which it may change, and returns one reply: 'Confirmed: ...' or
+# 'Error: ...' (then the copy is thrown away) or, for the reporting commands, a list of
+# replies.
 
-def do_gprs(args, new, pw):
+def gprs(args, new, pw):
     if len(args) < 1 or len(args) > 3:
         return 'Error: use gprs <apn> [<user> <password>]'
     apn = args[0]
@@ -113,7 +114,7 @@ def do_gprs(args, new, pw):
     return r + ', password set'
 
 
-def do_baud(args, new):
+def baud(args, new):
     n = -1
     if len(args) == 1:
         n = config_store.num(args[0], 115200)
@@ -123,7 +124,7 @@ def do_baud(args, new):
     return 'Confirmed: baud %d' % n
 
 
-def do_charformat(args, new):
+def charformat(args, new):
     for f in config_store.CHARFORMATS:
         if len(args) == 1 and low(f) == low(args[0]):
             new['charformat'] = f
@@ -131,7 +132,7 @@ def do_charformat(args, new):
     return 'Error: charformat must be one of 8N1 8N2 8E1 8O1 7E1 7O1'
 
 
-def do_mode(args, new, pw):
+def mode(args, new, pw):
     if len(args) < 1:
         return ERR_MODE
     kind = low(args[0])
@@ -189,7 +190,7 @@ def do_mode(args, new, pw):
     return ERR_MODE
 
 
-def do_socketting(args, new):
+def socketting(args, new):
     # t: socket timeout 0-65535 s, send timeout 0-255 x100 ms, packet size 0-512
     t = [-1]
     if len(args) == 3:
@@ -217,7 +218,7 @@ def do_socketting(args, new):
     return r
 
 
-def do_smspassword(args, new):
+def smspassword(args, new):
     # The password is compared case-insensitively (phones capitalise the first word),
     # so it is stored in lower case; its alphabet has no upper case anyway (seed 001).
     p = ''
@@ -229,7 +230,7 @@ def do_smspassword(args, new):
     return 'Confirmed: smspassword set'
 
 
-def do_dialin(args, new):
+def dialin(args, new):
     v = ''
     if len(args) == 1:
         v = low(args[0])
@@ -292,20 +293,22 @@ def handle(text, cfg, status):
     cmd = low(w[1])
     args = w[2:]
     new = config_store.copy(cfg)
+    # Each command's function is named after its word (sms_fleet's too): the word is an
+    # entry of the names table already (docs/gateway-runtime.md "The names table").
     if cmd == 'gprs':
-        r = do_gprs(args, new, pw)
+        r = gprs(args, new, pw)
     elif cmd == 'baud':
-        r = do_baud(args, new)
+        r = baud(args, new)
     elif cmd == 'charformat':
-        r = do_charformat(args, new)
+        r = charformat(args, new)
     elif cmd == 'mode':
-        r = do_mode(args, new, pw)
+        r = mode(args, new, pw)
     elif cmd == 'socketting':
-        r = do_socketting(args, new)
+        r = socketting(args, new)
     elif cmd == 'smspassword':
-        r = do_smspassword(args, new)
+        r = smspassword(args, new)
     elif cmd == 'dialin':
-        r = do_dialin(args, new)
+        r = dialin(args, new)
     elif cmd == 'firewall':
         r, new['firewall'] = firewall.sms(args, cfg)
         if type(r) == type([]):
@@ -313,31 +316,31 @@ def handle(text, cfg, status):
     elif cmd == 'update':
         return [], cfg, ['update']      # gwsms.py hands it to gwupd.start (docs/update.md)
     elif cmd == 'name':
-        r = sms_fleet.do_name(args, new)
+        r = sms_fleet.name(args, new)
     elif cmd == 'identity':
-        r = sms_fleet.do_identity(args, new, pw)
+        r = sms_fleet.identity(args, new, pw)
     elif cmd == 'heartbeat':
-        r = sms_fleet.do_heartbeat(args, new, pw)
+        r = sms_fleet.heartbeat(args, new, pw)
     elif cmd == 'alert':
-        r = sms_fleet.do_alert(args, new)
+        r = sms_fleet.alert(args, new)
     elif cmd == 'phones':
-        r = sms_fleet.do_phones(args, new, sender)
+        r = sms_fleet.phones(args, new, sender)
         if type(r) == type([]):
             r = pack('Phones', r)
     elif len(args) != 0 and (cmd == 'config' or cmd == 'status' or cmd == 'reboot' or
                              cmd == 'reset'):
         return ['Error: %s takes no arguments' % cmd], cfg, []
     elif cmd == 'config':
-        r = sms_report.do_config(cfg, status, pw)
+        r = sms_report.config(cfg, status, pw)
     elif cmd == 'status':
-        r = sms_report.do_status(status)
+        r = sms_report.status(status)
     elif cmd == 'reboot':
         # Nothing to save: the reply goes first, then the restart (gwmode, 'reboot').
         if intval(status, 'busy') > 0:
             return ['Confirmed: reboot' + LATER], cfg, ['reboot']
         return ['Confirmed: reboot, restarting now'], cfg, ['reboot']
     elif cmd == 'reset':
-        r, new = sms_fleet.do_reset(cfg)
+        r, new = sms_fleet.reset(cfg)
     else:
         r = 'Error: unknown, try: ' + COMMANDS     # 156 characters: one SMS
     if type(r) == type([]):

@@ -73,7 +73,8 @@ def textval(status, k, n):
     return v[:n]
 
 
-def do_config(cfg, status, pw):
+def config(cfg, status, pw):
+    # SMS 'config' (named after its word, as every command's function)
     # The settings written as the commands that would set them, so a reply can be
     # copied into a command; the GPRS password shows as ***, the SMS password never.
     items = []
@@ -123,7 +124,8 @@ def uptime(s):
     return '%dh%02dm' % (n, m)
 
 
-def do_status(status):
+def status(status):
+    # SMS 'status'; status: the gateway's status dict (it hides this function in here)
     items = []
     state = textval(status, 'state', 24)
     if state == '':
