@@ -120,22 +120,24 @@ def turn():
 
 def step():
     s = g.state
-    if s == 'init':         # init and reg are named after their states
+    # A state's step is named after the state (its word is in the names table already;
+    # do_gprs and gwmode.do_listening keep the names tests replace them by).
+    if s == 'init':
         init()
     elif s == 'reg':
         reg()
     elif s == 'gprs':
         do_gprs()
     elif s == 'listen':
-        gwmode.do_listen()
+        gwmode.listen()
     elif s == 'listening':
         gwmode.do_listening()
     elif s == 'idle':
-        gwmode.do_idle()
+        gwmode.idle()
     elif s == 'dial':
-        gwmode.do_dial()
+        gwmode.dial()
     elif s == 'dialing':
-        gwmode.do_dialing()
+        gwmode.dialing()
     elif s != 'connected' and s != 'csd':
         gwmode.enter_mode()     # a step that raised half-way: start the mode afresh
 

@@ -92,7 +92,7 @@ def serial_wait(t):
 
 # ---- server ---------------------------------------------------------------------------
 
-def do_listen():
+def listen():
     serial_idle()
     if g.now < g.next_at:
         return
@@ -136,7 +136,7 @@ def do_listening():
 
 # ---- client ---------------------------------------------------------------------------
 
-def do_idle():
+def idle():
     serial_idle()
     if g.upq != '':
         g.go('dial', 0)
@@ -145,7 +145,7 @@ def do_idle():
         healthy()
 
 
-def do_dial():
+def dial():
     serial_idle()
     if g.now < g.next_at:
         return
@@ -163,7 +163,7 @@ def do_dial():
     g.go('dialing', 0)
 
 
-def do_dialing():
+def dialing():
     serial_idle()
     st, data = gwnet.dialled()
     if st == '':
