@@ -134,7 +134,20 @@ def sms(args, cfg):
         i = rest[0].find('/')
         rest = [rest[0][:i], rest[0][i + 1:]]
     if verb == 'list' and len(rest) == 0:
-        return list_text(cfg), fw
+        # the items of the reply: the rules in the order they were added, and the
+        # server-mode permitted ip, which is admitted as well
+        permit = ''
+        if cfg['mode'] == 'server' and cfg['permit'] != 'any':
+            permit = cfg['permit']
+        if len(fw) == 0:
+            if permit == '':
+                return ['no rules, every peer admitted'], fw
+            return ['no rules, only the server permitted ip %s admitted' % permit], fw
+        items = ['%d of %d rules' % (len(fw), values.FW_MAX)]
+        items.extend(list_items(fw))
+        if permit != '':
+            items.append('also the server permitted ip ' + permit)
+        return items, fw
     if verb == 'rem' and len(rest) == 1 and low(rest[0]) == 'all':
         return 'Confirmed: firewall rem all, %d removed, 0 left' % len(fw), []
     if (verb != 'add' and verb != 'rem') or len(rest) < 1 or len(rest) > 2:
@@ -160,21 +173,3 @@ def sms(args, cfg):
     if n == 0:
         return 'Error: firewall has no rule for %s, send firewall list' % text, fw
     return 'Confirmed: firewall rem %s, %d removed, %d left' % (text, n, len(new)), new
-
-
-def list_text(cfg):
-    # The items of the 'firewall list' reply: the rules in the order they were added,
-    # and the server-mode permitted ip, which is admitted as well.
-    fw = cfg['firewall']
-    permit = ''
-    if cfg['mode'] == 'server' and cfg['permit'] != 'any':
-        permit = cfg['permit']
-    if len(fw) == 0:
-        if permit == '':
-            return ['no rules, every peer admitted']
-        return ['no rules, only the server permitted ip %s admitted' % permit]
-    items = ['%d of %d rules' % (len(fw), values.FW_MAX)]
-    items.extend(list_items(fw))
-    if permit != '':
-        items.append('also the server permitted ip ' + permit)
-    return items

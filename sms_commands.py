@@ -48,8 +48,6 @@ MAXLEN = sms_report.MAXLEN
 
 COMMANDS = ('gprs baud charformat mode socketting smspassword dialin config firewall status '
             'name identity heartbeat alert phones reboot reset update')
-LATER = ' (applies when the current connection closes)'
-NEWCONN = ' (applies to new connections)'
 ERR_MODE = ('Error: use mode server <any|ip> <port> or mode client <server> <port> '
             '[<backup> <port>] [maintain]')
 ERR_PORT = 'Error: port must be 1-65535'
@@ -337,7 +335,8 @@ def handle(text, cfg, status):
     elif cmd == 'reboot':
         # Nothing to save: the reply goes first, then the restart (gwmode, 'reboot').
         if intval(status, 'busy') > 0:
-            return ['Confirmed: reboot' + LATER], cfg, ['reboot']
+            return ['Confirmed: reboot (applies when the current connection closes)'], cfg, \
+                ['reboot']
         return ['Confirmed: reboot, restarting now'], cfg, ['reboot']
     elif cmd == 'reset':
         r, new = sms_fleet.reset(cfg)
@@ -362,7 +361,7 @@ def handle(text, cfg, status):
             elif e != 'beat':
                 n = 2
         if n == 2:
-            r = r + LATER
+            r = r + ' (applies when the current connection closes)'
         elif n == 1:
-            r = r + NEWCONN
+            r = r + ' (applies to new connections)'
     return [fit(r)], new, items
