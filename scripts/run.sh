@@ -8,6 +8,6 @@ if [ ! -f "$root/gateway.py" ] || [ ! -f "$root/tools/emulator/cli.py" ]; then
   echo "run.sh: the gateway (gateway.py) or the emulator CLI (tools/emulator/cli.py) is not built yet" >&2
   exit 2
 fi
-# --names-limit 0: the names table is counted, not enforced, until the gateway fits it
-# (python -m tools.bench_names; tests/test_names.py)
+# --names-limit 0: the names table is counted, not enforced, until every boot of the
+# gateway fits it (an update's does not yet: python -m tools.bench_names)
 exec "$root/.venv/bin/python" -m tools.emulator.cli --flash "$root" --main gateway.py --names-limit 0 "$@"
