@@ -96,26 +96,26 @@ def start(text, sender, busy):
     return sms_commands.fit(r)
 
 
-def parse_url(url):
+def parse_url(text):
     # 'http://host[:port]/path' -> '' (host, port, base, mpath set) or what is wrong
     global host, port, base, mpath
-    use = 'url must be http://<server>[:<port>]/<path>'
-    if config_store.low(url[:7]) != 'http://':
-        return use
-    rest = url[7:]
+    bad = 'url must be http://<server>[:<port>]/<path>'
+    if config_store.low(text[:7]) != 'http://':
+        return bad
+    rest = text[7:]
     i = rest.find('/')
     if i < 1 or len(rest) > 120:
-        return use
-    hp = rest[:i].split(':')
+        return bad
+    w = rest[:i].split(':')     # host, port
     p = 80
-    if len(hp) == 2:
-        p = config_store.num(hp[1], 65535)
-    if len(hp) > 2 or p < 1 or not config_store.host_ok(hp[0]):
-        return use
+    if len(w) == 2:
+        p = config_store.num(w[1], 65535)
+    if len(w) > 2 or p < 1 or not config_store.host_ok(w[0]):
+        return bad
     for c in rest[i:]:
         if ord(c) < 33 or ord(c) > 126 or c == '"' or c == '\\':
-            return use
-    host = hp[0]
+            return bad
+    host = w[0]
     port = p
     mpath = rest[i:]
     base = mpath[:mpath.rfind('/') + 1]
@@ -195,7 +195,7 @@ def recv():
         st, t = atc.cmd(MDM2, 'AT#SRECV=2,1500', 5)
         if st != 'OK':
             break               # nothing buffered (an error, 6.10)
-        data = unhex(t)
+        data = decode(t)
         if data is None:
             return fail('bad #SRECV reply')
         bad = take(data)
@@ -217,7 +217,7 @@ def recv():
     return 1
 
 
-def unhex(t):
+def decode(t):
     # '#SRECV: 2,<n>' then <n> bytes as 2n hex digits -> the bytes, or None
     lines = t.split('\r\n')
     v = atc.values(lines[0], '#SRECV:')
@@ -253,7 +253,7 @@ def take(data):
         w = head[:head.find('\r\n')].split(' ')
         if len(w) < 2 or w[0][:5] != 'HTTP/':
             return 'not an HTTP reply'
-        if w[1] != '200':
+        if atc.num(w[1]) != 200 or len(w[1]) != 3:
             return 'the server answered %s for %s' % (w[1][:3], what())
         data = head[i + 4:]
         head = ''
@@ -316,7 +316,7 @@ def manifest(text):
     # (tools/release.py).  -> '' (ver, entries set) or what is wrong.
     global ver, entries
     lines = text.split('\n')
-    if len(lines) < 4 or lines[-1] != '' or lines[0] != 'gwrel1':
+    if len(lines) < 4 or lines[-1] != '' or text[:7] != 'gwrel1\n':
         return 'not a release manifest'
     if lines[1][:8] != 'version=' or not values.word_ok(lines[1][8:], 12):
         return 'bad version in the manifest'
@@ -328,15 +328,15 @@ def manifest(text):
         if line[:5] != 'file=' or len(w) != 4 or not \
                 values.word_ok(w[0], 12, 'abcdefghijklmnopqrstuvwxyz0123456789_'):
             return 'bad manifest line'
-        size = config_store.num(w[1], 16383)
-        if size < 1 or not values.word_ok(w[2], 32, '0123456789abcdef') or len(w[2]) != 32:
+        n = config_store.num(w[1], 16383)      # the size
+        if n < 1 or not values.word_ok(w[2], 32, '0123456789abcdef') or len(w[2]) != 32:
             return 'bad size or md5 for ' + w[0]
         if not (w[3] in ('boot', 'lazy')) or seen.count(w[0]) > 0:
             return 'bad manifest line for ' + w[0]
         if w[0] == 'gwboot' or w[0] == 'gateway':
             return w[0] + ' cannot be updated remotely'
         seen.append(w[0])
-        out.append((w[0], size, w[2], w[3]))
+        out.append((w[0], n, w[2], w[3]))
     if len(out) > 40 or seen.count('gwloop') == 0 or seen.count('updater') == 0:
         return 'the manifest lacks gwloop or updater, or has over 40 files'
     ver = v
@@ -356,26 +356,26 @@ def plan():
     st, t = atc.cmd(MDM2, 'AT#LSCRIPT', 10)
     if st != 'OK':
         return 'flash listing failed'
-    free = -1
+    left = -1                   # free bytes
     count = 0
     for v in atc.values(t, '#LSCRIPT:'):
         if len(v) == 1 and v[0][:11] == 'free bytes:':
-            free = atc.num(atc.trim(v[0][11:]))
+            left = atc.num(atc.trim(v[0][11:]))
         elif len(v) == 2:
             count = count + 1
             if v[0] == 'u%s.man' % slot or (v[0][:2] == 'u' + slot and len(v[0]) == 8 and
                                             v[0][-4:] == '.pyo' and atc.num(v[0][2:4]) >= 0):
                 try:
                     unlink(v[0])
-                    free = free + atc.num(v[1])
+                    left = left + atc.num(v[1])
                     count = count - 1
                 except IOError:
                     pass
     need = 4000 + 16384
     for e in entries:
         need = need + e[1]
-    if free < need or count + len(entries) + 1 > 250:
-        return 'flash full, needs %d bytes, %d free, %d files' % (need, free, count)
+    if left < need or count + len(entries) + 1 > 250:
+        return 'flash full, needs %d bytes, %d free, %d files' % (need, left, count)
     g.trace('update %s: %d files into slot %s' % (ver, len(entries), slot))
     return ''
 
@@ -395,10 +395,11 @@ def check():
     idx = idx + 1
     if idx < len(entries):
         return 1
-    return install()
+    return switch()
 
 
-def install():
+def switch():
+    # the manifest, then the version pointer (gwboot.switch), then a restart
     global active
     body = ['gwrel1\nversion=%s\n' % ver]
     for e in entries:
@@ -412,11 +413,11 @@ def install():
         ff.close()
         flashflush()
         ff = open(name, 'r')
-        back = ff.read(len(text) + 1)
+        data = ff.read(len(text) + 1)
         ff.close()
     except IOError:
-        back = ''
-    if back != text:
+        data = ''
+    if data != text:
         return fail('could not write ' + name)
     if not gwboot.switch(slot, ver, who):
         return fail('could not write the version pointer')
