@@ -46,7 +46,6 @@ g = gwstate
 #   16384  flash bytes left free besides the release (REFERENCE.md 3: the free figure
 #          may be inexact);  250  files on the flash after staging (limit 255)
 
-active = 0
 host = ''
 port = 80
 base = ''           # the manifest's path up to its last '/': where the files are
@@ -56,11 +55,11 @@ ver = ''            # the version being installed
 slot = ''
 entries = []        # (module, size, md5 hex, 'boot'|'lazy')
 idx = -1            # the file being fetched, -1: the manifest
-phase = ''          # 'get', 'recv', 'check'
+phase = ''          # 'get', 'recv', 'check'; '': no update running
 head = ''           # HTTP reply headers so far
 inbody = 0
 parts = []          # the manifest's bytes
-got = 0
+count = 0           # bytes of the file (or manifest) so far
 h = None            # md5 of the file so far
 f = None            # its staging file
 last = 0            # when the last byte came
@@ -68,11 +67,11 @@ table = {}          # 'A7' -> chr(167)
 
 
 def start(text, sender, busy):
-    global active, who, ver, slot, idx, phase, table, entries
+    global who, ver, slot, idx, phase, table, entries
     w = sms_commands.words(text)
     if len(w) != 3:
         return 'Error: use update http://<server>[:<port>]/<path>/manifest.txt'
-    if active:
+    if phase != '':
         return 'Error: an update is already running, %d of %d files' % (idx + 1, len(entries))
     if gwboot.armed and gwboot.ptr['state'] == 'trial':
         return 'Error: update %s is not confirmed yet, try again later' % gwboot.ptr['ver']
@@ -88,7 +87,6 @@ def start(text, sender, busy):
     idx = -1
     entries = []
     phase = 'get'
-    active = 1
     r = 'Confirmed: update from %s started' % sms_commands.shown(w[2], g.cfg['password'])
     if busy:
         r = r + ' (starts when the current connection closes)'
@@ -125,8 +123,8 @@ def parse_url(text):
 def step():
     # One bounded piece of work.  -> bytes moved (the loop does not wait after one).
     global phase, f
-    if not active or not (g.state in ('listening', 'idle', 'dial')):
-        if active and phase == 'recv' and g.online():
+    if phase == '' or not (g.state in ('listening', 'idle', 'dial')):
+        if phase == 'recv' and g.online():
             close()
             if f is not None:
                 f.close()
@@ -139,45 +137,45 @@ def step():
     if phase == 'get':
         return get()
     if phase == 'recv':
-        return recv()
+        return read()
     return check()
 
 
-def name_of(n):
+def name(n):
     return 'u%s%02d.pyo' % (slot, n)
 
 
 def get():
     # Open the socket and send the request for the manifest or file idx.
-    global phase, head, inbody, got, h, f, last, parts
+    global phase, head, inbody, count, h, f, last, parts
     if idx < 0:
         bad = gwnet.run(MDM2, ('AT#SCFG=2,1,0,90,100,10', 'AT#SCFGEXT=2,0,1,0,0,0'), 5)
         if bad != '':
-            return fail('socket set-up: ' + bad)
+            return failed('socket set-up: ' + bad)
         path = mpath
     else:
         path = base + entries[idx][0] + '.pyo'
     st, t = atc.cmd(MDM2, 'AT#SD=2,0,%d,"%s",0,0,1' % (port, host), 20)
     if st != 'OK':
-        return fail('server not reachable (%s %s)' % (st, t))
+        return failed('server not reachable (%s %s)' % (st, t))
     st, t = atc.cmd(MDM2, 'AT#SSEND=2', 5, '> ')
     if st == 'PROMPT':
         st, t = atc.send(MDM2, 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n%s' % (path, host, chr(26)),
                          20)
     if st != 'OK':
         close()
-        return fail('request not sent (%s)' % st)
+        return failed('request not sent (%s)' % st)
     head = ''
     inbody = 0
-    got = 0
+    count = 0
     parts = []
     h = md5.new()
     if idx >= 0:
         try:
-            f = open(name_of(idx), 'wb')
+            f = open(name(idx), 'wb')
         except IOError:
             close()
-            return fail('cannot write ' + name_of(idx))
+            return failed('cannot write ' + name(idx))
     last = MOD.secCounter()
     phase = 'recv'
     return 1
@@ -187,7 +185,7 @@ def close():
     atc.cmd(MDM2, 'AT#SH=2', 10)        # OK even when closed (6.6)
 
 
-def recv():
+def read():
     global last
     moved = 0
     n = 0
@@ -197,10 +195,10 @@ def recv():
             break               # nothing buffered (an error, 6.10)
         data = decode(t)
         if data is None:
-            return fail('bad #SRECV reply')
+            return failed('bad #SRECV reply')
         bad = take(data)
         if bad != '':
-            return fail(bad)
+            return failed(bad)
         moved = moved + len(data)
         n = n + 1
     now = MOD.secCounter()
@@ -210,9 +208,9 @@ def recv():
     st, t = atc.cmd(MDM2, 'AT#SS=2', 5)
     for s in atc.ss(t):
         if s[0] == 2 and s[1] == 0:
-            return done()       # closed by the server, everything read (6.9)
+            return closed()       # closed by the server, everything read (6.9)
     if now - last > 60:
-        return fail('no data from the server for 60 s')
+        return failed('no data from the server for 60 s')
     atc.poll(gwnet.MDM, 1)      # 0.1 s for more data (and MDM's URCs), then the next turn
     return 1
 
@@ -242,7 +240,7 @@ def decode(t):
 
 def take(data):
     # Bytes of the HTTP reply.  -> '' or what is wrong.
-    global head, inbody, got
+    global head, inbody, count
     if not inbody:
         head = head + data
         i = head.find('\r\n\r\n')
@@ -254,54 +252,54 @@ def take(data):
         if len(w) < 2 or w[0][:5] != 'HTTP/':
             return 'not an HTTP reply'
         if atc.num(w[1]) != 200 or len(w[1]) != 3:
-            return 'the server answered %s for %s' % (w[1][:3], what())
+            return 'the server answered %s for %s' % (w[1][:3], shown())
         data = head[i + 4:]
         head = ''
         inbody = 1
-    got = got + len(data)
+    count = count + len(data)
     if idx < 0:
-        if got > 4000:
+        if count > 4000:
             return 'manifest longer than 4000 bytes'
         parts.append(data)
         return ''
-    if got > entries[idx][1]:
-        return '%s longer than %d bytes' % (what(), entries[idx][1])
+    if count > entries[idx][1]:
+        return '%s longer than %d bytes' % (shown(), entries[idx][1])
     h.update(data)
     try:
         f.write(data)
     except IOError:
-        return 'flash write failed in ' + what()
+        return 'flash write failed in ' + shown()
     return ''
 
 
-def what():
+def shown():
     if idx < 0:
         return 'the manifest'
     return entries[idx][0] + '.pyo'
 
 
-def done():
+def closed():
     # The server closed the connection: the file is complete, or not.
     global f, idx, phase
     close()
     if not inbody:
-        return fail('no reply from the server for ' + what())
+        return failed('no reply from the server for ' + shown())
     if idx < 0:
         bad = manifest(''.join(parts))
         if bad == '':
-            bad = plan()
+            bad = scan()
         if bad != '':
-            return fail(bad)
+            return failed(bad)
         idx = 0
         phase = 'get'
         return 1
     e = entries[idx]
     f.close()
     f = None
-    if got != e[1]:
-        return fail('%s truncated, %d of %d bytes' % (what(), got, e[1]))
+    if count != e[1]:
+        return failed('%s truncated, %d of %d bytes' % (shown(), count, e[1]))
     if gwboot.hexd(h.digest()) != e[2]:
-        return fail('%s md5 mismatch' % what())
+        return failed('%s md5 mismatch' % shown())
     idx = idx + 1
     phase = 'get'
     if idx == len(entries):
@@ -346,7 +344,7 @@ def manifest(text):
     return ''
 
 
-def plan():
+def scan():
     # The slot that is not running; empty it of an earlier attempt, then check the room.
     global slot
     cur = gwboot.version()[0]
@@ -385,13 +383,13 @@ def check():
     global idx
     e = entries[idx]
     try:
-        ff = open(name_of(idx), 'rb')
+        ff = open(name(idx), 'rb')
         data = ff.read(e[1] + 1)
         ff.close()
     except IOError:
         data = ''
     if len(data) != e[1] or gwboot.hexd(md5.new(data).digest()) != e[2]:
-        return fail(name_of(idx) + ' differs on the flash')
+        return failed(name(idx) + ' differs on the flash')
     idx = idx + 1
     if idx < len(entries):
         return 1
@@ -400,7 +398,7 @@ def check():
 
 def switch():
     # the manifest, then the version pointer (gwboot.switch), then a restart
-    global active
+    global phase
     body = ['gwrel1\nversion=%s\n' % ver]
     for e in entries:
         body.append('file=%s %d %s %s\n' % e)
@@ -418,17 +416,17 @@ def switch():
     except IOError:
         data = ''
     if data != text:
-        return fail('could not write ' + name)
+        return failed('could not write ' + name)
     if not gwboot.switch(slot, ver, who):
-        return fail('could not write the version pointer')
-    active = 0
+        return failed('could not write the version pointer')
+    phase = ''
     g.restart('update %s installed' % ver)
     return 1
 
 
-def fail(why):
+def failed(why):
     # Give up: the running version is untouched; remove what was staged, tell the phone.
-    global active, f
+    global phase, f
     if f is not None:
         try:
             f.close()
@@ -437,11 +435,11 @@ def fail(why):
         f = None
     if phase == 'recv':
         close()
-    active = 0
+    phase = ''
     if slot != '':
         for n in range(len(entries)):
             try:
-                unlink(name_of(n))
+                unlink(name(n))
             except IOError:
                 pass
     text = 'Error: update failed: ' + why
