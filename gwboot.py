@@ -29,11 +29,10 @@ import sys
 
 SLOTS = ('sw_a.txt', 'sw_b.txt')
 KEYS = ('cur', 'ver', 'prev', 'pver', 'state', 'boots', 'who', 'why')
-# The limits, written in place (each name is an entry of the names table,
-# docs/gateway-runtime.md "The names table"):
-#   3    starts of a trial version before it is given up (crashes, watchdog resets)
-#   900  s: a trial version must be healthy this long after it started
-#   120  s: healthy without a break this long counts (a crash loop never is)
+# boots   starts of a trial version before it is given up (crashes, watchdog resets)
+# health  s: a trial version must be healthy this long after it started
+# stable  s: healthy without a break this long counts (a crash loop never is)
+LIMITS = {'boots': 3, 'health': 900, 'stable': 120}
 SEQ_MOD = 1000000000
 SEQ_HALF = 500000000
 
@@ -219,7 +218,7 @@ def need(name):
 
 def start():
     # Choose, count, load (gateway.py then runs gwloop.main).  A trial version that raises while it loads, or that
-    # started 3 times without becoming healthy, is rolled back.
+    # started LIMITS['boots'] times without becoming healthy, is rolled back.
     global seq, ptr, armed, since
     since = MOD.secCounter()
     seq, ptr = scan()
@@ -227,7 +226,7 @@ def start():
         armed = ptr['state'] != 'good'
         if ptr['state'] == 'trial':
             n = int(ptr['boots']) + 1
-            if n > 3:
+            if n > LIMITS['boots']:
                 rollback('restarted %d times before it was healthy' % (n - 1))
             else:
                 p = ptr.copy()
@@ -262,8 +261,8 @@ def start():
 
 def tick(ok):
     # Each turn of the main loop (gwupd.py): ok = the gateway is healthy (GPRS up, the
-    # mode entered, SMS readable).  Healthy for 120 s confirms a trial (or lets the
-    # version we went back to say so); not within 900 s of the start rolls it back.
+    # mode entered, SMS readable).  Healthy for LIMITS['stable'] s confirms a trial (or lets the
+    # version we went back to say so); not within LIMITS['health'] s of the start rolls it back.
     # -> None, or (phone, text) of the SMS to send now.
     global armed, first
     if not armed:
@@ -271,13 +270,13 @@ def tick(ok):
     now = MOD.secCounter()
     if not ok:
         first = 0
-        if ptr['state'] == 'trial' and now - since > 900:
-            rollback('not healthy within 900 s')
+        if ptr['state'] == 'trial' and now - since > LIMITS['health']:
+            rollback('not healthy within %d s' % LIMITS['health'])
             restart('version rolled back')
         return None
     if first == 0:
         first = now
-    if now - first < 120:
+    if now - first < LIMITS['stable']:
         return None
     armed = 0
     p = ptr.copy()

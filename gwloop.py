@@ -102,7 +102,7 @@ def turn():
         MOD.watchdogReset()
         busy = 0
     if g.state != 'init' and g.state != 'reg' and not busy:
-        where = 'urc'
+        where = 'urcs'
         urcs()
         if g.sms_due or g.now >= sms_next:
             where = 'sms'

@@ -50,7 +50,6 @@ COMMANDS = ('gprs baud charformat mode socketting smspassword dialin config fire
             'name identity heartbeat alert phones reboot reset update')
 ERR_MODE = ('Error: use mode server <any|ip> <port> or mode client <server> <port> '
             '[<backup> <port>] [maintain]')
-ERR_PORT = 'Error: port must be 1-65535'
 # The error texts used once are written where they are used (each name is an entry of
 # the names table, docs/gateway-runtime.md "The names table").
 
@@ -144,7 +143,7 @@ def mode(args, new, pw):
                 return 'Error: permitted must be any or an ip like 192.168.0.1'
         port = config_store.num(args[2], 65535)
         if port < 1:
-            return ERR_PORT
+            return 'Error: port must be 1-65535'
         new['mode'] = 'server'
         new['permit'] = permit
         new['lport'] = port
@@ -170,7 +169,7 @@ def mode(args, new, pw):
             if port < 0:
                 return ERR_MODE         # not a number: the words are out of place
             if port < 1 or port > 65535:
-                return ERR_PORT
+                return 'Error: port must be 1-65535'
             items.append((host, port))
             i = i + 2
         new['mode'] = 'client'
