@@ -48,14 +48,13 @@ g = gwstate
 
 host = ''
 port = 80
-base = ''           # the manifest's path up to its last '/': where the files are
 mpath = ''
 who = ''            # the phone that asked
 ver = ''            # the version being installed
 slot = ''
 entries = []        # (module, size, md5 hex, 'boot'|'lazy')
 idx = -1            # the file being fetched, -1: the manifest
-phase = ''          # 'get', 'recv', 'check'; '': no update running
+phase = ''          # 'get', 'read' (the reply), 'check'; '': no update running
 head = ''           # HTTP reply headers so far
 inbody = 0
 parts = []          # the manifest's bytes
@@ -95,8 +94,8 @@ def start(text, sender, busy):
 
 
 def parse_url(text):
-    # 'http://host[:port]/path' -> '' (host, port, base, mpath set) or what is wrong
-    global host, port, base, mpath
+    # 'http://host[:port]/path' -> '' (host, port, mpath set) or what is wrong
+    global host, port, mpath
     bad = 'url must be http://<server>[:<port>]/<path>'
     if config_store.low(text[:7]) != 'http://':
         return bad
@@ -116,7 +115,6 @@ def parse_url(text):
     host = w[0]
     port = p
     mpath = rest[i:]
-    base = mpath[:mpath.rfind('/') + 1]
     return ''
 
 
@@ -124,7 +122,7 @@ def step():
     # One bounded piece of work.  -> bytes moved (the loop does not wait after one).
     global phase, f
     if phase == '' or not (g.state in ('listening', 'idle', 'dial')):
-        if phase == 'recv' and g.online():
+        if phase == 'read' and g.online():
             close()
             if f is not None:
                 f.close()
@@ -136,7 +134,7 @@ def step():
     atc.poll(gwnet.MDM, 0)
     if phase == 'get':
         return get()
-    if phase == 'recv':
+    if phase == 'read':
         return read()
     return check()
 
@@ -154,7 +152,8 @@ def get():
             return failed('socket set-up: ' + bad)
         path = mpath
     else:
-        path = base + entries[idx][0] + '.pyo'
+        # the files are beside the manifest: its path up to the last '/'
+        path = mpath[:mpath.rfind('/') + 1] + entries[idx][0] + '.pyo'
     st, t = atc.cmd(MDM2, 'AT#SD=2,0,%d,"%s",0,0,1' % (port, host), 20)
     if st != 'OK':
         return failed('server not reachable (%s %s)' % (st, t))
@@ -177,7 +176,7 @@ def get():
             close()
             return failed('cannot write ' + name(idx))
     last = MOD.secCounter()
-    phase = 'recv'
+    phase = 'read'
     return 1
 
 
@@ -196,7 +195,7 @@ def read():
         data = decode(t)
         if data is None:
             return failed('bad #SRECV reply')
-        bad = take(data)
+        bad = write(data)
         if bad != '':
             return failed(bad)
         moved = moved + len(data)
@@ -238,7 +237,7 @@ def decode(t):
     return ''.join(out)
 
 
-def take(data):
+def write(data):
     # Bytes of the HTTP reply.  -> '' or what is wrong.
     global head, inbody, count
     if not inbody:
@@ -327,7 +326,9 @@ def manifest(text):
                 values.word_ok(w[0], 12, 'abcdefghijklmnopqrstuvwxyz0123456789_'):
             return 'bad manifest line'
         n = config_store.num(w[1], 16383)      # the size
-        if n < 1 or not values.word_ok(w[2], 32, '0123456789abcdef') or len(w[2]) != 32:
+        # the md5: 32 lower-case hex digits
+        if n < 1 or len(w[2]) != 32 or not values.word_ok(w[2].upper(), 32, values.HEX) or \
+                values.low(w[2]) != w[2]:
             return 'bad size or md5 for ' + w[0]
         if not (w[3] in ('boot', 'lazy')) or seen.count(w[0]) > 0:
             return 'bad manifest line for ' + w[0]
@@ -433,7 +434,7 @@ def failed(why):
         except IOError:
             pass
         f = None
-    if phase == 'recv':
+    if phase == 'read':
         close()
     phase = ''
     if slot != '':
