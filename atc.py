@@ -10,7 +10,10 @@
 #   information lines and URCs:  \r\n<line>\r\n      final result:  \r\nOK\r\n
 #   several information lines:   \r\n<a>\r\n<b>\r\n  (only the first is framed)
 #   SMS text after +CMGL/+CMGR:  \r\n+CMGL: ...\r\n<text>\r\n
-#   prompts (no final \r\n):     \r\n> (+CMGS, #SSEND)   \r\n>>> (#WSCRIPT)
+#   prompts (no final \r\n):     \r\n> (+CMGS)   \r\n>>> (#WSCRIPT)
+#                                > (#SSEND: "the prompt '>' <greater_than><space>", no
+#                                CR LF before it, ATR10 p.428): a prompt is taken framed
+#                                or not
 # A line is "framed" when an empty line (\r\n) comes right before it.  Final results
 # and URCs are always framed; an unframed line continues the line before it (an SMS
 # text, a second information line), so an SMS saying "OK" never ends a reply.
@@ -96,7 +99,7 @@ def scan(buf, framed, last, vb, conn, want, info):
             continue
         i = buf.find('\r\n')
         if i == -1:
-            if want != '' and framed and buf[:len(want)] == want:
+            if want != '' and buf[:len(want)] == want:
                 return 'PROMPT', buf[len(want):], 0, last
             if framed:
                 # keep the empty line: it is what makes the next line framed

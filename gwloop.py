@@ -173,11 +173,16 @@ def init():
     SER.setDCD(0)
     SER.setCTS(1)
     bad = gwnet.init()
+    if bad[:7] == '#SELINT':
+        g.restart(bad)          # #SELINT=2 was set: reboot (ATR10 p.41)
+        return
     if bad != '':
         g.go('init', g.failed('init', bad))
         return
-    if gwfleet.imei == '':
+    if gwfleet.ccid == '':      # read after the SIM is ready (gwnet.init), again if absent
         gwfleet.imei, gwfleet.ccid = gwnet.ids()
+        # the firmware, for the record (docs/gateway.md: 7.02.x/7.03.x, ATR10 +CGMR)
+        g.trace('firmware ' + atc.cmd(gwnet.MDM2, 'AT+CGMR', 5)[1])
     g.succeeded('init')
     g.go('reg', 0)
 

@@ -267,6 +267,14 @@ def closed():
 def escaped():
     # The device's own +++ suspended the socket (6.7): resume it and pass the +++ on,
     # right after CONNECT, where no escape can be recognised (the guard time, 6.7).
+    # bridge counts the guard in whole seconds (MOD.secCounter) against S12's 5.1 s, so
+    # 4.1 s of silence can look like 5: ask MDM2 first whether the socket really is
+    # suspended (#SS state 1 = still online, 6.9); if not, the OK was the peer's own
+    # and goes to the device, and no AT#SO goes into the live socket.
+    if gwnet.socket_state()[0] == 1:
+        bridge.down = bridge.down + '\r\nOK\r\n'      # the peer's own OK
+        bridge.armed = 0
+        return
     g.trace('escape in the data, resuming')
     if gwnet.resume():
         bridge.resend('+++')

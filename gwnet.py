@@ -18,11 +18,13 @@ import atc
 import firewall
 
 CONN_ID = 1         # the data socket; connIds 1-3 use PDP context 1 by default (6.2)
-CID = 1
-CONN_TO = 300       # #SCFG connTo, 1/10 s: 30 s to open a connection (6.2: 10-1200)
-KEEPALIVE = 2       # #SCFGEXT TCP keepalive, minutes (6.3: 1-240; FIELD-LESSONS 1, 3)
-TRIES = 3           # attempts per set-up command
-GUARD = 55          # 1/10 s of silence around our own +++: S12=255 is 5.1 s (6.7)
+# The figures, written in place (each name is an entry of the names table,
+# docs/gateway-runtime.md "The names table"):
+#   1    the PDP context (cid) of the data socket
+#   300  #SCFG connTo, 1/10 s: 30 s to open a connection (6.2: 10-1200)
+#   2    #SCFGEXT TCP keepalive, minutes (6.3: 1-240; FIELD-LESSONS 1, 3)
+#   3    attempts per set-up command (run)
+#   55   1/10 s of silence around our own +++: S12=255 is 5.1 s (6.7)
 DIAL_WAIT = 90      # s: #SD takes DNS plus connTo (30 s) at most (5.10); waiting well
                     # beyond it keeps a late CONNECT from meeting our next command
 
@@ -44,7 +46,7 @@ MDM2_INIT = ('ATE0', 'AT+CMEE=1', 'ATS0=0', 'AT+CMGF=1', 'AT+CPMS="SM","SM","SM"
 
 
 def run(port, lines, timeout):
-    # Each line must answer OK; TRIES attempts each.  -> '' or the line that failed.
+    # Each line must answer OK; 3 attempts each.  -> '' or the line that failed.
     for line in lines:
         n = 0
         while 1:
@@ -52,7 +54,7 @@ def run(port, lines, timeout):
             if st == 'OK':
                 break
             n = n + 1
-            if n >= TRIES:
+            if n >= 3:
                 return line + ' ' + st
             MOD.sleep(10)
     return ''
@@ -62,7 +64,35 @@ def init():
     bad = run(MDM, MDM_INIT, 5)
     if bad != '':
         return 'MDM ' + bad
-    bad = run(MDM2, MDM2_INIT, 5)
+    # The SMS set-up (+CPMS) needs the SIM read: #QSS status 3 "SIM INSERTED and READY
+    # (SMS and Phonebook access are possible)"; statuses 2 and 3 are reported once <mode>
+    # is 2 (ATR10 p.324).  Before, SMS commands answer +CMS ERROR 314 "SIM busy".  Wait
+    # up to 60 s, then try anyway (run() retries; a unit that still says 1 may need the
+    # mode saved and a power cycle, ATR10 p.324 note).
+    bad = run(MDM2, MDM2_INIT[:3], 5)
+    if bad != '':
+        return 'MDM2 ' + bad
+    # Multisocket exists only under #SELINT=2 (ATR10 p.42); the setting is kept in NVM
+    # and a reboot is suggested after it (p.41): set it and let the caller restart.
+    st, text = atc.cmd(MDM2, 'AT#SELINT?', 5)
+    v = atc.values(text, '#SELINT:')
+    if len(v) > 0 and atc.num(v[0][0]) != 2:
+        atc.cmd(MDM2, 'AT#SELINT=2', 5)
+        return '#SELINT ' + v[0][0]
+    atc.cmd(MDM2, 'AT#QSS=2', 5)
+    n = 0
+    while n < 60:
+        st, text = atc.cmd(MDM2, 'AT#QSS?', 5)
+        v = atc.values(text, '#QSS:')
+        if len(v) > 0 and atc.num(v[0][-1]) == 3:
+            break
+        MOD.sleep(10)
+        n = n + 1
+    # #SMSMODE=1, as Telit suggests (ATR10 p.10-11), kept in NVM (3.3.1): "SM" is then the
+    # only store (+CPMS p.204), so a class-0 SMS is not put in "ME" beside the store we
+    # read (under the factory 0, p.203), and +CMGL lists by position.
+    save(['AT#SMSMODE=1'])
+    bad = run(MDM2, MDM2_INIT[3:], 5)
     if bad != '':
         return 'MDM2 ' + bad
     return ''
@@ -93,44 +123,73 @@ def csq():
 
 
 def context_lines(cfg):
-    # 6.1 context and credentials (sent again at every boot: they are not kept, 6.1),
+    # 6.1 context (the credentials go into #SGACT itself, gprs_up),
     # 6.2 #SCFG (pktSz, maxTo = socket timeout, connTo, txTo = send timeout),
-    # 6.3 #SCFGEXT (SRING without data, text, keepalive).  The APN and credentials were
+    # 6.3 #SCFGEXT (SRING without data, text, keepalive) in its 4-field form: the
+    # <ListenAutoRsp>,<sendDataMode> fields came with 7.03.02/7.02.07 (ATR10 1.7 history,
+    # ISSUE#8 "Updated commands: ... #SCFGEXT"; IPG10 3.2.1.3 shows 4 fields), so every
+    # 7.x firmware accepts this line (docs/gateway.md: minimum firmware).  The APN and
+    # credentials were
     # checked by config_store (no quote, lines within 80 characters, 5.5).
-    return ['AT+CGDCONT=%d,"IP","%s"' % (CID, cfg['apn']),
-            'AT#USERID="%s"' % cfg['apnuser'],
-            'AT#PASSW="%s"' % cfg['apnpass'],
+    return ['AT+CGDCONT=1,"IP","%s"' % cfg['apn'],
             scfg_line(cfg),
-            'AT#SCFGEXT=%d,0,0,%d,0,0' % (CONN_ID, KEEPALIVE)]
+            'AT#SCFGEXT=%d,0,0,2' % CONN_ID]
 
 
 def scfg_line(cfg):
-    return 'AT#SCFG=%d,%d,%d,%d,%d,%d' % (CONN_ID, CID, cfg['pktsize'], cfg['sktimeout'],
-                                           CONN_TO, cfg['sendtimeout'])
+    # pktSz 0 is "select automatically default value (300)" (ATR10 #SCFG): 300 is sent
+    # as such, so that the read form save() compares with shows what was sent.
+    return 'AT#SCFG=%d,1,%d,%d,300,%d' % (CONN_ID, cfg['pktsize'] or 300,
+                                          cfg['sktimeout'], cfg['sendtimeout'])
+
+
+def save(lines):
+    # +CGDCONT and #SCFG are "automatically stored in NVM" at every set (ATR10 3.3.1,
+    # p.27; #SCFGEXT is not in that list, n/d): send each line only when its read form
+    # does not already show these values, so that activations do not wear the flash.
+    # -> as run().
+    out = []
+    for line in lines:
+        vb = atc.verb(line)
+        st, text = atc.cmd(MDM2, 'AT' + vb + '?', 5)
+        want = atc.fields(line[len(vb) + 3:])
+        n = 0
+        for f in atc.values(text, vb + ':'):
+            if f[:len(want)] == want:
+                n = 1
+        if not n:
+            out.append(line)
+    return run(MDM2, out, 5)
 
 
 def scfg(cfg):
     # #SCFG answers ERROR while the socket is online (6.2): only called when idle.
-    return run(MDM2, [scfg_line(cfg)], 5)
+    return save([scfg_line(cfg)])
 
 
 def gprs_up(cfg):
     # Define, configure and activate the context.  -> (ip, '') or ('', what failed).
-    bad = run(MDM2, context_lines(cfg), 5)
+    bad = save(context_lines(cfg))
     if bad != '':
         return '', bad
-    st, text = atc.cmd(MDM2, 'AT#SGACT=%d,1' % CID, 150)       # up to 150 s (5.10)
+    # The user and password are arguments of #SGACT (ATR10 p.415 #SGACT=<cid>,<stat>
+    # [,<userId>,<pwd>]; IPG10 3.4: #USERID/#PASSW are the old commands, "strongly
+    # recommended not to mix the new commands with the old ones").
+    line = 'AT#SGACT=1,1'
+    if cfg['apnuser'] != '':
+        line = line + ',"%s","%s"' % (cfg['apnuser'], cfg['apnpass'])
+    st, text = atc.cmd(MDM2, line, 150)                         # up to 150 s (5.10)
     if st == 'ERROR' and atc.cme(text) == 553:
         # "context already activated" (5.8): left from before; start it afresh
-        atc.cmd(MDM2, 'AT#SGACT=%d,0' % CID, 20)
-        st, text = atc.cmd(MDM2, 'AT#SGACT=%d,1' % CID, 150)
+        atc.cmd(MDM2, 'AT#SGACT=1,0', 20)
+        st, text = atc.cmd(MDM2, line, 150)
     if st != 'OK':
         return '', 'AT#SGACT ' + st + ' ' + text
     return atc.sgact_ip(text), ''
 
 
 def gprs_down():
-    atc.cmd(MDM2, 'AT#SGACT=%d,0' % CID, 20)
+    atc.cmd(MDM2, 'AT#SGACT=1,0', 20)
 
 
 def context_up():
@@ -138,7 +197,7 @@ def context_up():
     st, text = atc.cmd(MDM2, 'AT#SGACT?', 5)
     if st != 'OK':
         return -1
-    return atc.sgact_state(text, CID)
+    return atc.sgact_state(text, 1)
 
 
 def apply_firewall(cfg):
@@ -205,8 +264,17 @@ def dialled():
 
 
 def answer():
-    # ATA on MDM (section 9): CONNECT <rate> after the handshake, then MDM is online.
-    st, text = atc.cmd(MDM, 'ATA', 40)
+    # ATA on MDM (section 9): CONNECT <rate> after the handshake, then MDM is online.  The
+    # handshake "takes about 30 seconds" (SWUG6 2.6.2) and may last S7 (factory 60 s,
+    # ATR10 p.76) before NO CARRIER: waiting 70 s, a late CONNECT still ends the ATA here
+    # instead of arriving later as a URC while MDM is online.
+    st, text = atc.cmd(MDM, 'ATA', 70)
+    if st == 'TIMEOUT':
+        if MDM.getDCD() == 1:
+            return 1, ''        # online all the same: DCD follows the call (&C1, 6.8)
+        # "entering any character closes the handshake and aborts the call" (SWUG6
+        # 2.6.2): MDM cannot go online behind our back
+        atc.cmd(MDM, 'ATH', 10)
     if st == 'CONNECT':
         return 1, atc.take_data(MDM)
     return 0, 'ATA ' + st + ' ' + text
@@ -222,7 +290,7 @@ def hangup():
     # End a CSD call from our side: S12 of silence, +++, wait for OK, then ATH, the only
     # command accepted after the escape in a call (6.7, section 9; SWUG6 2.6.3).  The
     # caller has stopped sending to MDM.  -> 1 when the call is gone.
-    MOD.sleep(GUARD)
+    MOD.sleep(55)
     MDM.send('+++', 10)
     buf = ''
     n = 0

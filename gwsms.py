@@ -46,7 +46,7 @@ def reply(number, text):
     while n < 2:
         st, t = atc.cmd(MDM2, 'AT+CMGS="%s"' % number, 5, '> ')
         if st == 'PROMPT':
-            st, t = atc.send(MDM2, text + chr(26), 60)
+            st, t = atc.send(MDM2, text + chr(26), 65)   # 60 s (5.10) + 5 s margin
             if st == 'OK':
                 return 1
             break

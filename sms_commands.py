@@ -16,7 +16,7 @@
 #            dict; the caller saves it (config_store.save) when new_cfg != cfg
 #   effects  what the gateway must re-apply, in this order:
 #              'serial'   SER.set_speed(baud, charformat)   (REFERENCE.md 2.3)
-#              'gprs'     +CGDCONT / #USERID / #PASSW, re-activate the context (6.1, 6.4)
+#              'gprs'     +CGDCONT, then #SGACT with user and password (6.1, 6.4)
 #              'scfg'     #SCFG for the data socket (6.2)
 #              'mode'     restart the mode: re-listen (#SL) or reconnect (#SD)
 #              'dialin'   answer / stop answering CSD calls (section 9)
@@ -97,8 +97,9 @@ def gprs(args, new, pw):
         p = args[2]
     if not config_store.apn_ok(apn):
         return 'Error: apn must be 1-50 of letters, digits, . - _'
-    if not config_store.cred_ok(u) or not config_store.cred_ok(p):
-        return 'Error: user and password must be up to 32 characters, no quote or backslash'
+    # at most 30 each: #SGACT's 80-character line (values.py)
+    if not config_store.cred_ok(u) or not config_store.cred_ok(p) or len(u) > 30 or len(p) > 30:
+        return 'Error: user and password must be up to 30 characters each, no quote or backslash'
     new['apn'] = apn
     new['apnuser'] = u
     new['apnpass'] = p

@@ -9,6 +9,11 @@
 #
 # Download (REFERENCE.md 6.5, 6.10): socket 2 on MDM2 in command mode (#SD ... ,1),
 # so MDM keeps its listener or its connection and MDM2 stays the control instance.
+# Closure type 255: with 0 the "local host closes immediately when remote host has
+# closed" (ATR10 p.422 #SD), and an HTTP/1.0 server closes right behind the last byte,
+# so the tail not yet read with #SRECV could go with the socket.  With 255 the socket
+# stays until our #SH, and a reply is complete when its length is in (the manifest's
+# size for a file, Content-Length for the manifest): the close is not waited for.
 # The request is a plain HTTP/1.0 GET sent with #SSEND (works on every firmware; the
 # manuals show no FTP commands for the GC864-PY, only FTP error codes, 5.8).  The reply
 # is read with #SRECV in hex (#SCFGEXT recvDataMode 1, 6.3): binary data then can never
@@ -38,10 +43,12 @@ g = gwstate
 # docs/gateway-runtime.md "The names table"):
 #   2      connId of the download (1 is the gateway's data socket); its set-up: context
 #          1, automatic packets, 90 s idle close, connTo 10 s, txTo 1 s; SRING without
-#          data, received data in hex, no keepalive (6.2, 6.3)
+#          data, received data in hex, no keepalive (6.2, 6.3; #SCFGEXT in the 4-field
+#          form every 7.x firmware takes, gwnet.context_lines)
 #   1500   bytes per #SRECV, its maximum (6.10); 4 #SRECV per step: about 6 KB, a
 #          fraction of a second
-#   20     s for #SD: connTo 10 s plus DNS;  60  s without a byte: the server is gone
+#   35     s for #SD: DNS (up to 20 s, REFERENCE.md 5.10) plus connTo 10 s plus 5 s
+#   60     s without a byte: the server is gone
 #   4000   bytes of a manifest;  2000  bytes of HTTP reply headers;  40 files at most
 #   16384  flash bytes left free besides the release (REFERENCE.md 3: the free figure
 #          may be inexact);  250  files on the flash after staging (limit 255)
@@ -59,6 +66,7 @@ head = ''           # HTTP reply headers so far
 inbody = 0
 parts = []          # the manifest's bytes
 count = 0           # bytes of the file (or manifest) so far
+size = -1           # bytes the body has (Content-Length or the manifest), -1: unknown
 h = None            # md5 of the file so far
 f = None            # its staging file
 last = 0            # when the last byte came
@@ -147,14 +155,14 @@ def get():
     # Open the socket and send the request for the manifest or file idx.
     global phase, head, inbody, count, h, f, last, parts
     if idx < 0:
-        bad = gwnet.run(MDM2, ('AT#SCFG=2,1,0,90,100,10', 'AT#SCFGEXT=2,0,1,0,0,0'), 5)
+        bad = gwnet.run(MDM2, ('AT#SCFG=2,1,0,90,100,10', 'AT#SCFGEXT=2,0,1,0'), 5)
         if bad != '':
             return failed('socket set-up: ' + bad)
         path = mpath
     else:
         # the files are beside the manifest: its path up to the last '/'
         path = mpath[:mpath.rfind('/') + 1] + entries[idx][0] + '.pyo'
-    st, t = atc.cmd(MDM2, 'AT#SD=2,0,%d,"%s",0,0,1' % (port, host), 20)
+    st, t = atc.cmd(MDM2, 'AT#SD=2,0,%d,"%s",255,0,1' % (port, host), 35)
     if st != 'OK':
         return failed('server not reachable (%s %s)' % (st, t))
     st, t = atc.cmd(MDM2, 'AT#SSEND=2', 5, '> ')
@@ -200,6 +208,8 @@ def read():
             return failed(bad)
         moved = moved + len(data)
         n = n + 1
+    if inbody and count == size:
+        return closed()         # all of it: the server's close is not waited for
     now = MOD.secCounter()
     if moved > 0:
         last = now
@@ -239,7 +249,7 @@ def decode(t):
 
 def write(data):
     # Bytes of the HTTP reply.  -> '' or what is wrong.
-    global head, inbody, count
+    global head, inbody, count, size
     if not inbody:
         head = head + data
         i = head.find('\r\n\r\n')
@@ -252,6 +262,12 @@ def write(data):
             return 'not an HTTP reply'
         if atc.num(w[1]) != 200 or len(w[1]) != 3:
             return 'the server answered %s for %s' % (w[1][:3], shown())
+        size = -1
+        for line in head[:i].split('\r\n'):
+            if config_store.low(line[:15]) == 'content-length:':
+                size = atc.num(atc.trim(line[15:]))
+        if idx >= 0:
+            size = entries[idx][1]
         data = head[i + 4:]
         head = ''
         inbody = 1

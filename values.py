@@ -1,14 +1,17 @@
 # values.py - the small value checks shared by config_store, sms_commands, sms_fleet
 # and firewall: numbers, addresses, names, numbers of phones, identity templates.  Pure
 # functions; errors are returned as values.  On-module file in the dialect
-# (/work/shared/dialect.md).  (Split from config_store.py: each .pyo must stay under
+# (../shared/dialect.md).  (Split from config_store.py: each .pyo must stay under
 # 16 KB, REFERENCE.md section 3.)
 
 FW_MAX = 10             # SMS-managed firewall rules (REFERENCE.md section 7: limit n/d)
 # Written in place, not as constants: every name is an entry of the module's names table
 # (ES13 7.1, docs/gateway-runtime.md "The names table"):
 #   50   characters of an APN: keeps AT+CGDCONT=1,"IP","<apn>" within 80 (REFERENCE 5.5)
-#   32   characters of a GPRS user or password: AT#USERID="..." / AT#PASSW="..." within 80
+#   32   characters of a GPRS user or password, per field, as stored since the first
+#        version (a saved configuration stays valid); sms_commands.gprs takes at most 30
+#        each from an SMS: AT#SGACT=1,1,"<user>","<pwd>" is then at most 78 characters, 79
+#        with the CR (80-character line, REFERENCE 5.5, 12)
 #   50   characters of a host: keeps AT#SD=1,0,<port>,"<host>",0,0 within 80
 #   5    sender allow-list numbers; 100 characters of an identity or heartbeat template
 #        (one SMS command); 20 characters of a unit name
@@ -128,7 +131,7 @@ def word_ok(s, m,
 
 def cred_ok(s):
     # GPRS user or password: 0-32 printable ASCII characters except '"' and '\'
-    # (they would end or escape the quoted AT#USERID / AT#PASSW argument).
+    # (they would end or escape the quoted argument of AT#SGACT).
     if len(s) > 32:
         return 0
     for c in s:

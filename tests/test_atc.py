@@ -217,6 +217,16 @@ def test_prompt(chunks):
     assert port.sent == ['AT+CMGS="+15551234567"\r', "Confirmed: baud 19200\032"]
 
 
+@pytest.mark.parametrize("chunks", list(every_split("> ")) + list(every_split('\r\n#SL: ABORTED\r\n> ')))
+def test_ssend_prompt_without_cr_lf(chunks):
+    # ATR10 p.428: #SSEND answers "the prompt '>' <greater_than><space>", not framed by
+    # CR LF; a URC on the way does not hide it.
+    atc, clock = fresh()
+    port = FakePort(clock, [chunks, ["\r\nOK\r\n"]])
+    assert atc.cmd(port, "AT#SSEND=1", 5, "> ") == ("PROMPT", "")
+    assert atc.send(port, "GET /\032", 10) == ("OK", "")
+
+
 def test_prompt_refused_with_error():
     atc, clock = fresh()
     port = FakePort(clock, [["\r\n+CMS ERROR: 304\r\n"]])

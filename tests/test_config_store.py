@@ -155,7 +155,7 @@ def test_bad_escapes_are_refused(cs, bad):
     assert cs.unesc(bad) is None
 
 
-_cred = st.text(alphabet=[chr(i) for i in range(33, 127) if chr(i) not in '"\\'], max_size=32)
+_cred = st.text(alphabet=[chr(i) for i in range(33, 127) if chr(i) not in '"\\'], max_size=30)
 _ip = st.tuples(*[st.integers(0, 255)] * 4).map(lambda q: "%d.%d.%d.%d" % q)
 
 
@@ -603,3 +603,17 @@ def test_power_cut_sweep_on_the_emulator_flash(tmp_path):
                 cs.save(new)
         status, got = start(flash).load()
         assert (status, got) == (("ok", new) if cut >= size else ("partial", old)), cut
+
+
+def test_a_saved_32_character_credential_still_loads(cs, tmp_path) -> None:
+    """Earlier versions took user and password up to 32 characters each; the SMS command now
+    takes 30 (AT#SGACT's 80-character line), but a saved configuration must not be lost:
+    a slot with 32-character credentials loads as it was."""
+    flash = Flash()
+    c = load("config_store", flash=flash)
+    cfg = cfg_with(c, apnuser="u" * 32, apnpass="p" * 32)
+    assert c.validate(cfg) == ""
+    c.save(cfg)
+    status, again = boot(flash).load()
+    assert status == "ok" and again["apnuser"] == "u" * 32 and again["apnpass"] == "p" * 32
+    assert c.validate(cfg_with(c, apnuser="u" * 33)) == "apnuser"

@@ -148,9 +148,10 @@ def test_ref2_3_default_speed_9600_and_mismatch_garbles(tmp_path: Path) -> None:
 def test_ref2_3_modem_lines_out_and_in(tmp_path: Path) -> None:
     script = ("import SER\nimport MOD\nSER.setDCD(1)\nSER.setRI(1)\nSER.setDSR(0)\nMOD.sleep(10)\n"
               "print('%d %d' % (SER.getRTS(), SER.getDTR()))\nMOD.sleep(10)\nprint('%d %d' % (SER.getRTS(), SER.getDTR()))\n")
-    m = boot(tmp_path, script)
+    m = boot(tmp_path, script)          # DTR low at power-on: #STARTMODESCR=0 starts it
     m.run(0.5)
     assert m.serial.dte.lines() == {"DCD": 1, "CTS": 1, "DSR": 0, "RI": 1}
+    m.serial.dte.set_dtr(1)
     m.run(1)
     m.serial.dte.set_rts(0)
     m.serial.dte.set_dtr(0)

@@ -69,7 +69,7 @@ def test_s8_sms_to_the_module_and_from_it(c: Controller, m: Module) -> None:
                           b"cmd('AT+CMGS=\"+15551230001\"\\r', '> ')\ncmd('got it\\032', 'OK')\n")
     m.nvm["escript"] = "s.py"
     m.reboot()
-    c("advance", seconds=2)
+    c("advance", seconds=6)                    # the SIM is ready 5 s after the boot
     assert c("sms.send", number="+15551230001", text="connect config") == {"index": 1}
     c("advance", seconds=10)
     sent = c("sms.sent")["sent"]
@@ -90,7 +90,7 @@ def test_s9_place_and_end_a_data_call(c: Controller, m: Module) -> None:
     r = c("call.place", number="+15551230002")
     assert r["state"] == "ringing"
     c("advance", seconds=1.5)
-    assert b"RING" in at(m, "ATA", timeout=10)
+    assert b"RING" in at(m, "ATA", timeout=35)
     c("advance", seconds=1)
     assert c("status")["csd"]["state"] == "active"
     c("call.send", data="ping")
@@ -186,6 +186,7 @@ def _rpc(f: Any, sock: socket.socket, req: dict[str, Any], events: list[Any] | N
 
 def test_json_lines_socket_on_loopback(tmp_path: Path) -> None:
     m = Module(tmp_path / "f", virtual=False)
+    m.radio.sim_ready_ms = 0                   # real clock: no 5 s wait for the SIM
     c = Controller(m)
     server = ControlServer(c, port=0, poll_s=0.05)
     port = server.start()

@@ -36,7 +36,7 @@ def first_ring(m: Module):
 def answered(m: Module, inst: int = 1):
     call = first_ring(m)
     take(m, 1), take(m, 2)
-    assert at(m, "ATA", inst, timeout=10) == b"\r\nCONNECT 9600\r\n"
+    assert at(m, "ATA", inst, timeout=35) == b"\r\nCONNECT 9600\r\n"
     return call
 
 
@@ -92,7 +92,7 @@ def test_ri_line_while_ringing_ref_2_1_9(m: Module) -> None:
     call = first_ring(m)
     assert m.instances[1].ri == 1 and m.instances[2].ri == 1
     take(m, 1)
-    assert at(m, "ATA", 1, timeout=10) == b"\r\nCONNECT 9600\r\n"
+    assert at(m, "ATA", 1, timeout=35) == b"\r\nCONNECT 9600\r\n"
     assert m.instances[1].ri == 0
     call.hangup()
 
@@ -105,7 +105,7 @@ def test_ri_r0_stays_during_connection_and_r2_pulses_ref_9(m: Module) -> None:
     m.run(1.0)
     assert m.instances[2].ri == 0  # \R2: a pulse per ring
     take(m, 1)
-    assert at(m, "ATA", 1, timeout=10) == b"\r\nCONNECT 9600\r\n"
+    assert at(m, "ATA", 1, timeout=35) == b"\r\nCONNECT 9600\r\n"
     assert m.instances[1].ri == 1  # \R0: on during the connection too
     call.hangup()
     m.run(0.1)
@@ -143,11 +143,38 @@ def test_ata_connect_9600_after_handshake_ref_9_5_7(m: Module) -> None:
     assert m.instances[2].dcd() == 0  # DCD is the answering instance's (&C1, §6.8)
 
 
+def test_handshake_about_30_s_bounded_by_s7_swug6_2_6_2(m: Module) -> None:
+    # SWUG6 §2.6.2 (p.46): the handshake "takes about 30 seconds"; ATR10 S7 (p.76): the time
+    # allowed between answering and the connection, default 60 s.
+    assert m.csd.connect_delay_ms == 30000
+    assert at(m, "ATS7?") == b"\r\n060\r\n" + OK
+    m.csd.connect_delay_ms = 45000              # a slow handshake still within S7
+    call = first_ring(m)
+    take(m, 1)
+    feed(m, "ATA\r", 1)
+    m.run(44.8)
+    assert take(m, 1) == b"" and call.state == "connecting"
+    m.run(0.4)
+    assert take(m, 1) == b"\r\nCONNECT 9600\r\n" and call.state == "active"
+
+
+def test_handshake_longer_than_s7_ends_in_no_carrier_ref_s7(m: Module) -> None:
+    assert at(m, "ATS7=20") == OK
+    call = first_ring(m)
+    take(m, 1)
+    feed(m, "ATA\r", 1)
+    m.run(19.8)
+    assert take(m, 1) == b""
+    m.run(0.4)
+    assert take(m, 1) == b"\r\nNO CARRIER\r\n"
+    assert call.state == "ended" and not m.instances[1].is_online()
+
+
 def test_connect_text_follows_call_rate_ref_5_7(m: Module) -> None:
     m.csd.call("+1", rate=14400)
     m.run(1.1)
     take(m, 1)
-    assert at(m, "ATA", 1, timeout=10) == b"\r\nCONNECT 14400\r\n"
+    assert at(m, "ATA", 1, timeout=35) == b"\r\nCONNECT 14400\r\n"
 
 
 def test_ata_without_call_ref_9(m: Module) -> None:
@@ -209,7 +236,7 @@ def test_ats0_inhibited_by_d2_and_dtr_low_ref_9(m: Module) -> None:
     m.run(7)
     assert call.state == "ringing"
     take(m, 1)
-    assert at(m, "ATA", 1, timeout=10) == b"\r\nCONNECT 9600\r\n"
+    assert at(m, "ATA", 1, timeout=35) == b"\r\nCONNECT 9600\r\n"
 
 
 def test_second_call_while_busy_ref_9(m: Module) -> None:
@@ -382,7 +409,7 @@ while MDM2.getRI() == 0:
     MOD.sleep(5)
 print('ringing')
 MDM2.send('ATA\r', 5)
-if wait_for('CONNECT', 70).find('CONNECT 9600') == -1:
+if wait_for('CONNECT', 100).find('CONNECT 9600') == -1:
     print('no connect')
 else:
     print('online')
@@ -404,7 +431,7 @@ def test_dialect_script_answers_on_mdm2_and_echoes_ref_9_2_2(m: Module) -> None:
     m.reboot()
     assert m.run_until(lambda: "waiting" in m.trace_lines, 5)
     call = m.csd.call("+15551230002")
-    assert m.run_until(lambda: "online" in m.trace_lines, 15), m.trace_text()
+    assert m.run_until(lambda: "online" in m.trace_lines, 45), m.trace_text()
     call.send(b"ping")
     assert m.run_until(lambda: bytes(call.received) == b"echo:ping", 5), bytes(call.received)
     call.hangup()

@@ -123,7 +123,7 @@ def test_admitted_by_mask_ref_7(m: Module) -> None:
     assert take(m) == b""
     insider = m.net.sim.connect("198.51.100.100", 3000)
     m.run(1)
-    assert take(m) == b"\r\nSRING: 1\r\n"
+    assert take(m) == b"\r\n+SRING : 1\r\n"
     assert insider.state == "connected" and outsider.state == "connecting"
     assert at(m, "AT#SS=1") == b"\r\n#SS: 1,5,10.20.30.40,3000,198.51.100.100,40001\r\n" + OK
 
@@ -161,4 +161,4 @@ def test_listener_after_reboot_drops_until_rules_return_ref_7(m: Module) -> None
     at(m, 'AT#FRWL=1,"198.51.100.7","255.255.255.255"')
     c2 = m.net.sim.connect("198.51.100.7", 3000)
     m.run(1)
-    assert c2.state == "connected" and take(m) == b"\r\nSRING: 1\r\n"
+    assert c2.state == "connected" and take(m) == b"\r\n+SRING : 1\r\n"

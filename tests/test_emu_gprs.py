@@ -163,8 +163,9 @@ def test_wrong_apn_fails_like_the_network_ref_5_8(m: Module) -> None:
 
 
 def test_wrong_credentials_fail_149_ref_5_8(m: Module) -> None:
-    """§5.8: 149 'PDP authentication failure'; credentials from #USERID/#PASSW or from the
-    #SGACT arguments (ATR10 §3.5.7.4.3)."""
+    """§5.8: 149 'PDP authentication failure'; credentials are #SGACT's arguments (ATR10
+    §3.5.7.4.3, p.415).  #USERID/#PASSW belong to the old #GPRS (IPG10 §3.4): a bare #SGACT
+    does not use them."""
     m.net.apn_credentials = {"web": ("user", "pw")}
     define(m, 1, "web")
     assert activate(m) == b"\r\n+CME ERROR: 149\r\n"
@@ -173,7 +174,8 @@ def test_wrong_credentials_fail_149_ref_5_8(m: Module) -> None:
     at(m, "AT#SGACT=1,0")
     at(m, 'AT#USERID="user"')
     at(m, 'AT#PASSW="pw"')
-    assert activate(m).startswith(b"\r\n#SGACT: ")
+    assert activate(m) == b"\r\n+CME ERROR: 149\r\n"
+    assert at(m, "AT#GPRS=1", timeout=10).startswith(b"\r\n+IP: ")  # the old pair's user
 
 
 def test_sgactauth_none_sends_no_credentials_ref_6_1(m: Module) -> None:

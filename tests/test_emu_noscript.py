@@ -299,7 +299,7 @@ def test_s4_5_recover_a_bad_script_in_the_startmode1_window(m: Module) -> None:
 def test_s4_3_startmode0_dtr_high_keeps_the_script_from_starting(m: Module) -> None:
     # ATR10 #STARTMODESCR=0: the script starts only when DTR is low (no PC on the port).
     m.flash.write("s.py", b"import SER\nSER.send('x')\n")
-    m.nvm.update(escript="s.py", startmode=0, ignore_dtr=False)
+    m.nvm.update(escript="s.py", startmode=0)
     m.serial.dte.dtr = 1
     m.reboot()
     m.run(1)

@@ -86,7 +86,7 @@ def test_sh_closes_real_connection_ref_6_6(m: Module, server: socket.socket) -> 
     assert at(m, 'AT#SD=1,0,%d,"127.0.0.1",0,0,1' % port, timeout=5) == OK
     c, _ = server.accept()
     try:
-        assert at(m, "AT#SSENDEXT=1,3") == b"\r\n> "
+        assert at(m, "AT#SSENDEXT=1,3") == b"> "
         feed(m, b"bye")
         assert wait_out(m, b"OK") == OK
         assert at(m, "AT#SH=1") == OK
@@ -129,7 +129,7 @@ def test_listener_admits_by_real_source_address_ref_7(m: Module) -> None:
     try:
         cl.connect(("127.0.0.1", hport))
         src_port = cl.getsockname()[1]
-        assert wait_out(m, b"SRING") == b"\r\nSRING: 1\r\n"
+        assert wait_out(m, b"SRING") == b"\r\n+SRING : 1\r\n"
         assert at(m, "AT#SS=1") == b"\r\n#SS: 1,5,10.20.30.40,3000,127.0.0.2,%d\r\n" % src_port + OK
         assert at(m, "AT#SA=1", timeout=3) == b"\r\nCONNECT\r\n"
         cl.sendall(b"abc")

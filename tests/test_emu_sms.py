@@ -19,6 +19,7 @@ OK = b"\r\nOK\r\n"
 @pytest.fixture
 def m(tmp_path: Path) -> Module:
     mod = Module(tmp_path)
+    mod.radio.sim_ready_ms = 0  # SIM ready at once: the SIM's own timing is test_sim_* below
     mod.power_on()
     yield mod
     mod.close()
@@ -96,6 +97,7 @@ def test_cpms_counters_ref_8_1(m: Module) -> None:
     assert at(m, "AT+CPMS?") == b'\r\n+CPMS: "SM",0,10,"SM",0,10,"SM",0,10\r\n' + OK
     for i in range(3):
         m.sms.deliver("+15551230001", "m%d" % i)
+    assert at(m, "AT#SMSMODE=1") == OK                  # the #SMSMODE=1 page (p.204)
     assert at(m, "AT+CPMS?") == b'\r\n+CPMS: "SM",3,10,"SM",3,10,"SM",3,10\r\n' + OK
     assert at(m, 'AT+CPMS="SM"') == b"\r\n+CPMS: 3,10,3,10,3,10\r\n" + OK
     assert at(m, 'AT+CPMS="SM","SM","SM"') == b"\r\n+CPMS: 3,10,3,10,3,10\r\n" + OK
@@ -269,10 +271,28 @@ def test_cmgl_without_stat_lists_unread_and_order_is_position_ref_8_3(m: Module)
         m.sms.deliver("+15551230001", t)
     at(m, "AT+CMGD=1")
     m.sms.deliver("+15551230001", "d")  # takes the free slot 1
+    take(m)                                             # the +CMTI URCs
+    assert at(m, "AT#SMSMODE?") == b"\r\n#SMSMODE: 0\r\n" + OK   # factory (ATR10 p.288)
     out = at(m, "AT+CMGL")
+    # #SMSMODE=0: in the order the module processed them (ATR10 +CMGL p.260)
+    assert [l.split(b",")[0] for l in out.split(b"\r\n") if l.startswith(b"+CMGL")] == [
+        b"+CMGL: 2", b"+CMGL: 3", b"+CMGL: 1"]
+    assert b"\r\nd\r\n" in out
+    # #SMSMODE=1 (kept in NVM): by position (ATR10 +CMGL p.262)
+    assert at(m, "AT#SMSMODE=1") == OK
+    m.reboot()
+    text_mode(m)
+    assert at(m, "AT#SMSMODE?") == b"\r\n#SMSMODE: 1\r\n" + OK
+    out = at(m, "AT+CMGL=\"ALL\"")
     assert [l.split(b",")[0] for l in out.split(b"\r\n") if l.startswith(b"+CMGL")] == [
         b"+CMGL: 1", b"+CMGL: 2", b"+CMGL: 3"]
-    assert b"\r\nd\r\n" in out
+
+
+def test_factory_defaults_regmode_0_cvhu_2_atr10(m: Module) -> None:
+    # ATR10 #REGMODE (p.287): 0 "basic" except on GE865-QUAD / GE864-DUAL V2; +CVHU: 2
+    # "(factory default)"
+    assert at(m, "AT#REGMODE?") == b"\r\n#REGMODE: 0\r\n" + OK
+    assert at(m, "AT+CVHU?") == b"\r\n+CVHU: 2\r\n" + OK
 
 
 def test_cmgl_stored_messages_and_csdh_ref_8_3(m: Module) -> None:
@@ -616,3 +636,59 @@ def test_script_is_in_the_dialect() -> None:
     from tools.dialect import check_source
 
     assert check_source(SCRIPT, "main.py") == []
+
+
+# ------------------------------------------------------------------ SIM readiness (ATR10 p.324)
+def test_sim_busy_until_ready_then_qss_3(tmp_path: Path) -> None:
+    # ATR10 #QSS (p.324): status 3 "SIM INSERTED and READY (SMS and Phonebook access are
+    # possible)", reported with mode 2; before it SMS answers +CMS ERROR 314 "SIM busy".
+    m = Module(tmp_path)
+    m.radio.sim_ready_ms = 20000
+    m.power_on()
+    at(m, "AT+CMGF=1")
+    assert at(m, "AT#QSS?") == b"\r\n#QSS: 0,1\r\n" + OK      # mode 0: 0/1 only
+    assert at(m, "AT#QSS=2") == OK
+    assert at(m, "AT#QSS?") == b"\r\n#QSS: 2,2\r\n" + OK
+    assert at(m, 'AT+CPMS="SM","SM","SM"') == b"\r\n+CMS ERROR: 314\r\n"
+    assert at(m, "AT+CMGL=\"ALL\"") == b"\r\n+CMS ERROR: 314\r\n"
+    assert at(m, "AT+CMEE=1") == OK and at(m, "AT#CCID") == b"\r\n+CME ERROR: 14\r\n"
+    assert at(m, "AT+CPMS=?").endswith(OK)                        # the test form works
+    assert m.sms.deliver("+1555", "early") is None                # the network holds it
+    m.run(20)
+    assert at(m, "AT#QSS?") == b"\r\n#QSS: 2,3\r\n" + OK
+    m.run(5)                                                      # then delivers it
+    assert [x.text for x in m.sms.store.values()] == ["early"]
+    assert at(m, 'AT+CPMS="SM","SM","SM"').endswith(OK)
+    assert at(m, "AT#CCID") == b"\r\n#CCID: %s\r\n" % m.radio.iccid.encode() + OK
+    m.reboot()                                                    # read again at every boot
+    assert at(m, 'AT+CPMS="SM","SM","SM"') == b"\r\n+CMS ERROR: 314\r\n"
+    m.close()
+
+
+@pytest.mark.parametrize("sim,code", [(None, 310), ("SIM PIN", 311)])
+def test_sim_absent_or_locked_cms_error(tmp_path: Path, sim, code) -> None:
+    m = Module(tmp_path)
+    m.radio.sim = sim
+    m.power_on()
+    m.run(10)
+    assert at(m, 'AT+CPMS="SM","SM","SM"') == b"\r\n+CMS ERROR: %d\r\n" % code
+    m.close()
+
+
+def test_class_0_sms_goes_to_me_under_smsmode_0_atr10_p203(m: Module) -> None:
+    # ATR10 +CPMS (#SMSMODE=0, p.203): class-0 messages are stored in "ME" whatever <mems>,
+    # and deleted at power off; <memr> "ME" reads them.  Under #SMSMODE=1 only "SM" exists.
+    text_mode(m)
+    assert at(m, "AT+CPMS=?") == b'\r\n+CPMS: ("ME","SM"),("SM"),("SM")\r\n' + OK
+    assert m.sms.deliver("+15551230001", "flash", klass=0) == 1
+    assert take(m) == b'\r\n+CMTI: "ME",1\r\n'
+    assert at(m, 'AT+CMGL="ALL"') == OK                 # not in "SM"
+    assert at(m, 'AT+CPMS="ME","SM","SM"') == b"\r\n+CPMS: 1,10,0,10,0,10\r\n" + OK
+    assert b"\r\nflash\r\n" in at(m, 'AT+CMGL="ALL"')
+    assert at(m, 'AT+CPMS="SM","ME","SM"') == b"\r\n+CMS ERROR: 302\r\n"
+    m.reboot()
+    text_mode(m)
+    assert at(m, 'AT+CPMS="ME"') == b"\r\n+CPMS: 0,10,0,10,0,10\r\n" + OK   # gone
+    assert at(m, "AT#SMSMODE=1") == OK
+    assert m.sms.deliver("+15551230001", "flash2", klass=0) == 1
+    assert take(m) == b'\r\n+CMTI: "SM",1\r\n'

@@ -287,11 +287,27 @@ def test_closure_type_255_keeps_socket_until_escape_ref_6_5(m: Module) -> None:
     assert ss(m, 1) == b"\r\n#SS: 1,0\r\n" + OK
 
 
-def test_suspended_socket_remote_close_keeps_unread_data_ref_6_10(m: Module) -> None:
-    """§6.10: data that arrived before the peer closed can still be read with #SRECV; the
-    socket closes when it is empty."""
+def test_command_mode_remote_close_type_0_drops_unread_data_atr10_p422(m: Module) -> None:
+    """ATR10 #SD (p.422) <closureType> 0 (default): "local host closes immediately when
+    remote host has closed": what was not read with #SRECV goes with the socket."""
     up(m)
     _, conn = dial(m, mode=1)
+    conn.send(b"12345")
+    m.run(1)
+    assert take(m) == b"\r\nSRING: 1\r\n"
+    conn.close()
+    m.run(1)
+    assert ss(m, 1) == b"\r\n#SS: 1,0\r\n" + OK
+    assert at(m, "AT#SRECV=1,100").startswith(b"\r\n+CME ERROR: ")  # nothing to read
+
+
+def test_command_mode_remote_close_type_255_keeps_data_until_read_atr10_p422(m: Module) -> None:
+    """<closureType> 255: "local host closes after an escape sequence"; in command mode (no
+    escape there) what arrived stays readable, and the socket closes once it is read."""
+    up(m)
+    srv = m.net.sim.servers.get(SRV) or m.net.sim.listen(*SRV)
+    assert at(m, 'AT#SD=1,0,%d,"%s",255,0,1' % (SRV[1], SRV[0]), timeout=10) == OK
+    conn = srv.accept_next(1)
     conn.send(b"12345")
     conn.close()
     m.run(1)
@@ -299,6 +315,7 @@ def test_suspended_socket_remote_close_keeps_unread_data_ref_6_10(m: Module) -> 
     assert ss(m, 1) == b"\r\n#SS: 1,3,10.20.30.40,1025,203.0.113.5,5000\r\n" + OK
     assert at(m, "AT#SRECV=1,100") == b"\r\n#SRECV: 1,5\r\n12345\r\n" + OK
     assert ss(m, 1) == b"\r\n#SS: 1,0\r\n" + OK
+    assert at(m, "AT#SH=1") == OK
 
 
 def test_peer_reset_ends_with_no_carrier_ref_11_J(m: Module) -> None:
@@ -356,7 +373,7 @@ def test_si_counters_ref_6_9(m: Module) -> None:
     ack_waiting counts bytes the peer has not acknowledged yet."""
     up(m)
     _, conn = dial(m, mode=1)
-    assert at(m, "AT#SSENDEXT=1,10") == b"\r\n> "
+    assert at(m, "AT#SSENDEXT=1,10") == b"> "
     feed(m, b"0123456789")
     m.run(0.4)  # the packet is out (95 ms on the radio), its ACK not back yet
     assert take(m) == OK
@@ -433,17 +450,18 @@ def test_srecv_forms_and_limits_ref_6_10(m: Module) -> None:
 
 
 def test_ssend_prompt_ctrlz_esc_backspace_ref_6_10(m: Module) -> None:
-    """§6.10/§5.6: prompt '\\r\\n> ', Ctrl-Z sends and answers OK, ESC cancels, BS deletes."""
+    """§6.10/§5.6: prompt '> ' (ATR10 p.428: "<greater_than><space>", no CR LF unlike
+    +CMGS's "<CR><LF><greater_than><space>"), Ctrl-Z sends and answers OK, ESC cancels, BS deletes."""
     up(m)
     quiet_net(m)
     _, conn = dial(m, mode=1)
-    assert at(m, "AT#SSEND=1") == b"\r\n> "
+    assert at(m, "AT#SSEND=1") == b"> "
     feed(m, b"Tesx\x08t\x1a")
     m.run(0.1)
     assert take(m) == OK
     assert conn.received == b"Test"
     assert conn.packets[-1][1] == b"Test"  # sent at once, not after txTo
-    assert at(m, "AT#SSEND=1") == b"\r\n> "
+    assert at(m, "AT#SSEND=1") == b"> "
     feed(m, b"discard me\x1b")
     m.run(0.1)
     assert take(m) == OK
@@ -470,7 +488,7 @@ def test_ssendext_is_binary_safe_ref_6_10(m: Module) -> None:
     up(m)
     _, conn = dial(m, mode=1)
     data = bytes(range(256))
-    assert at(m, "AT#SSENDEXT=1,256") == b"\r\n> "
+    assert at(m, "AT#SSENDEXT=1,256") == b"> "
     feed(m, data)
     m.run(2)
     assert take(m) == OK
@@ -520,14 +538,14 @@ def listen(m: Module, conn_id: int = 1, port: int = 3000, inst: int = 1) -> None
 
 
 def test_listen_sring_accept_online_ref_6_11(m: Module) -> None:
-    """§6.11: a host the firewall admits -> 'SRING: <id>'; #SA -> CONNECT and data flows;
+    """§6.11: a host the firewall admits -> '+SRING : <id>' (ATR10 #SL p.424); #SA -> CONNECT;
     #SS shows 4 then 5 then 1."""
     up(m)
     listen(m)
     assert ss(m, 1) == b"\r\n#SS: 1,4,10.20.30.40,3000\r\n" + OK
     client = m.net.sim.connect("198.51.100.7", 3000)
     m.run(1)
-    assert take(m) == b"\r\nSRING: 1\r\n"
+    assert take(m) == b"\r\n+SRING : 1\r\n"  # ATR10 #SL p.424
     assert client.state == "connected" and client.remote == ("10.20.30.40", 3000)
     assert ss(m, 1) == b"\r\n#SS: 1,5,10.20.30.40,3000,198.51.100.7,40000\r\n" + OK
     client.send(b"early")  # before #SA: waits in the network

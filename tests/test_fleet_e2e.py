@@ -1,7 +1,9 @@
 """End to end (issue 12): a pymodbus RTU master on each fleet pty reads holding registers from
 a pymodbus RTU slave on each emulated unit's serial side, through the fleet server, the
 emulated GPRS link (real loopback TCP, real clock) and the gateway itself, set by SMS with
-its identity and heartbeat (issue 9) as a user would, the same texts in the fleet config."""
+its identity and heartbeat (issue 9) as a user would, the same texts in the fleet config; and
+a pymodbus Modbus TCP client on the units' modbus ports (MBAP to RTU in the fleet server)
+reading and writing the same registers, with exceptions 0x0A (offline) and 0x0B (no reply)."""
 from __future__ import annotations
 
 import time
@@ -11,6 +13,9 @@ from typing import Iterator
 import pytest
 
 pytest.importorskip("pymodbus")
+
+from pymodbus.client import ModbusTcpClient  # noqa: E402
+from pymodbus.pdu import ExceptionResponse  # noqa: E402
 
 from fleet_helpers import FleetThread, free_port, write_config  # noqa: E402
 from fleet_modbus import RtuSlave, read_registers, rtu_master  # noqa: E402
@@ -33,11 +38,12 @@ class EmulatedUnit:
         self.m.net.latency_ms = 20
         self.tr = self.m.net.enable_real(listen_map={1024: listen_port})   # server mode
         self.port = PtyPort(self.m)
-        self.slave = RtuSlave(self.port.start(), values)
+        self.slave: RtuSlave | None = RtuSlave(self.port.start(), values)
         self.m.power_on()
 
     def close(self) -> None:
-        self.slave.close()
+        if self.slave is not None:
+            self.slave.close()
         self.port.close()
         self.m.close()
 
@@ -69,11 +75,14 @@ identify_ms = 2000
 identity = "{identity}"
 imei = "356000000000011"
 heartbeat = "{heartbeat}"
+modbus = "127.0.0.1:0"
+modbus_timeout = 1.5
 
 [unit.pump-b]
 identity = "{identity}"
 imei = "356000000000022"
 heartbeat = "{heartbeat}"
+modbus = "127.0.0.1:0"
 
 [unit.meter9]
 connect = "127.0.0.1:{port}"
@@ -105,7 +114,11 @@ def test_modbus_rtu_end_to_end(units: tuple[FleetThread, EmulatedUnit, EmulatedU
     ma = rtu_master(str(fleet.link("pump-a")))
     mb = rtu_master(str(fleet.link("pump-b")))
     mc = rtu_master(str(fleet.link("meter9")), timeout=3)    # default send timeout: 1 s
+    ta, tb = tcp_master(fleet, "pump-a"), tcp_master(fleet, "pump-b")
     try:
+        # Modbus TCP to a unit that has not called yet: exception 0x0A (path unavailable)
+        r = tb.read_holding_registers(0, count=1, device_id=1)
+        assert isinstance(r, ExceptionResponse) and r.exception_code == 0x0A
         # two units in client mode with different identities, set by SMS
         configure([a, b], [["name " + name, "identity " + IDENTITY, "heartbeat 10 " + HEARTBEAT,
                             "mode client 127.0.0.1 %d maintain" % fleet.srv.listen_port]
@@ -115,6 +128,21 @@ def test_modbus_rtu_end_to_end(units: tuple[FleetThread, EmulatedUnit, EmulatedU
             "pump-a": "identity", "pump-b": "identity", "meter9": "config"}
         assert read_registers(ma, 10) == [100 + i for i in range(10)]
         assert read_registers(mb, 10) == [200 + i for i in range(10)]
+        # Modbus TCP clients on the units' modbus ports: MBAP in, RTU out through the
+        # emulated GPRS and the gateway to the pymodbus RTU slave, and back
+        r = ta.read_holding_registers(0, count=10, device_id=1)
+        assert not r.isError() and r.registers == [100 + i for i in range(10)]
+        assert not ta.write_register(3, 4321, device_id=1).isError()
+        assert read_registers(ma, 4) == [100, 101, 102, 4321]          # the RTU master on the pty sees it
+        assert not ta.write_register(3, 103, device_id=1).isError()
+        assert tb.read_holding_registers(9, count=1, device_id=1).registers == [209]
+        times = []
+        for _ in range(5):
+            t0 = time.monotonic()
+            assert ta.read_holding_registers(0, count=10, device_id=1).registers == [100 + i for i in range(10)]
+            times.append(time.monotonic() - t0)
+        print("Modbus TCP read of 10 registers through fleet (MBAP to RTU) + gateway: median %.0f ms"
+              % (sorted(times)[2] * 1000))
         # a server-mode unit, reached by connecting out (default socketting: send timeout 1 s)
         assert fleet.online("meter9", 20) and state(c.m) == "connected"
         assert read_registers(mc, 3) == [7, 8, 9]
@@ -141,6 +169,21 @@ def test_modbus_rtu_end_to_end(units: tuple[FleetThread, EmulatedUnit, EmulatedU
         assert {n: fleet.srv.units[n].from_unit for n in before} == before   # none of it reached a pty
         assert read_registers(ma, 1) == [100] and read_registers(mb, 1) == [200]
         assert fleet.srv.units["meter9"].heartbeats == 0 and fleet.srv.units["pump-a"].last_heartbeat
+        # the device behind pump-a stops answering: Modbus TCP gets 0x0B after modbus_timeout
+        a.slave.close()
+        a.slave = None
+        t0 = time.monotonic()
+        r = ta.read_holding_registers(0, count=1, device_id=1)
+        assert isinstance(r, ExceptionResponse) and r.exception_code == 0x0B
+        assert 1.4 < time.monotonic() - t0 < 3
+        assert tb.read_holding_registers(0, count=1, device_id=1).registers == [200]
     finally:
-        for m in (ma, mb, mc):
+        for m in (ma, mb, mc, ta, tb):
             m.close()
+
+
+def tcp_master(fleet: FleetThread, unit: str) -> ModbusTcpClient:
+    port = int(fleet.srv.units[unit].ports["modbus"].rsplit(":", 1)[1])
+    c = ModbusTcpClient("127.0.0.1", port=port, timeout=5, retries=0)
+    assert c.connect()
+    return c

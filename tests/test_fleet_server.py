@@ -21,6 +21,7 @@ HB = b"\r\nHB\r\n"
 
 CONFIG = """
 identify_ms = 1000
+unknown = "address"
 heartbeat_hold_ms = 100
 
 [defaults]
@@ -293,7 +294,7 @@ def test_cli_check_and_bad_config(tmp_path: Path) -> None:
     bad = subprocess.run([sys.executable, "-m", "tools.fleet", "serve", "-c", str(cfg)], cwd=ROOT,
                          capture_output=True, text=True, timeout=20)
     assert bad.returncode == 2 and bad.stdout == ""
-    assert bad.stderr == 'fleet: %s:18: unit.pump33.offline must be "drop" or "buffer", not \'keep\'\n' % cfg
+    assert bad.stderr == 'fleet: %s:19: unit.pump33.offline must be "drop" or "buffer", not \'keep\'\n' % cfg
     none = subprocess.run([sys.executable, "-m", "tools.fleet", "status", "-c", str(tmp_path / "missing.toml")],
                           cwd=ROOT, capture_output=True, text=True, timeout=20)
     assert none.returncode == 2 and "cannot read" in none.stderr

@@ -75,7 +75,7 @@ def test_a_day_with_traffic_and_faults(tmp_path: Path) -> None:
             continue
         if kind == 8:
             call = m.csd.call("+15551230002")
-            assert m.run_until(lambda: state(m) == "csd" and call.state == "active", 30)
+            assert m.run_until(lambda: state(m) == "csd" and call.state == "active", 45)
             up, down = blob(rng, 500), blob(rng, 800)
             base = len(received(m))
             ser_send(m, up)

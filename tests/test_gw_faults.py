@@ -42,7 +42,8 @@ def test_context_dropped_while_listening_recovers_with_backoff(m: Module) -> Non
     gaps = [round(b - a) for a, b in zip(tries, tries[1:])]
     assert len(tries) == 4 and tries[0] < 2
     # each try takes the 2.5 s activation time plus the delay: 5, 10, 20 s
-    assert [g - 2 for g in gaps] == [5, 10, 20] or [g - 3 for g in gaps] == [5, 10, 20], gaps
+    # (plus the settings read before each try, gwnet.save: each gap rounds to 2-3 s more)
+    assert all(2 <= g - d <= 3 for g, d in zip(gaps, [5, 10, 20])), gaps
     # the firewall was re-applied after the new activation
     assert m.net.firewall.lines() == ['#FRWL: "198.51.100.0","255.255.255.0"']
     client(m, "198.51.100.9")
@@ -195,4 +196,95 @@ def test_wrong_apn_fixed_by_sms_while_gprs_keeps_failing(tmp_path: Path) -> None
     assert out == ["Confirmed: gprs apn m2m.apn, no user, no password"]
     assert wait_state(m, "listening", 30)
     assert m.boots == 1 and m.nvm["cgdcont"]["1"]["apn"] == "m2m.apn"
+    m.close()
+
+
+def test_apn_login_goes_into_sgact_and_connects(tmp_path: Path) -> None:
+    # An APN that needs a login (IPG10 §3.2.1.1): the user and password are #SGACT's own
+    # arguments (ATR10 p.415), never the old #USERID/#PASSW (IPG10 §3.4: not to be mixed
+    # with the new commands; the emulator's bare #SGACT sends no credentials).
+    from gw_helpers import new_module
+
+    m = new_module(tmp_path)
+    m.net.apn_credentials = {"web": ("bob", "p" * 30)}
+    m.power_on()
+    assert wait_state(m, "gprs", 60)
+    out = sms(m, "connect gprs web bob " + "p" * 30)
+    assert out == ["Confirmed: gprs apn web, user bob, password set"]
+    assert wait_state(m, "listening", 30)
+    lines = [t for _, _, t in m.at_log]
+    assert 'AT#SGACT=1,1,"bob","%s"' % ("p" * 30) in lines
+    assert not any(t.startswith(("AT#USERID", "AT#PASSW")) for t in lines)
+    assert m.net.context(1).active and m.boots == 1
+    m.close()
+
+
+@pytest.mark.parametrize("ready_s", [0, 20, 45])
+def test_sms_setup_waits_for_the_sim(tmp_path: Path, ready_s: int) -> None:
+    # ATR10 p.324: SMS is possible at #QSS status 3; before it +CPMS answers +CMS ERROR 314.
+    # The gateway used to send +CPMS at once: three failures, a failed init, a restart loop
+    # on a slow SIM.  Now it polls #QSS (mode 2) first, and reads %CCID after the SIM.
+    from gw_helpers import new_module, start, trace_has
+
+    m = new_module(tmp_path)
+    m.radio.sim_ready_ms = ready_s * 1000
+    start(m, "listening", ready_s + 30)
+    cpms = [t for t, _, line in m.at_log if line.startswith("AT+CPMS")]
+    assert cpms and min(cpms) >= ready_s * 1000
+    assert not trace_has(m, "init failed")
+    assert m.boots == 1 and gw(m).fails.get("init", 0) == 0
+    assert m.script_run.modules["gwfleet"].ccid == m.radio.iccid
+    m.close()
+
+
+def test_firmware_before_7_03_02_scfgext_4_fields_and_cgmr_logged(tmp_path: Path) -> None:
+    # ATR10 §1.7: #SCFGEXT's 5th and 6th fields came with 7.03.02/7.02.07; on an older 7.x
+    # firmware the 6-field line is ERROR and the GPRS step could never succeed.
+    from gw_helpers import new_module, start, trace_has
+
+    m = new_module(tmp_path)
+    m.radio.scfgext_fields = 4
+    m.radio.firmware = "07.02.004"
+    start(m, "listening", 60)
+    assert gw(m).fails.get("gprs", 0) == 0 and m.net.context(1).active
+    assert "AT#SCFGEXT=1,0,0,2" in [t for _, _, t in m.at_log]
+    assert trace_has(m, "firmware 07.02.004")          # AT+CGMR at boot
+    m.close()
+
+
+def test_selint_not_2_is_set_and_the_module_restarted(tmp_path: Path) -> None:
+    # ATR10 p.42: multisocket only under #SELINT=2; p.41: reboot after setting it.  The
+    # setting lives in NVM, so a unit left at 1 by a previous application keeps it.
+    from gw_helpers import new_module, start
+
+    m = new_module(tmp_path)
+    m.nvm["selint"] = 1
+    start(m, "listening", 90)
+    assert m.nvm["selint"] == 2 and m.boots == 2
+    assert ("AT#SELINT=2" in [t for _, _, t in m.at_log])
+    m.close()
+
+
+def test_nvm_settings_written_only_on_change(tmp_path: Path) -> None:
+    # ATR10 §3.3.1 (p.27): +CGDCONT and #SCFG are stored in NVM at every set.  They used to
+    # be rewritten at every activation (flash wear); now their read form is checked first.
+    from gw_helpers import new_module, start
+
+    def sets() -> list[str]:
+        return [t for _, _, t in m.at_log
+                if t.startswith(("AT+CGDCONT=", "AT#SCFG=", "AT#SCFGEXT="))]
+
+    m = new_module(tmp_path)
+    start(m, "listening", 60)
+    assert len(sets()) == 3                             # a fresh module: each written once
+    m.net.drop_context(1)                               # the network drops the context
+    assert m.run_until(lambda: m.net.activations >= 2 and state(m) == "listening", 200)
+    m.reboot()
+    assert wait_state(m, "listening", 60)
+    assert len(sets()) == 3                             # re-activated twice, nothing written
+    assert [t for _, _, t in m.at_log].count("AT+CGDCONT?") >= 3
+    out = sms(m, "connect gprs m2m.apn")
+    assert out == ["Confirmed: gprs apn m2m.apn, no user, no password"]
+    assert wait_state(m, "listening", 60)
+    assert sets()[3:] == ['AT+CGDCONT=1,"IP","m2m.apn"']   # only what changed
     m.close()

@@ -71,7 +71,7 @@ def test_identity_on_a_csd_call(m: Module) -> None:
     sms(m, "connect dialin on")
     sms(m, "connect identity CSD:%ID")
     call = m.csd.call("+15551230002")
-    assert m.run_until(lambda: state(m) == "csd" and bytes(call.received) == b"CSD:" + IMEI, 20)
+    assert m.run_until(lambda: state(m) == "csd" and bytes(call.received) == b"CSD:" + IMEI, 45)
     ser_send(m, b" device")
     assert m.run_until(lambda: bytes(call.received) == b"CSD:" + IMEI + b" device", 10)
 

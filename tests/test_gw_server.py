@@ -168,6 +168,25 @@ def test_a_peer_answering_ok_to_plus_plus_plus_is_payload(m: Module) -> None:
     assert state(m) == "connected"
 
 
+def test_plus_plus_plus_after_4_3_s_is_no_escape_and_a_peer_ok_stays_payload(m: Module) -> None:
+    # S12=255 is 5.1 s (ATR10 S12); the gateway counts the guard with MOD.secCounter, whole
+    # seconds, so 4.3 s of silence can read as 5.  The module did not escape; the peer's OK
+    # must reach the device and no AT#SO may go into the live socket (it used to: the peer
+    # got 'AT#SO=1\r').  The gateway asks MDM2 (#SS) before it resumes.
+    c = dial(m)
+    m.run(((800 - m.kernel.now() % 1000) % 1000) / 1000.0 + 1)    # at x.800 s
+    ser_send(m, b"abc")
+    m.run(4.3)                                                      # (x+5).100 s
+    ser_send(m, b"+++")
+    assert m.run_until(lambda: c.received == b"abc+++", 5)
+    m.run(6)
+    c.send(b"\r\nOK\r\n")
+    assert m.run_until(lambda: received(m) == b"\r\nOK\r\n", 10), received(m)
+    m.run(3)
+    assert c.received == b"abc+++" and state(m) == "connected"
+    assert "AT#SO=1" not in [t for (_, i, t) in m.at_log]
+
+
 def test_idle_turns_sleep_and_a_busy_bridge_does_not(m: Module) -> None:
     # Listening: one turn per 0.5 s wait on MDM.  Connected and idle: MOD.sleep(1) per
     # turn, about 10 turns a second.  A turn that moved a full piece (bridge.PIECE bytes)

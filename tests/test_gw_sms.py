@@ -39,14 +39,21 @@ def test_boot_sequence_sets_up_both_instances_in_order(tmp_path: Path) -> None:
     assert mdm[:7] == ["ATE0", "AT+CMEE=1", "AT&C1", "AT&D0", "ATS0=0", "AT#SKIPESC=1",
                        "ATS12=255"]
     # MDM2: the control instance with text-mode SMS and +CMTI (8.1, 8.2).
+    # The SMS part only once the SIM is ready (#QSS: 2,3, ATR10 p.324).
+    # #SELINT checked (2 for multisocket, ATR10 p.42), then the SMS part only once the SIM
+    # is ready (#QSS: 2,3, ATR10 p.324).
+    assert mdm2[:6] == ["ATE0", "AT+CMEE=1", "ATS0=0", "AT#SELINT?", "AT#QSS=2", "AT#QSS?"]
+    polled = [t for t in mdm2 if t != "AT#QSS?"]
+    assert polled[5:7] == ["AT#SMSMODE?", "AT#SMSMODE=1"]  # ATR10 p.10-11, read first (NVM)
+    mdm2 = [t for t in mdm2 if not t.startswith(("AT#QSS", "AT#SELINT", "AT#SMSMODE"))]
     assert mdm2[:7] == ["ATE0", "AT+CMEE=1", "ATS0=0", "AT+CMGF=1", 'AT+CPMS="SM","SM","SM"',
                         "AT+CSDH=0", "AT+CNMI=2,1,0,0,0"]
     order = [t for t in mdm2 if t in ("AT+CREG?", 'AT+CMGL="ALL"', "AT#SGACT=1,1", "AT#FRWL=2")]
     # registration, then the store, then the context, then the firewall (issue 5 "Boot")
     assert order[:4] == ["AT+CREG?", 'AT+CMGL="ALL"', "AT#SGACT=1,1", "AT#FRWL=2"]
     assert 'AT+CGDCONT=1,"IP","internet"' in mdm2
-    assert "AT#SCFG=1,1,0,300,300,10" in mdm2           # socketting 300 10 0, connTo 30 s
-    assert "AT#SCFGEXT=1,0,0,2,0,0" in mdm2             # TCP keepalive 2 min
+    assert "AT#SCFG=1,1,300,300,300,10" in mdm2         # socketting 300 10 0 (pktSz 0 = 300), connTo 30 s
+    assert "AT#SCFGEXT=1,0,0,2" in mdm2                 # keepalive 2 min, the 4-field form
     assert 'AT#FRWL=1,"0.0.0.0","0.0.0.0"' in mdm2      # empty list, any: everyone
     assert mdm[-1] == "AT#SL=1,1,1024"                  # server any 1024 (defaults)
     # the stored messages were handled and deleted; the command one got its reply
@@ -77,7 +84,9 @@ def test_gprs(m: Module) -> None:
     assert m.run_until(lambda: m.net.activations == 2, 30)     # re-activated
     assert wait_state(m, "listening", 30)
     assert m.nvm["cgdcont"]["1"]["apn"] == "orangeinternet"      # context re-defined
-    assert (m.net.userid, m.net.passw) == ("user", "pass")
+    # the login goes into #SGACT itself (ATR10 p.415), not the old #USERID/#PASSW
+    assert (m.net.userid, m.net.passw) == ("", "")
+    assert 'AT#SGACT=1,1,"user","pass"' in [t for _, _, t in m.at_log]
     assert sms(m, "connect gprs") == ["Error: use gprs <apn> [<user> <password>]"]
     assert sms(m, 'connect gprs web"apn') == ["Error: apn must be 1-50 of letters, digits, . - _"]
     assert config_on_flash(m)["apn"] == "orangeinternet"
@@ -219,3 +228,29 @@ def test_config_kept_across_reboot(m: Module) -> None:
     assert sms(m, "Abc123 config", replies=2)[0].startswith(
         "Config 1/2: mode server any 3000, ip 10.20.30.40")
     assert any("config ok" in line for line in m.trace_lines)
+
+
+@pytest.mark.parametrize("network_s", [3, 60, 62])
+def test_reply_waits_out_a_slow_network(m: Module, network_s: int) -> None:
+    # ATR10 §3.2.4: +CMGS answers up to 60 s after Ctrl-Z.  The gateway waited exactly 60
+    # s counted in whole seconds: a reply accepted at the limit was reported failed.  Now
+    # 65 s.
+    from gw_helpers import trace_has
+
+    m.sms.send_delay_ms = network_s * 1000
+    out = sms(m, "connect baud 19200", timeout=90)
+    assert out == ["Confirmed: baud 19200"]
+    m.run(5)
+    assert not trace_has(m, "sms reply to")
+
+
+def test_class_0_sms_command_is_obeyed(m: Module) -> None:
+    # A flash (class-0) SMS: under the factory #SMSMODE=0 it lands in "ME" (ATR10 +CPMS
+    # p.203), beside the "SM" store the gateway reads, and would never be seen.  The
+    # gateway sets #SMSMODE=1 (ATR10 p.10-11): only "SM" then.
+    assert m.nvm.get("smsmode") == 1
+    before = len(m.sms.sent)
+    m.sms.deliver(PHONE, "connect baud 19200", klass=0)
+    assert m.run_until(lambda: len(m.sms.sent) > before, 60)
+    assert [s.text for s in m.sms.sent[before:]] == ["Confirmed: baud 19200"]
+    assert m.sms.me == {} and m.sms.store == {}

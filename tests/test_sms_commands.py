@@ -101,11 +101,11 @@ def test_gprs_good(text, reply, apn, user, pw):
     ("connect gprs a b c d", "Error: use gprs <apn> [<user> <password>]"),
     ('connect gprs web"apn', "Error: apn must be 1-50 of letters, digits, . - _"),
     ("connect gprs " + "a" * 51, "Error: apn must be 1-50 of letters, digits, . - _"),
-    ('connect gprs apn us"er', "Error: user and password must be up to 32 characters, no quote or backslash"),
-    ("connect gprs apn user " + "p" * 33,
-     "Error: user and password must be up to 32 characters, no quote or backslash"),
+    ('connect gprs apn us"er', "Error: user and password must be up to 30 characters each, no quote or backslash"),
+    ("connect gprs apn user " + "p" * 31,
+     "Error: user and password must be up to 30 characters each, no quote or backslash"),
     ("connect gprs apn user pa\\ss",
-     "Error: user and password must be up to 32 characters, no quote or backslash"),
+     "Error: user and password must be up to 30 characters each, no quote or backslash"),
 ])
 def test_gprs_bad(text, reply):
     r, new, effects = one(text)
@@ -308,7 +308,7 @@ def test_config_client_with_credentials_and_rules():
 
 def test_config_longest_splits_into_numbered_messages():
     c = cfg(mode="client", host="h" * 50, rport=65535, maintain=1, apn="a" * 50,
-            apnuser="{" * 32, apnpass="x", password="zz99",
+            apnuser="{" * 30, apnpass="x", password="zz99",
             firewall=[("255.255.%d.0" % i, "255.255.255.0") for i in range(10)])
     replies, _, _ = run("zz99 config", c, {"ip": "255.255.255.255"})
     assert len(replies) > 1

@@ -11,7 +11,7 @@ import pytest
 
 from gw_helpers import boot, fast_boots, gw, sms, state, wait_state
 from tools.emulator import Module
-from upd_helpers import (UPDATE, URL, file_count, pointer, release, running, sent_texts, serve,
+from upd_helpers import (UPDATE, URL, WEB_IP, file_count, pointer, release, running, sent_texts, serve,
                          slot_file, wait_text)
 
 
@@ -22,14 +22,14 @@ def rels(tmp_path_factory) -> dict[str, Path]:
         "good": release(tmp, "1.3"),
         "next": release(tmp, "1.4"),
         # raises while it loads
-        "raises": release(tmp, "1.4-imp", {"gwmode.py": ("", "raise ValueError('broken')\n")}),
+        "raises": release(tmp, "1.4-imp", {"gwmode.py": ("", "raise ValueError\n")}),
         # starts, but never brings GPRS up (and never fails either)
         "nogprs": release(tmp, "1.4-gprs", {"gwloop.py": ("def do_gprs():\n",
                                                        "def do_listening_never():\n    pass\n\n\n"
                                                        "def do_gprs():\n    return\n")}),
         # reaches the listener, then raises at every turn: restarts every few seconds
         "crash": release(tmp, "1.4-crash", {"gwmode.py": ("def do_listening():\n",
-                                                       "def do_listening():\n    raise ValueError('crash')\n")}),
+                                                       "def do_listening():\n    raise ValueError\n")}),
         # reaches the listener, then hangs: only the watchdog ends it
         "wedge": release(tmp, "1.4-wedge", {"gwmode.py": ("def do_listening():\n",
                                                        "def do_listening():\n    while 1:\n"
@@ -303,4 +303,21 @@ def test_a_damaged_confirmed_slot_falls_back_to_the_factory_files(tmp_path: Path
     assert text == "Error: update 1.3 rolled back: it raised IOError at start"
     assert running(m) == "factory" and pointer(m)["state"] == "good"
     config_kept(m)
+    m.close()
+
+
+def test_slow_dns_and_connect_within_the_open_wait(tmp_path: Path, monkeypatch, rels) -> None:
+    # #SD takes the DNS lookup (up to 20 s, REFERENCE 5.10) plus connTo: OPEN_WAIT was 20 s,
+    # so a slow resolver plus a slow network answered after the updater had given up (and
+    # the late OK met its next command).  Now 35 s.
+    m = configured(tmp_path, monkeypatch)
+    serve(m, rels["good"])
+    m.net.dns["updates.example.net"] = WEB_IP
+    m.net.dns_ms = 19000
+    m.net.latency_ms = 1500                             # SYN, SYN-ACK: 3 s more
+    before = len(m.sms.sent)
+    url = "http://updates.example.net/rel/manifest.txt"
+    assert sms(m, "secret1 update " + url) == ["Confirmed: update from %s started" % url]
+    text = wait_text(m, "running, was", 900, before)
+    assert text == "Confirmed: update 1.3 running, was factory"
     m.close()

@@ -61,7 +61,8 @@ def test_upload_select_and_run_over_the_pty(module: tuple[Module, serial.Serial]
     assert m.flash.read("blob.pyo") == pyo.data  # binary-exact
     assert m.flash.read("main.py") == main_py.data
     assert m.nvm["escript"] == "main.py"
-    assert lines[-2:] == ["start-up script: main.py", "started"]
+    assert (m.nvm["startmode"], m.nvm["startmode_to"]) == (1, 10)      # ATR10 p.545, README
+    assert lines[-3:] == ["start-up script: main.py", "start mode: 1, 10 s (AT#STARTMODESCR)", "started"]
     deadline = time.monotonic() + 5
     while b"uploaded" not in got and time.monotonic() < deadline:
         got += s.read(64)
@@ -100,3 +101,18 @@ def test_cli_reports_a_silent_port(tmp_path: Path, capsys: pytest.CaptureFixture
         os.close(slave)
     assert rc == 1
     assert "does not answer AT" in capsys.readouterr().err
+
+
+def test_startmode_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tools.upload import parse_startmode
+
+    assert parse_startmode("1,10") == (1, 10)
+    assert parse_startmode("2") == (2, 10)
+    assert parse_startmode("keep") is None
+    for bad in ("3", "1,5", "1,61", "x"):
+        with pytest.raises(UploadError, match="startmode"):
+            parse_startmode(bad)
+    f = tmp_path / "tiny.py"
+    f.write_text("x = 1\n")
+    assert main(["--port", "/nonexistent", "--startmode", "0,99", str(f)]) == 1
+    assert "timeout 10-60" in capsys.readouterr().err

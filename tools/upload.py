@@ -1,6 +1,7 @@
 """Flash on-module files to a GC864-PY over its serial port with AT#WSCRIPT.
 
-    python -m tools.upload --port /dev/ttyUSB0 [--baud 115200] [--main gateway.py] [--run] [FILES...]
+    python -m tools.upload --port /dev/ttyUSB0 [--baud 115200] [--main gateway.py] [--run]
+                           [--startmode 1,10 | --startmode keep] [FILES...]
 
 With no FILES it uploads what README "What to flash" names: the main script ``gateway.py`` as
 source and every other module as its compiled ``build/NAME.pyo`` (run tools/compile_pyo.sh
@@ -10,13 +11,22 @@ the ``#STARTMODESCR=1`` window after power-up — REFERENCE §2.5, §4.5).
 For each file (REFERENCE §4.2, §4.4; ATR10 §3.5.7.11):
 
 1. ``AT#DSCRIPT="<name>"`` when ``AT#LSCRIPT`` lists it (a re-upload starts from a clean slot,
-   as the public Python uploaders do — REFERENCE §3);
+   as the public Python uploaders do — REFERENCE §3); for ``NAME.pyo`` also a ``NAME.py``
+   left from an earlier upload, so that the set on the module is .pyo-only and an import
+   finds the compiled file (Telit advises uploading compiled code only, REFERENCE §4.1);
 2. ``AT#WSCRIPT="<name>",<size>``, wait for the prompt ``\\r\\n>>>``, send exactly ``<size>``
    bytes, wait for ``OK``. Text scripts are sent with CR LF line ends (ATR10 #WSCRIPT);
 3. ``AT#LCSCRIPT="<name>"``: the size and CRC16-CCITT (0x1021, init 0xFFFF) must match.
 
-Then ``AT#ESCRIPT="<main>"`` selects the start-up script and, with ``--run``, ``AT#EXECSCR``
-starts it. Any failure stops the upload with a message naming the file and the module's answer.
+Then ``AT#LSCRIPT`` must list every file with its size (and no ``NAME.py`` beside an uploaded
+``NAME.pyo``), ``AT#ESCRIPT="<main>"`` selects the start-up script, and
+``AT#STARTMODESCR=1,10`` (``--startmode``; read back with ``AT#STARTMODESCR?``) makes it start
+at power-on whatever the device does with DTR: with the factory default 0 the script starts
+"only if the DTR line is found Low" (ATR10 §3.5.7.11.3, p.545), so a device or PC that
+asserts DTR would keep the gateway from ever starting. Mode 1 starts it <timeout> s (10-60)
+after power-on unless an AT command arrives on the serial port meanwhile, which also leaves
+a way back in for the next upload. With ``--run``, ``AT#EXECSCR`` starts it now. Any failure
+stops the upload with a message naming the file and the module's answer.
 """
 from __future__ import annotations
 
@@ -32,6 +42,7 @@ from tools.paths import BUILD, ROOT
 from tools.pyo15.pyo import MAGIC as PYO_MAGIC
 
 MAX_NAME = 16
+STARTMODE = (1, 10)  # AT#STARTMODESCR=<mode>,<timeout> the uploader sets (ATR10 p.545)
 FINALS = (b"\r\nOK\r\n", b"\r\nERROR\r\n")
 
 
@@ -169,22 +180,52 @@ class AtLink:
             raise UploadError("%s: verify failed: module says %r, want %r" % (item.name, lines[:1], want))
 
 
+def parse_startmode(text: str) -> tuple[int, int] | None:
+    """``MODE[,TIMEOUT]`` (0-2, 10-60 s; ATR10 p.545) or ``keep`` (None: not set)."""
+    if text == "keep":
+        return None
+    mode_s, _, to_s = text.partition(",")
+    try:
+        mode, to = int(mode_s), int(to_s or "10")
+    except ValueError:
+        raise UploadError("--startmode %r: want MODE[,TIMEOUT] (0-2, 10-60) or keep" % text) from None
+    if mode not in (0, 1, 2) or not 10 <= to <= 60:
+        raise UploadError("--startmode %r: mode 0-2, timeout 10-60 s (ATR10 #STARTMODESCR)" % text)
+    return mode, to
+
+
 def upload(port: Port, items: list[Item], main: str | None = None, run: bool = False,
-           out: "callable[[str], None]" = print) -> bytes:  # type: ignore[valid-type]
+           out: "callable[[str], None]" = print,  # type: ignore[valid-type]
+           startmode: tuple[int, int] | None = STARTMODE) -> bytes:
     """Upload ``items``; returns the bytes the module sent after its last answer (a script
-    started with ``run`` may already be talking)."""
+    started with ``run`` may already be talking). ``startmode``: the (mode, timeout) of
+    ``AT#STARTMODESCR`` to set when ``main`` is selected (None: leave it)."""
     link = AtLink(port)
     link.sync()
     present = link.listing()
     for item in items:
         if item.name in present:
             link.command('AT#DSCRIPT="%s"' % item.name)
+        if item.name.endswith(".pyo") and item.name[:-1] in present:
+            link.command('AT#DSCRIPT="%s"' % item.name[:-1])  # .pyo-only: no stale source
         link.write_script(item)
         link.verify(item)
         out("%-16s %6d bytes  crc %04X  ok" % (item.name, len(item.data), crc16_ccitt(item.data)))
+    listed = link.listing()
+    for item in items:
+        if listed.get(item.name) != len(item.data):
+            raise UploadError("%s: #LSCRIPT lists %s, want %d bytes" % (item.name, listed.get(item.name), len(item.data)))
+        if item.name.endswith(".pyo") and item.name[:-1] in listed:
+            raise UploadError("%s: %s is still on the module" % (item.name, item.name[:-1]))
     if main:
         link.command('AT#ESCRIPT="%s"' % main)
         out("start-up script: %s" % main)
+        if startmode is not None:
+            link.command("AT#STARTMODESCR=%d,%d" % startmode)
+            got = link.command("AT#STARTMODESCR?").decode("latin-1")
+            if "#STARTMODESCR: %d,%d" % startmode not in got:
+                raise UploadError("AT#STARTMODESCR? -> %r, want %d,%d" % (got.strip(), startmode[0], startmode[1]))
+            out("start mode: %d, %d s (AT#STARTMODESCR)" % startmode)
     if run:
         link.command("AT#EXECSCR")
         out("started")
@@ -198,15 +239,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--baud", type=int, default=115200)
     ap.add_argument("--main", default="gateway.py", help="start-up script for AT#ESCRIPT ('' to leave it)")
     ap.add_argument("--run", action="store_true", help="start it with AT#EXECSCR afterwards")
+    ap.add_argument("--startmode", default="1,10", metavar="MODE[,TIMEOUT]|keep",
+                    help="AT#STARTMODESCR set with --main (default 1,10: starts 10 s after power-on "
+                         "whatever DTR is; factory 0 starts only with DTR low; keep: leave it)")
     ap.add_argument("--no-rtscts", action="store_true", help="no hardware flow control (ES13 uploads at 115200 with RTS/CTS)")
     args = ap.parse_args(argv)
     try:
+        startmode = parse_startmode(args.startmode)
         files = args.files or default_files(args.main or "gateway.py")
         items = [prepare(p) for p in files]
         import serial  # pyserial: only needed for a real port
 
         with serial.Serial(args.port, args.baud, timeout=0.05, rtscts=not args.no_rtscts) as port:
-            upload(port, items, args.main or None, args.run)
+            upload(port, items, args.main or None, args.run, startmode=startmode)
     except UploadError as e:
         print("upload: %s" % e, file=sys.stderr)
         return 1

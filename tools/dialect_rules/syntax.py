@@ -281,25 +281,33 @@ class SyntaxRules(Context):
 
     def _Raise(self, node: ast.Raise) -> None:
         if node.cause is not None:
-            self.report(node.cause, "raise-from", "raise ... from ... is Python 3 only", "raise E('text')")
+            self.report(node.cause, "raise-from", "raise ... from ... is Python 3 only", "raise E")
         exc = node.exc
         if exc is None or self.builtin(exc, *EXCEPTIONS):
             return
         if isinstance(exc, ast.Call) and self.builtin(exc.func, *EXCEPTIONS):
-            if not self._one_argument(exc):
-                self.report(exc, "raise-class", "raise a built-in exception with at most one argument",
-                            f"raise {exc.func.id}('text')")  # type: ignore[attr-defined]
+            self._raise_call(exc)
             return
         if isinstance(exc, ast.Name):
-            # err = ValueError('text') ... raise err
+            # err = ValueError('text') ... raise err: the call is the violation
             values = self.info.values(exc) or [None]
-            if all(isinstance(v, ast.Call) and self.builtin(v.func, *EXCEPTIONS) and self._one_argument(v)
-                   for v in values):
+            if all(isinstance(v, ast.Call) and self.builtin(v.func, *EXCEPTIONS) for v in values):
+                for v in values:
+                    self._raise_call(v)  # type: ignore[arg-type]
                 return
+            if all(self.builtin(v, *EXCEPTIONS) for v in values):
+                return  # err = IOError ... raise err
         self.report(exc, "raise-class",
                     "raise only built-in exceptions: on the module exceptions are strings unless "
                     "exceptions.pyo is uploaded, and Python 3 raises only BaseException subclasses",
-                    "an error return value, or raise ValueError('text')")
+                    "an error return value, or raise ValueError (the bare name)")
+
+    def _raise_call(self, call: ast.Call) -> None:
+        name = call.func.id  # type: ignore[attr-defined]
+        self.report(call, "raise-call",
+                    f"calling the built-in exception `{name}`: on the module built-in exceptions are "
+                    "strings (ES13 5.2.27), so the call is `TypeError: call of non-function`",
+                    f"raise {name} (the bare name), the reason kept in a variable")
 
     @staticmethod
     def _one_argument(call: ast.Call) -> bool:
@@ -308,7 +316,7 @@ class SyntaxRules(Context):
     def _Assert(self, node: ast.Assert) -> None:
         if _always_false(node.test):
             self.report(node, "assert", "an assert that always fails: it raises in Python 3 and vanishes in .pyo",
-                        "raise ValueError('text')")
+                        "raise ValueError (the bare name)")
             return
         for sub in ast.walk(node):
             if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr in MUTATING_METHODS:

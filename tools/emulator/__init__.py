@@ -8,8 +8,10 @@ from . import net  # noqa: F401  (GPRS contexts, sockets, firewall, sim/real TCP
 from . import csd  # noqa: F401  (CSD data calls: RING, ATA, ATH; attaches module.csd)
 from . import atserial  # noqa: F401  (ASC0 as AT instance 3, #STARTMODESCR=1 window; module.serial_at)
 from . import scriptcmds_io  # noqa: F401  (#WSCRIPT #RSCRIPT #LSCRIPT #LCSCRIPT #DSCRIPT)
+from . import variants
 from .kernel import EmulatorError
 from .module import Module, Radio
 from .serial_line import Dte
 
-__all__ = ["Module", "Radio", "Dte", "EmulatorError"]
+
+__all__ = ["Module", "Radio", "Dte", "EmulatorError", "variants"]

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
+from . import variants
 from .buffers import ByteFifo
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -544,7 +545,7 @@ class AtInstance:
             return
         self.module.at_log.append((self.k.now(), self.index, text))
         self.mode = "exec"
-        if over or len(text) > MAX_LINE:
+        if over or variants.line_limit(self.module, text):  # MAX_LINE as the variant counts
             self._apply(Reply([], "ERROR"))  # nothing on the line is executed (ATR10 §3.2.2)
             return
         try:

@@ -1,18 +1,26 @@
 """Run the emulated GC864-PY from the command line (issue 4, item 11).
 
     python -m tools.emulator.cli --flash DIR [--main gateway.py] [--virtual]
-        [--serial pty|pty:LINK|/dev/ttyUSB0|none] [--control-port N] [--interpreter PATH]
-        [--scratch DIR | --in-place] [--fresh] [--startmode 0|1|2] [--no-console]
+        [--serial pty|pty:LINK|/dev/ttyUSB0|none] [--control-port N] [--real | --interpreter PATH]
+        [--scratch DIR | --in-place] [--fresh] [--pyo] [--startmode 0|1|2] [--no-console]
+        [--variant NAME=VALUE ...] [--profile FILE]
 
 * The module's flash is a scratch directory (default ``./flash-run/``, git-ignored): the
   on-module files (``*.py``, ``*.pyo`` and any ``--copy`` pattern) of ``--flash DIR`` are
   copied there at every start, so the emulator never writes into DIR (the repository). Files
   the module writes itself (its configuration, logs) stay in the scratch directory between
   runs; ``--fresh`` empties it first. ``--in-place`` uses DIR itself as the flash.
+  ``--pyo``: the set the uploader writes instead (README "What to flash"): the main script as
+  source and every other module only as its compiled ``DIR/build/NAME.pyo`` (a ``NAME.py``
+  left on the scratch flash by an earlier run is removed, so the bytecode is what runs).
 * ``--main NAME`` selects the script (``AT#ESCRIPT``). Without it, or when the file is not on
   the flash, the module boots with no script: ASC0 is the AT port and a terminal program on the
   printed pty can talk AT to it, upload with ``#WSCRIPT`` and start with ``#EXECSCR``.
 * The clock is real unless ``--virtual`` (then time moves only with ``advance``).
+* ``--real``: the script runs under the real CPython 1.5.2+ (``tools/py152.py``, built once
+  and cached) with ``-X``, string exceptions as on the module (ES13 5.2.27): a ``.pyo`` on the
+  flash runs as its bytecode. When it cannot be built here the reason is printed and the
+  in-process runner is used. ``--interpreter PATH`` runs any other interpreter.
 * ``--serial``: a pseudo-terminal (default; its path is printed, ``pty:LINK`` also makes a
   symlink), a real port through pyserial, or ``none``.
 * Sockets use real TCP on loopback (real clock): ``#SD`` to any address connects to
@@ -24,6 +32,10 @@
   module sends, sockets and contexts changing state, traffic counters, trace-port lines, serial
   traffic (``quiet serial`` hides it).
 
+* ``--variant NAME=VALUE`` picks one answer to a question the manuals leave open, ``--profile
+  FILE`` takes them all from a real unit's probe.py report (docs/emulator-fidelity.md,
+  docs/probe.md); a bad name or value stops the start with the accepted values.
+
 The first lines printed are stable for tools: ``serial: <path>`` and ``control: 127.0.0.1:<port>``.
 """
 from __future__ import annotations
@@ -32,6 +44,7 @@ import argparse
 import codecs
 import fnmatch
 import json
+import re
 import shlex
 import shutil
 import signal
@@ -50,6 +63,42 @@ DEFAULT_PATTERNS = ("*.py", "*.pyo")
 
 
 # ------------------------------------------------------------------------- flash
+def lock_flash(flash: Path) -> int:
+    """Hold ``.<flash>.lock`` beside the flash folder for this run: two emulators on one
+    flash folder would write each other's configuration and logs.  Raises OSError, saying
+    which process has it and what to do, when another run holds it."""
+    import fcntl
+    import os
+
+    flash = flash.resolve()
+    flash.parent.mkdir(parents=True, exist_ok=True)
+    path = flash.parent / ("." + flash.name + ".lock")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+        os.close(fd)
+        raise OSError("another emulator (pid %s) is using the flash folder %s; stop it, or give this one its "
+                      "own flash with --scratch DIR (bash scripts/run.sh --scratch flash-run2 --serial pty:ttyGW2)" % (holder, flash)) from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, b"%d\n" % os.getpid(), 0)
+    return fd
+
+
+def copy_pyo(build: Path, flash_dir: Path, main: str) -> list[str]:
+    """--pyo: every ``build/*.pyo`` but the main script's onto the flash, without its .py."""
+    stem = main[:-3] if main.endswith(".py") else main
+    copied: list[str] = []
+    for p in sorted(build.glob("*.pyo")):
+        if p.stem == stem or not valid_name(p.name):
+            continue
+        shutil.copyfile(p, flash_dir / p.name)
+        (flash_dir / (p.stem + ".py")).unlink(missing_ok=True)
+        copied.append(p.name)
+    return copied
+
+
 def prepare_flash(src: Path | None, scratch: Path, in_place: bool = False, fresh: bool = False,
                   patterns: tuple[str, ...] = DEFAULT_PATTERNS) -> tuple[Path, list[str], list[str]]:
     """The directory to use as the flash, the files copied into it, and the files skipped
@@ -103,6 +152,16 @@ def _mapping(items: list[str], flag: str) -> dict[Any, Any]:
 
 
 # ----------------------------------------------------------------------- console
+PHONE_RE = re.compile(r"^\+?[0-9]{3,20}$")     # what the console accepts as an SMS sender
+
+
+def _number(text: str, usage: str, kind: Any) -> Any:
+    try:
+        return kind(text)
+    except ValueError:
+        raise ValueError("%r is not a number; usage: %s" % (text, usage)) from None
+
+
 def describe(ev: dict[str, Any]) -> str | None:
     """One event as a console line (None: not shown)."""
     t = "[%9.3f]" % (ev.get("t_ms", 0) / 1000.0)
@@ -140,6 +199,8 @@ def describe(ev: dict[str, Any]) -> str | None:
         return "%s boot (%s)" % (t, ev.get("reason"))
     if k == "fault":
         return "%s fault injected: %s" % (t, ev.get("fault"))
+    if k == "host":
+        return "%s host: %s" % (t, ev.get("text"))
     return "%s %s" % (t, json.dumps(ev))
 
 
@@ -211,6 +272,9 @@ class Console:
             number, _, text = rest.partition(" ")
             if not number or not text:
                 raise ValueError("usage: sms <number> <text>")
+            if not PHONE_RE.match(number):
+                raise ValueError("the sender must be a phone number (+15551230001 or 07700900123), not %r; "
+                                 "usage: sms <number> <text>" % number)
             c("sms.send", number=number, text=text)
         elif word == "sent":
             for x in c("sms.sent")["sent"]:
@@ -246,10 +310,10 @@ class Console:
         elif word == "reboot":
             c("fault", kind="reboot")
         elif word == "advance":
-            r = c("advance", seconds=float(rest or "1"))
+            r = c("advance", seconds=_number(rest or "1", "advance <seconds>", float))
             self.say("module time %.3f s" % (r["time_ms"] / 1000.0))
         elif word == "trace":
-            n = int(rest or "20")
+            n = _number(rest or "20", "trace [n] (the last n lines)", int)
             lines = c("trace")["lines"]
             for ln in lines[-n:]:
                 self.say("  " + ln.rstrip("\r"))
@@ -259,7 +323,13 @@ class Console:
             else:
                 self.hidden.add(rest)
         elif word == "json":
-            self.say(json.dumps(c.handle(json.loads(rest)), indent=1))
+            try:
+                req = json.loads(rest)
+            except ValueError as e:
+                raise ValueError('not JSON (%s); usage: json {"cmd": "help"}' % e) from None
+            if not isinstance(req, dict):
+                raise ValueError('a request is a JSON object; usage: json {"cmd": "help"}')
+            self.say(json.dumps(c.handle(req), indent=1))
         else:
             self.say("unknown command %r: type 'help'" % word)
         return True
@@ -306,6 +376,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scratch", type=Path, default=DEFAULT_SCRATCH, help="the flash directory (default ./flash-run)")
     p.add_argument("--in-place", action="store_true", help="use --flash DIR itself as the flash")
     p.add_argument("--fresh", action="store_true", help="empty the scratch flash first")
+    p.add_argument("--pyo", action="store_true",
+                   help="flash the main script as source and the other modules as DIR/build/*.pyo only")
     p.add_argument("--copy", action="append", default=[], metavar="PATTERN",
                    help="also copy files matching PATTERN (e.g. '*.cfg')")
     p.add_argument("--virtual", action="store_true", help="virtual clock (time moves with 'advance')")
@@ -317,6 +389,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--names-limit", type=int, default=LIMIT, metavar="N",
                    help="the names table's size: an import past it raises MemoryError (default %d, "
                         "ES13 7.1; 0: count only)" % LIMIT)
+    p.add_argument("--real", action="store_true",
+                   help="run the script under the real CPython 1.5.2+ with -X (tools/py152.py)")
     p.add_argument("--startmode", type=int, choices=(0, 1, 2), help="AT#STARTMODESCR for this run")
     p.add_argument("--connect", action="append", default=[], metavar="IP:PORT=HOSTPORT",
                    help="real TCP: where a #SD to IP:PORT goes (127.0.0.1:HOSTPORT)")
@@ -325,23 +399,70 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csd-port", type=int, metavar="PORT",
                    help="real CSD callers: each TCP connection to 127.0.0.1:PORT dials the module")
     p.add_argument("--no-console", action="store_true", help="no console: run until interrupted")
+    p.add_argument("--variant", action="append", default=[], metavar="NAME=VALUE",
+                   help="an open behaviour's variant (docs/emulator-fidelity.md); repeatable")
+    p.add_argument("--profile", type=Path, metavar="FILE",
+                   help="a real unit's report from probe.py (docs/probe.md): its variants and firmware")
     return p
+
+
+def chosen_variants(args: argparse.Namespace) -> dict[str, str]:
+    """--profile first, then --variant on top; a bad one stops the start (nothing changed)."""
+    from . import variants
+
+    try:
+        out = variants.load_profile(args.profile) if args.profile is not None else {}
+        out.update(variants.parse_assignments(args.variant))
+    except (OSError, ValueError) as e:
+        raise SystemExit("emulator: %s" % e) from None
+    return out
 
 
 def main(argv: list[str] | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
     args = build_parser().parse_args(argv)
     out = stdout or sys.stdout
+    chosen = chosen_variants(args)
     src = args.flash.resolve() if args.flash is not None else None
-    flash_dir, copied, skipped = prepare_flash(src, args.scratch, args.in_place, args.fresh,
-                                               DEFAULT_PATTERNS + tuple(args.copy))
+    try:
+        flash_lock = lock_flash(src if args.in_place and src is not None else args.scratch)
+    except OSError as e:
+        print("emulator: %s" % e, file=sys.stderr)
+        return 2
+    patterns = DEFAULT_PATTERNS + tuple(args.copy)
+    if args.pyo:
+        patterns = (args.main or "gateway.py",) + tuple(args.copy)
+    flash_dir, copied, skipped = prepare_flash(src, args.scratch, args.in_place, args.fresh, patterns)
+    if args.pyo and src is not None and not args.in_place:
+        pyos = copy_pyo(src / "build", flash_dir, args.main or "gateway.py")
+        if not pyos:
+            print("--pyo: %s has no .pyo files: run tools/compile_pyo.sh first" % (src / "build"),
+                  file=stdout or sys.stderr, flush=True)
+            return 2
+        copied = copied + pyos
     m = Module(flash_dir, virtual=args.virtual)
     m.names_limit = args.names_limit or None
+    from . import variants
+
+    variants.apply(m, chosen)
     if src is not None:
         m.source_dirs = [src]
-    if args.interpreter:
+    interpreter_line = None
+    if args.real and not args.interpreter:
+        from tools.py152 import interpreter, why_not
+
+        exe = interpreter()
+        if exe is None:
+            interpreter_line = "interpreter: in-process (the real 1.5.2+ is not available: %s)" % why_not()
+        else:
+            from .remote import use_interpreter
+
+            use_interpreter(m, str(exe), extra_args=["-X"])
+            interpreter_line = "interpreter: %s -X (the real 1.5.2+)" % exe
+    elif args.interpreter:
         from .remote import use_interpreter
 
         use_interpreter(m, args.interpreter)
+        interpreter_line = "interpreter: %s" % args.interpreter
     if args.startmode is not None:
         m.nvm["startmode"] = args.startmode
     main_name = args.main or ""
@@ -373,14 +494,21 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None, stdout: Tex
     console = Console(controller, out)
 
     what = "copied %d file(s) from %s" % (len(copied), src) if copied else "in place" if args.in_place else "as it was"
-    console.say("GC864-PY emulator: flash %s (%s)%s" % (flash_dir.resolve(), what,
-                                                       "; skipped %s" % ", ".join(skipped) if skipped else ""))
+    # the first two lines are stable for tools and for the README's walk-throughs
     console.say("serial: %s" % (getattr(port, "path", None) or getattr(port, "device", None) or "none"))
     console.say("control: 127.0.0.1:%d" % cport)
+    if getattr(port, "link", None) is not None:
+        console.say("serial link: %s (the same at every start: open this one)" % port.link)
+    console.say("GC864-PY emulator: flash %s (%s)%s" % (flash_dir.resolve(), what,
+                                                       "; skipped %s" % ", ".join(skipped) if skipped else ""))
     if csd_line is not None:
         console.say(csd_line)
+    if interpreter_line is not None:
+        console.say(interpreter_line)
     console.say("clock: %s; script: %s" % ("virtual" if args.virtual else "real",
                                           main_name if m.flash.exists(main_name) else "none (no-script mode: AT on the serial port)"))
+    if chosen:
+        console.say("variants: %s" % ", ".join("%s=%s" % kv for kv in sorted(chosen.items())))
     m.power_on()
 
     stop = threading.Event()
@@ -425,6 +553,9 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None, stdout: Tex
             port.close()
         m.close()
         console.say("stopped")
+        import os
+
+        os.close(flash_lock)
     return 0
 
 

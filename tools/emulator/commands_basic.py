@@ -127,7 +127,43 @@ def iccid(ctx: Ctx) -> Reply:
     r = ctx.module.radio
     if r.sim is None:
         return error()
+    if ctx.module.sim_status() < 2:
+        return CmeError(11)  # SIM PIN required (ATR10 +CME ERROR table)
+    if ctx.module.sim_status() < 3:
+        return CmeError(14)  # SIM busy: the SIM is still being read after the boot
     return ok("#CCID: " + r.iccid)
+
+
+@command("#SELINT")
+def selint(ctx: Ctx) -> Reply:
+    # ATR10 §3.5.2.1.1 (p.41-42): interface style 0-2; 2 for the GC864 ("new products like
+    # GE864, GC864"), the only one with multisocket (p.42).  Kept in NVM here (the module
+    # keeps it across power cycles; the NVM list of ATR10 §3.3 is not modelled further).
+    nvm = ctx.module.nvm
+    if ctx.kind == "test":
+        return ok("#SELINT: (0-2)")
+    if ctx.kind == "set" and ctx.args:
+        nvm["selint"] = ctx.int_arg(0, 0, 2)
+        return ok()
+    return ok("#SELINT: %d" % nvm.get("selint", 2))
+
+
+@command("#QSS")
+def qss(ctx: Ctx) -> Reply | CmeError:
+    # ATR10 §3.5.7.1.41 (p.323-324), SELINT 2: AT#QSS=<mode> (0 factory, 1, 2); read
+    # "#QSS: <mode>,<status>".  Status 2 and 3 are defined only for mode 2 ("the command
+    # reports the SIM status change after the <mode> has been set to 2"): with mode 0/1
+    # the read form says 0 or 1.  The #QSS: <status> URC is not emulated.
+    m = ctx.module
+    if ctx.kind == "test":
+        return ok("#QSS: (0-2)")
+    if ctx.kind == "set":
+        m.radio.qss_mode = ctx.int_arg(0, 0, 2, 0)
+        return ok()
+    st = m.sim_status()
+    if m.radio.qss_mode < 2:
+        st = min(st, 1)
+    return ok("#QSS: %d,%d" % (m.radio.qss_mode, st))
 
 
 @command("I")
@@ -230,23 +266,16 @@ def cfun(ctx: Ctx) -> Reply:
     return ok()
 
 
-@command("#SELINT")
-def selint(ctx: Ctx) -> Reply:
-    if ctx.kind == "read":
-        return ok("#SELINT: 2")
-    if ctx.kind == "set" and ctx.int_arg(0, 0, 2) != 2:
-        return error()  # only SELINT 2 is emulated (REFERENCE §5.1)
-    return ok()
-
-
-@command("+IPR", "+ICF", "+IFC", "#SMSMODE", "#REGMODE", "+CGCLASS", "#NITZ", "+CVHU")
+@command("+IPR", "+ICF", "+IFC", "#REGMODE", "+CGCLASS", "#NITZ", "+CVHU")
 def accepted(ctx: Ctx) -> Reply:
     # Accepted and stored nowhere: they do not change what a script sees (ES13 §3.4: +IPR
     # does not change the SER speed the script uses).
     if ctx.kind == "read":
         defaults = {"+IPR": "+IPR: 0", "+ICF": "+ICF: 3,1", "+IFC": "+IFC: 2,2",
-                    "#SMSMODE": "#SMSMODE: 1", "#REGMODE": "#REGMODE: 1",
-                    "+CGCLASS": '+CGCLASS: "B"', "#NITZ": "#NITZ: 0", "+CVHU": "+CVHU: 0"}
+                    # factory values: #REGMODE 0 "basic" (ATR10 p.287: 1 only on GE865-QUAD
+                    # and GE864-DUAL V2), +CVHU 2 (ATR10 +CVHU "factory default")
+                    "#REGMODE": "#REGMODE: 0",
+                    "+CGCLASS": '+CGCLASS: "B"', "#NITZ": "#NITZ: 0", "+CVHU": "+CVHU: 2"}
         return ok(defaults[ctx.name])
     return ok()
 

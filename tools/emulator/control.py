@@ -86,6 +86,7 @@ class EventMonitor:
         self._trace_n = len(module.trace_lines)
         self._script = (module.script_state, module.boots)
         self._sent_n = 0
+        self._problems_n = 0
         self._sockets: dict[int, tuple[Any, ...]] = {}
         self._counters: dict[int, tuple[int, int]] = {}
         self._contexts: dict[int, tuple[Any, ...]] = {}
@@ -171,6 +172,10 @@ class EventMonitor:
         net = getattr(self.m, "net", None)
         if net is None or not hasattr(net, "status"):
             return
+        problems = getattr(getattr(net, "real", None), "problems", [])
+        for text in problems[self._problems_n:]:
+            self.emit("host", text=text)
+        self._problems_n = len(problems)
         st = net.status()
         for c in st.get("contexts", []):
             key = (c.get("state"), c.get("ip"))
@@ -249,6 +254,22 @@ class Controller:
 @cmd("help", "this list")
 def _help(c: Controller, req: dict[str, Any]) -> Any:
     return {name: doc for name, (_, doc) in sorted(COMMANDS.items())}
+
+
+@cmd("variants", "the answers in force where the manuals are silent (docs/emulator-fidelity.md); "
+                 "{\"set\": {name: value}} changes them first (all or none)")
+def _variants(c: Controller, req: dict[str, Any]) -> Any:
+    from . import variants
+
+    if "set" in req:
+        if not isinstance(req["set"], dict):
+            raise BadRequest("'set' is an object {name: value}")
+        with c.m.kernel.lock:
+            try:
+                variants.apply(c.m, {str(k): str(v) for k, v in req["set"].items()})
+            except ValueError as e:
+                raise BadRequest(str(e)) from None
+    return variants.current(c.m)
 
 
 @cmd("status", "time, power, script, serial line, AT instances, network, SMS, call, losses")

@@ -190,7 +190,9 @@ class Csd:
         self.ring_to: tuple[int, ...] = (1, 2)  # URC routing choice (REFERENCE §12 q8: n/d)
         self.first_ring_ms = 1000  # call arrives -> first RING
         self.ring_interval_ms = 5000  # RING repeats [L: the network's cadence]
-        self.connect_delay_ms = 5000  # ATA -> CONNECT (handshake; bounded by S7, ATR10 §3.2.4)
+        # ATA -> CONNECT: the modem handshake "takes about 30 seconds" (SWUG6 §2.6.2, p.46);
+        # longer than S7 of the answering instance (default 60 s, ATR10 p.76) -> NO CARRIER.
+        self.connect_delay_ms = 30000
         self.hangup_delay_ms = 300  # ATH -> NO CARRIER
         self.ri_pulse_ms = 1000  # \R2: RI follows the ring signal
         self.tick_ms = 50  # pacing step of the data in both directions
@@ -340,7 +342,13 @@ class Csd:
             else:
                 inst._apply(result)
 
-        c._connect_timer = self.k.call_later(self.connect_delay_ms, connected)
+        s7_ms = inst.settings.get("S7", 60) * 1000
+        if self.connect_delay_ms > s7_ms:
+            # ATR10 S7 (p.76): the time allowed "between ... answering a call ... and
+            # establishment of a connection": the answer fails with NO CARRIER.
+            c._connect_timer = self.k.call_later(s7_ms, lambda: self._end(c, "s7"))
+        else:
+            c._connect_timer = self.k.call_later(self.connect_delay_ms, connected)
 
     # ---------------------------------------------------------------- ending
     def _end(self, c: CsdCall, reason: str, tell_owner: bool | None = None) -> None:

@@ -41,6 +41,15 @@ class Radio:
         self.lac = "0A1B"  # +CREG=2 / +CGREG=2 location area code (hex string)
         self.ci = "3C4D"  # +CREG=2 / +CGREG=2 cell id (hex string)
         self.sim = "READY"  # +CPIN: READY | SIM PIN | (absent: None)
+        # The SIM is read after every boot: SMS and phonebook work (#QSS status 3, "SIM
+        # INSERTED and READY (SMS and Phonebook access are possible)", ATR10 p.324) only
+        # sim_ready_ms after it; before, SMS commands answer +CMS ERROR 314 (SIM busy).
+        # How long a real unit takes is not documented (REFERENCE §12).
+        self.sim_ready_ms = 5000
+        self.qss_mode = 0  # #QSS <mode>, factory 0 (ATR10 p.323)
+        # #SCFGEXT's last two fields (<ListenAutoRsp>, <sendDataMode>) came with SW
+        # 7.03.02/7.02.07 (ATR10 §1.7, ISSUE#8): 4 models an older 7.x firmware (ERROR).
+        self.scfgext_fields = 6
         self.operator = "EMU NET"
 
 
@@ -219,6 +228,7 @@ class Module:
 
     def _boot(self, reason: str) -> None:
         self.boots += 1
+        self.boot_ms = self.kernel.now()
         self.boot_reasons.append(reason)
         self.kernel.kill_script()
         self.flash.reset_after_boot()
@@ -235,12 +245,27 @@ class Module:
             if self.start_gate is None or self.start_gate(name):
                 self.start_script()
 
+    def sim_status(self) -> int:
+        """#QSS <status> (ATR10 p.324): 0 not inserted, 1 inserted (PIN required), 2 PIN
+        unlocked (still being read), 3 ready for SMS and phonebook."""
+        r = self.radio
+        if r.sim is None:
+            return 0
+        if r.sim != "READY":
+            return 1
+        if self.kernel.now() - getattr(self, "boot_ms", 0) < r.sim_ready_ms:
+            return 2
+        return 3
+
     def _startmode_allows(self) -> bool:
-        # #STARTMODESCR (REFERENCE §4.3): 0 starts only when DTR is low (no PC attached),
-        # 1 unless an AT command arrives in the window (handled by the serial AT layer), 2 always.
+        # #STARTMODESCR (REFERENCE §4.3; ATR10 p.545): 0, the factory default, starts the
+        # script "only if the DTR line is found Low" (no PC attached): a device that asserts
+        # DTR keeps it from starting (the emulated device's DTR is low unless set:
+        # serial_line.Dte); 1 unless an AT command arrives in the window (handled by the
+        # serial AT layer); 2 always.
         mode = self.nvm.get("startmode", 0)
         if mode == 0:
-            return not self.serial.dte.dtr or self.nvm.get("ignore_dtr", True)
+            return not self.serial.dte.dtr
         return True
 
     def reboot(self, reason: str = "reboot") -> None:

@@ -21,11 +21,15 @@ Differences from the in-process runner (documented in docs/emulator-cli.md):
 * the built-ins are the child interpreter's own (the point: a real 1.5.2 shows its real
   behaviour); only imports are restricted to the module's (flash, Telit modules, sys,
   marshal, imp, md5).
-* a ``.pyo`` on the flash runs as it is when the child's magic number is 1.5.2's; any other
-  interpreter gets the ``.py`` source from ``module.source_dirs``.
+* a ``.pyo`` on the flash runs as it is when the child's magic number is 1.5.2's (the real
+  1.5.2+ of ``tools/py152.py``, run with ``-X`` by the CLI's ``--real``); any other
+  interpreter gets the ``.py`` source from ``module.pyo_sources`` (by content) or
+  ``module.source_dirs`` (by stem). ``imp.load_module`` in the child is a stand-in over the
+  flash (``stubs/_boot.py``), so an update's ``ua00.pyo`` loads under its module name.
 """
 from __future__ import annotations
 
+import hashlib
 import select
 import shutil
 import socket
@@ -66,9 +70,16 @@ def encode(v: Any) -> bytes:
 
 
 def encode_error(exc: BaseException) -> bytes:
+    """``Name:errno:message`` (stubs/_emu.py); an IOError with an errno reaches the script
+    as (errno, text), as the module's flash errors do (1.5.2 PyErr_SetFromErrno)."""
     name = "IOError" if isinstance(exc, OSError) else type(exc).__name__
-    msg = exc.args[-1] if exc.args else ""
-    text = ("%s:%s" % (name, msg)).encode("latin-1", "replace")
+    errno = getattr(exc, "errno", None) if isinstance(exc, OSError) else None
+    if isinstance(errno, int):
+        msg = exc.strerror if isinstance(getattr(exc, "strerror", None), str) else exc.args[-1]
+        text = ("%s:%d:%s" % (name, errno, msg)).encode("latin-1", "replace")
+    else:
+        msg = exc.args[-1] if exc.args else ""
+        text = ("%s::%s" % (name, msg)).encode("latin-1", "replace")
     return b"e%011d" % len(text) + text
 
 
@@ -348,6 +359,12 @@ class RemoteScript:
             if name == "interned":
                 self.interned_sizes.append((str(args[0]), int(args[1])))
                 return None
+            if name == "exists":
+                return int(m.flash.exists(args[0]))
+            if name == "pyosrc":  # imp.load_module of a .pyo in a child that is not a 1.5.2
+                return self._pyo_data(args[0], args[1].encode("latin-1"))
+            if name == "magic":
+                return PYO_MAGIC.decode("latin-1")
             if name == "open":
                 f = m.flash.builtin_open(*args)
                 h = self._next_handle
@@ -392,10 +409,17 @@ class RemoteScript:
         return ["src", filename, text]
 
     def _pyo(self, name: str) -> list[Any] | None:
-        data = self.m.flash.read(name)
+        return self._pyo_data(name, self.m.flash.read(name))
+
+    def _pyo_data(self, name: str, data: bytes) -> list[Any] | None:
+        """A .pyo as the child runs it: its bytecode when the child is a 1.5.2 (same magic),
+        else its source (``module.pyo_sources`` by content, ``source_dirs`` by stem)."""
         if self.child_magic == PYO_MAGIC and data[:4] == PYO_MAGIC:
             self.code_files.add(name)
             return ["pyo", name, data]
+        found = self.m.pyo_sources.get(hashlib.md5(data).hexdigest())
+        if found is not None:
+            return self._source(found[0], found[1].encode("latin-1"))
         stem = name[:-4]
         for d in self.m.source_dirs:
             p = Path(d) / (stem + ".py")

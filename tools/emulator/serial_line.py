@@ -41,7 +41,10 @@ class Dte:
         self.fmt = "8N1"
         self.received = bytearray()  # everything the module sent to the device
         self.rts = 1  # device ready to receive (input of the module: SER.getRTS)
-        self.dtr = 1
+        # The device's DTR (SER.getDTR). Low unless a test, the control interface or a real
+        # port's line says otherwise: with #STARTMODESCR=0 a high DTR at power-on keeps the
+        # script from starting (ATR10 p.545; module.py).
+        self.dtr = 0
         self.obey_cts = True  # a device with RTS/CTS handshake stops sending when CTS is low
         self.on_receive: Callable[[bytes], None] | None = None
         self.pending = bytearray()  # bytes the device wants to send but CTS holds back

@@ -5,8 +5,9 @@ Sources, cited at each behaviour below:
 
 * ATR10: Telit AT Commands Reference Guide 80000ST10025a Rev.10, §3.5.5 (+CPMS, +CMGF, +CSCA,
   +CSMP, +CSDH, +CNMI, +CMGL, +CMGR, +CMGS, +CMGW, +CMGD), §3.2.2.2 (+CMS ERROR codes), §3.2.4
-  (response times). The GC864-PY runs with ``#SMSMODE=1`` (Telit's recommendation, REFERENCE
-  §5.1; ``AT#SMSMODE?`` answers 1 in commands_basic.py), so the ``#SMSMODE=1`` variants apply.
+  (response times). ``#SMSMODE`` is 0 from the factory (ATR10 p.288) and kept in NVM; the
+  ``#SMSMODE=1`` pages (Telit's suggestion, ATR10 p.10-11) are modelled, and under 0 the
+  differences a script sees: the ``+CMGL`` order and class-0 messages in "ME".
 * SWUG6: Telit Modules Software User Guide 1vv0300784 rev.6, §3.8 (real exchanges: +CMS ERROR
   303/321/302, +CMGL/+CMGR lines for received and stored messages, ESC answering OK).
 * 3GPP TS 27.005 (the standard the commands come from) and TS 23.038/23.040 (GSM 7-bit
@@ -44,7 +45,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import module as _module
-from .at import PENDING, ArgError, CmsError, Ctx, Prompt, Reply, command, error, ok
+from .at import COMMANDS, PENDING, ArgError, CmsError, Ctx, Prompt, Reply, command, error, ok
 
 if TYPE_CHECKING:  # pragma: no cover
     from .at import AtInstance
@@ -208,6 +209,12 @@ class Sms:
         # --- on the SIM: survives reboots and power cuts
         self.capacity = 10  # ATR10 +CPMS example: "+CPMS: "SM",5,10,..."
         self.store: dict[int, Message] = {}
+        # Under the factory #SMSMODE=0, "the received class 0 SMS are stored in the "ME"
+        # memory regardless the <mems> setting and they are automatically deleted at power
+        # off" (ATR10 +CPMS, p.203); +CPMS <memr> "ME" reads them.  RAM: emptied at boot.
+        self.me: dict[int, Message] = {}
+        self.me_capacity = 10  # [L: n/d]
+        self.memr = "SM"  # +CPMS <memr> (RAM)
         self.sca: tuple[str, int] = ("+15550000000", 145)  # +CSCA (kept on the SIM, SWUG6 §3.8.1.3)
         self.csmp = [17, 167, 0, 0]  # +CSMP <fo>,<vp>,<pid>,<dcs> defaults (ATR10 +CSMP)
         self.next_mr = 0  # TP-Message-Reference of the next submit, 0-255 (TS 23.040 §9.2.3.6)
@@ -239,6 +246,8 @@ class Sms:
 
     # ------------------------------------------------------------ extension hooks
     def on_boot(self) -> None:
+        self.me = {}
+        self.memr = "SM"
         self._ta_buffer = {}
         self._redeliver_timer = None
         self._schedule_redelivery()
@@ -284,13 +293,29 @@ class Sms:
             }
 
     # ------------------------------------------------------------ control API
-    def deliver(self, number: str, text: str, alpha: str = "", scts: str | None = None) -> int | None:
+    def read_store(self) -> dict[int, Message]:
+        """The memory +CMGR/+CMGL/+CMGD work on (+CPMS <memr>)."""
+        return self.me if self.memr == "ME" else self.store
+
+    def deliver(self, number: str, text: str, alpha: str = "", scts: str | None = None,
+                klass: int | None = None) -> int | None:
         """A phone sends ``text`` to the module. Returns the store index, or None when the
         message did not go into the store (store full or power off: the network holds it in
-        ``pending``; or routed straight to a +CNMI mt=2 instance as +CMT)."""
+        ``pending``; or routed straight to a +CNMI mt=2 instance as +CMT).  ``klass`` 0: a
+        class-0 (flash) message, put in "ME" under #SMSMODE=0 (ATR10 +CPMS p.203)."""
         with self.k.lock:
             msg = Incoming(number, text, scts or self.scts_now(), alpha)
-            if not self.m.power or self.pending or self.free_index() is None:
+            if (klass == 0 and self.m.power and self.m.sim_status() == 3
+                    and not self.m.nvm.get("smsmode", 0)):
+                for i in range(1, self.me_capacity + 1):
+                    if i not in self.me:
+                        self.me[i] = Message(i, "REC UNREAD", number, text, msg.scts, alpha)
+                        self._indicate('+CMTI: "ME",%d' % i)
+                        return i
+                return None
+            # Nothing is stored on a SIM that is not ready (#QSS status 3, ATR10 p.324).
+            if (not self.m.power or self.pending or self.free_index() is None
+                    or self.m.sim_status() < 3):
                 # Order is kept: while older messages wait, newer ones wait behind them.
                 self.pending.append(msg)
                 self._schedule_redelivery()
@@ -399,6 +424,9 @@ class Sms:
     def _redeliver(self) -> None:
         self._redeliver_timer = None
         if not self.m.power:
+            return
+        if self.m.sim_status() < 3:
+            self._schedule_redelivery()
             return
         while self.pending and self.free_index() is not None:
             self._receive(self.pending.pop(0))
@@ -511,19 +539,26 @@ def cscs(ctx: Ctx) -> Reply:
 
 @command("+CPMS")
 def cpms(ctx: Ctx) -> Reply | CmsError:
-    # ATR10 +CPMS (#SMSMODE=1): "SM" is the only memory for reading, writing and storing.
+    # ATR10 +CPMS (#SMSMODE=1, p.204): "SM" is the only memory for reading, writing and
+    # storing.  #SMSMODE=0 (p.203): <memr> may also be "ME" (where class-0 messages go).
     s = _sms(ctx)
     u, t = s.used(), s.capacity
+    ur, tr = (len(s.me), s.me_capacity) if s.memr == "ME" else (u, t)
     if ctx.kind == "read":
-        return ok('+CPMS: "SM",%d,%d,"SM",%d,%d,"SM",%d,%d' % (u, t, u, t, u, t))
+        return ok('+CPMS: "%s",%d,%d,"SM",%d,%d,"SM",%d,%d' % (s.memr, ur, tr, u, t, u, t))
     if ctx.kind == "test":
+        if not smsmode(ctx):
+            return ok('+CPMS: ("ME","SM"),("SM"),("SM")')
         return ok('+CPMS: ("SM"),("SM"),("SM")')  # SWUG6 §3.8.1.6 with #SMSMODE=1
     if ctx.kind == "exec" or not ctx.args:
         return error()
-    for mem in ctx.args[:3]:
-        if mem.upper() != "SM":
-            return CmsError(302)  # another memory: not allowed under #SMSMODE=1 [L for the code]
-    return ok("+CPMS: %d,%d,%d,%d,%d,%d" % (u, t, u, t, u, t))
+    mems = [mem.upper() for mem in ctx.args[:3]]
+    ok_r = ("SM",) if smsmode(ctx) else ("SM", "ME")
+    if mems[0] not in ok_r or any(mem != "SM" for mem in mems[1:]):
+        return CmsError(302)  # another memory: not allowed [L for the code]
+    s.memr = mems[0]
+    ur, tr = (len(s.me), s.me_capacity) if s.memr == "ME" else (u, t)
+    return ok("+CPMS: %d,%d,%d,%d,%d,%d" % (ur, tr, u, t, u, t))
 
 
 @command("+CSCA")
@@ -612,7 +647,7 @@ def cmgr(ctx: Ctx) -> Reply | CmsError:
     idx = ctx.int_arg(0, 0, 65535)
     if not _text_mode(ctx):
         return CmsError(303)  # PDU mode output is not emulated (docs/emulator-sms-csd.md)
-    msg = s.store.get(idx)
+    msg = s.read_store().get(idx)
     if msg is None:
         return CmsError(321)
     lines = [s.header(ctx.inst, msg, listing=False), encode_te(msg.text, charset(ctx.inst))]
@@ -649,8 +684,13 @@ def cmgl(ctx: Ctx) -> Reply | CmsError:
         return CmsError(303)
     lines: list[str] = []
     cs = charset(ctx.inst)
-    for idx in sorted(s.store):
-        msg = s.store[idx]
+    # ATR10 +CMGL (p.260-262): with #SMSMODE=0 "the order in which the messages are reported
+    # ... is the same order in which these messages have been processed by the module" (the
+    # store keeps insertion order); with 1 it "corresponds to their position".
+    store = s.read_store()
+    order = sorted(store) if smsmode(ctx) else list(store)
+    for idx in order:
+        msg = store[idx]
         if stat != "ALL" and msg.status != stat:
             continue
         lines.append(s.header(ctx.inst, msg, listing=True))
@@ -673,17 +713,18 @@ def cmgd(ctx: Ctx) -> Reply | CmsError:
         return error()
     idx = ctx.int_arg(0, 0, 65535)
     flag = ctx.int_arg(1, 0, 4, 0)
+    store = s.read_store()
     if flag == 0:
-        if idx not in s.store:
+        if idx not in store:
             return CmsError(321)
-        del s.store[idx]
+        del store[idx]
         n = 1
     else:
         doomed = {1: ("REC READ",), 2: ("REC READ", "STO SENT"),
                   3: ("REC READ", "STO SENT", "STO UNSENT"), 4: STATUSES}[flag]
-        gone = [i for i, m in s.store.items() if m.status in doomed]
+        gone = [i for i, m in store.items() if m.status in doomed]
         for i in gone:
-            del s.store[i]
+            del store[i]
         n = len(gone)
     s.removed()
     return Reply([], "OK", s.delete_delay_ms + s.delete_per_message_ms * max(0, n - 1))
@@ -771,3 +812,44 @@ def _attach(module: "Module") -> None:
 
 
 _module.EXTENSION_FACTORIES.append(_attach)
+
+
+# ------------------------------------------------------------------ SIM readiness
+# SMS needs the SIM ready (#QSS status 3, "SMS and Phonebook access are possible", ATR10
+# p.324).  Before that, every SMS command but the test form answers the 27.005 error of the
+# SIM's state (ATR10 §3.2.2.2, +CMS ERROR table): 310 SIM not inserted, 311 SIM PIN
+# required, 314 SIM busy (inserted, still being read after the boot).
+def _needs_sim(fn: Any) -> Any:
+    def handler(ctx: Ctx) -> Any:
+        if ctx.kind != "test":
+            st = ctx.module.sim_status()
+            if st < 3:
+                return CmsError({0: 310, 1: 311}.get(st, 314))
+        return fn(ctx)
+
+    return handler
+
+
+for _name in ("+CPMS", "+CMGR", "+CMGL", "+CMGD", "+CMGS", "+CMGW", "+CSCA", "+CMSS"):
+    if _name in COMMANDS:
+        COMMANDS[_name] = _needs_sim(COMMANDS[_name])
+
+
+# ------------------------------------------------------------------ #SMSMODE
+def smsmode(ctx: Ctx) -> int:
+    return int(ctx.module.nvm.get("smsmode", 0))
+
+
+@command("#SMSMODE")
+def smsmode_cmd(ctx: Ctx) -> Reply:
+    # ATR10 §3.5.7.1.13 (p.288): 0 (default for all products but GE865-QUAD and GE864-DUAL
+    # V2) or 1, the "improved SMS commands operation mode" Telit suggests (p.10-11).  Stored in
+    # NVM by itself (ATR10 §3.3.1 p.27).  Here it changes the +CMGL order; the rest of the
+    # SMS model follows the #SMSMODE=1 pages (class-0 messages to "ME" under 0 are not
+    # modelled: docs/emulator-sms-csd.md).
+    if ctx.kind == "test":
+        return ok("#SMSMODE: (0,1)")
+    if ctx.kind == "set":
+        ctx.module.nvm["smsmode"] = ctx.int_arg(0, 0, 1)
+        return ok()
+    return ok("#SMSMODE: %d" % smsmode(ctx))

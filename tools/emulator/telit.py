@@ -24,6 +24,7 @@ import binascii as _binascii
 import types
 from typing import TYPE_CHECKING, Any, Callable
 
+from . import variants
 from .serial_line import SER2_FORMATS, SER_FORMATS, SPEEDS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -161,6 +162,9 @@ def make_mdm(api: Api, index: int, name: str) -> types.ModuleType:
             while data:
                 piece = data[:4096]
                 if not k.wait_until(lambda: inst().input_room() >= len(piece), deadline, api.gen):
+                    room = inst().input_room()
+                    if room > 0 and variants.choice(m, "mdm_send") == "prefix":
+                        inst().feed(piece[:room])  # variant: what fitted was taken, -1 all the same
                     return -1
                 inst().feed(piece)
                 api.alive()  # the command just fed may have rebooted the module
@@ -237,7 +241,12 @@ def make_ser(api: Api) -> types.ModuleType:
             # ES13 §3.4.1: 1, or -1 "if an error occurred"; no timeout, a 4096-byte buffer. The
             # emulator's error: the string does not fit in the free part of the buffer (nothing
             # is queued then).
-            return 1 if line.module_send(data) else -1
+            if line.module_send(data):
+                return 1
+            room = line.tx.room()
+            if room > 0 and variants.choice(m, "ser_send") == "prefix":
+                line.module_send(data[:room])  # variant: what fits is queued, -1 all the same
+            return -1
 
     def send(string: Any) -> int:
         return _send(_bytes(string))
@@ -349,6 +358,8 @@ def make_mod(api: Api) -> types.ModuleType:
         api.enter()
         # ES13 §3.7.1: seconds since 2000-01-01 ("a Python long integer"; an int here, format it
         # with '%d', REFERENCE §12.2).
+        if variants.choice(m, "seccounter_str") == "long":
+            return variants.SecLong(m.seconds())  # variant: str() ends in L, as a 1.5.2 long
         return int(m.seconds())
 
     def sleep(t: Any) -> None:

@@ -11,4 +11,9 @@ program talks to the remote device as if it were on a local cable.
 * ``ptys``: one pseudo-terminal per unit, read and written from asyncio.
 * ``server``: the asyncio server (listeners, outgoing connections, status, log).
 * ``status``: the status table and its client.
+* ``ways``: the registration hook of the ways in beside the pty: ``tcpports`` (RFC 2217
+  and raw TCP per unit), ``modbus`` (Modbus TCP to RTU per unit), ``web`` (the live status
+  page and ``/api/units``).
+* ``guard``: who gets in (unknown peers, caps, takeovers, keys); ``lock``: one server per
+  ports folder.
 """

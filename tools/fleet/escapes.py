@@ -1,13 +1,14 @@
 """Identity and heartbeat texts, written as in the gateway's SMS commands (issue 9):
 ``%HH`` is the byte with hex value HH (``%0D%0A`` CR LF, ``%25`` a percent sign, ``%20`` a
-space); ``%IMEI``, ``%CCID`` and ``%ID`` stand for the unit's IMEI, SIM CCID and name.
+space); ``%IMEI``, ``%CCID`` and ``%ID`` stand for the unit's IMEI, SIM CCID and name,
+``%KEY`` for its secret (docs/fleet.md, "Who gets in").
 
 The named escapes are tried before ``%HH`` (``%CCID`` is not the byte 0xCC followed by "ID");
 write ``%CC%49D`` for that byte sequence.  Any other ``%`` is an error.
 """
 from __future__ import annotations
 
-NAMED = ("IMEI", "CCID", "ID")
+NAMED = ("IMEI", "CCID", "ID", "KEY")
 HEX = "0123456789abcdefABCDEF"
 
 
@@ -46,7 +47,7 @@ def expand(text: str, values: dict[str, str]) -> bytes:
             out.append(int(hh, 16))
             i += 3
             continue
-        raise EscapeError("bad escape %r: use %%HH (two hex digits), %%IMEI, %%CCID or %%ID; "
+        raise EscapeError("bad escape %r: use %%HH (two hex digits), %%IMEI, %%CCID, %%ID or %%KEY; "
                           "a percent sign is %%25" % text[i:i + 3], i)
     return bytes(out)
 

@@ -85,6 +85,16 @@ class Unit:
         self.last_heartbeat: float | None = None
         self.connections = 0
         self.drains: set[asyncio.Task[None]] = set()
+        # the other ways in (tools/fleet/ways.py): each gets the device bytes the pty gets and
+        # is told when the unit goes on- or offline; ports lists them for the status
+        self.taps: list[Callable[[bytes], None]] = []
+        self.watchers: list[Callable[[], None]] = []
+        self.claim: Callable[[bytes], None] | None = None   # set: it alone gets the device bytes
+        self.ports: dict[str, str] = {"pty": str(self.pty.link)}
+
+    def notify(self) -> None:
+        for w in list(self.watchers):
+            w()
 
     # the program's bytes
     def from_program(self, data: bytes) -> None:
@@ -138,6 +148,11 @@ class Unit:
     def _to_program(self, out: bytes) -> None:
         if out:
             self.from_unit += len(out)
+            if self.claim is not None:      # a Modbus TCP request waits for its RTU reply
+                self.claim(out)
+                return
+            for tap in list(self.taps):
+                tap(out)
             lost = self.pty.write(out)
             if lost:
                 self.server.log.write("pty_overflow", unit=self.name, bytes=lost,
@@ -150,7 +165,8 @@ class Unit:
                 "to_unit": self.to_unit, "from_unit": self.from_unit, "heartbeats": self.heartbeats,
                 "last_heartbeat": self.last_heartbeat, "connections": self.connections,
                 "pty": str(self.pty.link), "device": self.pty.path,
-                "buffered": len(self.offline.data or b""), "dropped": self.offline.dropped}
+                "buffered": len(self.offline.data or b""), "dropped": self.offline.dropped,
+                "ports": dict(self.ports)}
 
 
 class FleetServer:
@@ -165,6 +181,9 @@ class FleetServer:
         self.unit_ports: dict[str, int] = {}          # units with their own listen port
         self.changed_event: asyncio.Event | None = None
         self.stopping = False
+        self.ways: list[Any] = []                     # RFC 2217, raw, Modbus, web (tools/fleet/ways.py)
+        self.lock: Any = None                         # the ports/state lock (tools/fleet/lock.py)
+        self.guard: Any = None                        # who gets in (tools/fleet/guard.py)
 
     # life cycle
     async def start(self) -> None:
@@ -177,8 +196,13 @@ class FleetServer:
             raise
 
     async def _start(self) -> None:
+        from .guard import Guard
+        from .lock import acquire
+
         self.changed_event = asyncio.Event()
         self.cfg.ports.mkdir(parents=True, exist_ok=True)
+        self.lock = acquire(self.cfg)          # LockError (an OSError) when another server has them
+        self.guard = Guard(self)
         for uc in self.cfg.units.values():
             self._add_unit(uc)
         if self.cfg.listen is not None:
@@ -200,6 +224,8 @@ class FleetServer:
         if self.cfg.status.is_socket():
             self.cfg.status.unlink()
         self.servers.append(await asyncio.start_unix_server(self._status_client, str(self.cfg.status)))
+        from .ways import start_ways
+        self.ways = await start_ways(self)
         self.log.write("start", units=sorted(self.units), status=str(self.cfg.status))
 
     async def stop(self) -> None:
@@ -214,6 +240,12 @@ class FleetServer:
                 u.conn.writer.close()
         if self.tasks:
             await asyncio.wait(list(self.tasks), timeout=2)
+        for w in reversed(self.ways):
+            await w.stop()
+        self.ways = []
+        if self.lock is None:       # another server holds the ports: touch none of its files
+            self.log.close()
+            return
         for u in self.units.values():
             u.pty.close()
         try:
@@ -223,6 +255,8 @@ class FleetServer:
             pass
         self.log.write("stop")
         self.log.close()
+        self.lock.release()
+        self.lock = None
 
     def _spawn(self, coro: Any) -> None:
         t = asyncio.ensure_future(coro)
@@ -291,25 +325,20 @@ class FleetServer:
         peer = writer.get_extra_info("peername")
         address = "%s:%d" % (peer[0], peer[1])
         _keepalive(writer)
-        try:
-            if fixed is not None:
-                ident = {fixed.cfg.identity: fixed.name} if fixed.cfg.identity else {}
-                _, rest = await self._identify(reader, ident)
-                unit, by = fixed, "port"
-            else:
-                ident = {u.cfg.identity: u.name for u in self.units.values() if u.cfg.identity}
-                name, rest = await self._identify(reader, ident)
-                if name is not None:
-                    unit, by = self.units[name], "identity"
-                else:
-                    auto = "ip-" + peer[0].replace(":", "-")
-                    unit = self.units.get(auto) or self._add_unit(self.cfg.unknown_unit(auto))
-                    by = "address"
-        except (ConnectionError, OSError) as e:
-            self.log.write("refused", address=address, reason="closed during identification: %s" % e)
-            writer.close()
+        if not self.guard.admit(peer[0], address, writer):
             return
-        await self._serve(unit, reader, writer, rest, address, "in", by)
+        try:           # tools/fleet/guard.py: caps, the unknown-peer policy, takeovers
+            try:
+                unit, rest, by = await self.guard.identify(reader, peer[0], address, fixed)
+            except (ConnectionError, OSError) as e:
+                self.log.write("refused", address=address, reason="closed during identification: %s" % e)
+                unit = None
+            if unit is None or not self.guard.take_over(unit, address):
+                writer.close()
+                return
+            await self._serve(unit, reader, writer, rest, address, "in", by)
+        finally:
+            self.guard.done(peer[0])
 
     async def _connector(self, u: Unit) -> None:
         """A server-mode unit: call it, and call again with backoff after a failure or a drop."""
@@ -352,6 +381,7 @@ class FleetServer:
             u.to_unit += len(pending)
         self.log.write("connect", unit=u.name, address=address, direction=direction, by=by,
                        sent_from_buffer=len(pending), dropped_while_offline=lost)
+        u.notify()
         self.changed()
         silence = u.cfg.silence_timeout or None
         try:
@@ -384,6 +414,7 @@ class FleetServer:
         u.conn = None
         u.since = None
         u.offline_since = time.time()
+        u.notify()
         self.log.write("disconnect", unit=u.name, address=c.address, reason=c.reason or "closed",
                        seconds=round(time.time() - c.since, 3), to_unit=u.to_unit, from_unit=u.from_unit,
                        heartbeats=u.heartbeats)
@@ -438,6 +469,9 @@ async def serve_forever(cfg: FleetConfig) -> None:
     if srv.listen_port is not None:
         print("listening: %s:%d" % (cfg.listen[0] if cfg.listen else "", srv.listen_port), flush=True)
     print("status: %s" % cfg.status, flush=True)
+    for w in srv.ways:
+        if getattr(w, "url", ""):
+            print("page: %s" % w.url, flush=True)      # the status page (tools/fleet/web.py)
     done = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .. import variants
 from ..at import ArgError, CmeError, Ctx, Online, PENDING, Prompt, Reply, command, error, ok
 from .config import (CONN_IDS, SCFG_RANGES, SCFGEXT2_RANGES, SCFGEXT_RANGES, from_hex,
                      load_config, save_config, to_hex)
@@ -205,8 +206,11 @@ def sgact(ctx: Ctx) -> object:
     stat = ctx.int_arg(1, 0, 1)
     if cid == 0:
         return error()  # the GSM (CSD-based) context is not emulated
-    user = ctx.args[2] if len(ctx.args) > 2 else net.userid
-    pwd = ctx.args[3] if len(ctx.args) > 3 else net.passw
+    # ATR10 p.415: <userId>/<pwd> are #SGACT's own arguments; no manual says a bare
+    # #SGACT takes the old #USERID/#PASSW (IPG10 §3.4: "not to mix the new commands with
+    # the old ones"), so a bare #SGACT sends no credentials.
+    user = ctx.args[2] if len(ctx.args) > 2 else ""
+    pwd = ctx.args[3] if len(ctx.args) > 3 else ""
     return _activation(ctx, cid, stat, user, pwd, "sgact")
 
 
@@ -243,6 +247,8 @@ def scfg(ctx: Ctx) -> Reply:
     # IPG10 §3.2.1.2: "if a parameter is wrong or the connection Id is working online" -> ERROR.
     if _socket_busy(net, conn_id):
         return error()
+    if net.sockets[conn_id].state == LISTENING and variants.choice(ctx.module, "scfg_listening") == "refuse":
+        return error()  # the variant where a listening connId counts as working (IPG10 §3.2.1.2 n/d)
     cfg = load_config(nvm, conn_id)
     cfg.cid, cfg.pkt_sz, cfg.max_to, cfg.conn_to, cfg.tx_to = vals
     save_config(nvm, conn_id, cfg)
@@ -258,6 +264,8 @@ def scfgext(ctx: Ctx) -> Reply:
         return ok(*[load_config(nvm, i).scfgext_line(i) for i in CONN_IDS])
     if ctx.kind != "set":
         return error()
+    if len(ctx.args) > ctx.module.radio.scfgext_fields:
+        return error()  # firmware before 7.03.02/7.02.07 (ATR10 §1.7): 4 fields only
     conn_id = _conn_id(ctx)
     cfg = load_config(nvm, conn_id)
     defaults = (None, None, None, cfg.listen_auto, cfg.send_hex)
@@ -526,7 +534,10 @@ def ssend(ctx: Ctx) -> object:
         sock.send_now(data)
         return ok()
 
-    return Prompt(b"\r\n> ", on_input, backspace=True, max_len=limit)
+    # ATR10 p.428: "responds to the command with the prompt '>' <greater_than><space>",
+    # its example shows no CR LF before it (unlike +CMGS's framed prompt); the framed
+    # form is the variant ssend_prompt=crlf (docs/emulator-fidelity.md).
+    return Prompt(variants.ssend_prompt(ctx.module), on_input, backspace=True, max_len=limit)
 
 
 @command("#SSENDEXT")
@@ -546,7 +557,7 @@ def ssendext(ctx: Ctx) -> object:
         sock.send_now(data)
         return ok()
 
-    return Prompt(b"\r\n> ", on_input, count=count)
+    return Prompt(variants.ssend_prompt(ctx.module), on_input, count=count)  # ATR10 p.429, as #SSEND
 
 
 # ------------------------------------------------------------------------ firewall

@@ -114,7 +114,9 @@ class Network:
         self.keepalive_probe_ms = 30_000
         self.errors = dict(DEFAULT_ERRORS)
         self.sgact_quote_ip = False  # IPG10 shows both "#SGACT: 1.2.3.4" and quoted forms
-        self.listen_sring = "SRING: %d"  # ATR10 #SL writes '+SRING : <id>', #SA and IPG10 'SRING: <id>'
+        # The listener's URC as ATR10 #SL (p.424) documents it; #SA (p.426) and IPG10 write
+        # 'SRING: <id>' (REFERENCE §12: which one a unit sends is open).
+        self.listen_sring = "+SRING : %d"
         self.activation_faults: list[int] = []  # injected: next activations fail with these codes
         self.connect_faults: list[int] = []  # injected: next #SD attempts fail with these codes
         self.uplink = RadioChannel(self, self.uplink_bps)

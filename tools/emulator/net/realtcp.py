@@ -158,8 +158,14 @@ class RealListener:
         try:
             self.ls.bind((tr.listen_host, hport))
             self.ls.listen(8)
-        except OSError:
+        except OSError as e:
             self.ls.close()
+            # the module only says +CME ERROR; the console says which host port (cli.py)
+            msg = ("#SL on module port %d: host port %s:%d is busy (%s); another program or emulator "
+                   "has it: stop it, or map the port with --listen %d=HOSTPORT"
+                   % (self.module_port, tr.listen_host, hport, e.strerror or e, self.module_port))
+            if msg not in tr.problems:
+                tr.problems.append(msg)
             raise
         self.ls.settimeout(0.2)
         self.port = self.ls.getsockname()[1]
@@ -223,6 +229,7 @@ class RealTransport:
         self.drop_hold_s = drop_hold_s
         self.resolve_names = True  # unknown #SD host names resolve (see Network.resolve)
         self.listeners: dict[int, RealListener] = {}
+        self.problems: list[str] = []      # host-side failures the console reports (a busy port)
         self.peers: list[RealPeer] = []
         self.held: list[RealPeer] = []
         self.timers: list[threading.Timer] = []

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .. import variants
 from .config import Packetiser, SocketConfig, load_config, sring_lines
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -316,8 +317,19 @@ class Socket:
 
     def on_peer_fin(self) -> None:
         self.peer_closed = True
-        if self.online() and self.closure == 255:
-            return  # ATR10 #SD closureType 255: closes only after the local escape
+        if self.closure == 255:
+            # ATR10 #SD closureType 255 (p.422): "local host closes after an escape
+            # sequence": online, at the local escape; in command mode (no escape there) once
+            # the local side has read what was received [L: n/d], then #SS says 0.
+            if self.online() or self.rx:
+                return
+            self._finish_remote_close()
+            return
+        if not self.online() and variants.choice(self.net.module, "read_after_close") == "drop":
+            # closureType 0 (p.422): "local host closes immediately when remote host has
+            # closed": data not yet read with #SRECV goes with the socket.
+            # (the variant read_after_close=keep: #SRECV still reads it, docs/emulator-fidelity.md)
+            self.rx.clear()
         if not self.rx:
             self._finish_remote_close()
 

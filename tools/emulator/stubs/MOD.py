@@ -6,7 +6,9 @@ import _emu
 
 
 def secCounter():
-    return _emu.call('MOD.secCounter', ())
+    # ES13 3.7.1: "a Python long integer" (str() of it ends in 'L' under 1.5.2; the
+    # dialect formats it with '%d')
+    return _emu.longint(_emu.call('MOD.secCounter', ()))
 
 
 def sleep(t):

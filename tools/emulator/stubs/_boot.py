@@ -7,8 +7,15 @@
 #   * MDM MDM2 SER SER2 MOD GPIO are the stand-ins next to this file (each call goes to the
 #     emulator); importing SER tells the emulator that the script took ASC0;
 #   * every other import comes from the flash (a .py is compiled here; a .pyo runs as it is
-#     when this interpreter is a 1.5.2, else the emulator sends its .py source); sys, marshal
-#     and imp stay the interpreter's own; anything else raises ImportError, as on the module;
+#     when this interpreter is a 1.5.2, else the emulator sends its .py source) and goes into
+#     sys.modules, as on the module; sys and marshal stay the interpreter's own, and so does
+#     md5 under a 1.5.2 (Python 3 gets a stand-in); imp is a stand-in over the flash
+#     (ES13 5.2.30: find_module, load_module ...); anything else raises ImportError;
+#   * no floats, as on the module (ES13 5.2.27, 5.2.28; REFERENCE 1.1): float(), round() and
+#     complex() raise RemovedFeatureError, and a flash file with a float or complex constant
+#     does not load;
+#   * no stand-in calls a built-in exception (strings on the module, and under -X):
+#     _emu.throw() raises them;
 #   * open, unlink, rename and flashflush are the flash's, served by the emulator;
 #   * print output goes to the trace port.
 # An uncaught exception ends the interpreter with its traceback on stderr, which the emulator
@@ -38,7 +45,13 @@ else:
     MAGIC = imp.get_magic()
 
 TELIT = {'MDM': MDM, 'MDM2': MDM2, 'SER': SER, 'SER2': SER2, 'MOD': MOD, 'GPIO': GPIO}
-OWN = ('sys', 'marshal', 'imp')
+if _emu.PY3:
+    OWN = ('sys', 'marshal')
+else:
+    OWN = ('sys', 'marshal', 'md5')
+NUMBERS = [type(float(1))]
+if hasattr(BUILTINS, 'complex'):
+    NUMBERS.append(type(complex(0, 1)))
 IMPORTED = {}
 FLASH = {}
 FILES = {}  # names of the flash files compiled here (their frames show in tracebacks)
@@ -120,12 +133,111 @@ def new_module(name):
     return imp.new_module(name)
 
 
+def removed_feature(x=0, y=0):
+    # float(), complex(), round(): listed on the module but they raise (ES13 5.2.28)
+    _emu.throw('RemovedFeatureError', 'floating point is not available')
+
+
+def no_floats(code, name):
+    # A float or complex constant anywhere in the file: the module has none (REFERENCE 1.1,
+    # "treat any float literal as fatal").
+    for c in code.co_consts:
+        t = type(c)
+        if t == type(code):
+            no_floats(c, name)
+        else:
+            for n in NUMBERS:
+                if t == n:
+                    _emu.throw('RemovedFeatureError', '%s: %s constant' % (name, t.__name__))
+
+
 def code_of(found):
     # found: [kind, file name, data] from the emulator's 'load'
     FILES[found[1]] = 1
     if found[0] == 'pyo':
-        return marshal.loads(found[2][8:])
-    return compile(found[2], found[1], 'exec')
+        code = marshal.loads(found[2][8:])
+    else:
+        code = compile(found[2], found[1], 'exec')
+    FILES[code.co_filename] = 1
+    no_floats(code, found[1])
+    return code
+
+
+def run_module(name, found):
+    # Run a flash file's code as module name, in sys.modules under that name (1.5.2
+    # import.c: load_source_module / load_compiled_module).
+    m = FLASH.get(name)
+    if m is None:
+        m = new_module(name)
+    FLASH[name] = m
+    sys.modules[name] = m
+    SCRIPT[id(m.__dict__)] = 1
+    try:
+        eval(code_of(found), m.__dict__)
+    except:
+        del FLASH[name]
+        del sys.modules[name]
+        raise
+    size = getattr(sys, 'interned', None)
+    if size is not None:
+        # a 1.5.2+ built with --count-interned: its names table after this import
+        _emu.call('interned', (name, size()))
+    return m
+
+
+def imp_find_module(name, path=None):
+    for d in (('.py', 'r', 1), ('.pyo', 'rb', 2)):
+        if _emu.call('exists', (name + d[0],)):
+            return flash_open(name + d[0], d[1]), name + d[0], d
+    _emu.throw('ImportError', 'No module named ' + name)
+
+
+def imp_load_module(name, file, filename, description):
+    # ES13 5.2.30: imp.load_module(name, file, filename, (suffix, mode, type)) with a flash
+    # file; a .pyo runs as its bytecode when this interpreter is a 1.5.2 (same magic)
+    data = file.read()
+    if description[2] == 2:
+        if MAGIC and data[:4] == MAGIC:
+            found = ['pyo', filename, data]
+        else:
+            found = _emu.call('pyosrc', (filename, data))
+            if found is None:
+                _emu.throw('ImportError', 'Bad magic number in ' + filename)
+    elif description[2] == 1:
+        data = data.replace('\r\n', '\n')
+        if data[-1:] != '\n':
+            data = data + '\n'
+        found = ['src', filename, data]
+    else:
+        _emu.throw('ImportError', 'load_module: type not emulated')
+    return run_module(name, found)
+
+
+def imp_get_magic():
+    if MAGIC:
+        return MAGIC
+    return _emu.call('magic', ())
+
+
+def imp_get_suffixes():
+    return [('.py', 'r', 1), ('.pyo', 'rb', 2)]
+
+
+def imp_module():
+    m = new_module('imp')
+    m.PY_SOURCE = 1
+    m.PY_COMPILED = 2
+    m.C_EXTENSION = 3
+    m.PKG_DIRECTORY = 5
+    m.C_BUILTIN = 6
+    m.PY_FROZEN = 7
+    m.SEARCH_ERROR = 0
+    m.find_module = imp_find_module
+    m.load_module = imp_load_module
+    m.new_module = new_module
+    m.get_magic = imp_get_magic
+    m.get_suffixes = imp_get_suffixes
+    return m
 
 
 class Md5:
@@ -168,25 +280,17 @@ def flash_import(name, globals=None, locals=None, fromlist=None, level=0):
         m = md5_module()
         FLASH[name] = m
         return m
+    if name == 'imp':
+        m = imp_module()
+        FLASH[name] = m
+        return m
     for own in OWN:
         if own == name:
             return ORIGINAL_IMPORT(name, globals, locals, fromlist)
     found = _emu.call('load', (name,))
     if found is None:
-        raise ImportError('No module named ' + name)
-    m = new_module(name)
-    FLASH[name] = m
-    SCRIPT[id(m.__dict__)] = 1
-    try:
-        eval(code_of(found), m.__dict__)
-    except:
-        del FLASH[name]
-        raise
-    size = getattr(sys, 'interned', None)
-    if size is not None:
-        # a 1.5.2+ built with --count-interned: its names table after this import
-        _emu.call('interned', (name, size()))
-    return m
+        _emu.throw('ImportError', 'No module named ' + name)
+    return run_module(name, found)
 
 
 def main():
@@ -194,7 +298,7 @@ def main():
     _emu.call('hello', (sys.version, MAGIC))
     found = _emu.call('main', (sys.argv[3],))
     if found is None:
-        raise ImportError('script not found: ' + sys.argv[3])
+        _emu.throw('ImportError', 'script not found: ' + sys.argv[3])
     code = code_of(found)
     sys.stdout = Trace()
     BUILTINS.open = flash_open
@@ -202,6 +306,13 @@ def main():
     BUILTINS.rename = flash_rename
     BUILTINS.flashflush = flash_flush
     BUILTINS.__import__ = flash_import
+    BUILTINS.float = removed_feature
+    BUILTINS.round = removed_feature
+    BUILTINS.complex = removed_feature
+    BUILTINS.RemovedFeatureError = 'RemovedFeatureError'
+    if _emu.PY3:
+        BUILTINS.RemovedFeatureError = _emu.RemovedFeatureError
+    _emu.ERRORS['RemovedFeatureError'] = BUILTINS.RemovedFeatureError
     sys.argv = [sys.argv[3]]
     g = {'__name__': '__main__'}
     SCRIPT[id(g)] = 1
@@ -229,7 +340,7 @@ def crashed():
         text = text + line
     sys.stderr.write(text)
     sys.stderr.flush()
-    raise SystemExit(1)
+    sys.exit(1)
 
 
 main()

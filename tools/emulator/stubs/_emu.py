@@ -10,9 +10,17 @@
 #   s<length><bytes>     a string of <length> bytes (latin-1 on the Python 3 side)
 #   n00000000000         None
 #   l<count><values>     a list of <count> values
-#   e<length><bytes>     an error, "ExceptionName:message" (answers only)
+#   e<length><bytes>     an error, "ExceptionName:errno:message" (answers only; errno empty
+#                        when the error has none; IOError/OSError with one arrive as
+#                        (errno, message), as the module's flash errors do)
 # A request is the call's name (a string) followed by its arguments (a list); the answer is one
 # value.
+#
+# Built-in exceptions are strings on the module (ES13 5.2.27) and under the real 1.5.2+ run
+# with -X: calling one is "TypeError: call of non-function". So no stand-in calls one: throw()
+# raises a built-in exception with a value in the form each interpreter accepts (1.5.2:
+# "raise E, V"; Python 3: "raise E(*V)"), compiled from text so that each interpreter only
+# ever compiles its own form.
 import os
 import sys
 import socket
@@ -26,6 +34,13 @@ try:
     LONG = type(long(0))
 except NameError:
     LONG = type(0)
+
+
+def longint(n):
+    # n as a long under 1.5.2 (MOD.secCounter: ES13 3.7.1); Python 3 has one int type
+    if PY3:
+        return n
+    return long(n)
 
 
 def tob(s):
@@ -43,10 +58,32 @@ def tos(b):
 EMPTY = tob('')
 LINK = [None]
 
+if PY3:
+    RAISE = compile('raise E(*V)\n', '_emu', 'exec')
+else:
+    RAISE = compile('raise E, V\n', '_emu', 'exec')
+
+if PY3:
+    # the module's exception for floats (REFERENCE 1.1); a string under 1.5.2 (_boot.py)
+    RemovedFeatureError = type('RemovedFeatureError', (Exception,), {})
+
 ERRORS = {'IOError': IOError, 'OSError': OSError, 'ValueError': ValueError,
           'TypeError': TypeError, 'ImportError': ImportError, 'KeyError': KeyError,
           'IndexError': IndexError, 'RuntimeError': RuntimeError, 'EOFError': EOFError,
-          'MemoryError': MemoryError}
+          'MemoryError': MemoryError, 'AttributeError': AttributeError,
+          'OverflowError': OverflowError, 'ZeroDivisionError': ZeroDivisionError,
+          'NameError': NameError}
+
+
+def throw(name, value):
+    # Raise the built-in exception called name (RuntimeError when unknown) with value: a
+    # message, or a tuple such as (errno, text).
+    cls = ERRORS.get(name)
+    if cls is None:
+        cls = RuntimeError
+    if PY3 and type(value) != type(()):
+        value = (value,)
+    eval(RAISE, {'E': cls, 'V': value})
 
 
 def connect(host, port):
@@ -93,7 +130,7 @@ def enc(v):
         for x in v:
             out = out + enc(x)
         return out
-    raise TypeError('this type cannot be passed to the module')
+    throw('TypeError', 'this type cannot be passed to the module')
 
 
 def colon(text):
@@ -125,11 +162,13 @@ def dec():
     if kind == 'e':
         text = tos(recvn(n))
         i = colon(text)
-        cls = ERRORS.get(text[:i])
-        if cls is None:
-            cls = RuntimeError
-        raise cls(text[i + 1:])
-    raise IOError('bad answer from the emulator')
+        name = text[:i]
+        text = text[i + 1:]
+        i = colon(text)
+        if i > 0:
+            throw(name, (int(text[:i]), text[i + 1:]))
+        throw(name, text[i + 1:])
+    throw('IOError', 'bad answer from the emulator')
 
 
 def call(name, args):
