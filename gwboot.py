@@ -199,8 +199,7 @@ def load(k, name):
 
 
 def need(name):
-    # A module of the running version, loaded by name when it is needed: gwloop (with
-    # everything it imports) for the factory files at start, updater.py on demand.
+    # A module of the running version that is not loaded at start-up (updater.py).
     m = sys.modules.get(name)
     if m is not None:
         return m
@@ -220,7 +219,8 @@ def need(name):
 
 
 def start():
-    # Choose, count, load (gateway.py then runs gwloop.main).  A trial version that raises while it loads, or that
+    # Choose, count, load (gateway.py then imports gwloop: an update's, loaded here
+    # into sys.modules, or the factory's, and runs gwloop.main).  A trial version that raises while it loads, or that
     # started LIMITS['boots'] times without becoming healthy, is rolled back.
     global seq, ptr, armed, since
     since = MOD.secCounter()
@@ -237,11 +237,10 @@ def start():
                 save(p)
     trace('starting %s' % version()[1])
     try:
-        # the version the pointer names: its 'boot' files in order, or the factory's
+        # the version the pointer names: its 'boot' files in order (the factory files
+        # load with gateway.py's plain 'import gwloop')
         target = version()[0]
-        if target == '':
-            need('gwloop')          # the factory files, by their plain names
-        else:
+        if target != '':
             n = 0
             for name, w in manifest(target):
                 items[name] = 'u%s%02d.pyo' % (target, n)
