@@ -20,24 +20,14 @@
 
 import MOD
 
-LINE_MAX = 80       # the command line buffer: longer lines give ERROR (REFERENCE.md 5.5)
 SEND_WAIT = 20      # MDM.send flow-control wait, 1/10 s (REFERENCE.md 2.1)
-SLICE = 10          # one receive() wait, 1/10 s; receive returns at the first chunk (2.0)
-
-# Lines that start with one of these are URCs, unless they answer the command being
-# run (AT+CREG? -> +CREG: 0,1 is the reply, not a URC).  SRING in all three
-# spellings (REFERENCE.md 6.3, 6.11); +CMTI (8.2); RING/+CRING/+CLIP (section 9);
-# #SGACT: <ip> with #SGACTCFG (6.1); listener aborts (6.11, 6.12); +CREG/+CGREG.
-URC_PREFIXES = ('SRING', '+SRING', 'RING', '+CRING:', '+CLIP:', '+CMTI:', '+CMT:',
-                '+CDSI:', '+CDS:', '+CREG:', '+CGREG:', '#SGACT:', '#SL:',
-                '#SLUDP:', '#SKTL:', '+CONN FROM:', '+CGEV:')
-
-# Connection results (REFERENCE.md 5.7).  They end a command only when the command
-# can open or close a connection; anywhere else they are kept as URCs (a socket that
-# closed while we were busy on another command).
-CONN_COMMANDS = ('ATD', 'ATA', 'ATO', 'ATH', 'AT#SD=', 'AT#SO=', 'AT#SA=', 'AT#SKTD',
-                 'AT#SKTOP', 'AT#SKTL')
-CONN_FAILS = ('NO CARRIER', 'BUSY', 'NO ANSWER', 'NO DIALTONE')
+# Written in place (each name is an entry of the names table, docs/gateway-runtime.md):
+# 80 characters, the command line buffer: longer lines give ERROR (REFERENCE.md 5.5);
+# 10, one receive() wait, 1/10 s: receive returns at the first chunk (2.0); the URC
+# prefixes (is_urc), the connection commands (conn_command) and the connection results
+# 'NO CARRIER', 'BUSY', 'NO ANSWER', 'NO DIALTONE' (REFERENCE.md 5.7): they end a command
+# only when the command can open or close a connection; anywhere else they are kept as
+# URCs (a socket that closed while we were busy on another command).
 
 DIGITS = '0123456789'
 
@@ -74,15 +64,23 @@ def verb(line):
 
 
 def conn_command(line):
+    # 1 for a command that can open or close a connection (REFERENCE.md 5.7)
     u = line.upper()
-    for p in CONN_COMMANDS:
+    for p in ('ATD', 'ATA', 'ATO', 'ATH', 'AT#SD=', 'AT#SO=', 'AT#SA=', 'AT#SKTD',
+              'AT#SKTOP', 'AT#SKTL'):
         if u[:len(p)] == p:
             return 1
     return 0
 
 
 def is_urc(line):
-    for p in URC_PREFIXES:
+    # Lines that start with one of these are URCs, unless they answer the command being
+    # run (AT+CREG? -> +CREG: 0,1 is the reply, not a URC).  SRING in all three
+    # spellings (REFERENCE.md 6.3, 6.11); +CMTI (8.2); RING/+CRING/+CLIP (section 9);
+    # #SGACT: <ip> with #SGACTCFG (6.1); listener aborts (6.11, 6.12); +CREG/+CGREG.
+    for p in ('SRING', '+SRING', 'RING', '+CRING:', '+CLIP:', '+CMTI:', '+CMT:',
+              '+CDSI:', '+CDS:', '+CREG:', '+CGREG:', '#SGACT:', '#SL:',
+              '#SLUDP:', '#SKTL:', '+CONN FROM:', '+CGEV:'):
         if line[:len(p)] == p:
             return 1
     return 0
@@ -150,13 +148,14 @@ def scan(buf, framed, last, vb, conn, want, info):
         if conn and line[:7] == 'CONNECT':
             info.append(line)
             return 'CONNECT', buf, 0, last
-        if conn and line in CONN_FAILS:
+        if conn and line in ('NO CARRIER', 'BUSY', 'NO ANSWER', 'NO DIALTONE'):
             info.append(line)
             return 'NO CARRIER', buf, 0, last
         if vb != '' and line[:len(vb) + 1] == vb + ':':
             info.append(line)
             last = 'i'
-        elif is_urc(line) or line[:7] == 'CONNECT' or line in CONN_FAILS:
+        elif is_urc(line) or line[:7] == 'CONNECT' or \
+                line in ('NO CARRIER', 'BUSY', 'NO ANSWER', 'NO DIALTONE'):
             _urcs.append(line)
             last = 'u'
         else:
@@ -209,7 +208,7 @@ def poll(port, timeout):
 def collect(port, vb, conn, want, timeout):
     # Receive until a final result, the wanted prompt, or timeout seconds (measured
     # with MOD.secCounter(), REFERENCE.md 2.6, and, should the clock be set while we
-    # wait, also bounded by counting empty receive() calls of SLICE each).
+    # wait, also bounded by counting empty receive() calls of 1 s each).
     buf = _tails.get(id(port))
     if buf is None:
         buf = ''
@@ -233,7 +232,7 @@ def collect(port, vb, conn, want, timeout):
             if buf != '':
                 info.append(buf)
             return 'TIMEOUT', '\r\n'.join(info)
-        chunk = port.receive(SLICE)
+        chunk = port.receive(10)
         if chunk == '':
             empties = empties + 1
         else:
@@ -253,8 +252,8 @@ def cmd(port, line, timeout, want=''):
     # 'NO CARRIER' (also BUSY, NO ANSWER, NO DIALTONE; only for connection commands),
     # 'PROMPT', 'TIMEOUT' (also: the line could not be sent).  text: the information
     # lines joined by '\r\n', then the final line itself unless it was OK or a prompt.
-    if len(line) > LINE_MAX:
-        return 'ERROR', 'line longer than %d characters' % LINE_MAX
+    if len(line) > 80:
+        return 'ERROR', 'line longer than 80 characters'
     drain(port, port.read())
     if port.send(line + '\r', SEND_WAIT) != 1:
         return 'TIMEOUT', ''
@@ -280,8 +279,8 @@ _open = {}          # id(port) -> [verb, conn, buf, last, info, start] of a begu
 
 def begin(port, line):
     # -> ('', '') when the line was sent, ('ERROR', why) or ('TIMEOUT', '') when not.
-    if len(line) > LINE_MAX:
-        return 'ERROR', 'line longer than %d characters' % LINE_MAX
+    if len(line) > 80:
+        return 'ERROR', 'line longer than 80 characters'
     drain(port, port.read())
     if port.send(line + '\r', SEND_WAIT) != 1:
         return 'TIMEOUT', ''
@@ -406,11 +405,10 @@ def csq(text):
     v = values(text, '+CSQ:')
     if len(v) == 0 or len(v[0]) < 2:
         return None
-    rssi = num(v[0][0])
-    ber = num(v[0][1])
-    if rssi < 0 or ber < 0:
+    r = (num(v[0][0]), num(v[0][1]))
+    if r[0] < 0 or r[1] < 0:
         return None
-    return rssi, ber
+    return r
 
 
 def reg(text, prefix):
@@ -436,10 +434,11 @@ def sgact_ip(text):
     return ''
 
 
-def sgact_state(text, cid):
-    # Read form of AT#SGACT?: '#SGACT: <cid>,<stat>' lines (6.4) -> stat 0/1, or -1.
+def sgact_state(text, n):
+    # Read form of AT#SGACT?: '#SGACT: <cid>,<stat>' lines (6.4) -> stat 0/1 of context
+    # n, or -1.
     for f in values(text, '#SGACT:'):
-        if len(f) == 2 and num(f[0]) == cid:
+        if len(f) == 2 and num(f[0]) == n:
             return num(f[1])
     return -1
 

@@ -39,25 +39,26 @@
 #             then the TCP window hold the peer back (10.3).
 #   6.7       a +++ framed by S12 of silence in the device's data suspends the socket
 #             (#SKIPESC=1 swallows it): the module answers \r\nOK\r\n after the
-#             second silence.  Only then, a +++ sent alone after GUARD_S of silence and
-#             GUARD_S without a byte since, is a final \r\nOK\r\n taken for the
-#             module's answer (a peer's own OK sooner is payload).  We report it; the
-#             main loop resumes with #SO and re-sends the +++ as data.
+#             second silence.  Only then, a +++ sent alone after 5 s of silence and 5 s
+#             without a byte since (the guard time: S12=255 is 5.1 s, set by gwnet.init),
+#             is a final \r\nOK\r\n taken for the module's answer (a peer's own OK
+#             sooner is payload).  We report it; the main loop resumes with #SO and
+#             re-sends the +++ as data.
+#
+# Written in place (each name is an entry of the names table, docs/gateway-runtime.md):
+# the module's '\r\nNO CARRIER\r\n' and '\r\nOK\r\n', the 5 s guard, finish()'s 100 x
+# 0.1 s to hand the last bytes to the device.
 
 import MDM
 import SER
 import MOD
 import atc
 
-NOCARRIER = '\r\nNO CARRIER\r\n'
-ESC_OK = '\r\nOK\r\n'
 CLOSED = -1
 ESCAPED = -2
 SEND_WAIT = 0       # MDM.send flow-control wait, 1/10 s: none.  A send that waits for
                     # room could end after the connection did, and then the bytes would
                     # go to the command line (6.6); -1 is retried on the next turn
-FLUSH_TURNS = 100   # finish(): at most 100 x 0.1 s to hand the last bytes to the device
-GUARD_S = 5         # s: the escape guard time, S12=255 (5.1 s) set by gwnet.MDM_INIT
 PIECE = 2048        # bytes per SER.send / MDM.send: both take all or nothing and their
                     # buffers hold 4096 (2.0), so a longer string could never go
 COUNT_MOD = 1000000000  # counters wrap here: ints stay in 32 bits (1.5.2 raises
@@ -67,7 +68,7 @@ up = ''             # device bytes read from SER, not yet taken by MDM.send
 down = ''           # network bytes read from MDM, not yet taken by SER.send
 held = ''           # tail of the last MDM read that may be the start of NO CARRIER
 cts = 1             # what we last set with SER.setCTS
-armed = 0           # when a lone +++ went out after GUARD_S of silence (0: none since)
+armed = 0           # when a lone +++ went out after 5 s of silence (0: none since)
 last_up = 0         # when device bytes last went to MDM
 last = 0            # MOD.secCounter() of the last byte moved (idle timeout of a call)
 beat = ''           # heartbeat bytes, sent after beat_s s without a byte to the
@@ -78,8 +79,8 @@ tonet = 0           # device bytes to the network since boot, modulo COUNT_MOD
 toser = 0           # bytes network -> device since boot, modulo COUNT_MOD
 
 
-def count(total, n):
-    return divmod(total + n, COUNT_MOD)[1]
+def count(t, n):
+    return divmod(t + n, COUNT_MOD)[1]
 
 
 def set_cts(v):
@@ -89,10 +90,11 @@ def set_cts(v):
         cts = v
 
 
-def start(first_up, first_down):
+def start(u, d):
+    # u: device bytes to send first, d: network bytes that came with CONNECT
     global up, down, held, armed, last_up, last
-    up = first_up
-    down = first_down
+    up = u
+    down = d
     held = ''
     armed = 0
     last = MOD.secCounter()
@@ -115,48 +117,40 @@ def extra(data):
     tonet = count(tonet, COUNT_MOD - len(data))
 
 
-def tail_len(data):
-    # Length of the longest end of data that could be the modem's NO CARRIER or the
-    # beginning of it.  Those bytes wait one turn: if DCD is still 1 then, they were
-    # payload after all.
-    n = len(NOCARRIER)
-    if len(data) < n:
-        n = len(data)
-    while n > 0:
-        if data[-n:] == NOCARRIER[:n]:
-            return n
-        n = n - 1
-    return 0
-
-
 def from_net(now):
     # Read MDM unless earlier bytes still wait for the device.  -> CLOSED, ESCAPED or 0.
     global down, held
     if down != '':
         return 0
-    dcd = MDM.getDCD()
+    online = MDM.getDCD()
     new = MDM.read()
-    if new == '' and held == '' and dcd != 0:
+    if new == '' and held == '' and online != 0:
         return 0                # the common idle turn: nothing came, still online
     data = held + new
     held = ''
-    if dcd == 0:
+    if online == 0:
         # DCD fell before this read, so the module's NO CARRIER is in data: the last
         # one (a payload may hold the same text).  What follows it came after MDM left
         # online mode: URCs (e.g. SRING held back during a CSD call) for atc.
-        i = data.rfind(NOCARRIER)
+        i = data.rfind('\r\nNO CARRIER\r\n')
         if i != -1:
-            atc.drain(MDM, data[i + len(NOCARRIER):])
+            atc.drain(MDM, data[i + 14:])
             data = data[:i]
         down = data
         return CLOSED
-    if armed and data[-len(ESC_OK):] == ESC_OK and now - armed >= GUARD_S:
-        down = data[:-len(ESC_OK)]      # peer bytes that came before the escape
+    if armed and data[-6:] == '\r\nOK\r\n' and now - armed >= 5:
+        down = data[:-6]        # peer bytes that came before the escape
         return ESCAPED
-    # Most reads end in a byte that NO CARRIER does not hold: one find() answers for
-    # them, instead of up to 14 comparisons (every line of a turn costs, tools/bench_*).
-    if new != '' and NOCARRIER.find(data[-1:]) != -1:
-        n = tail_len(data)
+    # The longest end of data that could be the modem's NO CARRIER or the beginning of
+    # it waits one turn: if DCD is still 1 then, it was payload after all.  Most reads
+    # end in a byte that NO CARRIER does not hold: one find() answers for them, instead
+    # of up to 14 comparisons (every line of a turn costs, tools/bench_*).
+    if new != '' and '\r\nNO CARRIER\r\n'.find(data[-1:]) != -1:
+        n = len(data)
+        if n > 14:
+            n = 14
+        while n > 0 and data[-n:] != '\r\nNO CARRIER\r\n'[:n]:
+            n = n - 1
         if n > 0:
             held = data[-n:]
             data = data[:-n]
@@ -169,9 +163,9 @@ def turn(now):
     moved = 0
     r = from_net(now)
     if down != '':
-        piece = down[:PIECE]
-        if SER.send(piece) == 1:
-            moved = len(piece)
+        data = down[:PIECE]
+        if SER.send(data) == 1:
+            moved = len(data)
             toser = divmod(toser + moved, COUNT_MOD)[1]     # count(), inline: every
             down = down[moved:]                             # line of a turn costs
     if r == CLOSED or r == ESCAPED:
@@ -185,15 +179,15 @@ def turn(now):
             up = prefix + up
             extra(prefix)
     if up != '' and MDM.getDCD() != 0:     # read again right before the send (6.6)
-        piece = up[:PIECE]
-        if MDM.send(piece, SEND_WAIT) == 1:
-            up = up[len(piece):]
+        data = up[:PIECE]
+        if MDM.send(data, SEND_WAIT) == 1:
+            up = up[len(data):]
             armed = 0
-            if piece == '+++' and up == '' and now - last_up >= GUARD_S:
+            if data == '+++' and up == '' and now - last_up >= 5:
                 armed = now
             last_up = now
-            moved = moved + len(piece)
-            tonet = divmod(tonet + len(piece), COUNT_MOD)[1]
+            moved = moved + len(data)
+            tonet = divmod(tonet + len(data), COUNT_MOD)[1]
             if up == '':
                 set_cts(1)
         else:
@@ -212,11 +206,11 @@ def finish():
     # -> device bytes that never reached the network (the caller decides their fate).
     global up, down, held, toser
     n = 0
-    while down != '' and n < FLUSH_TURNS:
-        piece = down[:PIECE]
-        if SER.send(piece) == 1:
-            toser = count(toser, len(piece))
-            down = down[len(piece):]
+    while down != '' and n < 100:
+        data = down[:PIECE]
+        if SER.send(data) == 1:
+            toser = count(toser, len(data))
+            down = down[len(data):]
         else:
             MOD.sleep(1)
             n = n + 1

@@ -7,7 +7,7 @@
 # A configuration is a plain dict:
 #   password     SMS password, 1-12 of 0-9 a-z (stored lower case)
 #   apn apnuser apnpass   GPRS context and credentials (apnuser/apnpass may be '')
-#   baud         int, one of BAUDS;  charformat  one of CHARFORMATS
+#   baud         int, a SER rate (values.baud_ok);  charformat  one of CHARFORMATS
 #   mode         'server' or 'client'
 #   permit       'any' or a dotted quad (server mode: the one permitted peer)
 #   lport        server listening port 1-65535
@@ -51,14 +51,14 @@ password_ok = values.password_ok
 
 # File names <= 16 characters (REFERENCE.md section 3).
 SLOTS = ('cfg_a.txt', 'cfg_b.txt')
-FORMAT = 'gwcfg2'
-# Format gwcfg1 (before the fleet settings) is read too: its slots load with the keys it
+# The format is gwcfg2, written only inside the 'format=gwcfg2\n' line (a word alone would
+# be one more entry of the names table, docs/gateway-runtime.md).  Format gwcfg1 (before the fleet settings) is read too: its slots load with the keys it
 # did not have at their defaults (decode, parse_slot).
 # Sequence numbers count modulo SEQ_MOD (far inside 32 bits, dialect.md "Numbers") and
 # are compared with serial-number arithmetic, so a wrap is harmless.
 SEQ_MOD = 1000000000
 SEQ_HALF = 500000000
-SLOT_MAX = 4096         # a slot is about 1 KB; read no more than this
+# A slot is about 1 KB; read_slot reads no more than 4096 bytes.
 
 
 # Order of the key=value lines in a slot file.
@@ -96,16 +96,14 @@ def copy(cfg):
 
 def validate(cfg):
     # '' when cfg is a complete, valid configuration, else the name of the first bad key.
-    tstr = type('')
-    tint = type(0)
     for k in KEYS:
         v = cfg.get(k)
         if v is None:
             return k
         if k in NUMKEYS:
-            if type(v) != tint:
+            if type(v) != type(0):
                 return k
-        elif type(v) != tstr:
+        elif type(v) != type(''):
             return k
     if not password_ok(cfg['password']):
         return 'password'
@@ -153,7 +151,7 @@ def validate(cfg):
     for r in fw:
         if type(r) != type(()) or len(r) != 2:
             return 'firewall'
-        if type(r[0]) != tstr or type(r[1]) != tstr:
+        if type(r[0]) != type('') or type(r[1]) != type(''):
             return 'firewall'
         if canon_ip(r[0]) != r[0] or canon_mask(r[1]) != r[1]:
             return 'firewall'
@@ -165,7 +163,7 @@ def validate(cfg):
         return 'phones'
     seen = []
     for p in fw:
-        if type(p) != tstr or not values.phone_ok(p) or p in seen:
+        if type(p) != type('') or not values.phone_ok(p) or p in seen:
             return 'phones'
         seen.append(p)
     if len(cfg) != len(KEYS) + 2:
@@ -325,7 +323,7 @@ def hexdigest(s):
 
 
 def slot_text(cfg, seq):
-    body = 'format=%s\nseq=%d\n%s' % (FORMAT, seq, encode(cfg))
+    body = 'format=gwcfg2\nseq=%d\n%s' % (seq, encode(cfg))
     return body + 'md5=' + hexdigest(body) + '\n'
 
 
@@ -342,8 +340,8 @@ def parse_slot(data):
     old = 0
     if body[:14] == 'format=gwcfg1\n':
         old = 1
-        body = 'format=' + FORMAT + '\n' + body[14:]
-    head = 'format=' + FORMAT + '\nseq='
+        body = 'format=gwcfg2\n' + body[14:]
+    head = 'format=gwcfg2\nseq='
     if body[:len(head)] != head:
         return 0, 0, 'bad format'
     rest = body[len(head):]
@@ -360,14 +358,14 @@ def parse_slot(data):
 
 
 def read_slot(name):
-    # -> (state, seq, cfg): state 'absent' (no file), 'bad' (unreadable or invalid)
+    # -> (state, seq, cfg): state 'new' (no file), 'bad' (unreadable or invalid)
     # or 'ok'.  open() raises IOError for a missing file (REFERENCE.md section 3).
     try:
         f = open(name, 'r')
     except IOError:
-        return 'absent', 0, None
+        return 'new', 0, None
     try:
-        data = f.read(SLOT_MAX + 1)
+        data = f.read(4097)
         f.close()
     except IOError:
         return 'bad', 0, None
@@ -388,19 +386,15 @@ def scan():
     # Read both slots.  -> (newest, seq, cfg, states): newest is the index in SLOTS of
     # the valid slot with the newest sequence (-1 if none), states the two states.
     states = []
-    best = -1
-    bseq = 0
-    bcfg = None
+    out = (-1, 0, None)     # (index, seq, cfg) of the newest valid slot so far
     i = 0
     for name in SLOTS:
         state, seq, cfg = read_slot(name)
         states.append(state)
-        if state == 'ok' and (best == -1 or newer(seq, bseq)):
-            best = i
-            bseq = seq
-            bcfg = cfg
+        if state == 'ok' and (out[0] == -1 or newer(seq, out[1])):
+            out = (i, seq, cfg)
         i = i + 1
-    return best, bseq, bcfg, states
+    return out[0], out[1], out[2], states
 
 
 def load():
@@ -412,7 +406,7 @@ def load():
     #   'corrupt'  slot files exist but none is valid: defaults
     best, seq, cfg, states = scan()
     if best == -1:
-        if states[0] == 'absent' and states[1] == 'absent':
+        if states[0] == 'new' and states[1] == 'new':
             return 'new', defaults()
         return 'corrupt', defaults()
     if states[0] == 'bad' or states[1] == 'bad':
@@ -444,7 +438,6 @@ def save(cfg):
         flashflush()
     except IOError:
         return 'ioerror'
-    state, rseq, back = read_slot(name)
-    if state != 'ok' or rseq != seq or back != cfg:
+    if read_slot(name) != ('ok', seq, cfg):
         return 'verify'
     return 'ok'

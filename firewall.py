@@ -16,13 +16,10 @@
 import config_store
 import values
 
-MAX = config_store.FW_MAX
-HOST = '255.255.255.255'
-EVERYONE = ('0.0.0.0', '0.0.0.0')
 low = config_store.low
-
-ERR_USE = 'Error: use firewall add <ip> [<mask>], firewall rem <ip> [<mask>] or firewall list'
-ERR_IP = 'Error: ip and mask must be dotted quads like 10.0.0.0 255.0.0.0 (masks without holes)'
+# Written in place (each name is an entry of the names table, docs/gateway-runtime.md):
+# values.FW_MAX rules at most; a single host's mask '255.255.255.255'; everyone is the
+# rule ('0.0.0.0', '0.0.0.0').  A rule is r = (ip, mask), a list of rules fw.
 
 
 def add(fw, ip, mask):
@@ -30,60 +27,48 @@ def add(fw, ip, mask):
     # -> (status, new list): 'added', 'exists' (a rule with the same network and mask
     # is already there), 'full', 'badip', 'badmask'.  The stored ip is the network
     # address ip & mask, which is exactly what the module matches on.
-    cip = config_store.canon_ip(ip)
-    if cip == '':
+    ip = config_store.canon_ip(ip)
+    if ip == '':
         return 'badip', fw
     if mask == '':
-        mask = HOST
-    cmask = config_store.canon_mask(mask)
-    if cmask == '':
+        mask = '255.255.255.255'
+    mask = config_store.canon_mask(mask)
+    if mask == '':
         return 'badmask', fw
-    rule = (config_store.network(cip, cmask), cmask)
-    if fw.count(rule) > 0:
+    r = (config_store.network(ip, mask), mask)
+    if fw.count(r) > 0:
         return 'exists', fw
-    if len(fw) >= MAX:
+    if len(fw) >= values.FW_MAX:
         return 'full', fw
     new = list(fw)
-    new.append(rule)
+    new.append(r)
     return 'added', new
-
-
-def rule_for(ip, mask):
-    # The rule add() would store for ip/mask, or None when ip or mask is invalid.
-    cip = config_store.canon_ip(ip)
-    if mask == '':
-        mask = HOST
-    cmask = config_store.canon_mask(mask)
-    if cip == '' or cmask == '':
-        return None
-    return (config_store.network(cip, cmask), cmask)
 
 
 def rem(fw, ip, mask):
     # Remove the rules whose ip is ip (with a mask: the rule for ip & mask, mask).
     # -> (number removed, new list); -1 when ip or mask is not a valid dotted quad.
-    cip = config_store.canon_ip(ip)
-    if cip == '':
+    ip = config_store.canon_ip(ip)
+    if ip == '':
         return -1, fw
-    cmask = ''
     if mask != '':
-        cmask = config_store.canon_mask(mask)
-        if cmask == '':
+        mask = config_store.canon_mask(mask)
+        if mask == '':
             return -1, fw
-        cip = config_store.network(cip, cmask)
+        ip = config_store.network(ip, mask)
     new = []
     for r in fw:
-        if r[0] == cip and (cmask == '' or r[1] == cmask):
+        if r[0] == ip and (mask == '' or r[1] == mask):
             continue
         new.append(r)
     return len(fw) - len(new), new
 
 
-def show(rule):
+def show(r):
     # '1.2.3.4' for a single host, '10.0.0.0/255.0.0.0' for a network.
-    if rule[1] == HOST:
-        return rule[0]
-    return rule[0] + '/' + rule[1]
+    if r[1] == '255.255.255.255':
+        return r[0]
+    return r[0] + '/' + r[1]
 
 
 def list_items(fw):
@@ -96,15 +81,15 @@ def list_items(fw):
 
 def rules(cfg):
     # The effective ACCEPT rules for cfg: the permitted ip (server mode, not 'any')
-    # first, then the SMS-managed list without repeats; EVERYONE when that is empty.
+    # first, then the SMS-managed list without repeats; everyone when that is empty.
     out = []
     if cfg['mode'] == 'server' and cfg['permit'] != 'any':
-        out.append((cfg['permit'], HOST))
+        out.append((cfg['permit'], '255.255.255.255'))
     for r in cfg['firewall']:
         if not (r in out):
             out.append(r)
     if len(out) == 0:
-        out.append(EVERYONE)
+        out.append(('0.0.0.0', '0.0.0.0'))
     return out
 
 
@@ -119,27 +104,16 @@ def frwl_lines(cfg):
     return out
 
 
-def match(rule, peer):
-    # 1 when peer & mask == ip & mask, octet by octet (bit operations stay inside
-    # 31 bits, dialect.md "Silent traps").
-    a = values.quad(rule[0])
-    m = values.quad(rule[1])
-    p = values.quad(peer)
-    if a is None or m is None or p is None:
+def admits(fw, peer):
+    # What the module does with an incoming connection from peer, given the rules fw
+    # that frwl_lines() installed: 1 admitted, 0 dropped (policy DROP).  A rule admits
+    # when peer & mask == ip & mask, compared as networks (values.network works octet by
+    # octet: bit operations stay inside 31 bits, dialect.md "Silent traps").
+    if values.quad(peer) is None:
         return 0
-    i = 0
-    while i < 4:
-        if (p[i] & m[i]) != (a[i] & m[i]):
-            return 0
-        i = i + 1
-    return 1
-
-
-def admits(rlist, peer):
-    # What the module does with an incoming connection from peer, given the rules
-    # rlist that frwl_lines() installed: 1 admitted, 0 dropped (policy DROP).
-    for r in rlist:
-        if match(r, peer):
+    for r in fw:
+        if values.quad(r[0]) is not None and values.quad(r[1]) is not None \
+                and values.network(peer, r[1]) == values.network(r[0], r[1]):
             return 1
     return 0
 
@@ -152,54 +126,50 @@ def sms(args, cfg):
     # caller packs into 'Firewall: ...' messages.  cfg is not modified.
     fw = cfg['firewall']
     if len(args) < 1:
-        return ERR_USE, fw
-    sub = low(args[0])
+        return 'Error: use firewall add <ip> [<mask>], firewall rem <ip> [<mask>] or firewall list', fw
+    verb = low(args[0])
     rest = args[1:]
     # 'ip/mask', as the list shows a rule, is accepted as well as 'ip mask'.
     if len(rest) == 1 and rest[0].find('/') != -1:
         i = rest[0].find('/')
         rest = [rest[0][:i], rest[0][i + 1:]]
-    if sub == 'list' and len(rest) == 0:
-        return list_text(cfg), fw
-    if sub == 'rem' and len(rest) == 1 and low(rest[0]) == 'all':
+    if verb == 'list' and len(rest) == 0:
+        # the items of the reply: the rules in the order they were added, and the
+        # server-mode permitted ip, which is admitted as well
+        permit = ''
+        if cfg['mode'] == 'server' and cfg['permit'] != 'any':
+            permit = cfg['permit']
+        if len(fw) == 0:
+            if permit == '':
+                return ['no rules, every peer admitted'], fw
+            return ['no rules, only the server permitted ip %s admitted' % permit], fw
+        items = ['%d of %d rules' % (len(fw), values.FW_MAX)]
+        items.extend(list_items(fw))
+        if permit != '':
+            items.append('also the server permitted ip ' + permit)
+        return items, fw
+    if verb == 'rem' and len(rest) == 1 and low(rest[0]) == 'all':
         return 'Confirmed: firewall rem all, %d removed, 0 left' % len(fw), []
-    if (sub != 'add' and sub != 'rem') or len(rest) < 1 or len(rest) > 2:
-        return ERR_USE, fw
+    if (verb != 'add' and verb != 'rem') or len(rest) < 1 or len(rest) > 2:
+        return 'Error: use firewall add <ip> [<mask>], firewall rem <ip> [<mask>] or firewall list', fw
     mask = ''
     if len(rest) == 2:
         mask = rest[1]
-    rule = rule_for(rest[0], mask)
-    if rule is None:
-        return ERR_IP, fw
-    if sub == 'add':
+    st, r = add([], rest[0], mask)      # the rule add() stores for ip/mask, if valid
+    if st != 'added':
+        return 'Error: ip and mask must be dotted quads like 10.0.0.0 255.0.0.0 (masks without holes)', fw
+    r = r[0]
+    if verb == 'add':
         st, new = add(fw, rest[0], mask)
         if st == 'full':
-            return 'Error: firewall full (%d rules), remove one first' % MAX, fw
+            return 'Error: firewall full (%d rules), remove one first' % values.FW_MAX, fw
         if st == 'exists':
-            return 'Confirmed: firewall add ' + show(rule), fw
-        return 'Confirmed: firewall add %s, %d of %d rules' % (show(rule), len(new), MAX), new
+            return 'Confirmed: firewall add ' + show(r), fw
+        return 'Confirmed: firewall add %s, %d of %d rules' % (show(r), len(new), values.FW_MAX), new
     n, new = rem(fw, rest[0], mask)
-    what = config_store.canon_ip(rest[0])
+    text = config_store.canon_ip(rest[0])
     if mask != '':
-        what = show(rule)
+        text = show(r)
     if n == 0:
-        return 'Error: firewall has no rule for %s, send firewall list' % what, fw
-    return 'Confirmed: firewall rem %s, %d removed, %d left' % (what, n, len(new)), new
-
-
-def list_text(cfg):
-    # The items of the 'firewall list' reply: the rules in the order they were added,
-    # and the server-mode permitted ip, which is admitted as well.
-    fw = cfg['firewall']
-    permit = ''
-    if cfg['mode'] == 'server' and cfg['permit'] != 'any':
-        permit = cfg['permit']
-    if len(fw) == 0:
-        if permit == '':
-            return ['no rules, every peer admitted']
-        return ['no rules, only the server permitted ip %s admitted' % permit]
-    items = ['%d of %d rules' % (len(fw), MAX)]
-    items.extend(list_items(fw))
-    if permit != '':
-        items.append('also the server permitted ip ' + permit)
-    return items
+        return 'Error: firewall has no rule for %s, send firewall list' % text, fw
+    return 'Confirmed: firewall rem %s, %d removed, %d left' % (text, n, len(new)), new

@@ -4,9 +4,10 @@
 #
 # The watchdog goes on first, so that nothing, not even a slow or failing import, can
 # leave the module without a script (REFERENCE.md 1.5, 2.6; FIELD-LESSONS 15).  gwboot
-# picks the software version (the factory files or an update, docs/update.md), loads
-# it and runs its main loop.  If the program ever stops, the watchdog reboots the
-# module after 1 s (MODEMG boot.py).
+# picks the software version (the factory files or an update, docs/update.md) and
+# loads it; then its main loop runs (gwloop, the top layer: gwboot, the bottom one,
+# never calls up).  If the program ever stops, the watchdog reboots the module after
+# 1 s (MODEMG boot.py).
 
 import MOD
 import sys
@@ -15,6 +16,8 @@ MOD.watchdogEnable(300)
 try:
     import gwboot
     gwboot.start()
+    import gwloop
+    gwloop.main()
 except:
     info = sys.exc_info()
     print('gateway: stopped by %s %s, restarting' % (info[0], info[1]))

@@ -219,7 +219,8 @@ def need(name):
 
 
 def start():
-    # Choose, count, load, run.  A trial version that raises while it loads, or that
+    # Choose, count, load (gateway.py then imports gwloop: an update's, loaded here
+    # into sys.modules, or the factory's, and runs gwloop.main).  A trial version that raises while it loads, or that
     # started LIMITS['boots'] times without becoming healthy, is rolled back.
     global seq, ptr, armed, since
     since = MOD.secCounter()
@@ -236,18 +237,16 @@ def start():
                 save(p)
     trace('starting %s' % version()[1])
     try:
-        # the version the pointer names: its 'boot' files in order, or the factory's
+        # the version the pointer names: its 'boot' files in order (the factory files
+        # load with gateway.py's plain 'import gwloop')
         target = version()[0]
-        if target == '':
-            import gwloop
-        else:
+        if target != '':
             n = 0
             for name, w in manifest(target):
                 items[name] = 'u%s%02d.pyo' % (target, n)
                 if w == 'boot':
                     load(name, items[name])
                 n = n + 1
-            gwloop = sys.modules['gwloop']
     except:
         info = sys.exc_info()
         trace('%s %s' % (info[0], info[1]))
@@ -260,7 +259,6 @@ def start():
             name = 'IOError'
         rollback('it raised %s at start' % name)
         restart('version rolled back')
-    gwloop.main()
 
 
 def tick(ok):

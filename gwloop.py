@@ -4,7 +4,7 @@
 # One loop, one state (gwstate.py).  Each turn: reset the watchdog (only here, once a
 # second); pump the bridge while a connection is open; file the URCs of MDM2 (and of MDM
 # when it is not online; once a second while a connection is open); read the SMS store
-# when +CMTI came or every SMS_POLL s (and check the alerts); a step of a remote update
+# when +CMTI came or every 30 s (and check the alerts); a step of a remote update
 # when one is under way; run one step of the state; sleep 0.1 s unless the turn moved a
 # full piece.  Every step is bounded in time, a
 # failure is a value with a retry policy (gwstate.failed), and any exception is caught
@@ -27,74 +27,62 @@ import gwupd
 
 g = gwstate
 
-WD = 300            # watchdog, s: above the longest step (the gprs step: 5 set-up
-                    # commands, #SGACT=1,0 and #SGACT=1,1 of 150 s, 5.10: about 260 s)
-IDLE_WAIT = 5       # 1/10 s: an idle turn waiting for the one event that matters
-SMS_POLL = 30       # s between +CMGL polls when no +CMTI came (FIELD-LESSONS 12)
-REG_POLL = 2        # s between +CREG? polls
-REG_MAX = 600       # s without registration: restart
-STATE_TEXT = {'init': 'starting', 'reg': 'no network', 'gprs': 'no gprs',
-              'listen': 'listening', 'listening': 'listening', 'idle': 'idle',
-              'dial': 'connecting', 'dialing': 'connecting', 'connected': 'connected',
-              'csd': 'csd call'}
+# The figures, written in place (each name is an entry of the names table,
+# docs/gateway-runtime.md "The names table"):
+#   300  watchdog, s: above the longest step (the gprs step: 5 set-up commands,
+#        #SGACT=1,0 and #SGACT=1,1 of 150 s, 5.10: about 260 s)
+#   5    1/10 s: an idle turn waiting for the one event that matters
+#   30   s between +CMGL polls when no +CMTI came (FIELD-LESSONS 12)
+#   2    s between +CREG? polls;  600  s without registration: restart
+# Turns in a row that raised are counted in g.fails['crash'] (LIMITS['crash'] restart).
 
 where = 'init'      # the step running now, for the trace of an exception
 last = -1           # the second of the last watchdog reset
-crashes = 0         # turns in a row that raised
 sms_next = 0
 
 
 def main():
-    global crashes
+    global where
     g.boot_t = MOD.secCounter()
     g.gprs_lost = g.boot_t
     gwfleet.heard = g.boot_t
-    MOD.watchdogEnable(WD)
+    MOD.watchdogEnable(300)
     g.trace('start')
     while 1:
         try:
-            if turn() < bridge.PIECE:     # bytes moved: a full piece goes on at once
-                idle_wait()
-            crashes = 0
+            if turn() < bridge.PIECE:
+                # A turn that moved less than a full piece waits, so the module is not
+                # kept busy (a few bytes a turn at 9600 bd kept it 100 % busy,
+                # tools/bench_bridge.py); a full piece goes on at once.  Listening, the
+                # wait is on MDM: SRING or RING ends it at once (receive returns the
+                # first chunk, REFERENCE.md 2.0).  Idle on demand, it is on SER: the
+                # first byte starts the connection.  Elsewhere, 0.1 s.
+                where = 'wait'
+                if g.state == 'listening':
+                    atc.poll(gwnet.MDM, 5)
+                elif g.state == 'idle':
+                    gwmode.serial_wait(5)
+                else:
+                    MOD.sleep(1)
+            g.fails['crash'] = 0
         except:
-            crashed()
+            # One trace line per exception (type and value: line numbers are unreliable
+            # in .pyo code, REFERENCE.md 1.5), then carry on.
+            info = sys.exc_info()
+            n = g.fails.get('crash', 0) + 1
+            g.fails['crash'] = n
+            g.trace('error in %s: %s %s' % (where, info[0], info[1]))
+            if n >= g.LIMITS['crash']:
+                g.restart('%d errors in a row, last in %s' % (n, where))
             MOD.sleep(1)
-
-
-def idle_wait():
-    # A turn that moved less than a full piece waits, so the module is not kept busy
-    # (a few bytes a turn at 9600 bd kept it 100 % busy, tools/bench_bridge.py); a
-    # bridge that moved a full piece does not wait at all.  Listening, the wait is on MDM: SRING or RING ends it at
-    # once (receive returns the first chunk, REFERENCE.md 2.0).  Idle on demand, it is on
-    # SER: the first byte starts the connection.  Elsewhere, 0.1 s.
-    global where
-    where = 'wait'
-    s = g.state
-    if s == 'listening':
-        atc.poll(gwnet.MDM, IDLE_WAIT)
-    elif s == 'idle':
-        gwmode.serial_wait(IDLE_WAIT)
-    else:
-        MOD.sleep(1)
-
-
-def crashed():
-    # One trace line per exception (type and value: line numbers are unreliable in .pyo
-    # code, REFERENCE.md 1.5), then carry on.
-    global crashes
-    info = sys.exc_info()
-    crashes = crashes + 1
-    g.trace('error in %s: %s %s' % (where, info[0], info[1]))
-    if crashes >= g.LIMITS['crash']:
-        g.restart('%d errors in a row, last in %s' % (crashes, where))
 
 
 def turn():
     global where, last
     moved = 0
     g.now = MOD.secCounter()
-    hold = g.state == 'connected' or g.state == 'csd'     # a connection is open
-    if hold:
+    busy = g.state == 'connected' or g.state == 'csd'     # a connection is open
+    if busy:
         where = 'bridge'
         r = bridge.turn(g.now)
         if r == bridge.CLOSED:
@@ -107,14 +95,14 @@ def turn():
                 gwmode.idle_call()
     # Once a second is plenty for the 300 s watchdog and, while a connection is open,
     # for MDM2's URCs (+CMTI) and the SMS check: each built-in call costs, and an open
-    # connection turns 10 times a second (tools/bench_idle.py).  hold stays 1 while a
+    # connection turns 10 times a second (tools/bench_idle.py).  busy stays 1 while a
     # connection is open and this second's MDM2 poll is done.
     if g.now != last:
         last = g.now
         MOD.watchdogReset()
-        hold = 0
-    if g.state != 'init' and g.state != 'reg' and not hold:
-        where = 'urc'
+        busy = 0
+    if g.state != 'init' and g.state != 'reg' and not busy:
+        where = 'urcs'
         urcs()
         if g.sms_due or g.now >= sms_next:
             where = 'sms'
@@ -132,29 +120,31 @@ def turn():
 
 def step():
     s = g.state
+    # A state's step is named after the state (its word is in the names table already;
+    # do_gprs and gwmode.do_listening keep the names tests replace them by).
     if s == 'init':
-        do_init()
+        init()
     elif s == 'reg':
-        do_reg()
+        reg()
     elif s == 'gprs':
         do_gprs()
     elif s == 'listen':
-        gwmode.do_listen()
+        gwmode.listen()
     elif s == 'listening':
         gwmode.do_listening()
     elif s == 'idle':
-        gwmode.do_idle()
+        gwmode.idle()
     elif s == 'dial':
-        gwmode.do_dial()
+        gwmode.dial()
     elif s == 'dialing':
-        gwmode.do_dialing()
+        gwmode.dialing()
     elif s != 'connected' and s != 'csd':
         gwmode.enter_mode()     # a step that raised half-way: start the mode afresh
 
 
 def urcs():
     # URCs of MDM2, and those atc met during other commands (MDM's SRING and RING are
-    # read by idle_wait() while listening, the only state that acts on them).
+    # read by main()'s wait while listening, the only state that acts on them).
     atc.poll(gwnet.MDM2, 0)
     for u in atc.urcs():
         if u[:6] == '+CMTI:':
@@ -172,7 +162,7 @@ def urcs():
 
 # ---- boot steps -----------------------------------------------------------------------
 
-def do_init():
+def init():
     if g.now < g.next_at:
         return
     st, g.cfg = config_store.load()
@@ -197,7 +187,7 @@ def do_init():
     g.go('reg', 0)
 
 
-def do_reg():
+def reg():
     now = g.now
     gwmode.serial_idle()
     if now < g.next_at:
@@ -206,9 +196,9 @@ def do_reg():
         g.sms_due = 1           # read the store before GPRS (issue 5 "Boot")
         g.go('gprs', 0)
         return
-    if now - g.since > REG_MAX:
+    if now - g.since > 600:
         g.restart('not registered for %d s' % (now - g.since))
-    g.next_at = now + REG_POLL
+    g.next_at = now + 2
 
 
 def do_gprs():
@@ -231,7 +221,10 @@ def do_gprs():
 
 def status():
     # The status dict of sms_commands.handle() (docs/gateway.md 5).
-    s = STATE_TEXT.get(g.state, g.state)
+    s = {'init': 'starting', 'reg': 'no network', 'gprs': 'no gprs',
+         'listen': 'listening', 'listening': 'listening', 'idle': 'idle',
+         'dial': 'connecting', 'dialing': 'connecting', 'connected': 'connected',
+         'csd': 'csd call'}.get(g.state, g.state)
     if g.dropped > 0:
         s = s + ', %d B dropped' % g.dropped
     d = {'busy': g.online(), 'state': s, 'ip': g.ip, 'csq': gwnet.csq(),
@@ -253,14 +246,14 @@ def sms():
     # On demand, the device's bytes are being kept: it is held too.
     global sms_next
     g.sms_due = 0
-    sms_next = MOD.secCounter() + SMS_POLL
-    hold = g.state == 'connected' or g.state == 'csd' or g.on_demand()
-    if hold:
+    sms_next = MOD.secCounter() + 30
+    busy = g.state == 'connected' or g.state == 'csd' or g.on_demand()
+    if busy:
         SER.setCTS(0)
-    new, effects, left = gwsms.poll(g.cfg, status)
+    new, effects, left = gwsms.poll(g.cfg, status, gwupd.start)
     if new['alertto'] != '':
         gwfleet.alerts(new)     # alerts are SMS too: with each poll, the device held
-    if hold:
+    if busy:
         SER.setCTS(bridge.cts)
     if left < 0:
         g.failed('sms', 'store not readable')    # MDM2 not answering: restart at 5

@@ -4,8 +4,8 @@
 #
 # Device bytes while no connection exists (FIELD-LESSONS 7, docs/gateway-runtime.md):
 #   client on demand  kept, in order, for the connection they start (sent first);
-#                     beyond UPQ_MAX CTS holds the device; after DEMAND_TRIES failed
-#                     dials they are dropped, traced and counted (status shows them)
+#                     beyond 4096 bytes CTS holds the device; after 3 failed dials
+#                     per server they are dropped, traced and counted (status shows them)
 #   server, maintain  read and dropped at once, counted: they have nowhere to go and
 #                     would be stale when a connection comes; the device sees DCD low
 # Network bytes: what arrived before a connection ended is handed to the device; a new
@@ -22,14 +22,15 @@ import gwstate
 
 g = gwstate
 
-CHECK = 60          # s between idle health checks (context, listener)
-DEMAND_TRIES = 3    # on-demand dial attempts for the bytes typed, then they are dropped
-UPQ_MAX = 4096      # device bytes kept for an on-demand connection; beyond: CTS low
-EFFECT_ORDER = ('serial', 'gprs', 'scfg', 'mode', 'dialin', 'firewall', 'beat', 'reboot')
+# The figures, written in place (each name is an entry of the names table,
+# docs/gateway-runtime.md "The names table"):
+#   60    s between idle health checks (context, listener)
+#   3     on-demand dial attempts for the bytes typed, then they are dropped
+#   4096  device bytes kept for an on-demand connection; beyond: CTS low
 
 
 def enter_mode():
-    g.check_next = MOD.secCounter() + CHECK
+    g.check_next = MOD.secCounter() + 60
     if g.cfg['mode'] == 'server':
         g.go('listen', 0)
     elif g.cfg['maintain'] or g.upq != '':
@@ -51,7 +52,7 @@ def leave_mode():
 def healthy():
     # Idle health check: the context (a drop gives an idle client no URC) and, in
     # server mode, the listener (#SS state 4, or 5 with a connection waiting, 6.9).
-    g.check_next = MOD.secCounter() + CHECK
+    g.check_next = MOD.secCounter() + 60
     if gwnet.context_up() == 0:
         g.trace('context lost')
         g.go('gprs', 0)
@@ -70,7 +71,7 @@ def serial_idle():
     if g.cfg is None:
         return
     if g.on_demand():
-        if len(g.upq) < UPQ_MAX:
+        if len(g.upq) < 4096:
             g.upq = g.upq + SER.read()
             bridge.set_cts(1)
         else:
@@ -83,7 +84,7 @@ def serial_idle():
 
 def serial_wait(t):
     # Idle on demand: wait up to t/10 s for the device's first byte.
-    if len(g.upq) < UPQ_MAX:
+    if len(g.upq) < 4096:
         g.upq = g.upq + SER.receive(t)
     else:
         MOD.sleep(t)
@@ -91,7 +92,7 @@ def serial_wait(t):
 
 # ---- server ---------------------------------------------------------------------------
 
-def do_listen():
+def listen():
     serial_idle()
     if g.now < g.next_at:
         return
@@ -135,7 +136,7 @@ def do_listening():
 
 # ---- client ---------------------------------------------------------------------------
 
-def do_idle():
+def idle():
     serial_idle()
     if g.upq != '':
         g.go('dial', 0)
@@ -144,7 +145,7 @@ def do_idle():
         healthy()
 
 
-def do_dial():
+def dial():
     serial_idle()
     if g.now < g.next_at:
         return
@@ -162,7 +163,7 @@ def do_dial():
     g.go('dialing', 0)
 
 
-def do_dialing():
+def dialing():
     serial_idle()
     st, data = gwnet.dialled()
     if st == '':
@@ -181,11 +182,11 @@ def dial_failed(why):
     wait = g.failed('dial', why)
     gwfleet.dial_failed(g.cfg)
     if g.on_demand():
-        # kept bytes are dropped after DEMAND_TRIES attempts on each server
+        # kept bytes are dropped after 3 attempts on each server
         g.tries = g.tries + 1
-        n = DEMAND_TRIES
+        n = 3
         if g.cfg['host2'] != '':
-            n = 2 * DEMAND_TRIES
+            n = 6         # 3 on each of the two servers
         if g.tries >= n:
             g.trace('%d bytes dropped: no connection after %d attempts'
                     % (len(g.upq), g.tries))
@@ -241,10 +242,10 @@ def closed():
     # (ATR10 3.2.2 "Command Lines"); one without AT is ignored.  Either way the next
     # command starts on an empty line.  Waits at most ~1 s for the answer.
     atc.send(MDM, 'x' * 81 + '\r', 0)
-    lasted = MOD.secCounter() - g.since
-    g.trace('closed %s after %d s' % (g.peer, lasted))
+    t = MOD.secCounter() - g.since     # how long it lasted
+    g.trace('closed %s after %d s' % (g.peer, t))
     g.peer = ''
-    was = g.state
+    old = g.state
     if g.on_demand():
         g.upq = left            # typed, never sent: it starts the next connection
     else:
@@ -268,7 +269,7 @@ def closed():
         g.go('gprs', 0)
         return
     if g.cfg['mode'] == 'server':
-        if was == 'csd' and gwnet.socket_state()[0] == 4:
+        if old == 'csd' and gwnet.socket_state()[0] == 4:
             g.go('listening', 0)    # the listener outlived the call
         else:
             g.go('listen', 0)       # a closed connection needs #SL again (6.11)
@@ -276,7 +277,7 @@ def closed():
         # The server was there: redial at once (docs/gateway-runtime.md "Return to
         # service").  Only failed dials back off; so does a connection closed within
         # its first second (a server that accepts and drops at once).
-        if lasted < 1:
+        if t < 1:
             g.go('dial', g.failed('dial', 'connection lost'))
         else:
             g.go('dial', 0)
@@ -292,7 +293,7 @@ def escaped():
     # suspended (#SS state 1 = still online, 6.9); if not, the OK was the peer's own
     # and goes to the device, and no AT#SO goes into the live socket.
     if gwnet.socket_state()[0] == 1:
-        bridge.down = bridge.down + bridge.ESC_OK
+        bridge.down = bridge.down + '\r\nOK\r\n'      # the peer's own OK
         bridge.armed = 0
         return
     g.trace('escape in the data, resuming')
@@ -346,7 +347,7 @@ def firewall_now():
 
 
 def run_effects(effects):
-    for e in EFFECT_ORDER:
+    for e in ('serial', 'gprs', 'scfg', 'mode', 'dialin', 'firewall', 'beat', 'reboot'):
         if effects.count(e) == 0:
             continue
         g.trace('apply ' + e)

@@ -18,11 +18,13 @@ import atc
 import firewall
 
 CONN_ID = 1         # the data socket; connIds 1-3 use PDP context 1 by default (6.2)
-CID = 1
-CONN_TO = 300       # #SCFG connTo, 1/10 s: 30 s to open a connection (6.2: 10-1200)
-KEEPALIVE = 2       # #SCFGEXT TCP keepalive, minutes (6.3: 1-240; FIELD-LESSONS 1, 3)
-TRIES = 3           # attempts per set-up command
-GUARD = 55          # 1/10 s of silence around our own +++: S12=255 is 5.1 s (6.7)
+# The figures, written in place (each name is an entry of the names table,
+# docs/gateway-runtime.md "The names table"):
+#   1    the PDP context (cid) of the data socket
+#   300  #SCFG connTo, 1/10 s: 30 s to open a connection (6.2: 10-1200)
+#   2    #SCFGEXT TCP keepalive, minutes (6.3: 1-240; FIELD-LESSONS 1, 3)
+#   3    attempts per set-up command (run)
+#   55   1/10 s of silence around our own +++: S12=255 is 5.1 s (6.7)
 DIAL_WAIT = 90      # s: #SD takes DNS plus connTo (30 s) at most (5.10); waiting well
                     # beyond it keeps a late CONNECT from meeting our next command
 
@@ -46,7 +48,7 @@ MDM2_INIT = ('ATE0', 'AT+CMEE=1', 'ATS0=0', 'AT+CMGF=1', 'AT+CPMS="SM","SM","SM"
 
 
 def run(port, lines, timeout):
-    # Each line must answer OK; TRIES attempts each.  -> '' or the line that failed.
+    # Each line must answer OK; 3 attempts each.  -> '' or the line that failed.
     for line in lines:
         n = 0
         while 1:
@@ -54,7 +56,7 @@ def run(port, lines, timeout):
             if st == 'OK':
                 break
             n = n + 1
-            if n >= TRIES:
+            if n >= 3:
                 return line + ' ' + st
             MOD.sleep(10)
     return ''
@@ -131,16 +133,16 @@ def context_lines(cfg):
     # 7.x firmware accepts this line (docs/gateway.md: minimum firmware).  The APN and
     # credentials were
     # checked by config_store (no quote, lines within 80 characters, 5.5).
-    return ['AT+CGDCONT=%d,"IP","%s"' % (CID, cfg['apn']),
+    return ['AT+CGDCONT=1,"IP","%s"' % cfg['apn'],
             scfg_line(cfg),
-            'AT#SCFGEXT=%d,0,0,%d' % (CONN_ID, KEEPALIVE)]
+            'AT#SCFGEXT=%d,0,0,2' % CONN_ID]
 
 
 def scfg_line(cfg):
     # pktSz 0 is "select automatically default value (300)" (ATR10 #SCFG): 300 is sent
     # as such, so that the read form save() compares with shows what was sent.
-    return 'AT#SCFG=%d,%d,%d,%d,%d,%d' % (CONN_ID, CID, cfg['pktsize'] or 300,
-                                           cfg['sktimeout'], CONN_TO, cfg['sendtimeout'])
+    return 'AT#SCFG=%d,1,%d,%d,300,%d' % (CONN_ID, cfg['pktsize'] or 300,
+                                          cfg['sktimeout'], cfg['sendtimeout'])
 
 
 def save(lines):
@@ -175,13 +177,13 @@ def gprs_up(cfg):
     # The user and password are arguments of #SGACT (ATR10 p.415 #SGACT=<cid>,<stat>
     # [,<userId>,<pwd>]; IPG10 3.4: #USERID/#PASSW are the old commands, "strongly
     # recommended not to mix the new commands with the old ones").
-    line = 'AT#SGACT=%d,1' % CID
+    line = 'AT#SGACT=1,1'
     if cfg['apnuser'] != '':
         line = line + ',"%s","%s"' % (cfg['apnuser'], cfg['apnpass'])
     st, text = atc.cmd(MDM2, line, 150)                         # up to 150 s (5.10)
     if st == 'ERROR' and atc.cme(text) == 553:
         # "context already activated" (5.8): left from before; start it afresh
-        atc.cmd(MDM2, 'AT#SGACT=%d,0' % CID, 20)
+        atc.cmd(MDM2, 'AT#SGACT=1,0', 20)
         st, text = atc.cmd(MDM2, line, 150)
     if st != 'OK':
         return '', 'AT#SGACT ' + st + ' ' + text
@@ -189,7 +191,7 @@ def gprs_up(cfg):
 
 
 def gprs_down():
-    atc.cmd(MDM2, 'AT#SGACT=%d,0' % CID, 20)
+    atc.cmd(MDM2, 'AT#SGACT=1,0', 20)
 
 
 def context_up():
@@ -197,7 +199,7 @@ def context_up():
     st, text = atc.cmd(MDM2, 'AT#SGACT?', 5)
     if st != 'OK':
         return -1
-    return atc.sgact_state(text, CID)
+    return atc.sgact_state(text, 1)
 
 
 def apply_firewall(cfg):
@@ -290,7 +292,7 @@ def hangup():
     # End a CSD call from our side: S12 of silence, +++, wait for OK, then ATH, the only
     # command accepted after the escape in a call (6.7, section 9; SWUG6 2.6.3).  The
     # caller has stopped sending to MDM.  -> 1 when the call is gone.
-    MOD.sleep(GUARD)
+    MOD.sleep(55)
     MDM.send('+++', 10)
     buf = ''
     n = 0

@@ -3,9 +3,11 @@
 # same whether a connection is open or not, because MDM2 is never online (REFERENCE.md
 # 6.13, 8.6).  On-module file in the dialect.
 #
-#   poll(cfg, status) -> (cfg, effects, left)
+#   poll(cfg, status, update) -> (cfg, effects, left)
 #     status   a function giving the status dict of sms_commands.handle() (asked when
 #              a message is handled, so the counters and the signal are fresh)
+#     update   a function (body, sender) -> the reply, for 'update <url>' (gwupd.start:
+#              a layer above this one, docs/update.md)
 #     cfg      the configuration in force afterwards (saved when it changed)
 #     effects  what the gateway must re-apply (sms_commands.handle(), in its order)
 #     left     messages still in the store (the caller polls again at once), -1 when
@@ -29,31 +31,20 @@
 import atc
 import config_store
 import sms_commands
+import values
 import MDM2
-
-NUMBER = '+0123456789'
-PROMPT_TRIES = 2    # a missing prompt is retried; a send that timed out is not (it may
-                    # have gone: a retry could send the reply twice)
-ERR_SAVE = 'Error: could not save the configuration (%s), nothing changed'
-
-
-def number_ok(s):
-    # Only numbers get replies: an alphanumeric sender cannot be answered, and nothing
-    # else may end up inside the quoted +CMGS argument.
-    if len(s) < 3 or len(s) > 20:
-        return 0
-    for c in s:
-        if NUMBER.find(c) == -1:
-            return 0
-    return 1
 
 
 def reply(number, text):
-    # -> 1 when the network took the message.
-    if not number_ok(number):
+    # -> 1 when the network took the message.  Only numbers get replies (values.phone_ok:
+    # an optional '+' and 3-20 digits): an alphanumeric sender cannot be answered, and
+    # nothing else may end up inside the quoted +CMGS argument.  A missing prompt is
+    # tried twice; a send that timed out is not retried (it may have gone: a retry could
+    # send the reply twice).
+    if not values.phone_ok(number):
         return 0
     n = 0
-    while n < PROMPT_TRIES:
+    while n < 2:
         st, t = atc.cmd(MDM2, 'AT+CMGS="%s"' % number, 5, '> ')
         if st == 'PROMPT':
             st, t = atc.send(MDM2, text + chr(26), 65)   # 60 s (5.10) + 5 s margin
@@ -142,36 +133,35 @@ def stamp(s):
     return i + n, s
 
 
-def poll(cfg, status):
+def poll(cfg, status, update):
     st, text = atc.cmd(MDM2, 'AT+CMGL="ALL"', 25)     # 20 s for 50 messages (5.10)
     if st != 'OK':
         return cfg, [], -1
-    msgs = cmgl(text)
-    if len(msgs) == 0:
+    items = cmgl(text)
+    if len(items) == 0:
         return cfg, [], 0
-    index, stat, sender, body = msgs[0]
-    d, t = atc.cmd(MDM2, 'AT+CMGD=%d' % index, 10)
+    i, kind, sender, body = items[0]     # index, stat ('REC UNREAD' ...), sender, text
+    d, t = atc.cmd(MDM2, 'AT+CMGD=%d' % i, 10)
     if d != 'OK':
         return cfg, [], -1      # stays in the store, unhandled: tried again later
-    left = len(msgs) - 1
-    if stat != 'REC UNREAD' and stat != 'REC READ':
+    left = len(items) - 1
+    if kind != 'REC UNREAD' and kind != 'REC READ':
         return cfg, [], left    # a stored outgoing message: deleted, nothing to do
     st = status()
     st['sender'] = sender       # the phones allow-list (sms_fleet.listed)
-    replies, new, effects = sms_commands.handle(body, cfg, st)
+    out, new, effects = sms_commands.handle(body, cfg, st)     # out: the replies
     if effects == ['update']:
-        import gwupd            # update <url>: the updater answers (docs/update.md)
-        replies = [gwupd.start(body, sender)]
+        out = [update(body, sender)]    # update <url>: the updater answers
         effects = []
     if new != cfg:
         r = config_store.save(new)
         if r != 'ok':
             print('gw: config save failed: ' + r)
-            replies = [ERR_SAVE % r]
+            out = ['Error: could not save the configuration (%s), nothing changed' % r]
             new = cfg
             effects = []
-    if len(replies) > 0:
+    if len(out) > 0:
         print('gw: sms from %s handled' % sender)
-    for r in replies:
+    for r in out:
         reply(sender, r)
     return new, effects, left

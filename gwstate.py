@@ -15,9 +15,8 @@
 import MOD
 import SER
 
-BACKOFF = 5         # s, first retry delay; doubles up to BACKOFF_MAX
-BACKOFF_MAX = 40    # so service is back within 60 s of the cause going away (a retry
-                    # at most 40 s later, plus the activation or dial itself)
+# Retry delays (gwstate.failed): 5 s first, doubled up to 40 s, so service is back within
+# 60 s of the cause going away (a retry at most 40 s later, plus the activation or dial).
 # Failures in a row before a clean restart, per step.  gprs: about 12 min without a
 # context (5 + 10 + 20 + 40 x 17 s plus the tries); dial: a maintain client whose
 # server stays away restarts about once an hour (80 tries, ~55 min with the dials).
@@ -94,7 +93,7 @@ def go(s, wait):
 
 def failed(step, why):
     # A step failed (a value, not an exception): count it, and retry with a growing
-    # delay (BACKOFF, then doubled up to BACKOFF_MAX); LIMITS[step] failures in a row
+    # delay (5 s, then doubled up to 40 s); LIMITS[step] failures in a row
     # restart the module.  -> the delay before the next attempt, s.
     n = fails.get(step, 0) + 1
     fails[step] = n
@@ -102,10 +101,10 @@ def failed(step, why):
     if n >= LIMITS[step]:
         restart('%s failed %d times' % (step, n))
     d = delays.get(step, 0) * 2
-    if d < BACKOFF:
-        d = BACKOFF
-    if d > BACKOFF_MAX:
-        d = BACKOFF_MAX
+    if d < 5:
+        d = 5
+    if d > 40:
+        d = 40
     delays[step] = d
     return d
 

@@ -48,26 +48,10 @@ MAXLEN = sms_report.MAXLEN
 
 COMMANDS = ('gprs baud charformat mode socketting smspassword dialin config firewall status '
             'name identity heartbeat alert phones reboot reset update')
-LATER = ' (applies when the current connection closes)'
-NEWCONN = ' (applies to new connections)'
-SAME = ' (unchanged)'
-ERR_BAUD = 'Error: baud must be one of 300 1200 2400 4800 9600 19200 38400 57600 115200'
-ERR_CHAR = 'Error: charformat must be one of 8N1 8N2 8E1 8O1 7E1 7O1'
-ERR_GPRS = 'Error: use gprs <apn> [<user> <password>]'
-ERR_APN = 'Error: apn must be 1-50 of letters, digits, . - _'
-ERR_CRED = 'Error: user and password must be up to 30 characters each, no quote or backslash'
 ERR_MODE = ('Error: use mode server <any|ip> <port> or mode client <server> <port> '
             '[<backup> <port>] [maintain]')
-ERR_PERMIT = 'Error: permitted must be any or an ip like 192.168.0.1'
-ERR_PORT = 'Error: port must be 1-65535'
-ERR_HOST = 'Error: server must be an ip or a host name of letters, digits, - . (up to 50)'
-ERR_SOCK = ('Error: use socketting <socket timeout 0-65535 s> '
-            '<send timeout 0-255 x100 ms> <packet size 0-512>')
-ERR_PW = 'Error: smspassword must be 1-12 characters of 0-9 a-z'
-ERR_DIAL = 'Error: use dialin on or dialin off'
-ERR_NOARGS = 'Error: %s takes no arguments'
-ERR_UNKNOWN = 'Error: unknown, try: ' + COMMANDS     # 156 characters: one SMS
-ERR_NONE = 'Error: no command, try: ' + COMMANDS
+# The error texts used once are written where they are used (each name is an entry of
+# the names table, docs/gateway-runtime.md "The names table").
 
 
 # ---- text helpers ---------------------------------------------------------------------
@@ -114,60 +98,57 @@ def fit(s):
 
 
 # ---- the commands ---------------------------------------------------------------------
-# Each do_* takes the argument words and a copy of the configuration, which it may
-# change, and returns one reply: 'Confirmed: ...' or 'Error: ...' (then the copy is
-# thrown away) or, for the reporting commands, a list of replies.
+# Each command's function, named after its word, takes the argument words and a copy of
+# the configuration, which it may change, and returns one reply: 'Confirmed: ...' or
+# 'Error: ...' (then the copy is thrown away) or, for the reporting commands, a list of
+# replies.
 
-def do_gprs(args, new, pw):
+def gprs(args, new, pw):
     if len(args) < 1 or len(args) > 3:
-        return ERR_GPRS
+        return 'Error: use gprs <apn> [<user> <password>]'
     apn = args[0]
-    user = ''
-    secret = ''
+    u = ''          # the GPRS user and password
+    p = ''
     if len(args) > 1:
-        user = args[1]
+        u = args[1]
     if len(args) > 2:
-        secret = args[2]
+        p = args[2]
     if not config_store.apn_ok(apn):
-        return ERR_APN
-    if not config_store.cred_ok(user) or not config_store.cred_ok(secret):
-        return ERR_CRED
-    if len(user) > 30 or len(secret) > 30:  # #SGACT's 80-character line (values.CRED_MAX)
-        return ERR_CRED
+        return 'Error: apn must be 1-50 of letters, digits, . - _'
+    # at most 30 each: #SGACT's 80-character line (values.py)
+    if not config_store.cred_ok(u) or not config_store.cred_ok(p) or len(u) > 30 or len(p) > 30:
+        return 'Error: user and password must be up to 30 characters each, no quote or backslash'
     new['apn'] = apn
-    new['apnuser'] = user
-    new['apnpass'] = secret
+    new['apnuser'] = u
+    new['apnpass'] = p
     r = 'Confirmed: gprs apn ' + shown(apn, pw)
-    if user == '':
+    if u == '':
         return r + ', no user, no password'
-    r = r + ', user ' + shown(user, pw)
-    if secret == '':
+    r = r + ', user ' + shown(u, pw)
+    if p == '':
         return r + ', no password'
     return r + ', password set'
 
 
-def do_baud(args, new):
-    if len(args) != 1:
-        return ERR_BAUD
-    n = config_store.num(args[0], 115200)
+def baud(args, new):
+    n = -1
+    if len(args) == 1:
+        n = config_store.num(args[0], 115200)
     if not config_store.baud_ok(n):
-        return ERR_BAUD
+        return 'Error: baud must be one of 300 1200 2400 4800 9600 19200 38400 57600 115200'
     new['baud'] = n
     return 'Confirmed: baud %d' % n
 
 
-def do_charformat(args, new):
-    if len(args) != 1:
-        return ERR_CHAR
-    want = low(args[0])
+def charformat(args, new):
     for f in config_store.CHARFORMATS:
-        if low(f) == want:
+        if len(args) == 1 and low(f) == low(args[0]):
             new['charformat'] = f
             return 'Confirmed: charformat ' + f
-    return ERR_CHAR
+    return 'Error: charformat must be one of 8N1 8N2 8E1 8O1 7E1 7O1'
 
 
-def do_mode(args, new, pw):
+def mode(args, new, pw):
     if len(args) < 1:
         return ERR_MODE
     kind = low(args[0])
@@ -178,10 +159,10 @@ def do_mode(args, new, pw):
         if permit != 'any':
             permit = config_store.canon_ip(args[1])
             if permit == '':
-                return ERR_PERMIT
+                return 'Error: permitted must be any or an ip like 192.168.0.1'
         port = config_store.num(args[2], 65535)
         if port < 1:
-            return ERR_PORT
+            return 'Error: port must be 1-65535'
         new['mode'] = 'server'
         new['permit'] = permit
         new['lport'] = port
@@ -201,12 +182,13 @@ def do_mode(args, new, pw):
             if config_store.canon_ip(host) != '':
                 host = config_store.canon_ip(host)
             if not config_store.host_ok(host):
-                return ERR_HOST
+                return ('Error: server must be an ip or a host name of letters, digits, - . '
+                        '(up to 50)')
             port = config_store.num(args[i + 1], 999999999)
             if port < 0:
                 return ERR_MODE         # not a number: the words are out of place
             if port < 1 or port > 65535:
-                return ERR_PORT
+                return 'Error: port must be 1-65535'
             items.append((host, port))
             i = i + 2
         new['mode'] = 'client'
@@ -224,49 +206,50 @@ def do_mode(args, new, pw):
     return ERR_MODE
 
 
-def do_socketting(args, new):
-    if len(args) != 3:
-        return ERR_SOCK
-    sk = config_store.num(args[0], 65535)
-    tx = config_store.num(args[1], 255)
-    pk = config_store.num(args[2], 512)
-    if sk < 0 or tx < 0 or pk < 0:
-        return ERR_SOCK
-    new['sktimeout'] = sk
-    new['sendtimeout'] = tx
-    new['pktsize'] = pk
+def socketting(args, new):
+    # t: socket timeout 0-65535 s, send timeout 0-255 x100 ms, packet size 0-512
+    t = [-1]
+    if len(args) == 3:
+        t = [config_store.num(args[0], 65535), config_store.num(args[1], 255),
+             config_store.num(args[2], 512)]
+    if min(t) < 0:
+        return ('Error: use socketting <socket timeout 0-65535 s> '
+                '<send timeout 0-255 x100 ms> <packet size 0-512>')
+    new['sktimeout'] = t[0]
+    new['sendtimeout'] = t[1]
+    new['pktsize'] = t[2]
     r = 'Confirmed: socketting socket timeout '
-    if sk == 0:
+    if t[0] == 0:
         r = r + '0 (never)'
     else:
-        r = r + '%d s' % sk
-    if tx == 0:
+        r = r + '%d s' % t[0]
+    if t[1] == 0:
         r = r + ', send timeout 0 (full packets only)'
     else:
-        r = r + ', send timeout %d00 ms' % tx
-    if pk == 0:
+        r = r + ', send timeout %d00 ms' % t[1]
+    if t[2] == 0:
         r = r + ', packet size 0 (automatic)'
     else:
-        r = r + ', packet size %d' % pk
+        r = r + ', packet size %d' % t[2]
     return r
 
 
-def do_smspassword(args, new):
+def smspassword(args, new):
     # The password is compared case-insensitively (phones capitalise the first word),
     # so it is stored in lower case; its alphabet has no upper case anyway (seed 001).
-    if len(args) != 1:
-        return ERR_PW
-    p = low(args[0])
+    p = ''
+    if len(args) == 1:
+        p = low(args[0])
     if not config_store.password_ok(p):
-        return ERR_PW
+        return 'Error: smspassword must be 1-12 characters of 0-9 a-z'
     new['password'] = p
     return 'Confirmed: smspassword set'
 
 
-def do_dialin(args, new):
-    if len(args) != 1:
-        return ERR_DIAL
-    v = low(args[0])
+def dialin(args, new):
+    v = ''
+    if len(args) == 1:
+        v = low(args[0])
     if v == 'on':
         new['dialin'] = 1
         if new['mode'] == 'server':
@@ -275,7 +258,7 @@ def do_dialin(args, new):
     if v == 'off':
         new['dialin'] = 0
         return 'Confirmed: dialin off'
-    return ERR_DIAL
+    return 'Error: use dialin on or dialin off'
 
 
 # ---- the entry point ------------------------------------------------------------------
@@ -322,24 +305,26 @@ def handle(text, cfg, status):
     if len(cfg['phones']) > 0 and not sms_fleet.listed(cfg['phones'], sender):
         return [], cfg, []      # the allow-list: even the right password is not enough
     if len(w) == 1:
-        return [ERR_NONE], cfg, []
+        return ['Error: no command, try: ' + COMMANDS], cfg, []
     cmd = low(w[1])
     args = w[2:]
     new = config_store.copy(cfg)
+    # Each command's function is named after its word (sms_fleet's too): the word is an
+    # entry of the names table already (docs/gateway-runtime.md "The names table").
     if cmd == 'gprs':
-        r = do_gprs(args, new, pw)
+        r = gprs(args, new, pw)
     elif cmd == 'baud':
-        r = do_baud(args, new)
+        r = baud(args, new)
     elif cmd == 'charformat':
-        r = do_charformat(args, new)
+        r = charformat(args, new)
     elif cmd == 'mode':
-        r = do_mode(args, new, pw)
+        r = mode(args, new, pw)
     elif cmd == 'socketting':
-        r = do_socketting(args, new)
+        r = socketting(args, new)
     elif cmd == 'smspassword':
-        r = do_smspassword(args, new)
+        r = smspassword(args, new)
     elif cmd == 'dialin':
-        r = do_dialin(args, new)
+        r = dialin(args, new)
     elif cmd == 'firewall':
         r, new['firewall'] = firewall.sms(args, cfg)
         if type(r) == type([]):
@@ -347,33 +332,34 @@ def handle(text, cfg, status):
     elif cmd == 'update':
         return [], cfg, ['update']      # gwsms.py hands it to gwupd.start (docs/update.md)
     elif cmd == 'name':
-        r = sms_fleet.do_name(args, new, pw)
+        r = sms_fleet.name(args, new, pw)
     elif cmd == 'identity':
-        r = sms_fleet.do_identity(args, new, pw)
+        r = sms_fleet.identity(args, new, pw)
     elif cmd == 'heartbeat':
-        r = sms_fleet.do_heartbeat(args, new, pw)
+        r = sms_fleet.heartbeat(args, new, pw)
     elif cmd == 'alert':
-        r = sms_fleet.do_alert(args, new)
+        r = sms_fleet.alert(args, new)
     elif cmd == 'phones':
-        r = sms_fleet.do_phones(args, new, sender)
+        r = sms_fleet.phones(args, new, sender)
         if type(r) == type([]):
             r = pack('Phones', r)
     elif len(args) != 0 and (cmd == 'config' or cmd == 'status' or cmd == 'reboot' or
                              cmd == 'reset'):
-        return [ERR_NOARGS % cmd], cfg, []
+        return ['Error: %s takes no arguments' % cmd], cfg, []
     elif cmd == 'config':
-        r = sms_report.do_config(cfg, status, pw)
+        r = sms_report.config(cfg, status, pw)
     elif cmd == 'status':
-        r = sms_report.do_status(status)
+        r = sms_report.status(status)
     elif cmd == 'reboot':
         # Nothing to save: the reply goes first, then the restart (gwmode, 'reboot').
         if intval(status, 'busy') > 0:
-            return ['Confirmed: reboot' + LATER], cfg, ['reboot']
+            return ['Confirmed: reboot (applies when the current connection closes)'], cfg, \
+                ['reboot']
         return ['Confirmed: reboot, restarting now'], cfg, ['reboot']
     elif cmd == 'reset':
-        r, new = sms_fleet.do_reset(cfg)
+        r, new = sms_fleet.reset(cfg)
     else:
-        r = ERR_UNKNOWN
+        r = 'Error: unknown, try: ' + COMMANDS     # 156 characters: one SMS
     if type(r) == type([]):
         out = []
         for m in r:
@@ -382,18 +368,18 @@ def handle(text, cfg, status):
     if r[:6] == 'Error:':
         return [fit(r)], cfg, []
     if new == cfg:
-        return [fit(r + SAME)], cfg, []
-    eff = effects(cfg, new)
+        return [fit(r + ' (unchanged)')], cfg, []
+    items = effects(cfg, new)
     if intval(status, 'busy') > 0:
         n = 0                   # 2: an effect waits for the close, 1: for new connections
-        for e in eff:
+        for e in items:
             if e == 'firewall' or e == 'ident':
                 if n == 0:
                     n = 1
             elif e != 'beat':
                 n = 2
         if n == 2:
-            r = r + LATER
+            r = r + ' (applies when the current connection closes)'
         elif n == 1:
-            r = r + NEWCONN
-    return [fit(r)], new, eff
+            r = r + ' (applies to new connections)'
+    return [fit(r)], new, items

@@ -1,9 +1,10 @@
 # sms_fleet.py - the SMS commands for fleets (docs/gateway.md 1.13-1.19): the unit's
 # name, the identity and heartbeat packets, alerts, the sender allow-list, reset; and
 # who may send commands at all.  Pure: no AT commands, no flash.  sms_commands.handle()
-# calls these after the password was checked; each do_* changes its copy of the
-# configuration and returns one reply ('Confirmed: ...' or 'Error: ...') or, for
-# 'phones list', a list of report items.  On-module file in the dialect.
+# calls these after the password was checked; each (named after its command word)
+# changes its copy of the configuration and returns one reply ('Confirmed: ...' or
+# 'Error: ...') or, for 'phones list', a list of report items.  On-module file in the
+# dialect.
 
 import config_store
 import values
@@ -45,7 +46,7 @@ def listed(items, sender):
 
 # ---- the commands -----------------------------------------------------------------------
 
-def do_name(args, new, pw):
+def name(args, new, pw):
     if len(args) == 1 and low(args[0]) == 'off':
         new['name'] = ''
         return 'Confirmed: name off'
@@ -55,7 +56,7 @@ def do_name(args, new, pw):
     return 'Confirmed: name ' + shown(args[0], pw)     # never the SMS password
 
 
-def do_identity(args, new, pw):
+def identity(args, new, pw):
     # The text of an identity or heartbeat is the words joined by one space (an SMS is
     # split on white space; %20 gives an exact space, %0D%0A a line end).
     if len(args) == 1 and low(args[0]) == 'off':
@@ -80,7 +81,7 @@ def do_identity(args, new, pw):
     return r
 
 
-def do_heartbeat(args, new, pw):
+def heartbeat(args, new, pw):
     if len(args) == 1 and low(args[0]) == 'off':
         new['hbsecs'] = 0
         new['hbtext'] = ''
@@ -100,7 +101,7 @@ def do_heartbeat(args, new, pw):
         shown(t, pw), n)
 
 
-def do_alert(args, new):
+def alert(args, new):
     if len(args) == 1 and low(args[0]) == 'off':
         new['alertto'] = ''
         new['alerts'] = ''
@@ -142,7 +143,7 @@ def do_alert(args, new):
     return 'Confirmed: alert to %s on %s' % (args[0], ', '.join(r))
 
 
-def do_phones(args, new, sender):
+def phones(args, new, sender):
     # At most 5 numbers (config_store.validate).
     if len(args) == 1 and low(args[0]) == 'list':
         if len(new['phones']) == 0:
@@ -179,7 +180,7 @@ def do_phones(args, new, sender):
     return 'Confirmed: phones %s %s, %d of 5 numbers' % (w, p, len(items))
 
 
-def do_reset(cfg):
+def reset(cfg):
     # Factory settings except the SMS password (only smspassword changes it).
     # -> (reply, new configuration); the reply names every setting that changed.
     new = config_store.defaults()

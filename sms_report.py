@@ -12,14 +12,12 @@ import values
 shown = values.shown
 
 MAXLEN = 160
-# GSM 03.38 extension-table characters take two of the 160 septets.
-GSM_EXT = ('[', ']', '{', '}', '|', '~', '^', '\\')
-
 
 
 def septets(s):
+    # GSM 03.38 extension-table characters take two of the 160 septets.
     n = len(s) - s.count('\001')      # the marks around echoed values are not sent
-    for c in GSM_EXT:
+    for c in ('[', ']', '{', '}', '|', '~', '^', '\\'):
         n = n + s.count(c)
     return n
 
@@ -27,37 +25,37 @@ def septets(s):
 def pack(head, items):
     # Join items with ', ' into as few replies as fit: 'Head: a, b' or, when split,
     # 'Head 1/2: a, b' and 'Head 2/2: c'.
-    whole = ', '.join(items)
-    if septets(whole) <= MAXLEN - len(head) - 2:
-        return [head + ': ' + whole]
-    room = MAXLEN - len(head) - 7
-    bodies = []
+    text = ', '.join(items)
+    if septets(text) <= MAXLEN - len(head) - 2:
+        return [head + ': ' + text]
+    n = MAXLEN - len(head) - 7      # room for the items of one 'Head i/n: ' reply
+    parts = []                      # the replies' item texts
     cur = ''
-    for it in items:
+    for w in items:
         if cur == '':
-            cand = it
+            t = w
         else:
-            cand = cur + ', ' + it
-        if cur != '' and septets(cand) > room:
-            bodies.append(cur)
-            cur = it
+            t = cur + ', ' + w
+        if cur != '' and septets(t) > n:
+            parts.append(cur)
+            cur = w
         else:
-            cur = cand
-    bodies.append(cur)
-    if len(bodies) == 1:
-        return [head + ': ' + bodies[0]]
+            cur = t
+    parts.append(cur)
+    if len(parts) == 1:
+        return [head + ': ' + parts[0]]
     out = []
     i = 0
-    for b in bodies:
+    for b in parts:
         i = i + 1
-        out.append('%s %d/%d: %s' % (head, i, len(bodies), b))
+        out.append('%s %d/%d: %s' % (head, i, len(parts), b))
     return out
 
 
-def intval(status, key):
+def intval(status, k):
     # A counter from the gateway's status dict as an int, or -1 when missing or odd.
     # int() also turns MOD.secCounter()'s long into an int (REFERENCE.md 2.6).
-    v = status.get(key)
+    v = status.get(k)
     if v is None:
         return -1
     try:
@@ -67,20 +65,16 @@ def intval(status, key):
     return n
 
 
-def textval(status, key, limit):
-    v = status.get(key)
+def textval(status, k, n):
+    # a text from the status dict, at most n characters ('' when missing or odd)
+    v = status.get(k)
     if v is None or type(v) != type(''):
         return ''
-    return v[:limit]
+    return v[:n]
 
 
-def onoff(n):
-    if n:
-        return 'on'
-    return 'off'
-
-
-def do_config(cfg, status, pw):
+def config(cfg, status, pw):
+    # SMS 'config' (named after its word, as every command's function)
     # The settings written as the commands that would set them, so a reply can be
     # copied into a command; the GPRS password shows as ***, the SMS password never.
     items = []
@@ -96,7 +90,7 @@ def do_config(cfg, status, pw):
         if cfg['maintain']:
             r = r + ' maintain'
         items.append(r)
-    items.append('dialin ' + onoff(cfg['dialin']))
+    items.append('dialin ' + ('off', 'on')[cfg['dialin']])     # dialin is 0 or 1
     r = 'gprs ' + shown(cfg['apn'], pw)
     if cfg['apnuser'] != '':
         r = r + ' ' + shown(cfg['apnuser'], pw)
@@ -123,14 +117,15 @@ def do_config(cfg, status, pw):
 
 def uptime(s):
     d, s = divmod(s, 86400)
-    h, s = divmod(s, 3600)
+    n, s = divmod(s, 3600)      # hours
     m = divmod(s, 60)[0]
     if d > 0:
-        return '%dd%02dh%02dm' % (d, h, m)
-    return '%dh%02dm' % (h, m)
+        return '%dd%02dh%02dm' % (d, n, m)
+    return '%dh%02dm' % (n, m)
 
 
-def do_status(status):
+def status(status):
+    # SMS 'status'; status: the gateway's status dict (it hides this function in here)
     items = []
     state = textval(status, 'state', 40)       # e.g. 'connected, 711 B dropped'
     if state == '':
@@ -156,9 +151,9 @@ def do_status(status):
     up = intval(status, 'uptime')
     if up >= 0:
         items.append('up ' + uptime(up))
-    for key, label in (('tonet', 'to net %d B'), ('toser', 'to serial %d B'),
-                       ('conns', 'connections %d')):
-        n = intval(status, key)
+    for k, label in (('tonet', 'to net %d B'), ('toser', 'to serial %d B'),
+                     ('conns', 'connections %d')):
+        n = intval(status, k)
         if n >= 0:
             items.append(label % n)
     return pack('Status', items)

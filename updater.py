@@ -7,7 +7,7 @@
 # bridge keep running.  Nothing runs while a connection is open (the busy rule,
 # docs/gateway.md 1.1); a file being fetched then is fetched again afterwards.
 #
-# Download (REFERENCE.md 6.5, 6.10): socket SOCK on MDM2 in command mode (#SD ... ,1),
+# Download (REFERENCE.md 6.5, 6.10): socket 2 on MDM2 in command mode (#SD ... ,1),
 # so MDM keeps its listener or its connection and MDM2 stays the control instance.
 # Closure type 255: with 0 the "local host closes immediately when remote host has
 # closed" (ATR10 p.422 #SD), and an HTTP/1.0 server closes right behind the last byte,
@@ -39,40 +39,33 @@ import values
 
 g = gwstate
 
-SOCK = 2            # connId of the download (1 is the gateway's data socket)
-CHUNK = 1500        # #SRECV maximum (6.10)
-READS = 4           # #SRECV per step: about 6 KB, a fraction of a second
-OPEN_WAIT = 35      # s for #SD: DNS (up to 20 s, REFERENCE.md 5.10) plus connTo 10 s
-                    # (SCFG below) plus 5 s
-SILENT = 60         # s without a byte: the server is gone
-MAN_MAX = 4000      # bytes of a manifest
-HEAD_MAX = 2000     # bytes of HTTP reply headers
-MAX_FILES = 40
-MARGIN = 16384      # flash bytes left free besides the release (REFERENCE.md 3: the
-                    # free figure may be inexact)
-FILES_MAX = 250     # files on the flash after staging (limit 255, REFERENCE.md 3)
-# connId SOCK: context 1, automatic packets, 90 s idle close, connTo 10 s, txTo 1 s;
-# SRING without data, received data in hex, no keepalive (6.2, 6.3)
-# (#SCFGEXT in the 4-field form every 7.x firmware takes, gwnet.context_lines)
-SOCK_SETUP = ('AT#SCFG=%d,1,0,90,100,10' % SOCK, 'AT#SCFGEXT=%d,0,1,0' % SOCK)
-NAME_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789_'   # a version: values.word_ok's default
-LATER = ' (starts when the current connection closes)'
+# The figures, written in place (each name is an entry of the names table,
+# docs/gateway-runtime.md "The names table"):
+#   2      connId of the download (1 is the gateway's data socket); its set-up: context
+#          1, automatic packets, 90 s idle close, connTo 10 s, txTo 1 s; SRING without
+#          data, received data in hex, no keepalive (6.2, 6.3; #SCFGEXT in the 4-field
+#          form every 7.x firmware takes, gwnet.context_lines)
+#   1500   bytes per #SRECV, its maximum (6.10); 4 #SRECV per step: about 6 KB, a
+#          fraction of a second
+#   35     s for #SD: DNS (up to 20 s, REFERENCE.md 5.10) plus connTo 10 s plus 5 s
+#   60     s without a byte: the server is gone
+#   4000   bytes of a manifest;  2000  bytes of HTTP reply headers;  40 files at most
+#   16384  flash bytes left free besides the release (REFERENCE.md 3: the free figure
+#          may be inexact);  250  files on the flash after staging (limit 255)
 
-active = 0
 host = ''
 port = 80
-base = ''           # the manifest's path up to its last '/': where the files are
 mpath = ''
 who = ''            # the phone that asked
 ver = ''            # the version being installed
 slot = ''
 entries = []        # (module, size, md5 hex, 'boot'|'lazy')
 idx = -1            # the file being fetched, -1: the manifest
-phase = ''          # 'get', 'recv', 'check'
+phase = ''          # 'get', 'read' (the reply), 'check'; '': no update running
 head = ''           # HTTP reply headers so far
 inbody = 0
 parts = []          # the manifest's bytes
-got = 0
+count = 0           # bytes of the file (or manifest) so far
 size = -1           # bytes the body has (Content-Length or the manifest), -1: unknown
 h = None            # md5 of the file so far
 f = None            # its staging file
@@ -81,11 +74,11 @@ table = {}          # 'A7' -> chr(167)
 
 
 def start(text, sender, busy):
-    global active, who, ver, slot, idx, phase, table, entries
+    global who, ver, slot, idx, phase, table, entries
     w = sms_commands.words(text)
     if len(w) != 3:
         return 'Error: use update http://<server>[:<port>]/<path>/manifest.txt'
-    if active:
+    if phase != '':
         return 'Error: an update is already running, %d of %d files' % (idx + 1, len(entries))
     if gwboot.armed and gwboot.ptr['state'] == 'trial':
         return 'Error: update %s is not confirmed yet, try again later' % gwboot.ptr['ver']
@@ -101,45 +94,43 @@ def start(text, sender, busy):
     idx = -1
     entries = []
     phase = 'get'
-    active = 1
     r = 'Confirmed: update from %s started' % sms_commands.shown(w[2], g.cfg['password'])
     if busy:
-        r = r + LATER
+        r = r + ' (starts when the current connection closes)'
     g.trace('update from http://%s:%d%s' % (host, port, mpath))
     return sms_commands.fit(r)
 
 
-def parse_url(url):
-    # 'http://host[:port]/path' -> '' (host, port, base, mpath set) or what is wrong
-    global host, port, base, mpath
-    use = 'url must be http://<server>[:<port>]/<path>'
-    if config_store.low(url[:7]) != 'http://':
-        return use
-    rest = url[7:]
+def parse_url(text):
+    # 'http://host[:port]/path' -> '' (host, port, mpath set) or what is wrong
+    global host, port, mpath
+    bad = 'url must be http://<server>[:<port>]/<path>'
+    if config_store.low(text[:7]) != 'http://':
+        return bad
+    rest = text[7:]
     i = rest.find('/')
     if i < 1 or len(rest) > 120:
-        return use
-    hp = rest[:i].split(':')
+        return bad
+    w = rest[:i].split(':')     # host, port
     p = 80
-    if len(hp) == 2:
-        p = config_store.num(hp[1], 65535)
-    if len(hp) > 2 or p < 1 or not config_store.host_ok(hp[0]):
-        return use
+    if len(w) == 2:
+        p = config_store.num(w[1], 65535)
+    if len(w) > 2 or p < 1 or not config_store.host_ok(w[0]):
+        return bad
     for c in rest[i:]:
         if ord(c) < 33 or ord(c) > 126 or c == '"' or c == '\\':
-            return use
-    host = hp[0]
+            return bad
+    host = w[0]
     port = p
     mpath = rest[i:]
-    base = mpath[:mpath.rfind('/') + 1]
     return ''
 
 
 def step():
     # One bounded piece of work.  -> bytes moved (the loop does not wait after one).
     global phase, f
-    if not active or not (g.state in ('listening', 'idle', 'dial')):
-        if active and phase == 'recv' and g.online():
+    if phase == '' or not (g.state in ('listening', 'idle', 'dial')):
+        if phase == 'read' and g.online():
             close()
             if f is not None:
                 f.close()
@@ -151,88 +142,89 @@ def step():
     atc.poll(gwnet.MDM, 0)
     if phase == 'get':
         return get()
-    if phase == 'recv':
-        return recv()
+    if phase == 'read':
+        return read()
     return check()
 
 
-def name_of(n):
+def name(n):
     return 'u%s%02d.pyo' % (slot, n)
 
 
 def get():
     # Open the socket and send the request for the manifest or file idx.
-    global phase, head, inbody, got, h, f, last, parts
+    global phase, head, inbody, count, h, f, last, parts
     if idx < 0:
-        bad = gwnet.run(MDM2, SOCK_SETUP, 5)
+        bad = gwnet.run(MDM2, ('AT#SCFG=2,1,0,90,100,10', 'AT#SCFGEXT=2,0,1,0'), 5)
         if bad != '':
-            return fail('socket set-up: ' + bad)
+            return failed('socket set-up: ' + bad)
         path = mpath
     else:
-        path = base + entries[idx][0] + '.pyo'
-    st, t = atc.cmd(MDM2, 'AT#SD=%d,0,%d,"%s",255,0,1' % (SOCK, port, host), OPEN_WAIT)
+        # the files are beside the manifest: its path up to the last '/'
+        path = mpath[:mpath.rfind('/') + 1] + entries[idx][0] + '.pyo'
+    st, t = atc.cmd(MDM2, 'AT#SD=2,0,%d,"%s",255,0,1' % (port, host), 35)
     if st != 'OK':
-        return fail('server not reachable (%s %s)' % (st, t))
-    st, t = atc.cmd(MDM2, 'AT#SSEND=%d' % SOCK, 5, '> ')
+        return failed('server not reachable (%s %s)' % (st, t))
+    st, t = atc.cmd(MDM2, 'AT#SSEND=2', 5, '> ')
     if st == 'PROMPT':
         st, t = atc.send(MDM2, 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n%s' % (path, host, chr(26)),
                          20)
     if st != 'OK':
         close()
-        return fail('request not sent (%s)' % st)
+        return failed('request not sent (%s)' % st)
     head = ''
     inbody = 0
-    got = 0
+    count = 0
     parts = []
     h = md5.new()
     if idx >= 0:
         try:
-            f = open(name_of(idx), 'wb')
+            f = open(name(idx), 'wb')
         except IOError:
             close()
-            return fail('cannot write ' + name_of(idx))
+            return failed('cannot write ' + name(idx))
     last = MOD.secCounter()
-    phase = 'recv'
+    phase = 'read'
     return 1
 
 
 def close():
-    atc.cmd(MDM2, 'AT#SH=%d' % SOCK, 10)        # OK even when closed (6.6)
+    atc.cmd(MDM2, 'AT#SH=2', 10)        # OK even when closed (6.6)
 
 
-def recv():
+def read():
     global last
     moved = 0
     n = 0
-    while n < READS:
-        st, t = atc.cmd(MDM2, 'AT#SRECV=%d,%d' % (SOCK, CHUNK), 5)
+    while n < 4:
+        st, t = atc.cmd(MDM2, 'AT#SRECV=2,1500', 5)
         if st != 'OK':
             break               # nothing buffered (an error, 6.10)
-        data = unhex(t)
+        data = decode(t)
         if data is None:
-            return fail('bad #SRECV reply')
-        bad = take(data)
+            return failed('bad #SRECV reply')
+        bad = write(data)
         if bad != '':
-            return fail(bad)
+            return failed(bad)
         moved = moved + len(data)
         n = n + 1
-    if inbody and got == size:
-        return done()           # all of it: the server's close is not waited for
+    if inbody and count == size:
+        return closed()         # all of it: the server's close is not waited for
     now = MOD.secCounter()
     if moved > 0:
         last = now
         return moved
-    st, t = atc.cmd(MDM2, 'AT#SS=%d' % SOCK, 5)
+    st, t = atc.cmd(MDM2, 'AT#SS=2', 5)
     for s in atc.ss(t):
-        if s[0] == SOCK and s[1] == 0:
-            return done()       # closed by the server, everything read (6.9)
-    if now - last > SILENT:
-        return fail('no data from the server for %d s' % SILENT)
+        if s[0] == 2 and s[1] == 0:
+            return closed()       # closed by the server, everything read (6.9)
+    if now - last > 60:
+        return failed('no data from the server for 60 s')
     atc.poll(gwnet.MDM, 1)      # 0.1 s for more data (and MDM's URCs), then the next turn
     return 1
 
 
-def unhex(t):
+def decode(t):
     # '#SRECV: 2,<n>' then <n> bytes as 2n hex digits -> the bytes, or None
     lines = t.split('\r\n')
     v = atc.values(lines[0], '#SRECV:')
@@ -255,21 +247,21 @@ def unhex(t):
     return ''.join(out)
 
 
-def take(data):
+def write(data):
     # Bytes of the HTTP reply.  -> '' or what is wrong.
-    global head, inbody, got, size
+    global head, inbody, count, size
     if not inbody:
         head = head + data
         i = head.find('\r\n\r\n')
         if i == -1:
-            if len(head) > HEAD_MAX:
+            if len(head) > 2000:
                 return 'not an HTTP reply'
             return ''
         w = head[:head.find('\r\n')].split(' ')
         if len(w) < 2 or w[0][:5] != 'HTTP/':
             return 'not an HTTP reply'
-        if w[1] != '200':
-            return 'the server answered %s for %s' % (w[1][:3], what())
+        if atc.num(w[1]) != 200 or len(w[1]) != 3:
+            return 'the server answered %s for %s' % (w[1][:3], shown())
         size = -1
         for line in head[:i].split('\r\n'):
             if config_store.low(line[:15]) == 'content-length:':
@@ -279,50 +271,50 @@ def take(data):
         data = head[i + 4:]
         head = ''
         inbody = 1
-    got = got + len(data)
+    count = count + len(data)
     if idx < 0:
-        if got > MAN_MAX:
-            return 'manifest longer than %d bytes' % MAN_MAX
+        if count > 4000:
+            return 'manifest longer than 4000 bytes'
         parts.append(data)
         return ''
-    if got > entries[idx][1]:
-        return '%s longer than %d bytes' % (what(), entries[idx][1])
+    if count > entries[idx][1]:
+        return '%s longer than %d bytes' % (shown(), entries[idx][1])
     h.update(data)
     try:
         f.write(data)
     except IOError:
-        return 'flash write failed in ' + what()
+        return 'flash write failed in ' + shown()
     return ''
 
 
-def what():
+def shown():
     if idx < 0:
         return 'the manifest'
     return entries[idx][0] + '.pyo'
 
 
-def done():
+def closed():
     # The server closed the connection: the file is complete, or not.
     global f, idx, phase
     close()
     if not inbody:
-        return fail('no reply from the server for ' + what())
+        return failed('no reply from the server for ' + shown())
     if idx < 0:
         bad = manifest(''.join(parts))
         if bad == '':
-            bad = plan()
+            bad = scan()
         if bad != '':
-            return fail(bad)
+            return failed(bad)
         idx = 0
         phase = 'get'
         return 1
     e = entries[idx]
     f.close()
     f = None
-    if got != e[1]:
-        return fail('%s truncated, %d of %d bytes' % (what(), got, e[1]))
+    if count != e[1]:
+        return failed('%s truncated, %d of %d bytes' % (shown(), count, e[1]))
     if gwboot.hexd(h.digest()) != e[2]:
-        return fail('%s md5 mismatch' % what())
+        return failed('%s md5 mismatch' % shown())
     idx = idx + 1
     phase = 'get'
     if idx == len(entries):
@@ -337,7 +329,7 @@ def manifest(text):
     # (tools/release.py).  -> '' (ver, entries set) or what is wrong.
     global ver, entries
     lines = text.split('\n')
-    if len(lines) < 4 or lines[-1] != '' or lines[0] != 'gwrel1':
+    if len(lines) < 4 or lines[-1] != '' or text[:7] != 'gwrel1\n':
         return 'not a release manifest'
     if lines[1][:8] != 'version=' or not values.word_ok(lines[1][8:], 12):
         return 'bad version in the manifest'
@@ -346,19 +338,22 @@ def manifest(text):
     seen = []
     for line in lines[2:-1]:
         w = line[5:].split(' ')
-        if line[:5] != 'file=' or len(w) != 4 or not values.word_ok(w[0], 12, NAME_CHARS):
+        if line[:5] != 'file=' or len(w) != 4 or not \
+                values.word_ok(w[0], 12, 'abcdefghijklmnopqrstuvwxyz0123456789_'):
             return 'bad manifest line'
-        size = config_store.num(w[1], 16383)
-        if size < 1 or not values.word_ok(w[2], 32, '0123456789abcdef') or len(w[2]) != 32:
+        n = config_store.num(w[1], 16383)      # the size
+        # the md5: 32 lower-case hex digits
+        if n < 1 or len(w[2]) != 32 or not values.word_ok(w[2].upper(), 32, values.HEX) or \
+                values.low(w[2]) != w[2]:
             return 'bad size or md5 for ' + w[0]
         if not (w[3] in ('boot', 'lazy')) or seen.count(w[0]) > 0:
             return 'bad manifest line for ' + w[0]
         if w[0] == 'gwboot' or w[0] == 'gateway':
             return w[0] + ' cannot be updated remotely'
         seen.append(w[0])
-        out.append((w[0], size, w[2], w[3]))
-    if len(out) > MAX_FILES or seen.count('gwloop') == 0 or seen.count('updater') == 0:
-        return 'the manifest lacks gwloop or updater, or has over %d files' % MAX_FILES
+        out.append((w[0], n, w[2], w[3]))
+    if len(out) > 40 or seen.count('gwloop') == 0 or seen.count('updater') == 0:
+        return 'the manifest lacks gwloop or updater, or has over 40 files'
     ver = v
     if v == gwboot.version()[1]:
         return 'version %s is running already' % v
@@ -366,7 +361,7 @@ def manifest(text):
     return ''
 
 
-def plan():
+def scan():
     # The slot that is not running; empty it of an earlier attempt, then check the room.
     global slot
     cur = gwboot.version()[0]
@@ -376,26 +371,26 @@ def plan():
     st, t = atc.cmd(MDM2, 'AT#LSCRIPT', 10)
     if st != 'OK':
         return 'flash listing failed'
-    free = -1
+    left = -1                   # free bytes
     count = 0
     for v in atc.values(t, '#LSCRIPT:'):
         if len(v) == 1 and v[0][:11] == 'free bytes:':
-            free = atc.num(atc.trim(v[0][11:]))
+            left = atc.num(atc.trim(v[0][11:]))
         elif len(v) == 2:
             count = count + 1
             if v[0] == 'u%s.man' % slot or (v[0][:2] == 'u' + slot and len(v[0]) == 8 and
                                             v[0][-4:] == '.pyo' and atc.num(v[0][2:4]) >= 0):
                 try:
                     unlink(v[0])
-                    free = free + atc.num(v[1])
+                    left = left + atc.num(v[1])
                     count = count - 1
                 except IOError:
                     pass
-    need = MAN_MAX + MARGIN
+    need = 4000 + 16384
     for e in entries:
         need = need + e[1]
-    if free < need or count + len(entries) + 1 > FILES_MAX:
-        return 'flash full, needs %d bytes, %d free, %d files' % (need, free, count)
+    if left < need or count + len(entries) + 1 > 250:
+        return 'flash full, needs %d bytes, %d free, %d files' % (need, left, count)
     g.trace('update %s: %d files into slot %s' % (ver, len(entries), slot))
     return ''
 
@@ -405,21 +400,22 @@ def check():
     global idx
     e = entries[idx]
     try:
-        ff = open(name_of(idx), 'rb')
+        ff = open(name(idx), 'rb')
         data = ff.read(e[1] + 1)
         ff.close()
     except IOError:
         data = ''
     if len(data) != e[1] or gwboot.hexd(md5.new(data).digest()) != e[2]:
-        return fail(name_of(idx) + ' differs on the flash')
+        return failed(name(idx) + ' differs on the flash')
     idx = idx + 1
     if idx < len(entries):
         return 1
-    return install()
+    return switch()
 
 
-def install():
-    global active
+def switch():
+    # the manifest, then the version pointer (gwboot.switch), then a restart
+    global phase
     body = ['gwrel1\nversion=%s\n' % ver]
     for e in entries:
         body.append('file=%s %d %s %s\n' % e)
@@ -432,35 +428,35 @@ def install():
         ff.close()
         flashflush()
         ff = open(name, 'r')
-        back = ff.read(len(text) + 1)
+        data = ff.read(len(text) + 1)
         ff.close()
     except IOError:
-        back = ''
-    if back != text:
-        return fail('could not write ' + name)
+        data = ''
+    if data != text:
+        return failed('could not write ' + name)
     if not gwboot.switch(slot, ver, who):
-        return fail('could not write the version pointer')
-    active = 0
+        return failed('could not write the version pointer')
+    phase = ''
     g.restart('update %s installed' % ver)
     return 1
 
 
-def fail(why):
+def failed(why):
     # Give up: the running version is untouched; remove what was staged, tell the phone.
-    global active, f
+    global phase, f
     if f is not None:
         try:
             f.close()
         except IOError:
             pass
         f = None
-    if phase == 'recv':
+    if phase == 'read':
         close()
-    active = 0
+    phase = ''
     if slot != '':
         for n in range(len(entries)):
             try:
-                unlink(name_of(n))
+                unlink(name(n))
             except IOError:
                 pass
     text = 'Error: update failed: ' + why

@@ -5,37 +5,36 @@
 # 16 KB, REFERENCE.md section 3.)
 
 FW_MAX = 10             # SMS-managed firewall rules (REFERENCE.md section 7: limit n/d)
-APN_MAX = 50            # keeps AT+CGDCONT=1,"IP","<apn>" within 80 characters (5.5)
-CRED_MAX = 32           # per field, as stored since the first version (a saved configuration
-                        # stays valid); sms_commands.do_gprs takes at most 30 each from
-                        # an SMS: AT#SGACT=1,1,"<user>","<pwd>" is then at most 78
-                        # characters, 79 with the CR (80-character line, REFERENCE 5.5, 12)
-HOST_MAX = 50           # keeps AT#SD=1,0,<port>,"<host>",0,0 within 80 characters
-# Also (written in place: each name is one of the ~500 the module loads, REFERENCE.md 3):
-# 5 sender allow-list numbers, 100 characters of an identity or heartbeat template (one
-# SMS command), 20 characters of a unit name.
-ALERTS = ('gprs', 'restart')
-
-BAUDS = (300, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
-CHARFORMATS = ('8N2', '8E1', '8O1', '8N1', '7E1', '7O1')
+# Written in place, not as constants: every name is an entry of the module's names table
+# (ES13 7.1, docs/gateway-runtime.md "The names table"):
+#   50   characters of an APN: keeps AT+CGDCONT=1,"IP","<apn>" within 80 (REFERENCE 5.5)
+#   32   characters of a GPRS user or password, per field, as stored since the first
+#        version (a saved configuration stays valid); sms_commands.gprs takes at most 30
+#        each from an SMS: AT#SGACT=1,1,"<user>","<pwd>" is then at most 78 characters, 79
+#        with the CR (80-character line, REFERENCE 5.5, 12)
+#   50   characters of a host: keeps AT#SD=1,0,<port>,"<host>",0,0 within 80
+#   5    sender allow-list numbers; 100 characters of an identity or heartbeat template
+#        (one SMS command); 20 characters of a unit name
+# Letters are told by their ASCII codes (65-90 'A'-'Z', 97-122 'a'-'z'): an alphabet
+# string of only letters would be one more interned name.
+# The serial formats, split at start: a word that is a constant of its own would be one
+# more interned name each (docs/gateway-runtime.md "The names table").
+CHARFORMATS = '8N2 8E1 8O1 8N1 7E1 7O1'.split(' ')
 
 DIGITS = '0123456789'
 HEX = '0123456789ABCDEF'
-LOWER = 'abcdefghijklmnopqrstuvwxyz'
-UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
-MASK_OCTETS = (0, 128, 192, 224, 240, 248, 252, 254, 255)
 
 
-def num(s, top):
+def num(s, m):
     # Decimal digits only (no sign, no spaces: int() accepts more in Python 3 than on
-    # the module), at most 9 of them so int() never leaves 32 bits.  -> 0..top or -1.
+    # the module), at most 9 of them so int() never leaves 32 bits.  -> 0..m or -1.
     if len(s) < 1 or len(s) > 9:
         return -1
     for c in s:
         if DIGITS.find(c) == -1:
             return -1
     n = int(s)
-    if n > top:
+    if n > m:
         return -1
     return n
 
@@ -56,16 +55,12 @@ def quad(s):
     return out
 
 
-def ipstr(q):
-    return '%d.%d.%d.%d' % (q[0], q[1], q[2], q[3])
-
-
 def canon_ip(s):
     # Canonical dotted quad ('010.0.0.1' -> '10.0.0.1'), or '' when s is not one.
     q = quad(s)
     if q is None:
         return ''
-    return ipstr(q)
+    return '%d.%d.%d.%d' % tuple(q)
 
 
 def canon_mask(s):
@@ -74,37 +69,30 @@ def canon_mask(s):
     q = quad(s)
     if q is None:
         return ''
-    short = 0
+    ok = 1                  # 1 while the mask's ones go on; after them only zeros
     for n in q:
-        if short and n != 0:
+        if not ok and n != 0:
             return ''
-        if not (n in MASK_OCTETS):
+        if not (n in (0, 128, 192, 224, 240, 248, 252, 254, 255)):
             return ''
         if n != 255:
-            short = 1
-    return ipstr(q)
+            ok = 0
+    return '%d.%d.%d.%d' % tuple(q)
 
 
 def network(ip, mask):
     # ip & mask, octet by octet (keeps every value inside 31 bits, dialect.md).
     a = quad(ip)
     m = quad(mask)
-    return ipstr([a[0] & m[0], a[1] & m[1], a[2] & m[2], a[3] & m[3]])
+    return '%d.%d.%d.%d' % (a[0] & m[0], a[1] & m[1], a[2] & m[2], a[3] & m[3])
 
 
 def host_ok(s):
     # A client server: a dotted quad or a DNS name of letters, digits, '-' and '.'.
-    if len(s) < 1 or len(s) > HOST_MAX:
-        return 0
-    numeric = 1
-    for c in s:
-        if c == '.' or DIGITS.find(c) != -1:
-            continue
-        if c != '-' and LOWER.find(c) == -1 and UPPER.find(c) == -1:
-            return 0
-        numeric = 0
-    if numeric:
+    if word_ok(s, 50, '0123456789.'):
         return canon_ip(s) == s
+    if not word_ok(s, 50, '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-'):
+        return 0
     for label in s.split('.'):
         if label == '' or len(label) > 63 or label[0] == '-' or label[-1] == '-':
             return 0
@@ -113,7 +101,7 @@ def host_ok(s):
 
 def baud_ok(n):
     # 1 when n is one of the SER.set_speed rates (REFERENCE.md 2.3, seed 001).
-    return n in BAUDS
+    return n in (300, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
 
 
 def charformat_ok(s):
@@ -121,19 +109,19 @@ def charformat_ok(s):
 
 
 def alert_ok(s):
-    return s in ALERTS
+    return s in ('gprs', 'restart')
 
 
 def apn_ok(s):
     # APN: 1-50 of letters, digits, '.', '-', '_' (no quote can break the AT line).
-    return word_ok(s, APN_MAX)
+    return word_ok(s, 50)
 
 
-def word_ok(s, top,
+def word_ok(s, m,
             want='0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-_'):
-    # 1-top characters, each one of want; by default letters, digits, '.', '-', '_' (an
+    # 1-m characters, each one of want; by default letters, digits, '.', '-', '_' (an
     # APN, a unit name, a release version).
-    if len(s) < 1 or len(s) > top:
+    if len(s) < 1 or len(s) > m:
         return 0
     for c in s:
         if want.find(c) == -1:
@@ -144,7 +132,7 @@ def word_ok(s, top,
 def cred_ok(s):
     # GPRS user or password: 0-32 printable ASCII characters except '"' and '\'
     # (they would end or escape the quoted argument of AT#SGACT).
-    if len(s) > CRED_MAX:
+    if len(s) > 32:
         return 0
     for c in s:
         o = ord(c)
@@ -158,9 +146,8 @@ def low(s):
     # the module, so text from outside (an SMS) is lowered with this.
     out = []
     for c in s:
-        i = UPPER.find(c)
-        if i != -1:
-            c = LOWER[i]
+        if ord(c) > 64 and ord(c) < 91:
+            c = chr(ord(c) + 32)
         out.append(c)
     return ''.join(out)
 
@@ -169,7 +156,7 @@ def password_ok(s):
     if len(s) < 1 or len(s) > 12:
         return 0
     for c in s:
-        if DIGITS.find(c) == -1 and LOWER.find(c) == -1:
+        if DIGITS.find(c) == -1 and (ord(c) < 97 or ord(c) > 122):
             return 0
     return 1
 
@@ -198,19 +185,19 @@ def expand(t, imei, ccid, name):
         i = i + 1
         if c != '%':
             out.append(c)
-        elif t[i:i + 4] == 'IMEI':
+        elif t[i - 1:i + 4] == '%IMEI':       # the escapes with their % (not a name)
             out.append(imei)
             i = i + 4
-        elif t[i:i + 4] == 'CCID':
+        elif t[i - 1:i + 4] == '%CCID':
             out.append(ccid)
             i = i + 4
-        elif t[i:i + 2] == 'ID':
+        elif t[i - 1:i + 2] == '%ID':
             out.append(name)
             i = i + 2
         else:
-            # either case: in HEX + '0123456789abcdef' every digit's index % 16 is its value
-            hi = (HEX + '0123456789abcdef').find(t[i:i + 1])
-            lo = (HEX + '0123456789abcdef').find(t[i + 1:i + 2])
+            # either case: upper() maps only a-f of the latin-1 letters into HEX
+            hi = HEX.find(t[i:i + 1].upper())
+            lo = HEX.find(t[i + 1:i + 2].upper())
             if hi == -1 or lo == -1 or t[i + 1:i + 2] == '':
                 return None
             out.append(chr(hi % 16 * 16 + lo % 16))

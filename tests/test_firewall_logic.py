@@ -109,8 +109,8 @@ def test_add_duplicate_is_reported_and_not_stored_twice():
 
 
 def test_add_limit():
-    fw = [("10.0.0.%d" % i, HOST) for i in range(fwm.MAX)]
-    assert fwm.MAX == 10
+    fw = [("10.0.0.%d" % i, HOST) for i in range(10)]
+    assert L.load("values").FW_MAX == 10
     assert fwm.add(fw, "10.0.1.1", "") == ("full", fw)
     assert fwm.add(fw, "10.0.0.3", "")[0] == "exists"          # a duplicate is not "full"
 

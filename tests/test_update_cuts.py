@@ -32,7 +32,7 @@ def pointer_text(seq: int, fields: list[tuple[str, str]]) -> bytes:
 
 
 def switch_on_next_turn(m: Module) -> None:
-    # What updater.install() does once the slot is staged and its manifest written:
+    # What updater.switch() does once the slot is staged and its manifest written:
     # gwboot.switch(...), then the restart; run in the script's thread at its next turn.
     run = m.script_run  # type: ignore[attr-defined]
     gb, gs, gu = run.modules["gwboot"], run.modules["gwstate"], run.modules["gwupd"]

@@ -54,6 +54,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import Module
+from .names_table import LIMIT
 from .control import ControlServer, Controller
 from .flash import valid_name
 
@@ -406,6 +407,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="pty speed: match the module (default) or take the program's termios speed")
     p.add_argument("--control-port", type=int, default=0, help="control socket port on 127.0.0.1 (0: any)")
     p.add_argument("--interpreter", help="run the script under this interpreter in a child process")
+    p.add_argument("--names-limit", type=int, default=LIMIT, metavar="N",
+                   help="the names table's size: an import past it raises MemoryError (default %d, "
+                        "ES13 7.1; 0: count only)" % LIMIT)
     p.add_argument("--real", action="store_true",
                    help="run the script under the real CPython 1.5.2+ with -X (tools/py152.py)")
     p.add_argument("--startmode", type=int, choices=(0, 1, 2), help="AT#STARTMODESCR for this run")
@@ -457,6 +461,7 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None, stdout: Tex
             return 2
         copied = copied + pyos
     m = Module(flash_dir, virtual=args.virtual)
+    m.names_limit = args.names_limit or None
     from . import variants
 
     variants.apply(m, chosen)

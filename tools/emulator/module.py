@@ -14,6 +14,7 @@ from .at import COMMAND_TIMES, AtInstance
 from .cost import CALL_COST_MS, LINE_COST_US, Meter
 from .flash import Flash
 from .kernel import Kernel, Timer
+from .names_table import LIMIT
 from .serial_line import Dte, SerialLine
 
 EPOCH_2000 = 946684800  # 2000-01-01T00:00:00Z in Unix seconds (ES13 §3.7: secCounter epoch)
@@ -91,6 +92,9 @@ class Module:
         self.boots = 0
         self.boot_reasons: list[str] = []
         self.script_state = "none"  # none | running | ended | crashed | killed
+        # The names table's size (names_table.py): an import past it raises MemoryError;
+        # None counts (script_run.names) without raising.
+        self.names_limit: int | None = LIMIT
         self.script_error: str | None = None
         self.watchdog: Timer | None = None
         self.watchdog_period = 0

@@ -39,7 +39,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import telit
+from . import names_table, telit
 from .flash import FlashFile, PowerCut
 from .scriptcmds_io import PYO_MAGIC
 from .script import TraceWriter
@@ -177,6 +177,14 @@ class RemoteScript:
         self.stderr_lines: list[str] = []
         self._tmp: str | None = None
         self._readers: list[threading.Thread] = []
+        # The names table, kept here as in the in-process runner (names_table.py): a file
+        # the child asks for ('main', 'load') that would take it past the limit is
+        # answered with MemoryError, which the child raises at that import.  Under a
+        # count build (sys.interned()) the child reports its real table after each
+        # import: (module, size) in interned_sizes.
+        limit = self.m.names_limit
+        self.names = names_table.NamesTable(main, 10 ** 9 if limit is None else limit)
+        self.interned_sizes: list[tuple[str, int]] = []
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -345,9 +353,12 @@ class RemoteScript:
                 self.stdout.write(args[0])
                 return None
             if name == "main":
-                return self._load_file(args[0])
+                return self._interned(self._load_file(args[0]), None)
             if name == "load":
-                return self._load_module(args[0])
+                return self._interned(self._load_module(args[0]), args[0])
+            if name == "interned":
+                self.interned_sizes.append((str(args[0]), int(args[1])))
+                return None
             if name == "exists":
                 return int(m.flash.exists(args[0]))
             if name == "pyosrc":  # imp.load_module of a .pyo in a child that is not a 1.5.2
@@ -376,6 +387,20 @@ class RemoteScript:
         raise ValueError("unknown call %s" % name)
 
     # ---------------------------------------------------------- flash code
+    def _interned(self, found: list[Any] | None, module: str | None) -> list[Any] | None:
+        # What loading ``found`` interns (module None: the main script, compiled from
+        # source) goes into the table; MemoryError past the limit.
+        if found is None:
+            return None
+        if found[0] == "pyo":
+            from tools.pyo15.pyo import read_pyo
+
+            got = names_table.interned_by_code(read_pyo(found[2])[1])
+        else:
+            got = set(names_table.interned_by_source(found[2], found[1], from_source=module is None))
+        self.names.add(got | {module} if module else got, module or found[1])
+        return found
+
     def _source(self, filename: str, data: bytes) -> list[Any]:
         self.code_files.add(filename)
         text = data.decode("latin-1").replace("\r\n", "\n").replace("\r", "\n")

@@ -41,7 +41,7 @@ import types
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
-from . import telit
+from . import names_table, telit
 
 if TYPE_CHECKING:  # pragma: no cover
     from .module import Module
@@ -392,6 +392,22 @@ class ScriptRun:
         # Every flash module imported, in order: when its import began and ended (module ms;
         # nested imports fall inside), and the script lines its module code ran.
         self.imports: list[ImportRecord] = []
+        # The interned-strings table as 1.5.2 keeps it (names_table.py): an import that
+        # would take it past 682 raises MemoryError before the module's code runs.
+        limit = module.names_limit
+        self.names = names_table.NamesTable(main.rsplit("/", 1)[-1], 10 ** 9 if limit is None else limit)
+
+    def _intern(self, filename: str, source: str, name: str | None) -> None:
+        """Add what loading this file interns to the table (``name``: the module's name in
+        sys.modules; None for the main script, compiled from source). MemoryError past
+        the limit, as the module's marshal/compile would raise."""
+        old = sys.gettrace()
+        sys.settrace(None)  # our compiler's frames are not the script's
+        try:
+            got = names_table.interned_by_source(source, filename, from_source=name is None)
+        finally:
+            sys.settrace(old)
+        self.names.add(got | {name} if name else got, name or filename)
 
     # ------------------------------------------------------------- namespace
     @contextlib.contextmanager
@@ -506,6 +522,7 @@ class ScriptRun:
             source = self._find_source(name)
             if source is None:
                 raise ImportError("No module named %s" % name)
+            self._intern(source[0], source[1], name)
             mod = types.ModuleType(name)
             self.modules[name] = mod
             rec = ImportRecord(name, source[0], self.m.kernel.now(), self.m.meter.lines)
@@ -576,16 +593,22 @@ class ScriptRun:
             else:
                 raise ImportError("load_module: type %r is not emulated" % (kind,))
             run.flash_modules.add(filename)
+            run._intern(src_name, source, name)
             mod = run.modules.get(name)
             if mod is None:
                 mod = types.ModuleType(name)
                 run.modules[name] = mod
             mod.__dict__["__name__"] = name
+            # an import like any other for the import log (ScriptRun.imports)
+            rec = ImportRecord(name, src_name, run.m.kernel.now(), run.m.meter.lines)
+            run.imports.append(rec)
             try:
                 run._exec(src_name, source, mod.__dict__)
             except BaseException:
                 run.modules.pop(name, None)
                 raise
+            rec.end_ms = run.m.kernel.now()
+            rec.lines = run.m.meter.lines - rec.lines
             return mod
 
         for fn in (get_magic, get_suffixes, new_module, find_module, load_module):
@@ -671,6 +694,7 @@ class ScriptRun:
                 with k.lock:
                     self.m.trace(err)
             else:
+                self._intern(found[0], found[1], None)
                 sys.settrace(self._tracer)
                 try:
                     ns: dict[str, Any] = {"__name__": "__main__"}

@@ -178,6 +178,10 @@ def run_module(name, found):
         del FLASH[name]
         del sys.modules[name]
         raise
+    size = getattr(sys, 'interned', None)
+    if size is not None:
+        # a 1.5.2+ built with --count-interned: its names table after this import
+        _emu.call('interned', (name, size()))
     return m
 
 
