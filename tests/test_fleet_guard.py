@@ -57,16 +57,31 @@ def test_scanner_and_unknown_peers_are_refused_no_pty_is_made(fleet: FleetThread
         pty.close()
 
 
-def test_refusal_takes_identify_ms_whatever_part_of_the_key_was_right(fleet: FleetThread) -> None:
-    times = {}
-    for guess in (b"pump3:x", b"pump3:s3cretKey4", b"zzz"):
-        s = unit_socket(fleet.srv.listen_port, guess)
-        t0 = time.monotonic()
+def refusal_s(port: int, guess: bytes) -> float:
+    """Seconds from the connect to the server's close: never less than identify_ms (its
+    deadline counts from the accept, after the connect), more only by the machine's load."""
+    t0 = time.monotonic()
+    s = unit_socket(port, guess)
+    try:
         assert closed_within(s, 3)
-        times[guess] = time.monotonic() - t0
+        return time.monotonic() - t0
+    finally:
         s.close()
-    assert all(0.3 <= t < 1.5 for t in times.values()), times
-    assert max(times.values()) - min(times.values()) < 0.35, times
+
+
+def test_refusal_takes_identify_ms_whatever_part_of_the_key_was_right(fleet: FleetThread) -> None:
+    # The leak this is about: a guess refused before identify_ms, or refused later the more of
+    # the key it had right.  Load only ever adds time, so the lower bound is exact and each
+    # guess keeps its best of up to 3 tries (a second round only when the first looks uneven).
+    identify_s = fleet.cfg.identify_ms / 1000
+    guesses = (b"pump3:x", b"pump3:s3cretKey4", b"zzz")
+    best = {g: refusal_s(fleet.srv.listen_port, g) for g in guesses}
+    for _ in range(2):
+        if max(best.values()) - min(best.values()) < 0.75 * identify_s:
+            break
+        best = {g: min(t, refusal_s(fleet.srv.listen_port, g)) for g, t in best.items()}
+    assert all(0.95 * identify_s <= t < identify_s + 1.1 for t in best.values()), best
+    assert max(best.values()) - min(best.values()) < 0.75 * identify_s, best
 
 
 def test_the_key_lets_the_unit_in_and_only_after_it_do_bytes_pass(fleet: FleetThread) -> None:
