@@ -129,7 +129,9 @@ def test_read_write_holding_registers_and_the_exceptions(fleet: FleetThread) -> 
         t0 = time.monotonic()
         r = c.read_holding_registers(0, count=1, device_id=7)
         assert isinstance(r, ExceptionResponse) and r.exception_code == 0x0B
-        assert 0.4 < time.monotonic() - t0 < 2
+        # never before modbus_timeout (0.5 s; load only adds time); the 0x0B itself shows the
+        # server answered before the client's own 3 s timeout, so the upper bound is loose
+        assert 0.45 < time.monotonic() - t0 < 2.5
         assert fleet.events("modbus_timeout")[0]["device"] == 7
         u.close()
         assert fleet.offline("meter9")
