@@ -234,15 +234,26 @@ def ftpclose(ctx: Ctx) -> Any:
     return ok(delay=_rtt(ctx))
 
 
-def _needs_session(ctx: Ctx) -> FtpSession | None:
-    return _session(ctx)
+def _path_command(ctx: Ctx) -> FtpSession | None:
+    """The session for a set command with one argument (#FTPCWD, #FTPDELE, #FTPGET, #FTPPUT);
+    None (the caller answers ERROR) with no session, another form or another argument count."""
+    s = _session(ctx)
+    if s is None or ctx.kind != "set" or len(ctx.args) != 1:
+        return None
+    return s
+
+
+def _replied(ctx: Ctx, s: FtpSession, line: str, good: bool = True) -> Any:
+    """The server's reply ``line`` (kept for #FTPMSG), then OK or ERROR after a round trip."""
+    s.last = line
+    return ok(delay=_rtt(ctx)) if good else error(delay=_rtt(ctx))
 
 
 @command("#FTPTYPE")
 def ftptype(ctx: Ctx) -> Any:
     if ctx.kind == "test":
         return ok("#FTPTYPE: (0,1)")
-    s = _needs_session(ctx)
+    s = _session(ctx)
     if s is None:
         return error()
     if ctx.kind == "read":
@@ -250,8 +261,7 @@ def ftptype(ctx: Ctx) -> Any:
     if ctx.kind != "set" or len(ctx.args) > 1:
         raise ArgError(ctx.name)
     s.binary = ctx.int_arg(0, 0, 1, 0) == 0
-    s.last = "200 Type set"
-    return ok(delay=_rtt(ctx))
+    return _replied(ctx, s, "200 Type set")
 
 
 @command("#FTPMSG")
@@ -260,7 +270,7 @@ def ftpmsg(ctx: Ctx) -> Any:
         return ok()
     if ctx.kind != "exec":
         return error()
-    s = _needs_session(ctx)
+    s = _session(ctx)
     return ok("#FTPMSG: %s" % (s.last if s is not None else ""))
 
 
@@ -268,7 +278,7 @@ def ftpmsg(ctx: Ctx) -> Any:
 def ftppwd(ctx: Ctx) -> Any:
     if ctx.kind == "test":
         return ok()
-    s = _needs_session(ctx)
+    s = _session(ctx)
     if s is None or ctx.kind != "exec":
         return error()
     s.last = '257 "%s" is current directory' % s.cwd
@@ -279,32 +289,28 @@ def ftppwd(ctx: Ctx) -> Any:
 def ftpcwd(ctx: Ctx) -> Any:
     if ctx.kind == "test":
         return ok()
-    s = _needs_session(ctx)
-    if s is None or ctx.kind != "set" or len(ctx.args) != 1:
+    s = _path_command(ctx)
+    if s is None:
         return error()
     target = s.path(_string(ctx, 0))
     if target not in s.server.dirs():
-        s.last = "550 No such directory"
-        return error(delay=_rtt(ctx))
+        return _replied(ctx, s, "550 No such directory", False)
     s.cwd = target
-    s.last = "250 Directory changed"
-    return ok(delay=_rtt(ctx))
+    return _replied(ctx, s, "250 Directory changed")
 
 
 @command("#FTPDELE")
 def ftpdele(ctx: Ctx) -> Any:
     if ctx.kind == "test":
         return ok()
-    s = _needs_session(ctx)
-    if s is None or ctx.kind != "set" or len(ctx.args) != 1:
+    s = _path_command(ctx)
+    if s is None:
         return error()
     target = s.path(_string(ctx, 0))
     if s.server.files.pop(target, None) is None:
-        s.last = "550 No such file"
-        return error(delay=_rtt(ctx))
+        return _replied(ctx, s, "550 No such file", False)
     s.server.log.append("DELE %s" % target)
-    s.last = "250 File deleted"
-    return ok(delay=_rtt(ctx))
+    return _replied(ctx, s, "250 File deleted")
 
 
 def _open_data(ctx: Ctx, s: FtpSession, upload: str | None, data: bytes) -> Any:
@@ -317,8 +323,8 @@ def _open_data(ctx: Ctx, s: FtpSession, upload: str | None, data: bytes) -> Any:
 def ftpget(ctx: Ctx) -> Any:
     if ctx.kind == "test":
         return ok()
-    s = _needs_session(ctx)
-    if s is None or ctx.kind != "set" or len(ctx.args) != 1:
+    s = _path_command(ctx)
+    if s is None:
         return error()
     target = s.path(_string(ctx, 0))
     s.server.log.append("RETR %s" % target)
@@ -335,8 +341,8 @@ def ftpget(ctx: Ctx) -> Any:
 def ftpput(ctx: Ctx) -> Any:
     if ctx.kind == "test":
         return ok()
-    s = _needs_session(ctx)
-    if s is None or ctx.kind != "set" or len(ctx.args) != 1:
+    s = _path_command(ctx)
+    if s is None:
         return error()
     name = _string(ctx, 0)
     if len(name) > 200:
@@ -348,7 +354,7 @@ def ftpput(ctx: Ctx) -> Any:
 def ftplist(ctx: Ctx) -> Any:
     if ctx.kind == "test":
         return ok()
-    s = _needs_session(ctx)
+    s = _session(ctx)
     if s is None or ctx.kind not in ("exec", "set") or len(ctx.args) > 1:
         return error()
     base = s.path(_string(ctx, 0)) if ctx.args else s.cwd
