@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 from pymodbus.framer import FramerRTU, FramerSocket
 from pymodbus.pdu import DecodePDU
 
+from .tcpports import Listener
+
 if TYPE_CHECKING:
     from .server import FleetServer, Unit
 
@@ -32,35 +34,14 @@ TARGET_FAILED = 0x0B        # gateway target device failed to respond
 MAX_MBAP = 260              # 7-byte header + 253-byte PDU
 
 
-class ModbusGateway:
+class ModbusGateway(Listener):
     def __init__(self, server: "FleetServer", unit: "Unit") -> None:
-        self.server, self.unit = server, unit
-        self.srv: asyncio.base_events.Server | None = None
+        super().__init__(server, unit, "modbus")
         self.lock = asyncio.Lock()          # FIFO: one RTU exchange at a time
         self.reply = bytearray()
         self.waiting: asyncio.Event | None = None
-        self.tasks: set[asyncio.Task[None]] = set()
         self.requests = self.timeouts = self.offline = 0
         self.rtu = FramerRTU(DecodePDU(is_server=False))
-
-    async def start(self, host: str, port: int) -> None:
-        self.srv = await asyncio.start_server(self._spawn, host, port)
-        bound = self.srv.sockets[0].getsockname()[1]
-        self.unit.ports["modbus"] = "%s:%d" % (host, bound)
-        self.server.log.write("listen", unit=self.unit.name, way="modbus", address="%s:%d" % (host, bound))
-
-    async def stop(self) -> None:
-        if self.srv is not None:
-            self.srv.close()
-        for t in list(self.tasks):
-            t.cancel()
-        if self.tasks:
-            await asyncio.wait(list(self.tasks), timeout=2)
-
-    def _spawn(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        t = asyncio.ensure_future(self._client(reader, writer))
-        self.tasks.add(t)
-        t.add_done_callback(self.tasks.discard)
 
     def _tap(self, data: bytes) -> None:
         self.reply += data

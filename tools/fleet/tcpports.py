@@ -76,11 +76,14 @@ class _Writer:
             self.writer.write(data)
 
 
-class TcpPort:
+class Listener:
+    """A unit's listening port (``kind``: raw, rfc2217 or modbus, the key in ``unit.ports``
+    and the log's ``way``): each client is served by ``_client`` in a task of its own; stop
+    closes the port and cancels them."""
+
     def __init__(self, server: "FleetServer", unit: "Unit", kind: str) -> None:
         self.server, self.unit, self.kind = server, unit, kind
         self.srv: asyncio.base_events.Server | None = None
-        self.client: str | None = None
         self.tasks: set[asyncio.Task[None]] = set()
 
     async def start(self, host: str, port: int) -> None:
@@ -101,6 +104,15 @@ class TcpPort:
         t = asyncio.ensure_future(self._client(reader, writer))
         self.tasks.add(t)
         t.add_done_callback(self.tasks.discard)
+
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        raise NotImplementedError
+
+
+class TcpPort(Listener):
+    def __init__(self, server: "FleetServer", unit: "Unit", kind: str) -> None:
+        super().__init__(server, unit, kind)
+        self.client: str | None = None
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")
