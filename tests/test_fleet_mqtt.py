@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 
@@ -179,6 +179,15 @@ class Consumer:
             pass
 
 
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[Broker]:
+    """A broker started in the test's directory, stopped at the end whatever happened."""
+    b = Broker(tmp_path)
+    b.start()
+    yield b
+    b.stop()
+
+
 async def until(pred: Any, timeout: float, what: str) -> None:
     end = time.monotonic() + timeout
     while not pred():
@@ -202,15 +211,12 @@ def test_mqtt_config_is_checked(tmp_path: Path) -> None:
 
 
 @needs_broker
-def test_two_servers_one_consumer_every_byte_in_order_across_a_broker_restart(tmp_path: Path) -> None:
-    broker = Broker(tmp_path)
-    broker.start()
+def test_two_servers_one_consumer_every_byte_in_order_across_a_broker_restart(tmp_path: Path, broker: Broker) -> None:
     fleets = {s: Fleet(tmp_path, s, broker.port) for s in ("A", "B")}
     try:
         asyncio.run(asyncio.wait_for(scenario(broker, fleets), 90))
     finally:
         outs = {s: f.stop() for s, f in fleets.items()}
-        broker.stop()
     for s, f in fleets.items():
         assert "Traceback" not in outs[s], outs[s]
         assert not [r for r in f.log() if r["event"] == "mqtt_dropped"]
@@ -300,9 +306,7 @@ async def scenario(broker: Broker, fleets: dict[str, Fleet]) -> None:
 
 
 @needs_broker
-def test_a_lost_server_leaves_its_last_will(tmp_path: Path) -> None:
-    broker = Broker(tmp_path)
-    broker.start()
+def test_a_lost_server_leaves_its_last_will(tmp_path: Path, broker: Broker) -> None:
     f = Fleet(tmp_path, "A", broker.port)
 
     async def go() -> None:
@@ -317,7 +321,6 @@ def test_a_lost_server_leaves_its_last_will(tmp_path: Path) -> None:
         asyncio.run(asyncio.wait_for(go(), 90))
     finally:
         f.stop()
-        broker.stop()
 
 
 def test_fast_properties_pack_like_pahos() -> None:
@@ -331,12 +334,10 @@ def test_fast_properties_pack_like_pahos() -> None:
 
 
 @needs_broker
-def test_a_unit_that_moved_to_another_server_is_not_reported_offline_by_the_old_one(tmp_path: Path) -> None:
+def test_a_unit_that_moved_to_another_server_is_not_reported_offline_by_the_old_one(tmp_path: Path, broker: Broker) -> None:
     """Behind a load balancer a unit calls server B while server A still holds its old,
     half-open connection; when A finally sees that one end, the unit's retained status must
     still say online on B (before the fix A published offline over it)."""
-    broker = Broker(tmp_path)
-    broker.start()
     fleets = {s: Fleet(tmp_path, s, broker.port) for s in ("A", "B")}
 
     async def go() -> None:
@@ -363,16 +364,13 @@ def test_a_unit_that_moved_to_another_server_is_not_reported_offline_by_the_old_
     finally:
         for f in fleets.values():
             f.stop()
-        broker.stop()
 
 
 @needs_broker
-def test_broker_away_at_start_bytes_wait_up_to_the_queue_bound(tmp_path: Path) -> None:
+def test_broker_away_at_start_bytes_wait_up_to_the_queue_bound(tmp_path: Path, broker: Broker) -> None:
     """The broker is down when the server starts and its unit talks: the first ``queue``
     bytes wait and reach the consumer (a persistent session, restored by the broker from
     its database) in order once the broker is back; the rest are dropped, logged once."""
-    broker = Broker(tmp_path)
-    broker.start()
 
     async def subscribe_then_leave() -> None:
         con = Consumer(broker.port)
@@ -406,7 +404,6 @@ def test_broker_away_at_start_bytes_wait_up_to_the_queue_bound(tmp_path: Path) -
         asyncio.run(asyncio.wait_for(go(), 90))
     finally:
         f.stop()
-        broker.stop()
 
 
 def test_sequencer_restores_order_drops_repeats_and_gives_up_a_gap() -> None:
@@ -436,12 +433,10 @@ def test_sequencer_restores_order_drops_repeats_and_gives_up_a_gap() -> None:
 
 
 @needs_broker
-def test_a_restarted_server_is_a_new_sender(tmp_path: Path) -> None:
+def test_a_restarted_server_is_a_new_sender(tmp_path: Path, broker: Broker) -> None:
     """The fleet server restarts (same server_id) under a consumer that stays: its new
     messages start a new sequence and arrive (before, seq 1, 2 ... again were dropped as
     repeats of the previous run's)."""
-    broker = Broker(tmp_path)
-    broker.start()
     (tmp_path / "second").mkdir()
     first = Fleet(tmp_path, "A", broker.port)
 
@@ -473,4 +468,3 @@ def test_a_restarted_server_is_a_new_sender(tmp_path: Path) -> None:
         asyncio.run(asyncio.wait_for(go(), 90))
     finally:
         first.stop()
-        broker.stop()
