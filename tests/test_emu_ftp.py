@@ -64,28 +64,28 @@ def test_get_streams_the_file_then_no_carrier(m: Module) -> None:
     assert at(m, "AT+CMEE=1;#FTPGET=\"none\"") == b"\r\n+CME ERROR: 606\r\n"
 
 
+def put_until_escape(m: Module, name: str, data: bytes) -> bytes:
+    """#FTPPUT of ``name``, ``data`` in the data connection, the escape: what the module
+    says after it."""
+    assert at(m, 'AT#FTPPUT="%s"' % name, timeout=2) == b"\r\nCONNECT\r\n"
+    m.run(1.1)
+    feed(m, data)
+    m.run(1.1)
+    feed(m, "+++")
+    m.run(1.5)
+    return take(m)
+
+
 def test_put_until_escape_stores_the_file(m: Module) -> None:
     srv = m.net.ftp.server(SRV, users={"bob": "pw"})
     up(m)
     assert at(m, 'AT#FTPOPEN="ftp.example.net","bob","pw"') == OK
-    assert at(m, 'AT#FTPPUT="log.txt"', timeout=2) == b"\r\nCONNECT\r\n"
-    m.run(1.1)
-    feed(m, b"line 1\r\nline 2\r\n")
-    m.run(1.1)
-    feed(m, "+++")
-    m.run(1.5)
-    assert take(m) == OK + b"\r\nNO CARRIER\r\n"
+    assert put_until_escape(m, "log.txt", b"line 1\r\nline 2\r\n") == OK + b"\r\nNO CARRIER\r\n"
     # #SKIPESC=0 (factory): the escape's "+++" goes to the peer as data first (ATR10
     # #SKIPESC), here into the file; #SKIPESC=1 keeps it out.
     assert srv.files["/log.txt"] == b"line 1\r\nline 2\r\n+++"
     assert at(m, "AT#SKIPESC=1") == OK
-    assert at(m, 'AT#FTPPUT="log.txt"', timeout=2) == b"\r\nCONNECT\r\n"
-    m.run(1.1)
-    feed(m, b"line 1\r\nline 2\r\n")
-    m.run(1.1)
-    feed(m, "+++")
-    m.run(1.5)
-    assert take(m) == OK + b"\r\nNO CARRIER\r\n"
+    assert put_until_escape(m, "log.txt", b"line 1\r\nline 2\r\n") == OK + b"\r\nNO CARRIER\r\n"
     assert srv.files["/log.txt"] == b"line 1\r\nline 2\r\n"
     assert at(m, "AT#FTPLIST", timeout=2) == b"\r\nCONNECT\r\n"
     m.run(2)
