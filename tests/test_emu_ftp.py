@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.emu_helpers import at, feed, take
+from tests.emu_helpers import at, fast_network, feed, take
 from tools.emulator import Module
 
 OK = b"\r\nOK\r\n"
@@ -19,10 +19,8 @@ SRV = "203.0.113.30"
 def m(tmp_path: Path) -> Module:
     mod = Module(tmp_path)
     mod.power_on()
-    mod.net.latency_ms = 50
-    mod.net.activation_ms = 100
     mod.net.dns["ftp.example.net"] = SRV
-    assert at(mod, 'AT+CGDCONT=1,"IP","internet"') == OK
+    fast_network(mod)
     yield mod
     mod.close()
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.emu_helpers import at, feed, take
+from tests.emu_helpers import at, fast_network, feed, take
 from tools.emulator import Module
 
 OK = b"\r\nOK\r\n"
@@ -17,9 +17,7 @@ OK = b"\r\nOK\r\n"
 def m(tmp_path: Path) -> Module:
     mod = Module(tmp_path)
     mod.power_on()
-    mod.net.latency_ms = 50
-    mod.net.activation_ms = 100
-    assert at(mod, 'AT+CGDCONT=1,"IP","internet"') == OK
+    fast_network(mod)
     assert at(mod, "AT#SCFG=1,1,300,90,600,1") == OK  # connId 1 carries #SKTD: txTo 100 ms
     yield mod
     mod.close()

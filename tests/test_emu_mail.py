@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.emu_helpers import at, feed, take
+from tests.emu_helpers import at, fast_network, feed, take
 from tools.emulator import Module
 
 OK = b"\r\nOK\r\n"
@@ -18,10 +18,8 @@ ERR = b"\r\nERROR\r\n"
 def m(tmp_path: Path) -> Module:
     mod = Module(tmp_path)
     mod.power_on()
-    mod.net.latency_ms = 50
-    mod.net.activation_ms = 100
     mod.net.dns["smtp.example.net"] = "203.0.113.25"
-    assert at(mod, 'AT+CGDCONT=1,"IP","internet"') == OK
+    fast_network(mod)
     assert at(mod, 'AT#ESMTP="smtp.example.net";#EADDR="unit7@example.net"') == OK
     assert at(mod, 'AT#EUSER="unit7";#EPASSW="pw"') == OK
     yield mod

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.emu_helpers import at, feed, take
+from tests.emu_helpers import at, fast_network, feed, take
 from tools.emulator import Module
 
 OK = b"\r\nOK\r\n"
@@ -19,9 +19,7 @@ PEER = ("203.0.113.9", 5000)
 def m(tmp_path: Path) -> Module:
     mod = Module(tmp_path)
     mod.power_on()
-    mod.net.latency_ms = 50
-    mod.net.activation_ms = 100
-    assert at(mod, 'AT+CGDCONT=1,"IP","internet"') == OK
+    fast_network(mod)
     assert at(mod, "AT#SGACT=1,1", timeout=5).endswith(OK)
     assert at(mod, "AT#SCFG=1,1,300,90,600,1") == OK  # txTo 100 ms
     # ATR10 #SLUDP: a listener hears only senders "not filtered by internal firewall" (#FRWL);
