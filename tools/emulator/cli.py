@@ -67,23 +67,14 @@ def lock_flash(flash: Path) -> int:
     """Hold ``.<flash>.lock`` beside the flash folder for this run: two emulators on one
     flash folder would write each other's configuration and logs.  Raises OSError, saying
     which process has it and what to do, when another run holds it."""
-    import fcntl
-    import os
+    from ..pidlock import Held, take
 
     flash = flash.resolve()
-    flash.parent.mkdir(parents=True, exist_ok=True)
-    path = flash.parent / ("." + flash.name + ".lock")
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
-        os.close(fd)
+        return take(flash.parent / ("." + flash.name + ".lock"))
+    except Held as e:
         raise OSError("another emulator (pid %s) is using the flash folder %s; stop it, or give this one its "
-                      "own flash with --scratch DIR (bash scripts/run.sh --scratch flash-run2 --serial pty:ttyGW2)" % (holder, flash)) from None
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, b"%d\n" % os.getpid(), 0)
-    return fd
+                      "own flash with --scratch DIR (bash scripts/run.sh --scratch flash-run2 --serial pty:ttyGW2)" % (e.holder, flash)) from None
 
 
 def register_sources(m: Any, src: Path) -> int:

@@ -5,10 +5,10 @@ exclusive ``flock`` on ``<ports>/.lock`` (and on ``<status>.lock`` when the stat
 elsewhere) first and refuses to start, saying which server holds it, when it cannot."""
 from __future__ import annotations
 
-import fcntl
 import os
 from pathlib import Path
 
+from ..pidlock import Held, take
 from .config import FleetConfig
 
 
@@ -31,18 +31,11 @@ class Lock:
 
 
 def _take(path: Path, what: str) -> int:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
-        os.close(fd)
+        return take(path)
+    except Held as e:
         raise LockError("another fleet server (pid %s) is using %s (lock %s); stop it first, or give this "
-                        "one its own ports and status in its configuration" % (holder, what, path)) from None
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, b"%d\n" % os.getpid(), 0)
-    return fd
+                        "one its own ports and status in its configuration" % (e.holder, what, path)) from None
 
 
 def acquire(cfg: FleetConfig) -> Lock:
