@@ -133,10 +133,6 @@ class SerialLine:
         cps = int(speed) // char_bits(fmt)
         return max(1, cps // 100)
 
-    def char_ms(self, n: int, speed: str, fmt: str) -> int:
-        bits = char_bits(fmt) * n
-        return max(1, (bits * 1000 + int(speed) - 1) // int(speed))
-
     def _paced_ms(self, n: int, speed: str, fmt: str, carry: int) -> tuple[int, int]:
         """Milliseconds that ``n`` characters take on the wire, with the running remainder."""
         num = char_bits(fmt) * n * 1000 + carry
