@@ -8,16 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 from .at import ArgError, Ctx, Reply, error, ok
-from .commands_catalog import _cat, _free, _only_exec
+from .commands_catalog import _cat, _free, _free_exec
 
-@_free("#SHDN")
+@_free_exec("#SHDN")
 def shdn(ctx: Ctx) -> Reply:
     # ATR10 p.290: "Before definitive shut down an OK response is returned ... the device will
     # not respond to any further command". The emulated module powers off after the OK and
     # stays off (Module.power_on() is the ON/OFF pin).
-    early = _only_exec(ctx)
-    if early is not None:
-        return early
     m = ctx.module
     ctx.inst.after_final.append(lambda: m.power_cut(None))
     return ok()
@@ -361,12 +358,9 @@ def v24mode(ctx: Ctx) -> Reply:
     return ok()
 
 
-@_free("#AXE")
+@_free_exec("#AXE")
 def axe(ctx: Ctx) -> Reply:
     # ATR10 p.568: "#AXE: <state>" of the AXE input (module.axe, 0 = low: handsfree for #CAP=0).
-    early = _only_exec(ctx)
-    if early is not None:
-        return early
     return ok("#AXE: %d" % int(getattr(ctx.module, "axe", 0)))
 
 
@@ -520,13 +514,10 @@ def vaux(ctx: Ctx) -> Reply:
     return ok()
 
 
-@_free("#VAUXSAV")
+@_free_exec("#VAUXSAV")
 def vauxsav(ctx: Ctx) -> Reply:
     # ATR10 p.308: "saves the actual state of #VAUX pin to NVM. The state will be reload at
     # power-up"; test: OK.
-    early = _only_exec(ctx)
-    if early is not None:
-        return early
     m = ctx.module
     m.nvm["vaux"] = _cat(ctx).ram.get("#VAUX", [m.nvm.get("vaux", 0)])[0]
     return ok()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from .at import ArgError, COMMANDS, CmeError, Ctx, Reply, command, error, ok
-from .commands_catalog import _cat, _free, _only_exec
+from .commands_catalog import _cat, _free, _free_exec
 
 @_free("+CPAS")
 def cpas(ctx: Ctx) -> Reply:
@@ -31,14 +31,11 @@ def _call(m: Any) -> Any:
     return None
 
 
-@_free("+CLCC")
+@_free_exec("+CLCC")
 def clcc(ctx: Ctx) -> Reply:
     # ATR10 p.127: "+CLCC: <id>,<dir>,<stat>,<mode>,<mpty>,<number>,<type>,<alpha>": an incoming
     # data call (dir 1, mode 1, stat 4 while ringing, 0 active) or an outgoing voice call (dir
     # 0, mode 0, stat 2 dialing, 3 alerting, 0 active).
-    early = _only_exec(ctx)
-    if early is not None:
-        return early
     call = _call(ctx.module)
     if call is None:
         return ok()
@@ -50,13 +47,10 @@ def clcc(ctx: Ctx) -> Reply:
     return ok('+CLCC: %s,0,"%s",%d,""' % (head, number, 145 if number.startswith("+") else 129))
 
 
-@_free("+CEER")
+@_free_exec("+CEER")
 def ceer(ctx: Ctx) -> Reply:
     # ATR10 p.90: "if none of the previous conditions has occurred since power up then
     # 'Normal, unspecified' condition is reported". The emulator keeps no call-failure causes.
-    early = _only_exec(ctx)
-    if early is not None:
-        return early
     return ok("+CEER: Normal, unspecified")
 
 
@@ -75,12 +69,9 @@ def csms(ctx: Ctx) -> Reply:
     return error()
 
 
-@_free("+CLAC")
+@_free_exec("+CLAC")
 def clac(ctx: Ctx) -> Reply:
     # ATR10 p.173: one line per available command.
-    early = _only_exec(ctx)
-    if early is not None:
-        return early
     names = sorted(n for n in COMMANDS if n)
     return ok(*["AT" + n for n in names])
 
@@ -138,12 +129,9 @@ def chup(ctx: Ctx) -> Any:
     return hang(ctx) if hang is not None else ok()
 
 
-@_free("+GCAP")
+@_free_exec("+GCAP")
 def gcap(ctx: Ctx) -> Reply:
     # ATR10 p.47: the supported command sets (+CGSM GSM, +FCLASS fax, +DS data service, +MS).
-    early = _only_exec(ctx)
-    if early is not None:
-        return early
     return ok("+GCAP: +CGSM,+FCLASS,+DS,+MS")
 
 
@@ -280,13 +268,10 @@ def ccwa(ctx: Ctx) -> Reply:
     return ok(delay=500)
 
 
-@_free("#CEER")
+@_free_exec("#CEER")
 def ceer_numeric(ctx: Ctx) -> Reply:
     # ATR10 p.284: "#CEER: <code>"; "if none of the previous conditions has occurred since
     # power up then 0 is reported". The emulator keeps no failure causes: 0.
-    early = _only_exec(ctx)
-    if early is not None:
-        return early
     return ok("#CEER: 0")
 
 

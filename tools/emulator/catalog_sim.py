@@ -8,20 +8,17 @@ from __future__ import annotations
 from typing import Any
 
 from .at import ArgError, CmeError, Ctx, Reply, error, ok
-from .commands_catalog import ENTRIES, _cat, _free, _only_exec
+from .commands_catalog import ENTRIES, _cat, _free, _free_exec
 
 # -------------------------------------------------------------- identity
 DEFAULT_IMSI = "001010123456789"  # MCC 001 / MNC 01: the test network
 
 
-@_free("+CIMI", "#CIMI")
+@_free_exec("+CIMI", "#CIMI")
 def cimi(ctx: Ctx) -> Reply:
     # ATR10 p.83 (+CIMI: the IMSI "without command echo"; "a SIM card must be present ...
     # otherwise the command returns ERROR") and p.289 (#CIMI: "with command echo", i.e.
     # "#CIMI: <imsi>"); both test forms answer OK, no read form in SELINT 2.
-    early = _only_exec(ctx)
-    if early is not None:
-        return early
     r = ctx.module.radio
     if r.sim is None:
         return error()
@@ -29,13 +26,10 @@ def cimi(ctx: Ctx) -> Reply:
     return ok(imsi if ctx.name == "+CIMI" else "#CIMI: " + imsi)
 
 
-@_free("+CNUM")
+@_free_exec("+CNUM")
 def cnum(ctx: Ctx) -> Reply:
     # ATR10 p.94: "+CNUM: <alpha>,<number>,<type>" when the MSISDN is stored on the SIM (type
     # 145 with a leading '+', else 129); nothing but OK when it is not. Test: OK.
-    early = _only_exec(ctx)
-    if early is not None:
-        return early
     r = ctx.module.radio
     if r.sim is None:
         return CmeError(10)
@@ -45,25 +39,19 @@ def cnum(ctx: Ctx) -> Reply:
     return ok('+CNUM: "","%s",%d' % (number, 145 if number.startswith("+") else 129))
 
 
-@_free("#CGMI", "#CGMM", "#CGSN")
+@_free_exec("#CGMI", "#CGMM", "#CGSN")
 def ident_echo(ctx: Ctx) -> Reply:
     # ATR10 pp.282-283: manufacturer / model / IMEI "with command echo" ("#CGMI: Telit").
-    early = _only_exec(ctx)
-    if early is not None:
-        return early
     r = ctx.module.radio
     value = {"#CGMI": r.manufacturer, "#CGMM": r.model, "#CGSN": r.imei}[ctx.name]
     return ok("%s: %s" % (ctx.name, value))
 
 
-@_free("#SPN", "#MBN")
+@_free_exec("#SPN", "#MBN")
 def sim_fields(ctx: Ctx) -> Reply:
     # ATR10 p.283 #SPN: "if the SIM field SPN is empty, the command returns just the OK result
     # code"; p.332 #MBN: no lines when the SIM has no mailbox numbers. The emulated SIM has
     # neither.
-    early = _only_exec(ctx)
-    if early is not None:
-        return early
     if ctx.module.radio.sim is None:
         return CmeError(10)
     return ok()
@@ -207,12 +195,9 @@ def csas(ctx: Ctx) -> Reply:
     return ok()
 
 
-@_free("#PCT")
+@_free_exec("#PCT")
 def pct(ctx: Ctx) -> Reply | CmeError:
     # ATR10 p.290: remaining PIN/PUK attempts for the password +CPIN asks for: 3 for a PIN.
-    early = _only_exec(ctx)
-    if early is not None:
-        return early
     sim = ctx.module.radio.sim
     if sim is None:
         return CmeError(10)
@@ -318,13 +303,10 @@ def cpwd(ctx: Ctx) -> Reply | CmeError:
     return ok()
 
 
-@_free("+COPN")
+@_free_exec("+COPN")
 def copn(ctx: Ctx) -> Reply:
     # ATR10 p.95: '+COPN: <numeric>,<alpha>' for each operator the ME knows: the emulated
     # network's one.
-    early = _only_exec(ctx)
-    if early is not None:
-        return early
     r = ctx.module.radio
     return ok('+COPN: "%s","%s"' % (getattr(r, "plmn", "00101"), r.operator))
 

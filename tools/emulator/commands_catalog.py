@@ -16,6 +16,7 @@ command does not have (read of an execution-only command, for example) answers E
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -337,15 +338,27 @@ def _only_exec(ctx: Ctx) -> Reply | None:
     return None
 
 
+def _free_exec(*names: str):
+    """``_free`` for an execution-only command: the test form answers OK, a read or set form
+    ERROR (``_only_exec``); the handler is called for the execution form alone."""
+    def reg(fn):  # type: ignore[no-untyped-def]
+        @functools.wraps(fn)
+        def handler(ctx: Ctx) -> Any:
+            early = _only_exec(ctx)
+            return early if early is not None else fn(ctx)
+
+        _free(*names)(handler)
+        return fn
+
+    return reg
+
+
 # -------------------------------------------------------------- save commands
-@_free("#SLEDSAV", "#ESAV", "#ERST")
+@_free_exec("#SLEDSAV", "#ESAV", "#ERST")
 def sledsav(ctx: Ctx) -> Reply:
     # ATR10 p.301: "Execution command saves STAT_LED setting in NVM"; p.496 #ESAV stores the
     # e-mail parameters, p.497 #ERST "resets the e-mail parameters to the factory default
     # configuration and stores them in the NVM". Test forms: OK.
-    early = _only_exec(ctx)
-    if early is not None:
-        return early
     if ctx.name == "#ERST":
         _cat(ctx).reset_group("#ESAV")
     else:
@@ -374,5 +387,5 @@ _wrap_saver("#SKTSAV", False)
 _wrap_saver("#SKTRST", True)
 
 
-# The deep models, by family (they register through _free above).
+# The deep models, by family (they register through _free and _free_exec above).
 from . import catalog_io, catalog_net, catalog_sim, catalog_voice  # noqa: E402,F401
