@@ -186,7 +186,9 @@ def test_a_queued_request_whose_client_gave_up_is_never_sent(fleet: FleetThread)
     b = socket.create_connection(("127.0.0.1", port), timeout=5)
     try:
         a.sendall(mbap(1, 7, bytes([3, 0, 0, 0, 1])))           # device 7 never answers: 0.5 s
-        time.sleep(0.1)
+        end = time.monotonic() + 3          # its frame reached the unit: the exchange has begun
+        while not u.frames and time.monotonic() < end:          # (not a fixed sleep: under load
+            time.sleep(0.01)                                     # that could outlast the 0.5 s)
         b.sendall(mbap(2, 1, bytes([6, 0, 4, 0x12, 0x34])))     # a write, queued behind it
         time.sleep(0.05)
         b.close()                                                # its master gives up
