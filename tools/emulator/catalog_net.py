@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .at import ArgError, COMMANDS, CmeError, Ctx, Reply, command, error, ok
+from .at import ArgError, COMMANDS, CmeError, Ctx, Reply, error, ok
 from .commands_catalog import _cat, _free, _free_exec
 
 @_free("+CPAS")
@@ -113,9 +113,8 @@ def _qos(key: str):  # type: ignore[no-untyped-def]
     return handler
 
 
-for _name, _key in (("+CGQMIN", "cgqmin"), ("+CGQREQ", "cgqreq")):
-    if _name not in COMMANDS:
-        command(_name)(_qos(_key))
+_free("+CGQMIN")(_qos("cgqmin"))
+_free("+CGQREQ")(_qos("cgqreq"))
 
 
 @_free("+CHUP")
@@ -184,9 +183,7 @@ def basic_extra(ctx: Ctx) -> Reply:
     return ok()
 
 
-for _name in BASIC_EXTRA:
-    if _name not in COMMANDS:
-        command(_name)(basic_extra)
+_free(*BASIC_EXTRA)(basic_extra)
 
 
 CIND = (("battchg", "(0-5,99)"), ("signal", "(0-7,99)"), ("service", "(0-1)"),

@@ -312,13 +312,8 @@ def table_handler(ctx: Ctx) -> Reply | CmeError:
     return ok()
 
 
-for _name in ENTRIES:
-    if _name not in COMMANDS:
-        command(_name)(table_handler)
-
-
 def _free(*names: str):
-    """Register a deep handler under the names no other emulator module handles."""
+    """Register a handler under the names no other emulator module handles."""
     def reg(fn):  # type: ignore[no-untyped-def]
         for n in names:
             if n not in COMMANDS:
@@ -326,6 +321,9 @@ def _free(*names: str):
         return fn
 
     return reg
+
+
+_free(*ENTRIES)(table_handler)
 
 
 def _only_exec(ctx: Ctx) -> Reply | None:
