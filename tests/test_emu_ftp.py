@@ -135,8 +135,8 @@ print('GOT %d' % len(data))
 """
 
 
-def test_legacy_style_script_downloads_a_file_to_the_flash(tmp_path: Path) -> None:
-    m = Module(tmp_path)
+def download_script_runs(m: Module) -> None:
+    """SCRIPT as the start-up script of ``m`` (not powered on yet) fetches the file to the flash."""
     m.net.activation_ms = 200
     m.net.dns["ftp.example.net"] = SRV
     m.net.ftp.server(SRV, users={"bob": "pw"}, files={"/fw/cfg.txt": b"apn=internet\r\nport=5000\r\n"})
@@ -148,20 +148,16 @@ def test_legacy_style_script_downloads_a_file_to_the_flash(tmp_path: Path) -> No
     assert m.flash.read("cfg.txt") == b"apn=internet\r\nport=5000\r\n"
 
 
+def test_legacy_style_script_downloads_a_file_to_the_flash(tmp_path: Path) -> None:
+    download_script_runs(Module(tmp_path))
+
+
 def test_the_download_script_under_the_real_152_interpreter(tmp_path: Path, py152: Path) -> None:
     from tools.emulator.remote import use_interpreter
 
     m = Module(tmp_path)
     use_interpreter(m, str(py152))
     try:
-        m.net.activation_ms = 200
-        m.net.dns["ftp.example.net"] = SRV
-        m.net.ftp.server(SRV, users={"bob": "pw"}, files={"/fw/cfg.txt": b"apn=internet\r\nport=5000\r\n"})
-        m.flash.write("main.py", SCRIPT)
-        m.nvm["escript"] = "main.py"
-        m.power_on()
-        m.run(40)
-        assert m.trace_lines == ["GOT 25"]
-        assert m.flash.read("cfg.txt") == b"apn=internet\r\nport=5000\r\n"
+        download_script_runs(m)
     finally:
         m.close()
