@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..at import COMMANDS, PENDING, ArgError, Cmd, CmeError, Ctx, Reply, command, error, ok
+from ..at import COMMANDS, ArgError, Cmd, CmeError, Ctx, Reply, command, error, ok
+from .context1 import with_context_1
 
 CONN_ID = 1
 
@@ -76,24 +77,8 @@ def sktop(ctx: Ctx) -> Any:
         return ok()
     if ctx.kind != "exec":
         return error()
-    net = ctx.module.net
     values = _sktset(ctx)
-    c = net.context(1)
-    if c.active:
-        return _dial(ctx, values)
-    if c.state == "activating" or not net.cid_has_socket(1):
-        return Reply([], "NO CARRIER")
-
-    def activated(code: int | None, ip: str) -> None:
-        if code is not None:
-            ctx.done(Reply([], "NO CARRIER", 0))
-            return
-        result = _dial(ctx, values)
-        if result is not PENDING:
-            ctx.done(result)
-
-    net.start_activation(1, ctx.inst, "gprs", net.userid, net.passw, activated)
-    return PENDING
+    return with_context_1(ctx, lambda activated: _dial(ctx, values), lambda: Reply([], "NO CARRIER"))
 
 
 @command("#SKTL")

@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..at import ArgError, CmeError, Ctx, PENDING, Prompt, Reply, command, error, ok
+from .context1 import with_context_1
 
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
@@ -125,25 +126,18 @@ def semail(ctx: Ctx) -> Any:
         return error()
     da, subj = _fields(ctx)
     net = ctx.module.net
-    c = net.context(1)
-    if c.active:
-        return _compose(ctx, da, subj, lambda: None)
-    if c.state == "activating" or not net.cid_has_socket(1):
-        return CmeError(602)
 
     def drop() -> None:
         net.deactivate(1, "email sent")  # "The GPRS context is deactivated when the e-mail is sent"
 
-    def activated(code: int | None, ip: str) -> None:
-        if code is not None:
-            ctx.done(CmeError(602, delay=0))
-            return
+    def compose(activated: bool) -> Any:
+        if not activated:
+            return _compose(ctx, da, subj, lambda: None)
         prompt = _compose(ctx, da, subj, drop)
         prompt.delay = 0
-        ctx.done(prompt)
+        return prompt
 
-    net.start_activation(1, ctx.inst, "gprs", net.userid, net.passw, activated)
-    return PENDING
+    return with_context_1(ctx, compose, lambda: CmeError(602))
 
 
 @command("#EMAILACT")
