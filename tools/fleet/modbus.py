@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from pymodbus.framer import FramerRTU, FramerSocket
 from pymodbus.pdu import DecodePDU
 
-from .tcpports import Listener
+from .tcpports import Listener, start_listeners
 
 if TYPE_CHECKING:
     from .server import FleetServer, Unit
@@ -139,16 +139,4 @@ class ModbusGateway(Listener):
 
 
 async def start(server: "FleetServer") -> list[Any]:
-    out: list[Any] = []
-    try:
-        for u in list(server.units.values()):
-            a = server.cfg.way_address(u.cfg, "modbus")
-            if a is not None:
-                g = ModbusGateway(server, u)
-                await g.start(*a)
-                out.append(g)
-    except BaseException:
-        for g in out:
-            await g.stop()
-        raise
-    return out
+    return await start_listeners(server, ("modbus",), lambda u, kind: ModbusGateway(server, u))

@@ -181,14 +181,17 @@ class TcpPort(Listener):
             log.write("client_gone", unit=u.name, way=self.kind, address=address, dropped=lost[0])
 
 
-async def start(server: "FleetServer") -> list[Any]:
+async def start_listeners(server: "FleetServer", kinds: tuple[str, ...],
+                          make: Callable[["Unit", str], Listener]) -> list[Any]:
+    """A listener (``make(unit, kind)``) on every address the configuration gives a unit for
+    one of ``kinds``; when one cannot start, those already started are stopped."""
     out: list[Any] = []
     try:
         for u in list(server.units.values()):
-            for kind in ("rfc2217", "raw"):
+            for kind in kinds:
                 a = server.cfg.way_address(u.cfg, kind)
                 if a is not None:
-                    p = TcpPort(server, u, kind)
+                    p = make(u, kind)
                     await p.start(*a)
                     out.append(p)
     except BaseException:
@@ -196,3 +199,7 @@ async def start(server: "FleetServer") -> list[Any]:
             await p.stop()
         raise
     return out
+
+
+async def start(server: "FleetServer") -> list[Any]:
+    return await start_listeners(server, ("rfc2217", "raw"), lambda u, kind: TcpPort(server, u, kind))
