@@ -48,8 +48,6 @@ MAXLEN = sms_report.MAXLEN
 
 COMMANDS = ('gprs baud charformat mode socketting smspassword dialin config firewall status '
             'name identity heartbeat alert phones reboot reset update')
-ERR_MODE = ('Error: use mode server <any|ip> <port> or mode client <server> <port> '
-            '[<backup> <port>] [maintain]')
 # The error texts used once are written where they are used (each name is an entry of
 # the names table, docs/gateway-runtime.md "The names table").
 
@@ -149,12 +147,14 @@ def charformat(args, new):
 
 
 def mode(args, new, pw):
+    bad = ('Error: use mode server <any|ip> <port> or mode client <server> <port> '
+           '[<backup> <port>] [maintain]')
     if len(args) < 1:
-        return ERR_MODE
+        return bad
     kind = low(args[0])
     if kind == 'server':
         if len(args) != 3:
-            return ERR_MODE
+            return bad
         permit = low(args[1])
         if permit != 'any':
             permit = config_store.canon_ip(args[1])
@@ -174,7 +174,7 @@ def mode(args, new, pw):
             n = 1
             args = args[:-1]
         if len(args) != 3 and len(args) != 5:
-            return ERR_MODE
+            return bad
         items = []
         i = 1
         while i < len(args):
@@ -186,7 +186,7 @@ def mode(args, new, pw):
                         '(up to 50)')
             port = config_store.num(args[i + 1], 999999999)
             if port < 0:
-                return ERR_MODE         # not a number: the words are out of place
+                return bad         # not a number: the words are out of place
             if port < 1 or port > 65535:
                 return 'Error: port must be 1-65535'
             items.append((host, port))
@@ -203,7 +203,7 @@ def mode(args, new, pw):
         if n:
             return r + ', always connected'
         return r + ', connects on serial data'
-    return ERR_MODE
+    return bad
 
 
 def socketting(args, new):
