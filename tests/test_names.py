@@ -8,8 +8,6 @@ import re
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from tools import bench_names
 from tools.emulator import Module
 from tools.emulator import names_table as nt
@@ -105,8 +103,6 @@ def test_the_gateway_start_up_fits_420_names() -> None:
     assert own <= nt.GATEWAY_TARGET, "start-up: %d interned names of its own" % own
 
 
-@pytest.mark.xfail(strict=True, reason="an update's boot (updater.py loaded) still needs more "
-                   "than 420: python -m tools.bench_names, docs/gateway-runtime.md")
 def test_the_gateway_fits_420_names_in_every_boot() -> None:
     for label, own in own_names().items():
         assert own <= nt.GATEWAY_TARGET, "%s: %d interned names of its own" % (label, own)
