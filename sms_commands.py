@@ -47,7 +47,7 @@ textval = sms_report.textval
 MAXLEN = sms_report.MAXLEN
 
 COMMANDS = ('gprs baud charformat mode socketting smspassword dialin config firewall status '
-            'name identity heartbeat alert phones reboot reset update')
+            'name identity key heartbeat alert phones reboot reset update')
 # The error texts used once are written where they are used (each name is an entry of
 # the names table, docs/gateway-runtime.md "The names table").
 
@@ -285,7 +285,7 @@ def effects(old, new):
         out.append('dialin')
     if firewall.rules(old) != firewall.rules(new):
         out.append('firewall')
-    if changed(old, new, ('name', 'ident', 'idevery')):
+    if changed(old, new, ('name', 'ident', 'idevery', 'key')):
         out.append('ident')
     if changed(old, new, ('hbsecs', 'hbtext')):
         out.append('beat')
@@ -305,7 +305,7 @@ def handle(text, cfg, status):
     if len(cfg['phones']) > 0 and not sms_fleet.listed(cfg['phones'], sender):
         return [], cfg, []      # the allow-list: even the right password is not enough
     if len(w) == 1:
-        return ['Error: no command, try: ' + COMMANDS], cfg, []
+        return ['Error: try: ' + COMMANDS], cfg, []       # no command
     cmd = low(w[1])
     args = w[2:]
     new = config_store.copy(cfg)
@@ -335,6 +335,8 @@ def handle(text, cfg, status):
         r = sms_fleet.name(args, new, pw)
     elif cmd == 'identity':
         r = sms_fleet.identity(args, new, pw)
+    elif cmd == 'key':
+        r = sms_fleet.key(args, new)
     elif cmd == 'heartbeat':
         r = sms_fleet.heartbeat(args, new, pw)
     elif cmd == 'alert':
@@ -359,7 +361,7 @@ def handle(text, cfg, status):
     elif cmd == 'reset':
         r, new = sms_fleet.reset(cfg)
     else:
-        r = 'Error: unknown, try: ' + COMMANDS     # 156 characters: one SMS
+        r = 'Error: unknown, try: ' + COMMANDS     # 160 characters: one SMS
     if type(r) == type([]):
         out = []
         for m in r:

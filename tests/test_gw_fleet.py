@@ -92,13 +92,13 @@ def test_identity_every_frame(m: Module) -> None:
     ("connect identity", "Error: use identity <text>, identity every <text> or identity off"),
     ("connect identity every", "Error: use identity <text>, identity every <text> or identity off"),
     ("connect identity a%4", "Error: identity text must be up to 100 printable characters, "
-                              "escapes %IMEI %CCID %ID %HH (hex), no +++"),
+                              "escapes %IMEI %CCID %ID %KEY %HH (hex), no +++"),
     ("connect identity +++", "Error: identity text must be up to 100 printable characters, "
-                             "escapes %IMEI %CCID %ID %HH (hex), no +++"),
+                             "escapes %IMEI %CCID %ID %KEY %HH (hex), no +++"),
     ("connect identity %2B%2b+", "Error: identity text must be up to 100 printable characters, "
-                                 "escapes %IMEI %CCID %ID %HH (hex), no +++"),
+                                 "escapes %IMEI %CCID %ID %KEY %HH (hex), no +++"),
     ("connect identity " + "x" * 101, "Error: identity text must be up to 100 printable "
-                                      "characters, escapes %IMEI %CCID %ID %HH (hex), no +++"),
+                                      "characters, escapes %IMEI %CCID %ID %KEY %HH (hex), no +++"),
 ])
 def test_identity_refused_changes_nothing(m: Module, text: str, reply: str) -> None:
     before = config_on_flash(m)
