@@ -26,7 +26,7 @@
 #   firewall     list of (ip, mask) tuples, canonical dotted quads, ip == ip & mask
 #   phones       list of sender numbers obeyed ([] = any sender with the password)
 #   key          the unit's secret for the fleet server, '' (none) or 8-32 letters and
-#                digits, sent only where a template has %KEY (docs/gateway.md 1.20)
+#                digits, sent only where a template has %KEY (docs/gateway.md 1.22)
 #
 # Flash format (docs/gateway.md "Configuration file"): two slot files, each
 #   format=gwcfg2 \n seq=<n> \n <key>=<value> lines \n md5=<32 hex of all before> \n

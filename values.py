@@ -177,7 +177,7 @@ def expand(t, imei, ccid, name, key):
     # An identity or heartbeat template -> its bytes, or None when an escape is
     # malformed.  %IMEI %CCID %ID %KEY are replaced first (so %CCID is never the byte
     # 0xCC and 'ID': write %CC%49D for that), then %HH is the byte 0xHH (either case).
-    # %KEY is the unit's secret for the fleet server (SMS key, docs/gateway.md 1.20).
+    # %KEY is the unit's secret for the fleet server (SMS key, docs/gateway.md 1.22).
     out = []
     i = 0
     n = len(t)
