@@ -362,6 +362,16 @@ def handle(text, cfg, status):
         r, new = sms_fleet.reset(cfg)
     else:
         r = 'Error: unknown, try: ' + COMMANDS     # 160 characters: one SMS
+    # The key is never in a reply, whatever text holds it (a name or an identity written
+    # with it literally; docs/gateway.md 1.22).  '(hidden)' is never longer than a key.
+    for k in (cfg['key'], new['key']):
+        if k != '' and type(r) == type([]):
+            out = []
+            for m in r:
+                out.append(m.replace(k, '(hidden)'))
+            r = out
+        elif k != '':
+            r = r.replace(k, '(hidden)')
     if type(r) == type([]):
         out = []
         for m in r:

@@ -284,6 +284,17 @@ def test_key_set_never_shown_and_off():
     assert one("connect key " + SECRET, status={"busy": 1})[0] == "Confirmed: key set" + NEWCONN
 
 
+def test_key_hidden_in_any_reply_that_would_hold_it():
+    c = cfg(key=SECRET)
+    assert one("connect name " + SECRET, c)[0] == "Confirmed: name (hidden)"
+    r, new, _ = one("connect identity unit:" + SECRET + "%0D%0A", c)
+    assert r == "Confirmed: identity unit:(hidden)%0D%0A, sent first on each connection"
+    assert new["ident"] == "unit:" + SECRET + "%0D%0A"          # stored as sent
+    assert SECRET not in " ".join(sc.handle("connect config", new, {"sender": ME})[0])
+    # the key being set hides itself in the same reply too
+    assert one("connect key " + SECRET, cfg(name=SECRET))[0] == "Confirmed: key set"
+
+
 @pytest.mark.parametrize("arg", ["", "short7x", "x" * 33, "has_under", "dot.dot.dot", "a-b-c-d-e",
                                  "%KEY%KEY", "two words here", "caf\xe9caf\xe9"])
 def test_key_refused_without_echo(arg):
