@@ -124,6 +124,21 @@ def test_the_gateway_starts_with_the_table_enforced(tmp_path: Path) -> None:
         m.close()
 
 
+def test_the_gateways_own_runs_enforce_the_table(tmp_path: Path) -> None:
+    # every boot fits, so the gateway's tests and scripts/run.sh run with the module's
+    # limit: a change past 682 fails them at the import, as on a unit
+    from gw_helpers import flash_gateway
+
+    m = Module(tmp_path / "flash")
+    try:
+        flash_gateway(m)
+        assert m.names_limit == nt.LIMIT
+    finally:
+        m.close()
+    run_sh = (Path(__file__).resolve().parent.parent / "scripts" / "run.sh").read_text()
+    assert "--names-limit" not in run_sh.split("exec ", 1)[1]
+
+
 def module_list() -> list[str]:
     # README's module list (the bullets after "The compiled modules are layers"), in order
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
