@@ -25,6 +25,8 @@
 #                (any of them, ',' between), device-silent alert minutes (0 = off)
 #   firewall     list of (ip, mask) tuples, canonical dotted quads, ip == ip & mask
 #   phones       list of sender numbers obeyed ([] = any sender with the password)
+#   key          the unit's secret for the fleet server, '' (none) or 8-32 letters and
+#                digits, sent only where a template has %KEY (docs/gateway.md 1.22)
 #
 # Flash format (docs/gateway.md "Configuration file"): two slot files, each
 #   format=gwcfg2 \n seq=<n> \n <key>=<value> lines \n md5=<32 hex of all before> \n
@@ -65,7 +67,7 @@ SEQ_HALF = 500000000
 KEYS = ('password', 'apn', 'apnuser', 'apnpass', 'baud', 'charformat', 'mode',
         'permit', 'lport', 'host', 'rport', 'maintain', 'sktimeout', 'sendtimeout',
         'pktsize', 'dialin', 'name', 'ident', 'idevery', 'hbsecs', 'hbtext', 'host2',
-        'rport2', 'alertto', 'alerts', 'silentmin')
+        'rport2', 'alertto', 'alerts', 'silentmin', 'key')
 NUMKEYS = ('baud', 'lport', 'rport', 'maintain', 'sktimeout', 'sendtimeout',
            'pktsize', 'dialin', 'idevery', 'hbsecs', 'rport2', 'silentmin')
 
@@ -83,7 +85,7 @@ def defaults():
             'dialin': 0,
             'name': '', 'ident': '', 'idevery': 0, 'hbsecs': 0, 'hbtext': '',
             'host2': '', 'rport2': 0, 'alertto': '', 'alerts': '', 'silentmin': 0,
-            'firewall': [], 'phones': []}
+            'key': '', 'firewall': [], 'phones': []}
 
 
 def copy(cfg):
@@ -206,6 +208,13 @@ def check_fleet(cfg):
     m = cfg['silentmin']
     if m != 0 and (m < 10 or m > 10080):
         return 'silentmin'
+    # the key: '' or 8-32 letters and digits (word_ok's set without . - _)
+    k = cfg['key']
+    if k != '' and (len(k) < 8 or not values.word_ok(k, 32)):
+        return 'key'
+    for c in '.-_':
+        if k.find(c) != -1:
+            return 'key'
     return ''
 
 
@@ -250,10 +259,14 @@ def unesc(v):
 
 def encode(cfg):
     # cfg -> 'key=value\n' lines in KEYS order, then one 'fw=ip,mask' line per rule.
+    # No key line without a key: such a slot is what the versions before the key wrote,
+    # so a rollback to one of them still loads it (docs/update.md).
     out = []
     for k in KEYS:
         v = cfg[k]
-        if k in NUMKEYS:
+        if k == 'key' and v == '':
+            pass
+        elif k in NUMKEYS:
             out.append('%s=%d\n' % (k, v))
         else:
             out.append('%s=%s\n' % (k, esc(v)))
@@ -306,6 +319,8 @@ def decode(text, old):
                 cfg[k] = u
         else:
             return 0, 'unknown key'
+    if cfg.get('key') is None:
+        cfg['key'] = ''         # no key line: no key (and every slot from before the key)
     bad = validate(cfg)
     if bad != '':
         return 0, bad

@@ -60,7 +60,7 @@ def expand(cfg, t):
     name = cfg['name']
     if name == '':
         name = imei
-    b = values.expand(t, imei, ccid, name)
+    b = values.expand(t, imei, ccid, name, cfg['key'])
     if b is None:
         return ''       # cannot happen for a saved configuration (config_store.validate)
     return b

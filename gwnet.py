@@ -25,8 +25,8 @@ CONN_ID = 1         # the data socket; connIds 1-3 use PDP context 1 by default 
 #   2    #SCFGEXT TCP keepalive, minutes (6.3: 1-240; FIELD-LESSONS 1, 3)
 #   3    attempts per set-up command (run)
 #   55   1/10 s of silence around our own +++: S12=255 is 5.1 s (6.7)
-DIAL_WAIT = 90      # s: #SD takes DNS plus connTo (30 s) at most (5.10); waiting well
-                    # beyond it keeps a late CONNECT from meeting our next command
+#   90   s for #SD (dialled): DNS plus connTo (30 s) at most (5.10); waiting well
+#        beyond it keeps a late CONNECT from meeting our next command
 
 # Per-instance settings (5.3): each instance is set up for what it does.
 #   ATE0      no echo (the MDM/MDM2 default, 2.1; atc's framing relies on it)
@@ -41,10 +41,7 @@ DIAL_WAIT = 90      # s: #SD takes DNS plus connTo (30 s) at most (5.10); waitin
 #             busy (8.1, 8.2); the store is also polled (FIELD-LESSONS 12)
 #   +CSDH=1   each +CMGL header ends with the text's length (ATR10 +CSDH, +CMGL): atc
 #             takes the text by it, so no SMS text can pass for modem output
-MDM_INIT = ('ATE0', 'AT+CMEE=1', 'AT&C1', 'AT&D0', 'ATS0=0', 'AT#SKIPESC=1',
-            'ATS12=255')
-MDM2_INIT = ('ATE0', 'AT+CMEE=1', 'ATS0=0', 'AT+CMGF=1', 'AT+CPMS="SM","SM","SM"',
-             'AT+CSDH=1', 'AT+CNMI=2,1,0,0,0')
+# (MDM's lines and MDM2's, before and after the SIM wait, are written in init.)
 
 
 def run(port, lines, timeout):
@@ -63,7 +60,8 @@ def run(port, lines, timeout):
 
 
 def init():
-    bad = run(MDM, MDM_INIT, 5)
+    bad = run(MDM, ('ATE0', 'AT+CMEE=1', 'AT&C1', 'AT&D0', 'ATS0=0', 'AT#SKIPESC=1',
+                    'ATS12=255'), 5)
     if bad != '':
         return 'MDM ' + bad
     # The SMS set-up (+CPMS) needs the SIM read: #QSS status 3 "SIM INSERTED and READY
@@ -71,7 +69,7 @@ def init():
     # is 2 (ATR10 p.324).  Before, SMS commands answer +CMS ERROR 314 "SIM busy".  Wait
     # up to 60 s, then try anyway (run() retries; a unit that still says 1 may need the
     # mode saved and a power cycle, ATR10 p.324 note).
-    bad = run(MDM2, MDM2_INIT[:3], 5)
+    bad = run(MDM2, ('ATE0', 'AT+CMEE=1', 'ATS0=0'), 5)
     if bad != '':
         return 'MDM2 ' + bad
     # Multisocket exists only under #SELINT=2 (ATR10 p.42); the setting is kept in NVM
@@ -94,7 +92,8 @@ def init():
     # only store (+CPMS p.204), so a class-0 SMS is not put in "ME" beside the store we
     # read (under the factory 0, p.203), and +CMGL lists by position.
     save(['AT#SMSMODE=1'])
-    bad = run(MDM2, MDM2_INIT[3:], 5)
+    bad = run(MDM2, ('AT+CMGF=1', 'AT+CPMS="SM","SM","SM"', 'AT+CSDH=1',
+                     'AT+CNMI=2,1,0,0,0'), 5)
     if bad != '':
         return 'MDM2 ' + bad
     return ''
@@ -259,7 +258,7 @@ def dial(host, port):
 
 def dialled():
     # -> ('', '') still dialling; ('CONNECT', data behind it); or (status, text) failed.
-    st, text = atc.check(MDM, DIAL_WAIT)
+    st, text = atc.check(MDM, 90)
     if st == 'CONNECT':
         return st, atc.take_data(MDM)
     return st, text

@@ -47,9 +47,7 @@ textval = sms_report.textval
 MAXLEN = sms_report.MAXLEN
 
 COMMANDS = ('gprs baud charformat mode socketting smspassword dialin config firewall status '
-            'name identity heartbeat alert phones reboot reset update')
-ERR_MODE = ('Error: use mode server <any|ip> <port> or mode client <server> <port> '
-            '[<backup> <port>] [maintain]')
+            'name identity key heartbeat alert phones reboot reset update')
 # The error texts used once are written where they are used (each name is an entry of
 # the names table, docs/gateway-runtime.md "The names table").
 
@@ -149,12 +147,14 @@ def charformat(args, new):
 
 
 def mode(args, new, pw):
+    bad = ('Error: use mode server <any|ip> <port> or mode client <server> <port> '
+           '[<backup> <port>] [maintain]')
     if len(args) < 1:
-        return ERR_MODE
+        return bad
     kind = low(args[0])
     if kind == 'server':
         if len(args) != 3:
-            return ERR_MODE
+            return bad
         permit = low(args[1])
         if permit != 'any':
             permit = config_store.canon_ip(args[1])
@@ -174,7 +174,7 @@ def mode(args, new, pw):
             n = 1
             args = args[:-1]
         if len(args) != 3 and len(args) != 5:
-            return ERR_MODE
+            return bad
         items = []
         i = 1
         while i < len(args):
@@ -186,7 +186,7 @@ def mode(args, new, pw):
                         '(up to 50)')
             port = config_store.num(args[i + 1], 999999999)
             if port < 0:
-                return ERR_MODE         # not a number: the words are out of place
+                return bad         # not a number: the words are out of place
             if port < 1 or port > 65535:
                 return 'Error: port must be 1-65535'
             items.append((host, port))
@@ -203,7 +203,7 @@ def mode(args, new, pw):
         if n:
             return r + ', always connected'
         return r + ', connects on serial data'
-    return ERR_MODE
+    return bad
 
 
 def socketting(args, new):
@@ -285,7 +285,7 @@ def effects(old, new):
         out.append('dialin')
     if firewall.rules(old) != firewall.rules(new):
         out.append('firewall')
-    if changed(old, new, ('name', 'ident', 'idevery')):
+    if changed(old, new, ('name', 'ident', 'idevery', 'key')):
         out.append('ident')
     if changed(old, new, ('hbsecs', 'hbtext')):
         out.append('beat')
@@ -305,7 +305,7 @@ def handle(text, cfg, status):
     if len(cfg['phones']) > 0 and not sms_fleet.listed(cfg['phones'], sender):
         return [], cfg, []      # the allow-list: even the right password is not enough
     if len(w) == 1:
-        return ['Error: no command, try: ' + COMMANDS], cfg, []
+        return ['Error: try: ' + COMMANDS], cfg, []       # no command
     cmd = low(w[1])
     args = w[2:]
     new = config_store.copy(cfg)
@@ -335,6 +335,8 @@ def handle(text, cfg, status):
         r = sms_fleet.name(args, new, pw)
     elif cmd == 'identity':
         r = sms_fleet.identity(args, new, pw)
+    elif cmd == 'key':
+        r = sms_fleet.key(args, new)
     elif cmd == 'heartbeat':
         r = sms_fleet.heartbeat(args, new, pw)
     elif cmd == 'alert':
@@ -359,7 +361,17 @@ def handle(text, cfg, status):
     elif cmd == 'reset':
         r, new = sms_fleet.reset(cfg)
     else:
-        r = 'Error: unknown, try: ' + COMMANDS     # 156 characters: one SMS
+        r = 'Error: unknown, try: ' + COMMANDS     # 160 characters: one SMS
+    # The key is never in a reply, whatever text holds it (a name or an identity written
+    # with it literally; docs/gateway.md 1.22).  '(hidden)' is never longer than a key.
+    for k in (cfg['key'], new['key']):
+        if k != '' and type(r) == type([]):
+            out = []
+            for m in r:
+                out.append(m.replace(k, '(hidden)'))
+            r = out
+        elif k != '':
+            r = r.replace(k, '(hidden)')
     if type(r) == type([]):
         out = []
         for m in r:

@@ -72,13 +72,26 @@ def identity(args, new, pw):
     t = ' '.join(args)
     if not values.tpl_ok(t):
         return ('Error: identity text must be up to 100 printable characters, escapes '
-                '%IMEI %CCID %ID %HH (hex), no +++')
+                '%IMEI %CCID %ID %KEY %HH (hex), no +++')
     new['ident'] = t
     new['idevery'] = n
     r = 'Confirmed: identity ' + shown(t, pw) + ', sent first on each connection'
     if n:
         r = r + ' and before each device frame'
     return r
+
+
+def key(args, new):
+    # The unit's secret for the fleet server (docs/fleet.md "Who gets in"), sent where
+    # the identity has %KEY.  Never in a reply: not here, not in config (only 'key set').
+    if len(args) == 1 and low(args[0]) == 'off':
+        new['key'] = ''
+        return 'Confirmed: key off'
+    if len(args) == 1:
+        new['key'] = args[0]
+        if config_store.check_fleet(new) == '':
+            return 'Confirmed: key set'
+    return 'Error: key must be 8-32 letters and digits, or key off'
 
 
 def heartbeat(args, new, pw):
@@ -94,7 +107,7 @@ def heartbeat(args, new, pw):
     t = ' '.join(args[1:])
     if not values.tpl_ok(t):
         return ('Error: heartbeat text must be up to 100 printable characters, escapes '
-                '%IMEI %CCID %ID %HH (hex), no +++')
+                '%IMEI %CCID %ID %KEY %HH (hex), no +++')
     new['hbsecs'] = n
     new['hbtext'] = t
     return 'Confirmed: heartbeat %s after %d s without a byte to the network' % (
@@ -195,7 +208,7 @@ def reset(cfg):
                        ('name', ('name',)), ('identity', ('ident', 'idevery')),
                        ('heartbeat', ('hbsecs', 'hbtext')),
                        ('alert', ('alertto', 'alerts', 'silentmin')),
-                       ('phones', ('phones',))):
+                       ('phones', ('phones',)), ('key', ('key',))):
         for k in keys:
             if cfg[k] != new[k]:
                 items.append(name)
@@ -226,4 +239,6 @@ def config_items(cfg, pw):
         items.append(r)
     if len(cfg['phones']) > 0:
         items.append('phones ' + ' '.join(cfg['phones']))
+    if cfg['key'] != '':
+        items.append('key set')     # never the key itself
     return items

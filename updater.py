@@ -13,16 +13,16 @@
 # closed" (ATR10 p.422 #SD), and an HTTP/1.0 server closes right behind the last byte,
 # so the tail not yet read with #SRECV could go with the socket.  With 255 the socket
 # stays until our #SH, and a reply is complete when its length is in (the manifest's
-# size for a file, Content-Length for the manifest): the close is not waited for.
+# length for a file, Content-Length for the manifest): the close is not waited for.
 # The request is a plain HTTP/1.0 GET sent with #SSEND (works on every firmware; the
 # manuals show no FTP commands for the GC864-PY, only FTP error codes, 5.8).  The reply
 # is read with #SRECV in hex (#SCFGEXT recvDataMode 1, 6.3): binary data then can never
 # pass for an AT result line.
 #
-# Staging (REFERENCE.md 3): each file goes to u<slot><nn>.pyo of the slot that is not
-# running, its size and md5 checked as it arrives and again from the flash; the flash
-# room and the file count are checked first (#LSCRIPT, 4.4).  Only then the slot's
-# manifest u<slot>.man and the pointer are written: a power cut anywhere before leaves
+# Staging (REFERENCE.md 3): each file goes to u<target><nn>.pyo of the target that is not
+# running, its length and md5 checked as it arrives and again from the flash; the flash
+# room and the file count are checked first (#LSCRIPT, 4.4).  Only then the target's
+# manifest u<target>.man and the pointer are written: a power cut anywhere before leaves
 # the running version as it was.
 
 import MOD
@@ -55,128 +55,120 @@ g = gwstate
 
 host = ''
 port = 80
-mpath = ''
+path = ''           # the manifest's path on the server
 who = ''            # the phone that asked
 ver = ''            # the version being installed
-slot = ''
-entries = []        # (module, size, md5 hex, 'boot'|'lazy')
+target = ''         # the slot staged into ('a' or 'b')
+items = []          # (module, length, md5 hex, 'boot'|'lazy')
 idx = -1            # the file being fetched, -1: the manifest
-phase = ''          # 'get', 'read' (the reply), 'check'; '': no update running
+state = ''          # the download's state: 'get', 'read' (the reply), 'check'; '': no update running
 head = ''           # HTTP reply headers so far
-inbody = 0
+body = 0            # 1: in the reply's body (the headers are read)
 parts = []          # the manifest's bytes
 count = 0           # bytes of the file (or manifest) so far
-size = -1           # bytes the body has (Content-Length or the manifest), -1: unknown
-h = None            # md5 of the file so far
+length = -1         # bytes the body has (Content-Length or the manifest), -1: unknown
+m = None            # md5 of the file so far
 f = None            # its staging file
 last = 0            # when the last byte came
 table = {}          # 'A7' -> chr(167)
 
 
 def start(text, sender, busy):
-    global who, ver, slot, idx, phase, table, entries
+    global host, port, path, who, ver, target, idx, state, table, items
     w = sms_commands.words(text)
     if len(w) != 3:
         return 'Error: use update http://<server>[:<port>]/<path>/manifest.txt'
-    if phase != '':
-        return 'Error: an update is already running, %d of %d files' % (idx + 1, len(entries))
+    if state != '':
+        return 'Error: an update is already running, %d of %d files' % (idx + 1, len(items))
     if gwboot.armed and gwboot.ptr['state'] == 'trial':
         return 'Error: update %s is not confirmed yet, try again later' % gwboot.ptr['ver']
-    bad = parse_url(w[2])
-    if bad != '':
-        return 'Error: ' + bad
+    # the url: 'http://host[:port]/path' (host, port, path set)
+    bad = 'Error: url must be http://<server>[:<port>]/<path>'
+    if config_store.low(w[2][:7]) != 'http://':
+        return bad
+    rest = w[2][7:]
+    i = rest.find('/')
+    if i < 1 or len(rest) > 120:
+        return bad
+    u = rest[:i].split(':')     # host, port
+    p = 80
+    if len(u) == 2:
+        p = config_store.num(u[1], 65535)
+    if len(u) > 2 or p < 1 or not config_store.host_ok(u[0]):
+        return bad
+    for c in rest[i:]:
+        if ord(c) < 33 or ord(c) > 126 or c == '"' or c == '\\':
+            return bad
+    host = u[0]
+    port = p
+    path = rest[i:]
     if len(table) == 0:
         for i in range(256):
             table['%02X' % i] = chr(i)
     who = sender
     ver = ''
-    slot = ''
+    target = ''
     idx = -1
-    entries = []
-    phase = 'get'
+    items = []
+    state = 'get'
     r = 'Confirmed: update from %s started' % sms_commands.shown(w[2], g.cfg['password'])
     if busy:
         r = r + ' (starts when the current connection closes)'
-    g.trace('update from http://%s:%d%s' % (host, port, mpath))
+    g.trace('update from http://%s:%d%s' % (host, port, path))
     return sms_commands.fit(r)
-
-
-def parse_url(text):
-    # 'http://host[:port]/path' -> '' (host, port, mpath set) or what is wrong
-    global host, port, mpath
-    bad = 'url must be http://<server>[:<port>]/<path>'
-    if config_store.low(text[:7]) != 'http://':
-        return bad
-    rest = text[7:]
-    i = rest.find('/')
-    if i < 1 or len(rest) > 120:
-        return bad
-    w = rest[:i].split(':')     # host, port
-    p = 80
-    if len(w) == 2:
-        p = config_store.num(w[1], 65535)
-    if len(w) > 2 or p < 1 or not config_store.host_ok(w[0]):
-        return bad
-    for c in rest[i:]:
-        if ord(c) < 33 or ord(c) > 126 or c == '"' or c == '\\':
-            return bad
-    host = w[0]
-    port = p
-    mpath = rest[i:]
-    return ''
 
 
 def step():
     # One bounded piece of work.  -> bytes moved (the loop does not wait after one).
-    global phase, f
-    if phase == '' or not (g.state in ('listening', 'idle', 'dial')):
-        if phase == 'read' and g.online():
+    global state, f
+    if state == '' or not (g.state in ('listening', 'idle', 'dial')):
+        if state == 'read' and g.online():
             close()
             if f is not None:
                 f.close()
                 f = None
-            phase = 'get'       # fetched again once the connection is over
+            state = 'get'       # fetched again once the connection is over
         return 0
     # The loop does not wait on MDM after a turn that moved bytes: read its URCs here,
     # so an SRING or RING meanwhile is acted on at the next turn (gwloop.urcs).
     atc.poll(gwnet.MDM, 0)
-    if phase == 'get':
+    if state == 'get':
         return get()
-    if phase == 'read':
+    if state == 'read':
         return read()
     return check()
 
 
 def name(n):
-    return 'u%s%02d.pyo' % (slot, n)
+    return 'u%s%02d.pyo' % (target, n)
 
 
 def get():
     # Open the socket and send the request for the manifest or file idx.
-    global phase, head, inbody, count, h, f, last, parts
+    global state, head, body, count, m, f, last, parts
     if idx < 0:
         bad = gwnet.run(MDM2, ('AT#SCFG=2,1,0,90,100,10', 'AT#SCFGEXT=2,0,1,0'), 5)
         if bad != '':
             return failed('socket set-up: ' + bad)
-        path = mpath
+        p = path
     else:
         # the files are beside the manifest: its path up to the last '/'
-        path = mpath[:mpath.rfind('/') + 1] + entries[idx][0] + '.pyo'
+        p = path[:path.rfind('/') + 1] + items[idx][0] + '.pyo'
     st, t = atc.cmd(MDM2, 'AT#SD=2,0,%d,"%s",255,0,1' % (port, host), 35)
     if st != 'OK':
         return failed('server not reachable (%s %s)' % (st, t))
     st, t = atc.cmd(MDM2, 'AT#SSEND=2', 5, '> ')
     if st == 'PROMPT':
-        st, t = atc.send(MDM2, 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n%s' % (path, host, chr(26)),
+        st, t = atc.send(MDM2, 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n%s' % (p, host, chr(26)),
                          20)
     if st != 'OK':
         close()
         return failed('request not sent (%s)' % st)
     head = ''
-    inbody = 0
+    body = 0            # 1: in the reply's body (the headers are read)
     count = 0
     parts = []
-    h = md5.new()
+    m = md5.new()
     if idx >= 0:
         try:
             f = open(name(idx), 'wb')
@@ -184,7 +176,7 @@ def get():
             close()
             return failed('cannot write ' + name(idx))
     last = MOD.secCounter()
-    phase = 'read'
+    state = 'read'
     return 1
 
 
@@ -208,7 +200,7 @@ def read():
             return failed(bad)
         moved = moved + len(data)
         n = n + 1
-    if inbody and count == size:
+    if body and count == length:
         return closed()         # all of it: the server's close is not waited for
     now = MOD.secCounter()
     if moved > 0:
@@ -249,8 +241,8 @@ def decode(t):
 
 def write(data):
     # Bytes of the HTTP reply.  -> '' or what is wrong.
-    global head, inbody, count, size
-    if not inbody:
+    global head, body, count, length
+    if not body:
         head = head + data
         i = head.find('\r\n\r\n')
         if i == -1:
@@ -262,24 +254,24 @@ def write(data):
             return 'not an HTTP reply'
         if atc.num(w[1]) != 200 or len(w[1]) != 3:
             return 'the server answered %s for %s' % (w[1][:3], shown())
-        size = -1
+        length = -1
         for line in head[:i].split('\r\n'):
             if config_store.low(line[:15]) == 'content-length:':
-                size = atc.num(atc.trim(line[15:]))
+                length = atc.num(atc.trim(line[15:]))
         if idx >= 0:
-            size = entries[idx][1]
+            length = items[idx][1]
         data = head[i + 4:]
         head = ''
-        inbody = 1
+        body = 1
     count = count + len(data)
     if idx < 0:
         if count > 4000:
             return 'manifest longer than 4000 bytes'
         parts.append(data)
         return ''
-    if count > entries[idx][1]:
-        return '%s longer than %d bytes' % (shown(), entries[idx][1])
-    h.update(data)
+    if count > items[idx][1]:
+        return '%s longer than %d bytes' % (shown(), items[idx][1])
+    m.update(data)
     try:
         f.write(data)
     except IOError:
@@ -290,14 +282,14 @@ def write(data):
 def shown():
     if idx < 0:
         return 'the manifest'
-    return entries[idx][0] + '.pyo'
+    return items[idx][0] + '.pyo'
 
 
 def closed():
     # The server closed the connection: the file is complete, or not.
-    global f, idx, phase
+    global f, idx, state
     close()
-    if not inbody:
+    if not body:
         return failed('no reply from the server for ' + shown())
     if idx < 0:
         bad = manifest(''.join(parts))
@@ -306,28 +298,28 @@ def closed():
         if bad != '':
             return failed(bad)
         idx = 0
-        phase = 'get'
+        state = 'get'
         return 1
-    e = entries[idx]
+    e = items[idx]
     f.close()
     f = None
     if count != e[1]:
         return failed('%s truncated, %d of %d bytes' % (shown(), count, e[1]))
-    if gwboot.hexd(h.digest()) != e[2]:
+    if gwboot.hexd(m.digest()) != e[2]:
         return failed('%s md5 mismatch' % shown())
     idx = idx + 1
-    phase = 'get'
-    if idx == len(entries):
+    state = 'get'
+    if idx == len(items):
         flashflush()            # on the flash before it is read back (REFERENCE.md 1.4)
-        phase = 'check'
+        state = 'check'
         idx = 0
     return 1
 
 
 def manifest(text):
-    # 'gwrel1', 'version=<v>', then 'file=<module> <size> <md5> <boot|lazy>' lines
-    # (tools/release.py).  -> '' (ver, entries set) or what is wrong.
-    global ver, entries
+    # 'gwrel1', 'version=<v>', then 'file=<module> <length> <md5> <boot|lazy>' lines
+    # (tools/release.py).  -> '' (ver, items set) or what is wrong.
+    global ver, items
     lines = text.split('\n')
     if len(lines) < 4 or lines[-1] != '' or text[:7] != 'gwrel1\n':
         return 'not a release manifest'
@@ -337,18 +329,21 @@ def manifest(text):
     out = []
     seen = []
     for line in lines[2:-1]:
+        # a module name: lower-case letters, digits, '_' (w[0] never holds the space
+        # in the alphabet below, a split on spaces: it keeps the text out of the table)
         w = line[5:].split(' ')
         if line[:5] != 'file=' or len(w) != 4 or not \
-                values.word_ok(w[0], 12, 'abcdefghijklmnopqrstuvwxyz0123456789_'):
+                values.word_ok(w[0], 12, 'abcdefghijklmnopqrstuvwxyz0123456789_ '):
             return 'bad manifest line'
-        n = config_store.num(w[1], 16383)      # the size
+        n = config_store.num(w[1], 16383)      # the length
         # the md5: 32 lower-case hex digits
         if n < 1 or len(w[2]) != 32 or not values.word_ok(w[2].upper(), 32, values.HEX) or \
                 values.low(w[2]) != w[2]:
-            return 'bad size or md5 for ' + w[0]
-        if not (w[3] in ('boot', 'lazy')) or seen.count(w[0]) > 0:
+            return 'bad length or md5 for ' + w[0]
+        # (a list split at run time: runtime strings are not interned)
+        if not (w[3] in 'boot lazy'.split(' ')) or seen.count(w[0]) > 0:
             return 'bad manifest line for ' + w[0]
-        if w[0] == 'gwboot' or w[0] == 'gateway':
+        if w[0] == 'gwboot' or w[0] + '.py' == 'gateway.py':
             return w[0] + ' cannot be updated remotely'
         seen.append(w[0])
         out.append((w[0], n, w[2], w[3]))
@@ -357,17 +352,17 @@ def manifest(text):
     ver = v
     if v == gwboot.version()[1]:
         return 'version %s is running already' % v
-    entries = out
+    items = out
     return ''
 
 
 def scan():
-    # The slot that is not running; empty it of an earlier attempt, then check the room.
-    global slot
+    # The target that is not running; empty it of an earlier attempt, then check the room.
+    global target
     cur = gwboot.version()[0]
-    slot = 'a'
+    target = 'a'
     if cur == 'a':
-        slot = 'b'
+        target = 'b'
     st, t = atc.cmd(MDM2, 'AT#LSCRIPT', 10)
     if st != 'OK':
         return 'flash listing failed'
@@ -378,7 +373,7 @@ def scan():
             left = atc.num(atc.trim(v[0][11:]))
         elif len(v) == 2:
             count = count + 1
-            if v[0] == 'u%s.man' % slot or (v[0][:2] == 'u' + slot and len(v[0]) == 8 and
+            if v[0] == 'u%s.man' % target or (v[0][:2] == 'u' + target and len(v[0]) == 8 and
                                             v[0][-4:] == '.pyo' and atc.num(v[0][2:4]) >= 0):
                 try:
                     unlink(v[0])
@@ -387,74 +382,74 @@ def scan():
                 except IOError:
                     pass
     need = 4000 + 16384
-    for e in entries:
+    for e in items:
         need = need + e[1]
-    if left < need or count + len(entries) + 1 > 250:
+    if left < need or count + len(items) + 1 > 250:
         return 'flash full, needs %d bytes, %d free, %d files' % (need, left, count)
-    g.trace('update %s: %d files into slot %s' % (ver, len(entries), slot))
+    g.trace('update %s: %d files into target %s' % (ver, len(items), target))
     return ''
 
 
 def check():
     # Read each staged file back from the flash, one per step, then switch.
     global idx
-    e = entries[idx]
+    e = items[idx]
     try:
-        ff = open(name(idx), 'rb')
-        data = ff.read(e[1] + 1)
-        ff.close()
+        f = open(name(idx), 'rb')
+        data = f.read(e[1] + 1)
+        f.close()
     except IOError:
         data = ''
     if len(data) != e[1] or gwboot.hexd(md5.new(data).digest()) != e[2]:
         return failed(name(idx) + ' differs on the flash')
     idx = idx + 1
-    if idx < len(entries):
+    if idx < len(items):
         return 1
     return switch()
 
 
 def switch():
     # the manifest, then the version pointer (gwboot.switch), then a restart
-    global phase
+    global state
     body = ['gwrel1\nversion=%s\n' % ver]
-    for e in entries:
+    for e in items:
         body.append('file=%s %d %s %s\n' % e)
     body = ''.join(body)
     text = body + 'md5=' + gwboot.hexd(md5.new(body).digest()) + '\n'
-    name = 'u%s.man' % slot
+    name = 'u%s.man' % target
     try:
-        ff = open(name, 'w')
-        ff.write(text)
-        ff.close()
+        f = open(name, 'w')
+        f.write(text)
+        f.close()
         flashflush()
-        ff = open(name, 'r')
-        data = ff.read(len(text) + 1)
-        ff.close()
+        f = open(name, 'r')
+        data = f.read(len(text) + 1)
+        f.close()
     except IOError:
         data = ''
     if data != text:
         return failed('could not write ' + name)
-    if not gwboot.switch(slot, ver, who):
+    if not gwboot.switch(target, ver, who):
         return failed('could not write the version pointer')
-    phase = ''
+    state = ''
     g.restart('update %s installed' % ver)
     return 1
 
 
 def failed(why):
     # Give up: the running version is untouched; remove what was staged, tell the phone.
-    global phase, f
+    global state, f
     if f is not None:
         try:
             f.close()
         except IOError:
             pass
         f = None
-    if phase == 'read':
+    if state == 'read':
         close()
-    phase = ''
-    if slot != '':
-        for n in range(len(entries)):
+    state = ''
+    if target != '':
+        for n in range(len(items)):
             try:
                 unlink(name(n))
             except IOError:

@@ -173,10 +173,11 @@ def phone_ok(s):
     return 1
 
 
-def expand(t, imei, ccid, name):
+def expand(t, imei, ccid, name, key):
     # An identity or heartbeat template -> its bytes, or None when an escape is
-    # malformed.  %IMEI %CCID %ID are replaced first (so %CCID is never the byte 0xCC
-    # and 'ID': write %CC%49D for that), then %HH is the byte 0xHH (either case).
+    # malformed.  %IMEI %CCID %ID %KEY are replaced first (so %CCID is never the byte
+    # 0xCC and 'ID': write %CC%49D for that), then %HH is the byte 0xHH (either case).
+    # %KEY is the unit's secret for the fleet server (SMS key, docs/gateway.md 1.22).
     out = []
     i = 0
     n = len(t)
@@ -194,6 +195,9 @@ def expand(t, imei, ccid, name):
         elif t[i - 1:i + 2] == '%ID':
             out.append(name)
             i = i + 2
+        elif t[i - 1:i + 3] == '%KEY':
+            out.append(key)
+            i = i + 3
         else:
             # either case: upper() maps only a-f of the latin-1 letters into HEX
             hi = HEX.find(t[i:i + 1].upper())
@@ -209,13 +213,13 @@ def tpl_ok(t):
     # 1-100 printable ASCII characters (space included) whose escapes are well formed
     # and whose bytes never hold '+++': three '+' framed by silence would be taken by
     # the module as the escape from online mode (REFERENCE.md 6.7).  IMEI and ICCID are
-    # digits, a name has no '+', so checking with stand-ins is exact.
+    # digits, a name and a key have no '+', so checking with stand-ins is exact.
     if len(t) < 1 or len(t) > 100:
         return 0
     for c in t:
         if ord(c) < 32 or ord(c) > 126:
             return 0
-    b = expand(t, '0', '0', 'x')
+    b = expand(t, '0', '0', 'x', 'x')
     return b is not None and b.find('+++') == -1
 
 

@@ -47,7 +47,7 @@ def test_defaults_are_the_documented_ones(cs):
         "host": "", "rport": 0, "maintain": 0, "sktimeout": 300, "sendtimeout": 10,
         "pktsize": 0, "dialin": 0, "name": "", "ident": "", "idevery": 0, "hbsecs": 0,
         "hbtext": "", "host2": "", "rport2": 0, "alertto": "", "alerts": "", "silentmin": 0,
-        "firewall": [], "phones": []}
+        "key": "", "firewall": [], "phones": []}
     assert cs.validate(cs.defaults()) == ""
 
 
@@ -180,6 +180,9 @@ def fleet_settings(draw):
         "alerts": draw(st.sampled_from(["", "gprs", "restart", "gprs,restart"])) if alertto else "",
         "silentmin": draw(st.sampled_from([0, 10, 10080])) if alertto else 0,
         "phones": phones,
+        "key": draw(st.one_of(st.just(""), st.text(
+            alphabet="0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+            min_size=8, max_size=32))),
     }
 
 

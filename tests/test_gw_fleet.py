@@ -92,18 +92,49 @@ def test_identity_every_frame(m: Module) -> None:
     ("connect identity", "Error: use identity <text>, identity every <text> or identity off"),
     ("connect identity every", "Error: use identity <text>, identity every <text> or identity off"),
     ("connect identity a%4", "Error: identity text must be up to 100 printable characters, "
-                              "escapes %IMEI %CCID %ID %HH (hex), no +++"),
+                              "escapes %IMEI %CCID %ID %KEY %HH (hex), no +++"),
     ("connect identity +++", "Error: identity text must be up to 100 printable characters, "
-                             "escapes %IMEI %CCID %ID %HH (hex), no +++"),
+                             "escapes %IMEI %CCID %ID %KEY %HH (hex), no +++"),
     ("connect identity %2B%2b+", "Error: identity text must be up to 100 printable characters, "
-                                 "escapes %IMEI %CCID %ID %HH (hex), no +++"),
+                                 "escapes %IMEI %CCID %ID %KEY %HH (hex), no +++"),
     ("connect identity " + "x" * 101, "Error: identity text must be up to 100 printable "
-                                      "characters, escapes %IMEI %CCID %ID %HH (hex), no +++"),
+                                      "characters, escapes %IMEI %CCID %ID %KEY %HH (hex), no +++"),
 ])
 def test_identity_refused_changes_nothing(m: Module, text: str, reply: str) -> None:
     before = config_on_flash(m)
     assert sms(m, text) == [reply]
     assert config_on_flash(m) == before
+
+
+# ---- key (the unit's secret for the fleet server) ---------------------------------------------
+
+def test_key_goes_where_the_identity_has_key_and_never_into_a_reply(m: Module) -> None:
+    secret = "Xk4mQ9pL2v"
+    assert sms(m, "connect key " + secret) == ["Confirmed: key set"]
+    assert config_on_flash(m)["key"] == secret                          # kept on the flash
+    assert sms(m, "connect identity pump3:%KEY%0D%0A") == [
+        "Confirmed: identity pump3:%KEY%0D%0A, sent first on each connection"]
+    config = sms(m, "connect config", replies=2)                        # two pages
+    assert config[0].startswith("Config 1/2") and config[1].startswith("Config 2/2")
+    assert any("key set" in r for r in config) and not any(secret in r for r in config)
+    srv = m.net.sim.listen(*SERVER)
+    client(m)
+    conn = srv.accept_next(20)
+    assert conn.wait(lambda c: c.received == b"pump3:" + secret.encode() + b"\r\n", 10), conn.received
+    ser_send(m, b"device")
+    assert conn.wait(lambda c: c.received.endswith(b"\r\ndevice"), 10)
+    # changed while connected: the reply says it is for the next connection; no echo
+    assert sms(m, "connect key NewKey2026") == ["Confirmed: key set (applies to new connections)"]
+    assert sms(m, "connect key bad_key!") == ["Error: key must be 8-32 letters and digits, or key off"]
+    conn.close()
+    conn2 = srv.accept_next(30)
+    assert conn2.wait(lambda c: c.received == b"pump3:NewKey2026\r\n", 10), conn2.received
+    # the key survives a reboot, and 'key off' sends the identity without it
+    assert sms(m, "connect reboot")[0].startswith("Confirmed: reboot")
+    assert wait_state(m, "dialing", 60) or wait_state(m, "connected", 60)
+    assert config_on_flash(m)["key"] == "NewKey2026"
+    assert sms(m, "connect key off")[0].startswith("Confirmed: key off")
+    assert "key" not in config_on_flash(m)
 
 
 # ---- heartbeat --------------------------------------------------------------------------------

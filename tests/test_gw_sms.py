@@ -200,10 +200,10 @@ def test_phone_habits_and_unknown_words(m: Module) -> None:
     assert sms(m, "  \n Connect BAUD 4800 \t ") == ["Confirmed: baud 4800"]
     assert sms(m, "connect restart") == [
         "Error: unknown, try: gprs baud charformat mode socketting smspassword "
-        "dialin config firewall status name identity heartbeat alert phones reboot reset update"]
+        "dialin config firewall status name identity key heartbeat alert phones reboot reset update"]
     assert sms(m, "connect") == [
-        "Error: no command, try: gprs baud charformat mode socketting smspassword "
-        "dialin config firewall status name identity heartbeat alert phones reboot reset update"]
+        "Error: try: gprs baud charformat mode socketting smspassword "
+        "dialin config firewall status name identity key heartbeat alert phones reboot reset update"]
 
 
 def test_every_message_deleted_and_the_store_never_fills(m: Module) -> None:

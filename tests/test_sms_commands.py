@@ -13,7 +13,7 @@ cs = L.load("config_store")
 HOST = "255.255.255.255"
 LATER = " (applies when the current connection closes)"
 USAGE = ("gprs baud charformat mode socketting smspassword dialin config firewall status "
-         "name identity heartbeat alert phones reboot reset update")
+         "name identity key heartbeat alert phones reboot reset update")
 
 
 def cfg(**kw):
@@ -73,7 +73,7 @@ def test_arguments_keep_their_case():
 
 
 def test_password_only_or_unknown_command():
-    assert one("connect")[0] == "Error: no command, try: " + USAGE
+    assert one("connect")[0] == "Error: try: " + USAGE
     assert one("connect restart now")[0] == "Error: unknown, try: " + USAGE
     # the unknown word is never echoed (it could be anything, the password included)
     assert one("connect connect")[0] == "Error: unknown, try: " + USAGE

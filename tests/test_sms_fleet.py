@@ -72,14 +72,15 @@ def test_phone_ok(s, ok):
     ("plain", "plain"), ("%IMEI", "IMEI1"), ("%CCID", "CCID1"), ("%ID", "unit"),
     ("a%20b", "a b"), ("%00%ff%FF%7e", "\x00\xff\xff~"), ("%25IMEI", "%IMEI"),
     ("%CC%49D", "\xccID"), ("%ID%ID", "unitunit"), ("x%0D%0A", "x\r\n"),
+    ("%ID:%KEY%0D%0A", "unit:Secret42\r\n"), ("%25KEY", "%KEY"),
 ])
 def test_expand(t, out):
-    assert vals.expand(t, "IMEI1", "CCID1", "unit") == out
+    assert vals.expand(t, "IMEI1", "CCID1", "unit", "Secret42") == out
 
 
-@pytest.mark.parametrize("t", ["%", "a%4", "%zz", "%4g", "%I", "%IME", "%C"])
+@pytest.mark.parametrize("t", ["%", "a%4", "%zz", "%4g", "%I", "%IME", "%C", "%K", "%KE"])
 def test_expand_refuses_malformed_escapes(t):
-    assert vals.expand(t, "1", "2", "3") is None
+    assert vals.expand(t, "1", "2", "3", "4") is None
 
 
 @pytest.mark.parametrize("t,ok", [("a", 1), ("x" * 100, 1), ("x" * 101, 0), ("", 0),
@@ -227,7 +228,7 @@ def test_good_fleet_values_validate():
                            rport2=2, ident="x", idevery=1, hbsecs=10, hbtext="h",
                            alertto="+1234", alerts="restart", silentmin=10,
                            phones=[ME])) == ""
-    assert cs.KEYS[15] == "dialin" and len(cs.KEYS) == 26        # decode's KEYS[16:]
+    assert cs.KEYS[15] == "dialin" and len(cs.KEYS) == 27        # decode's KEYS[16:]
 
 
 def _slot(fmt, seq, lines):
@@ -264,3 +265,64 @@ def test_a_gwcfg1_slot_with_a_fleet_key_is_invalid(extra):
 def test_a_gwcfg2_slot_without_the_fleet_keys_is_invalid():
     flash = Flash({"cfg_a.txt": _slot("gwcfg2", 7, GWCFG1)})
     assert Loader(flash=flash).load("config_store").load()[0] == "corrupt"
+
+
+# ---- the key (the unit's secret for the fleet server) ------------------------------------------
+
+SECRET = "s3cretKey42"
+
+
+def test_key_set_never_shown_and_off():
+    r, new, eff = one("connect key " + SECRET)
+    assert r == "Confirmed: key set" and new["key"] == SECRET and eff == ["ident"]
+    assert SECRET not in " ".join(sc.handle("connect config", new, {"sender": ME})[0])
+    assert "key set" in sc.handle("connect config", new, {"sender": ME})[0][0]
+    assert "key" not in sc.handle("connect config", cfg(), {"sender": ME})[0][0]
+    assert one("connect key " + SECRET, new)[0] == "Confirmed: key set (unchanged)"
+    assert one("connect KEY Off", new)[0:2] == ("Confirmed: key off", cfg())
+    # while a connection is open it applies to the next one, like the identity
+    assert one("connect key " + SECRET, status={"busy": 1})[0] == "Confirmed: key set" + NEWCONN
+
+
+def test_key_hidden_in_any_reply_that_would_hold_it():
+    c = cfg(key=SECRET)
+    assert one("connect name " + SECRET, c)[0] == "Confirmed: name (hidden)"
+    r, new, _ = one("connect identity unit:" + SECRET + "%0D%0A", c)
+    assert r == "Confirmed: identity unit:(hidden)%0D%0A, sent first on each connection"
+    assert new["ident"] == "unit:" + SECRET + "%0D%0A"          # stored as sent
+    assert SECRET not in " ".join(sc.handle("connect config", new, {"sender": ME})[0])
+    # the key being set hides itself in the same reply too
+    assert one("connect key " + SECRET, cfg(name=SECRET))[0] == "Confirmed: key set"
+
+
+@pytest.mark.parametrize("arg", ["", "short7x", "x" * 33, "has_under", "dot.dot.dot", "a-b-c-d-e",
+                                 "%KEY%KEY", "two words here", "caf\xe9caf\xe9"])
+def test_key_refused_without_echo(arg):
+    r, new, _ = one(("connect key " + arg).rstrip())
+    assert r == "Error: key must be 8-32 letters and digits, or key off" and new == cfg()
+
+
+def test_key_expands_in_the_identity_and_reset_clears_it():
+    c = cfg(ident="%ID:%KEY%0D%0A", key=SECRET)
+    assert cs.validate(c) == ""
+    assert vals.expand(c["ident"], "356", "89", "pump3", c["key"]) == "pump3:" + SECRET + "\r\n"
+    r, new = sf.reset(c)
+    assert r == "Confirmed: reset identity, key to defaults, smspassword kept" and new["key"] == ""
+
+
+def test_a_slot_without_a_key_line_loads_with_none_and_one_with_it_keeps_it():
+    old = GWCFG1[:-1] + ["name=", "ident=", "idevery=0", "hbsecs=0", "hbtext=", "host2=",
+                         "rport2=0", "alertto=", "alerts=", "silentmin=0"]
+    flash = Flash({"cfg_a.txt": _slot("gwcfg2", 7, old)})
+    c = Loader(flash=flash).load("config_store")
+    st, got = c.load()
+    assert st == "ok" and got["key"] == "" and got["baud"] == 19200
+    # saved without a key: no key line (what the versions before the key wrote)
+    assert c.save(got) == "ok" and "key=" not in flash.files["cfg_b.txt"]
+    got = cs.copy(got)
+    got["key"] = SECRET
+    assert c.save(got) == "ok" and "\nkey=%s\n" % SECRET in flash.files["cfg_a.txt"]
+    assert Loader(flash=flash).load("config_store").load() == ("ok", got)
+    for bad in ("key=short", "key=" + SECRET + "\nkey=" + SECRET):
+        flash = Flash({"cfg_a.txt": _slot("gwcfg2", 7, old + bad.split("\n"))})
+        assert Loader(flash=flash).load("config_store").load()[0] == "corrupt"

@@ -11,6 +11,7 @@ import pytest
 
 from gw_helpers import boot, fast_boots, gw, sms, state, wait_state
 from tools.emulator import Module
+from tools.emulator.names_table import LIMIT
 from upd_helpers import (UPDATE, URL, WEB_IP, file_count, pointer, release, running, sent_texts, serve,
                          slot_file, wait_text)
 
@@ -256,7 +257,7 @@ def test_update_of_a_factory_install_of_pyo_files(tmp_path: Path, monkeypatch, r
         else:
             m.flash.write(name[:-3] + ".pyo", compile_to_bytes(ROOT / name, check_dialect=False))
     m.nvm["escript"] = "gateway.py"
-    m.names_limit = None  # as gw_helpers.flash_gateway: an update's boot does not fit the table yet
+    m.names_limit = LIMIT  # as gw_helpers.flash_gateway: every boot fits the table
     start(m)
     serve(m, rels["good"])
     since = len(m.sms.sent)
