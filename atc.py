@@ -1,5 +1,5 @@
 # atc.py - the one place where the gateway talks AT to the module.  On-module file in
-# the dialect (/work/shared/dialect.md).
+# the dialect (../shared/dialect.md).
 #
 # cmd(port, line, timeout[, want]) sends one command line on MDM or MDM2 and collects
 # the reply up to its final result.  Unsolicited result codes (URCs) seen on the way

@@ -1,5 +1,5 @@
 # bridge.py - the SER <-> MDM pump of an open connection (a GPRS socket or a CSD call
-# online on MDM).  On-module file in the dialect (/work/shared/dialect.md).
+# online on MDM).  On-module file in the dialect (../shared/dialect.md).
 #
 # The main loop calls turn(now) over and over while a connection is open.  A turn never
 # blocks for long and sends no AT command: it moves what is there in each direction

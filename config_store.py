@@ -1,7 +1,7 @@
 # config_store.py - the gateway configuration: defaults, validation, and its
 # power-cut-safe storage on the module's flash.
 #
-# On-module file: written in the dialect (/work/shared/dialect.md), the intersection of
+# On-module file: written in the dialect (../shared/dialect.md), the intersection of
 # Telit Python 1.5.2+ and Python 3.11.  Errors are returned as values, never raised.
 #
 # A configuration is a plain dict:

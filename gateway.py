@@ -1,5 +1,5 @@
 # gateway.py - start-up script of the serial-to-GPRS gateway (AT#ESCRIPT="gateway.py").
-# On-module file in the dialect (/work/shared/dialect.md).  Kept small, as Telit
+# On-module file in the dialect (../shared/dialect.md).  Kept small, as Telit
 # advises (REFERENCE.md 4.1): the program is in the compiled modules it imports.
 #
 # The watchdog goes on first, so that nothing, not even a slow or failing import, can

@@ -1,7 +1,7 @@
 # gwboot.py - which software version starts, and the pointer that says so.  Imported by
 # gateway.py before anything else; never replaced by a remote update (it is the part
 # that must work for a rollback to work), so it uses nothing but built-ins.  On-module
-# file in the dialect (/work/shared/dialect.md); docs/update.md describes the whole.
+# file in the dialect (../shared/dialect.md); docs/update.md describes the whole.
 #
 # Versions on the flat flash (REFERENCE.md 3: no directories, names <= 16 characters):
 #   factory   the files the uploader wrote: gwloop.pyo, atc.pyo, ... (plain names)

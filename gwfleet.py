@@ -1,7 +1,7 @@
 # gwfleet.py - the fleet features at run time (docs/gateway-runtime.md "Fleet"): the
 # identity and heartbeat bytes of a connection, the backup server of a client, why the
 # module restarted, and the alert SMS with their rate limits.  On-module file in the
-# dialect (/work/shared/dialect.md).
+# dialect (../shared/dialect.md).
 #
 # Behaviour relied on:
 #   REFERENCE.md 2.6  MOD.secCounter() is the module clock (seconds since 2000, kept

@@ -1,5 +1,5 @@
 # gwloop.py - the gateway's main loop and its boot steps.  On-module file in the
-# dialect (/work/shared/dialect.md); docs/gateway-runtime.md describes the whole.
+# dialect (../shared/dialect.md); docs/gateway-runtime.md describes the whole.
 #
 # One loop, one state (gwstate.py).  Each turn: reset the watchdog (only here, once a
 # second); pump the bridge while a connection is open; file the URCs of MDM2 (and of MDM

@@ -1,7 +1,7 @@
 # gwstate.py - the gateway's state, as plain module data shared by gwloop.py (the loop,
 # boot steps, SMS) and gwmode.py (server, client, connections), plus the few helpers
 # that change it: state changes, failure counting with backoff, the clean restart.
-# On-module file in the dialect (/work/shared/dialect.md).
+# On-module file in the dialect (../shared/dialect.md).
 #
 # States (docs/gateway-runtime.md):
 #   init        load the config, set the serial port, set up MDM and MDM2

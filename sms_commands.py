@@ -1,6 +1,6 @@
 # sms_commands.py - parse and apply one SMS command (seed 001 manual, the firewall
 # commands of seed 000, plus status).  Pure: no AT commands, no flash.  On-module file
-# in the dialect (/work/shared/dialect.md).
+# in the dialect (../shared/dialect.md).
 #
 #   handle(text, cfg, status) -> (replies, new_cfg, effects)
 #

@@ -1,7 +1,7 @@
 # pump2010.py - the baseline for tools/bench_bridge.py: the MDM <-> SER pump of the 2010
 # article the product was first described in (../shared/seeds/000_*.txt, "Socket Connection
 # Handlers"), made runnable on the emulated module.  A script for the module, in the dialect
-# (/work/shared/dialect.md), NOT part of the gateway.
+# (../shared/dialect.md), NOT part of the gateway.
 #
 # The pump is the article's, call for call:
 #     forward_messages(timeout=2):  SER.send(MDM.receive(timeout)); MDM.send(SER.read(), timeout)
