@@ -86,10 +86,10 @@ class Guard:
         name, rest = await srv._identify(reader, srv.identities)  # an index: a storm of
         if name is not None:                                     # thousands stays linear
             return srv.units[name], rest, "identity"
-        if srv.keyed:
+        refuse = self.cfg.unknown_policy() == "refuse"
+        if srv.keyed or refuse:
             await _until(loop, deadline)         # the same time whatever part of a key was right
-        if self.cfg.unknown_policy() == "refuse":
-            await _until(loop, deadline)
+        if refuse:
             self.refuse("unknown", ip, address, "no configured identity (unknown = refuse)", bytes_read=len(rest))
             return None, b"", ""
         auto = "ip-" + ip.replace(":", "-")
