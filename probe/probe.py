@@ -14,6 +14,7 @@
 # the context deactivated at the end.
 
 import MDM
+import MDM2
 import MOD
 import SER
 
@@ -25,6 +26,8 @@ HOST = ''           # an HTTP server (IP or name) that answers GET / and closes
 HPORT = 80
 LPORT = 5555        # the probe listens here; dial in within LISTEN_S for SRING
 LISTEN_S = 60
+CALL_S = 60         # call the unit's data number within CALL_S s of 'probe: call me'
+                    # (from a modem or a phone with a data plan); 0 skips the question
 # --------------------------------------------------------------------------------
 
 SIM_WAIT_S = 120
@@ -269,6 +272,59 @@ def client():
         put('read_after_close', '?')
 
 
+def ring_seen(text):
+    # RING, or +CRING: <type> with +CRC=1 (ATR10 +CRC)
+    return text.find('RING\r\n') != -1
+
+
+def call():
+    # Which AT instances get RING for a data call (n/d, REFERENCE 12.8), and the seconds
+    # from ATA to CONNECT (SWUG6 2.6.2 "about 30 seconds"; S7 60 s, ATR10 p.76).  RING
+    # repeats every few seconds (the network's cadence): after the first one, both
+    # instances are watched for 12 s more.
+    if CALL_S == 0:
+        put('call', 'skipped')
+        return
+    print('probe: call me, %d s' % CALL_S)
+    a = ''
+    b = ''
+    first = 0
+    start = now()
+    while now() - start <= CALL_S and (first == 0 or now() - first <= 12):
+        a = a + MDM.read()
+        b = b + MDM2.read()
+        if first == 0 and (ring_seen(a) or ring_seen(b)):
+            first = now()
+        if ring_seen(a) and ring_seen(b):
+            break
+        MOD.sleep(2)
+    if ring_seen(a) and ring_seen(b):
+        put('ring_to', 'both')
+    elif ring_seen(a):
+        put('ring_to', 'mdm')
+    elif ring_seen(b):
+        put('ring_to', 'mdm2')
+    else:
+        put('call', 'no call')
+        put('ring_to', '?')
+        put('csd_handshake_s', '?')
+        return
+    put('call', 'ok')
+    t = now()
+    MDM.send('ATA\r', 10)          # ATA on the script's instance, whichever got RING
+    c = wait_for(['CONNECT', 'NO CARRIER', 'ERROR'], 70)
+    if c.find('CONNECT') == -1:
+        put('csd_handshake_s', '?')
+        put('call_answer', clean(c))
+        return
+    put('csd_handshake_s', '%d' % (now() - t))
+    # hang up: +++ framed by S12 of silence (factory 1 s, ATR10 S12), then ATH
+    MOD.sleep(20)
+    MDM.send('+++', 10)
+    wait_for(['\r\nOK\r\n', 'NO CARRIER'], 5)
+    at('ATH', 10)
+
+
 def ser_partial():
     # ES13 3.4.1: SER.send gives -1 "if an error occurred"; what of a string that only
     # partly fits the 4096-byte buffer?  2000 dots, then 3000 (cannot fit: -1 either
@@ -308,8 +364,7 @@ def main():
     put('ser_send', ser_partial())
     MOD.sleep(10)
     net()
-    put('ring_to', '?')
-    put('csd_handshake_s', '?')
+    call()
     put('took_s', '%d' % (now() - start))
     text = '# probe.py report (docs/probe.md)\n'
     for kv in report:

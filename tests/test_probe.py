@@ -15,8 +15,7 @@ from tools.paths import ROOT
 PROBE = ROOT / "probe" / "probe.py"
 WEB = "203.0.113.80"
 CASES = [(n, v) for n, var in variants.VARIANTS.items() for v in var.values]
-# What the probe cannot find out alone (docs/probe.md says why): reported as '?'.
-UNMEASURED = ("csd_handshake_s", "ring_to")
+CALLER = "+15551230002"
 
 
 def probe_source(apn: str = "internet") -> bytes:
@@ -28,7 +27,7 @@ def probe_source(apn: str = "internet") -> bytes:
 
 
 def run_probe(tmp_path: Path, settings: dict[str, str], apn: str = "internet",
-              interpreter: Path | None = None) -> tuple[Module, str]:
+              interpreter: Path | None = None, caller: bool = True) -> tuple[Module, str]:
     m = Module(tmp_path / "flash")
     variants.apply(m, settings)
     if interpreter is not None:
@@ -44,8 +43,15 @@ def run_probe(tmp_path: Path, settings: dict[str, str], apn: str = "internet",
         assert m.run_until(lambda: any("listening on port 5555" in x for x in m.trace_lines), 300), m.trace_text()
         peer = m.net.sim.connect("198.51.100.7", 5555)   # the user dials in
         assert m.run_until(lambda: peer.state == "connected", 30), peer.state
+    # the user calls the unit's data number when asked (or never)
+    assert m.run_until(lambda: any("probe: call me" in x for x in m.trace_lines), 400), m.trace_text()[-3000:]
+    if caller:
+        call = m.csd.call(CALLER)
     assert m.run_until(lambda: any("probe: done" in x for x in m.trace_lines), 400), m.trace_text()[-3000:]
     assert m.script_error is None, m.script_error
+    if caller:
+        # answered, then hung up by the probe
+        assert call.state == "ended" and call.connected_ms is not None, (call.state, call.end_reason)
     return m, m.flash.read("probe.txt").decode("latin-1")
 
 
@@ -76,8 +82,10 @@ def test_probe_report_reproduces_the_variant(tmp_path: Path, name: str, value: s
     variants.apply(fresh, profile)
     got = variants.current(fresh)
     assert rep["ssend_bytes"] == ("0d0a3e20" if variants.current(m)["ssend_prompt"] == "crlf" else "3e20")
-    if name in UNMEASURED:
-        assert rep[name] == "?" and name not in profile
+    assert rep["call"] == "ok"
+    if name == "csd_handshake_s":
+        # whole seconds of MOD.secCounter() around ATA
+        assert abs(int(got[name]) - int(value)) <= 1, rep
     elif name == "sgact_ms":
         # whole seconds of MOD.secCounter() around the command
         assert abs(int(got[name]) - int(value)) <= 1500, rep
@@ -88,7 +96,7 @@ def test_probe_report_reproduces_the_variant(tmp_path: Path, name: str, value: s
         assert got[name] == value, rep
     # the variants the module did not change come back as the defaults
     for other, default in variants.defaults().items():
-        if other not in (name, "sim_ready_s", "sgact_ms"):
+        if other not in (name, "sim_ready_s", "sgact_ms", "csd_handshake_s"):
             assert got[other] == default, (other, rep)
     assert fresh.radio.firmware == m.radio.firmware
     m.close()
@@ -100,7 +108,8 @@ def test_probe_without_network_answers_the_module_questions(tmp_path: Path) -> N
     rep = report_of(text)
     assert rep["net"] == "skipped" and "sring" not in rep and "ssend_prompt" not in rep
     assert rep["line_count"] == "after_at" and rep["seccounter_str"] == "long"
-    assert int(rep["took_s"]) < 30
+    assert int(rep["took_s"]) < 80      # 10 s of questions, then the call: ring, ATA, 30 s
+    assert rep["ring_to"] == "both" and rep["csd_handshake_s"] == "30"
     # nothing but the report on the flash
     assert sorted(m.flash.names()) == ["probe.py", "probe.txt"]
     m.close()
@@ -110,9 +119,20 @@ def test_probe_under_the_real_interpreter(tmp_path: Path, py152: Path) -> None:
     """The same probe as bytecode of the real 1.5.2+ (the child host, tools/emulator/remote.py)."""
     settings = {"sring": "+SRING", "line_count": "after_at", "ser_send": "prefix", "mdm_send": "prefix",
                 "ssend_prompt": "bare",
-                "read_after_close": "drop", "scfg_listening": "refuse", "frwl_quote": "bare"}
+                "read_after_close": "drop", "scfg_listening": "refuse", "frwl_quote": "bare",
+                "ring_to": "mdm2", "csd_handshake_s": "5"}
     m, text = run_probe(tmp_path, settings, interpreter=py152)
     profile = variants.parse_profile(text)
     assert {k: profile[k] for k in settings} == settings, text
     assert profile["seccounter_str"] == "int"       # str() of a long has no L in the real 1.5.2+ either
+    m.close()
+
+
+def test_probe_without_a_call_says_it_could_not_tell(tmp_path: Path) -> None:
+    m, text = run_probe(tmp_path, {}, apn="", caller=False)
+    rep = report_of(text)
+    assert rep["call"] == "no call" and rep["ring_to"] == "?" and rep["csd_handshake_s"] == "?"
+    profile = variants.parse_profile(text)
+    assert "ring_to" not in profile and "csd_handshake_s" not in profile
+    assert int(rep["took_s"]) >= 60            # the whole CALL_S wait
     m.close()

@@ -171,7 +171,7 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in (
 
 # probe.py report keys that are facts, not variants (docs/probe.md).
 FACTS = ("firmware", "model", "selint", "scfgext_test", "ssendext_test", "scfgext2_test",
-         "qss", "probe", "took_s", "net", "ssend_bytes")
+         "qss", "probe", "took_s", "net", "ssend_bytes", "call", "call_answer")
 
 
 def choice(m: "Module", name: str) -> str:
