@@ -815,7 +815,8 @@ class AtInstance:
             self.link = None
             self.escaped_link = link
             link.escaped(self)
-            self.result_code("OK")
+            # A link may end on the escape (#SPCM, ATR10 p.597: "+++" then "NO CARRIER").
+            self.result_code(getattr(link, "escape_result", "OK"))
             self._flush_urcs()
             self.module.external_event()
             self.pump()
