@@ -591,7 +591,7 @@ def i2cwr(ctx: Ctx) -> Any:
     def on_input(data: bytes) -> Any:
         text = bytes(c for c in data if c not in b"\r\n ").decode("latin-1")
         if len(text) != 2 * length or not re.match(r"^[0-9A-Fa-f]*$", text):
-            return error()
+            return CmeError(4)  # not <len> bytes in hexadecimal: ERROR like a bad parameter
         if device is None:
             return _nack()
         for i, b in enumerate(bytes.fromhex(text)):
