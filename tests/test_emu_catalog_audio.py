@@ -206,13 +206,27 @@ def test_codecinfo_reports_the_codec_of_the_voice_call(m: Module) -> None:
     assert at(m, "AT#CODECINFO=1,2") == OK
     assert at(m, "AT#CODECINFO?") == info("#CODECINFO: 1,2")
     assert at(m, "AT#CODECINFO") == info("#CODECINFO: None,FR,HR")
+    # <mode> 2: the short URC when the codec changes (the call is answered, it ends).
     m.voice.answer_ms = 3000
     assert at(m, "ATD0612345678;") == OK
     m.run(3.5)
-    take(m)
     assert m.voice.current.state == "active"
+    assert take(m) == b"\r\n#CODECINFO: FR\r\n"
     assert at(m, "AT#CODECINFO") == info("#CODECINFO: FR,FR,HR")  # EFR not allowed: FR
-    assert at(m, "AT#CODEC=0;#CODECINFO=0;#CODECINFO") == info("#CODECINFO: 2,31")
+    # The codec is the call's: a new #CODEC applies to the next call.
+    assert at(m, "AT#CODEC=0;#CODECINFO=0,1;#CODECINFO") == info("#CODECINFO: 1,31")
+    m.voice.current.hangup()
+    m.run(0.5)
+    # <mode> 1: the long URC in the numeric format; the other instance did not ask.
+    assert take(m) == b"\r\nNO CARRIER\r\n\r\n#CODECINFO: 0,31\r\n"
+    assert take(m, 2) == b""
+    assert at(m, "ATD0612345678;") == OK
+    m.run(3.5)
+    assert take(m) == b"\r\n#CODECINFO: 2,31\r\n"  # EFR allowed now
+    assert at(m, "AT#CODECINFO=0,0;H") == OK
+    assert at(m, "ATD0612345678;") == OK
+    m.run(5)
+    assert take(m) == b""  # <mode> 0: no URC
     for bad in ("2", "0,3", '"0"', "0,0,0"):
         assert at(m, "AT#CODECINFO=" + bad) == ERR, bad
     # Per instance; the other instance has its own <format>.

@@ -13,7 +13,8 @@ Table 8 p.69 and Table 10 p.77.
   profile is what was saved. With profile 0 all of them answer ERROR ("It is not allowed if
   active audio profile is 0").
 * User defined tones ``#UDTSET #UDTSAV #UDTRST`` (pp.581-583): RAM, saved in NVM, factory again.
-* ``#TSVOL`` (pp.579-581) per tone class, ``#CODECINFO`` (pp.364-366) from the voice call,
+* ``#TSVOL`` (pp.579-581) per tone class, ``#CODECINFO`` (pp.364-366) from the voice call
+  (with its URCs),
   ``#ACALEXT`` (p.328) sharing ``#ACAL``'s mode, ``#GSMAD`` (pp.349-351) antenna detection on the
   module's ``antenna`` attribute with URCs and the report GPIO, ``#SPCM`` (pp.596-597) PCM in
   online mode, ``#RSEN`` (pp.565-567) SAP client without a SAP server.
@@ -103,6 +104,8 @@ class AudioIo:
         self.gsmad_timer: Any = None
         self.pcm_played = bytearray()  # #SPCM=1: what the DTE sent to the speaker/uplink
         self.pcm_source = b""  # #SPCM=2: the samples the microphone/downlink give the DTE
+        self.codec_timer: Any = None  # #CODECINFO <mode> 1/2: watching for a codec change
+        self.codec_seen: dict[int, int] = {}
         module.audio_io = self  # type: ignore[attr-defined]
         module.i2c = self.i2c  # type: ignore[attr-defined]
         module.extensions.append(self)
@@ -110,6 +113,33 @@ class AudioIo:
     def on_boot(self) -> None:
         self.last_presence = None
         self.arm_gsmad()
+        if self.codec_timer is not None:
+            self.codec_timer.cancel()
+            self.codec_timer = None
+        self.codec_seen = {}
+
+    # ---------------------------------------------------------- #CODECINFO URCs
+    def watch_codec(self, inst: "AtInstance") -> None:
+        self.codec_seen[inst.index] = codec_now(self.m)[0]
+        if self.codec_timer is None:
+            self.codec_timer = self.m.kernel.call_later(CODEC_POLL_MS, self._codec_tick)
+
+    def _codec_tick(self) -> None:
+        self.codec_timer = None
+        used, codec = codec_now(self.m)
+        watching = False
+        for inst in self.m.instances.values():
+            fmt, mode = inst.settings.get(CODECINFO_KEY, [0, 0])  # type: ignore[misc]
+            if not mode or inst.dead:
+                self.codec_seen.pop(inst.index, None)
+                continue
+            watching = True
+            last = self.codec_seen.get(inst.index)
+            self.codec_seen[inst.index] = used
+            if last is not None and last != used:
+                inst.urc(codec_line(fmt, used, None if mode == 2 else codec))
+        if watching:
+            self.codec_timer = self.m.kernel.call_later(CODEC_POLL_MS, self._codec_tick)
 
     def links(self) -> list[Any]:
         return []
@@ -341,16 +371,43 @@ def tsvol(ctx: Ctx) -> Reply:
 CODEC_NAMES = {1: "FR", 2: "EFR", 4: "HR", 8: "FAMR", 16: "HAMR"}
 
 
+CODECINFO_KEY = "cat#CODECINFO"
+CODEC_POLL_MS = 100  # how soon a <mode> 1/2 URC follows the change of codec
+
+
+def codec_now(m: "Module") -> tuple[int, int]:
+    """(<codec_used>, <codec_set>): #CODEC 0 is reported as 31 (ATR10 p.366); the codec used is
+    0 (no TCH) without an active voice call, in one EFR when #CODEC allows it, else FR ("the
+    full rate mode is added by default to any setting", #CODEC p.335): the emulator's choice,
+    made when the call is answered and kept until it ends."""
+    codec = int(m.catalog.value(ENTRIES["#CODEC"], None)[0]) or 31  # type: ignore[attr-defined]
+    call = getattr(getattr(m, "voice", None), "current", None)
+    used = 0
+    if call is not None and call.state == "active":
+        if not hasattr(call, "codec_used"):  # chosen once, when the call is set up
+            call.codec_used = 2 if codec & 2 else 1
+        used = call.codec_used
+    return used, codec
+
+
+def codec_line(fmt: int, used: int, codec: int | None) -> str:
+    """"#CODECINFO: <codec_used>[,<codec_set>]" numeric (<format> 0) or by name (1)."""
+    if fmt == 0:
+        return "#CODECINFO: %d" % used + ("" if codec is None else ",%d" % codec)
+    text = CODEC_NAMES.get(used, "None")
+    if codec is not None:
+        text += "," + ",".join(CODEC_NAMES[b] for b in sorted(CODEC_NAMES) if codec & b)
+    return "#CODECINFO: " + text
+
+
 @_free("#CODECINFO")
 def codecinfo(ctx: Ctx) -> Reply:
     # ATR10 pp.364-366: AT#CODECINFO[=<format>[,<mode>]] both a set and an execution command;
     # execution: "#CODECINFO: <codec_used>,<codec_set>" (numeric) or the names (textual);
-    # <codec_set> from #CODEC ("if AT#CODEC is 0, the reported codec set ... is 31"). The codec
-    # used: 0/None without a voice call; in one the network gives EFR when #CODEC allows it,
-    # else FR ("the full rate mode is added by default to any setting", #CODEC p.335): the
-    # emulator's choice. The change URCs of <mode> 1/2 are not sent.
-    key = "cat#CODECINFO"
-    fmt, mode = ctx.inst.settings.get(key, [0, 0])  # type: ignore[misc]
+    # <mode> 1 the same line as a URC "only if the codec changes", 2 the short one
+    # ("#CODECINFO: <codec_used>"); read "#CODECINFO: <format>,<mode>". Not in the lists of
+    # §3.3: kept per instance, like the other URC switches.
+    fmt, mode = ctx.inst.settings.get(CODECINFO_KEY, [0, 0])  # type: ignore[misc]
     if ctx.kind == "test":
         return ok("#CODECINFO: (0,1),(0-2)")
     if ctx.kind == "read":
@@ -359,18 +416,12 @@ def codecinfo(ctx: Ctx) -> Reply:
         _max_args(ctx, 2)
         fmt = _int(ctx, 0, (0, 1), 0)
         mode = _int(ctx, 1, (0, 1, 2), 0)
-        ctx.inst.settings[key] = [fmt, mode]  # type: ignore[assignment]
+        ctx.inst.settings[CODECINFO_KEY] = [fmt, mode]  # type: ignore[assignment]
+        if mode:
+            _io(ctx).watch_codec(ctx.inst)
         return ok()
-    codec = int(_cat(ctx).value(ENTRIES["#CODEC"], ctx.inst)[0]) or 31
-    voice = getattr(ctx.module, "voice", None)
-    call = getattr(voice, "current", None)
-    used = 0
-    if call is not None and call.state == "active":
-        used = 2 if codec & 2 else 1
-    if fmt == 0:
-        return ok("#CODECINFO: %d,%d" % (used, codec))
-    names = [CODEC_NAMES[b] for b in sorted(CODEC_NAMES) if codec & b]
-    return ok("#CODECINFO: %s,%s" % (CODEC_NAMES.get(used, "None"), ",".join(names)))
+    used, codec = codec_now(ctx.module)
+    return ok(codec_line(fmt, used, codec))
 
 
 # ------------------------------------------------------------------ extended automatic call
