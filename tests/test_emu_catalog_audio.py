@@ -70,6 +70,9 @@ def test_profile_zero_refuses_the_profile_commands(m: Module) -> None:
         assert at(m, "AT%s=1" % name) == ERR
     assert at(m, "AT#PSAV") == ERR
     assert at(m, "AT#PRST") == ERR
+    assert at(m, "AT+CMEE=1;#PSET?") == b"\r\n+CME ERROR: 3\r\n"  # operation not allowed
+    assert at(m, "AT#PSAV") == b"\r\n+CME ERROR: 3\r\n"
+    assert at(m, "AT+CMEE=0") == OK
     # The test forms answer all the same.
     assert at(m, "AT#PSET=?") == info("#PSET: " + PSET_RANGES)
     assert at(m, "AT#PSAV=?") == OK

@@ -234,6 +234,11 @@ def _profile_key(name: str, profile: int) -> str:
     return "%s/%d" % (name, profile)
 
 
+def _not_allowed() -> CmeError:
+    """Profile 0 refuses them: ERROR, +CME ERROR: 3 (operation not allowed) under +CMEE."""
+    return CmeError(3)
+
+
 def profile_values(ctx: Ctx, name: str, profile: int) -> list[int]:
     cat = _cat(ctx)
     key = _profile_key(name, profile)
@@ -244,7 +249,7 @@ def profile_values(ctx: Ctx, name: str, profile: int) -> list[int]:
 
 
 @_free(*PROFILE_CMDS)
-def profile_cmd(ctx: Ctx) -> Reply:
+def profile_cmd(ctx: Ctx) -> Reply | CmeError:
     # ATR10 pp.584-585 (#PSET), pp.590-594 (#BIQUAD*): set/read the active profile's values;
     # "It is not allowed if active audio profile is 0"; the first parameter is mandatory, an
     # omitted optional one takes its factory value (the engine's rule, catalog_data.py).
@@ -254,8 +259,10 @@ def profile_cmd(ctx: Ctx) -> Reply:
         text = PSET_TEXT if name == "#PSET" else ",".join(["(-32768-32767)"] * 10)
         return ok("%s: %s" % (name, text))
     profile = _profile(ctx)
-    if ctx.kind == "exec" or profile == 0:
+    if ctx.kind == "exec":
         return error()
+    if profile == 0:
+        return _not_allowed()
     if ctx.kind == "read":
         return ok(_line(name, profile_values(ctx, name, profile)))
     _max_args(ctx, len(ranges))
@@ -266,14 +273,14 @@ def profile_cmd(ctx: Ctx) -> Reply:
 
 
 @_free_exec("#PSAV", "#PRST")
-def psav(ctx: Ctx) -> Reply:
+def psav(ctx: Ctx) -> Reply | CmeError:
     # ATR10 p.583: #PSAV "saves the actual audio parameters in the NVM" (the #PSET values and
     # the biquad filters); p.584: #PRST "resets the actual audio parameters in the NVM of the
     # device to the default set" ("Current audio profile is reset": RAM too). Both "not
     # allowed if active audio profile is 0". Test forms: OK.
     profile = _profile(ctx)
     if profile == 0:
-        return error()
+        return _not_allowed()
     cat = _cat(ctx)
     saved = cat.nvm().setdefault("audio-profiles", {})
     for name in PROFILE_CMDS:
