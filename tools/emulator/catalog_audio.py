@@ -126,6 +126,8 @@ class AudioIo:
 
     def _codec_tick(self) -> None:
         self.codec_timer = None
+        if not self.m.power:
+            return  # off: the instances and their settings are gone
         used, codec = codec_now(self.m)
         watching = False
         for inst in self.m.instances.values():
