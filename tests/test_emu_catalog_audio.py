@@ -171,6 +171,11 @@ def test_udtsav_keeps_the_tones_and_udtrst_brings_the_factory_ones(m: Module) ->
     power_cycle(m)
     want = ZERO_TONES[:5] + ["#UDTSET: L,1000,90,0,0,0,0"]
     assert at(m, "AT#UDTSET?") == info(*want)
+    # AT&F1 brings back the saved tones (p.582); AT&F (&F0) leaves them.
+    assert at(m, "AT#UDTSET=L,3000,10;&F") == OK
+    assert at(m, "AT#UDTSET?").endswith(b"#UDTSET: L,3000,10,0,0,0,0\r\n" + OK)
+    assert at(m, "AT&F1") == OK
+    assert at(m, "AT#UDTSET?") == info(*want)
     assert at(m, "AT#UDTRST") == OK
     assert at(m, "AT#UDTSET?") == info(*ZERO_TONES)
     reboot(m)

@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from .at import ArgError, CmeError, Ctx, Online, Prompt, Reply, error, ok
+from .at import COMMANDS, ArgError, CmeError, Ctx, Online, Prompt, Reply, error, ok
 from .commands_catalog import ENTRIES, _cat, _free, _free_exec
 from .module import EXTENSION_FACTORIES
 
@@ -341,6 +341,23 @@ def udtsav(ctx: Ctx) -> Reply:
         cat.nvm().pop("#UDTSET", None)
         cat.ram.pop("#UDTSET", None)
     return ok()
+
+
+def _wrap_full_factory() -> None:
+    """ATR10 p.582 (#UDTSET): "issuing AT&F1 or AT&Z has the effect to set the parameters with
+    the last saved in NVM values": AT&F1 does (&Z stores a phone number, p.45: not that)."""
+    inner = COMMANDS["&F"]
+
+    def handler(ctx: Ctx) -> Any:
+        result = inner(ctx)
+        if ctx.raw.strip() == "1" and isinstance(result, Reply) and result.final == "OK":
+            _cat(ctx).ram.pop("#UDTSET", None)
+        return result
+
+    COMMANDS["&F"] = handler
+
+
+_wrap_full_factory()
 
 
 # ------------------------------------------------------------------ tone class volumes
