@@ -135,8 +135,8 @@ def test_psav_keeps_the_active_profile_over_a_power_cut_and_prst_resets_it(m: Mo
     assert at(m, "AT#PSET?") == info("#PSET: 0,0,-1,2,50,-20,12,6,6,12,0,24")
     reboot(m)
     assert at(m, "AT#PSEL=3;#BIQUADIN?") == info("#BIQUADIN: 32767,0,0,0,0,32767,0,0,0,0")
-    assert at(m, "AT#PSAV?") == ERR
-    assert at(m, "AT#PSAV=1") == ERR
+    for form in ("AT#PSAV?", "AT#PSAV=1", "AT#PRST?", "AT#PRST=0"):
+        assert at(m, form) == ERR, form
 
 
 # ------------------------------------------------------------------ user defined tones
