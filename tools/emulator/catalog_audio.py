@@ -24,7 +24,7 @@ Table 8 p.69 and Table 10 p.77.
 * Fax class 1 (pp.275-281): identification, the stored ``+FLO`` (over ``&K``) ``+FPR +FDD``;
   the action commands need a fax connection, which the emulated network never gives: ERROR.
 * ``#SGPO #GGPI`` (pp.297-299) are SELINT 0/1 commands "meaningful only for GM862 family": on
-  the GC864-PY (SELINT 2) they answer ERROR (``NOT_ON_GC864_PY``).
+  the GC864-PY (SELINT 2) they are unknown commands: ERROR (``NOT_ON_GC864_PY``).
 """
 from __future__ import annotations
 
@@ -40,7 +40,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .module import Module
 
 # Commands the availability table marks for SW 7.03.xx2 that the GC864-PY does not have, with
-# the reason: they answer ERROR, as an unknown command does.
+# the reason: left unregistered, they answer ERROR as on the module (and +CLAC does not list
+# them); tests/test_emu_catalog.py counts them with the handled ones.
 NOT_ON_GC864_PY: dict[str, str] = {
     "#SGPO": "ATR10 p.297-298: SELINT 0/1 only, \"meaningful only for GM862 family\"",
     "#GGPI": "ATR10 p.298-299: SELINT 0/1 only, \"meaningful only for GM862 family\"",
@@ -697,12 +698,6 @@ def i2crd(ctx: Ctx) -> Any:
 # The test form "reports the supported list" (pp.360-361, no format given): the pins of the
 # GC864 (GPIO1-13), the hexadecimal address ranges and <len>.
 I2C_TEST = "%s: (1-13),(1-13),(0-3FF),(0-FF),(1-254)"
-
-
-# ------------------------------------------------------------------ not on the GC864-PY
-@_free(*NOT_ON_GC864_PY)
-def not_on_gc864_py(ctx: Ctx) -> Reply:
-    return error()  # NOT_ON_GC864_PY: the module answers as to an unknown command
 
 
 # ------------------------------------------------------------------ fax class 1
