@@ -265,6 +265,42 @@ def test_acalext_shares_the_mode_with_acal(m: Module) -> None:
     assert at(m, "AT#ACALEXT?") == info("#ACALEXT: 0,0")
 
 
+def toggle_dtr(m: Module, inst: int = 1) -> None:
+    with m.kernel.lock:
+        m.instances[inst].set_dtr(0)
+        m.instances[inst].set_dtr(1)
+
+
+def test_dtr_rise_calls_the_acalext_number(m: Module) -> None:
+    # ATR10 p.328: #ACALEXT enabled and &D2: "the transition OFF/ON of DTR causes an automatic
+    # call to the number stored in position <index>"; "type of call depends on ... +FCLASS".
+    assert at(m, 'AT+CPBS="SM";+CPBW=5,"0612345678",129,"boss"') == OK
+    assert at(m, "AT#ACALEXT=2,5;+FCLASS=8") == OK
+    toggle_dtr(m)
+    m.run(1)
+    assert take(m) == b""  # &D0 (factory): DTR does nothing
+    assert m.voice.calls == []
+    assert at(m, "AT&D2") == OK
+    toggle_dtr(m)
+    m.run(3)
+    assert [c.number for c in m.voice.calls] == ["0612345678"]
+    assert take(m) == OK  # #DIALMODE 0: OK when the far end rings
+    assert at(m, "ATH") == OK
+    # +FCLASS 0: a data call, which the emulated network does not answer.
+    assert at(m, "AT+FCLASS=0") == OK
+    toggle_dtr(m)
+    m.run(3)
+    assert take(m) == b"\r\nNO CARRIER\r\n"
+    assert len(m.voice.calls) == 1
+    # An empty position, or the automatic call off: nobody is called.
+    assert at(m, "AT+FCLASS=8;#ACALEXT=2,6") == OK
+    toggle_dtr(m)
+    assert at(m, "AT#ACALEXT=0,0") == OK
+    toggle_dtr(m)
+    m.run(3)
+    assert take(m) == b"" and len(m.voice.calls) == 1
+
+
 # ------------------------------------------------------------------ antenna detection
 def test_gsmad_instant_detection_and_forms(m: Module) -> None:
     assert at(m, "AT#GSMAD=?") == info("#GSMAD: (0-3),(0,1),(1-3600),(1-13),(1-13)")

@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from .at import COMMANDS, ArgError, CmeError, Ctx, Online, Prompt, Reply, error, ok
+from .at import COMMANDS, DTR_RISE_HOOKS, ArgError, CmeError, Ctx, Online, Prompt, Reply, error, ok
 from .commands_catalog import ENTRIES, _cat, _free, _free_exec
 from .module import EXTENSION_FACTORIES
 
@@ -463,8 +463,8 @@ def acalext(ctx: Ctx) -> Reply:
     # and for "SM". "Issuing #ACALEXT causes the #ACAL <mode> to be changed": the two share
     # the mode (per instance, §3.3 p.26); "Issuing AT#ACAL=1 causes the #ACALEXT <index> to be
     # set to default" (0 here): the index is kept with the very #ACAL value it was set with,
-    # and any later #ACAL set form (a new value) makes it the default again. The DTR-triggered
-    # call itself is not modelled.
+    # and any later #ACAL set form (a new value) makes it the default again. The call on a DTR
+    # rise: automatic_call below.
     acal = ENTRIES["#ACAL"]
     cat = _cat(ctx)
     if ctx.kind == "test":
@@ -484,6 +484,32 @@ def acalext(ctx: Ctx) -> Reply:
     cat.store(acal, ctx.inst, [mode])
     ctx.inst.settings["cat#ACALEXT"] = (index, ctx.inst.settings["cat#ACAL"])  # type: ignore[assignment]
     return ok()
+
+
+ACAL_BOOKS = {1: "ME", 2: "SM"}  # the emulator has no "ME" phonebook (+CPBS): no call from it
+
+
+def automatic_call(inst: "AtInstance") -> None:
+    """ATR10 pp.327-328: with the automatic call enabled (#ACAL/#ACALEXT) "and &D2 has been
+    issued, the transition OFF/ON of DTR causes an automatic call to the number stored in
+    position <index> in the selected phonebook"; "type of call depends on the last issue of
+    command +FCLASS" (8 voice, else data). The call is the instance's own ATD<number>, with
+    its result codes; an empty position calls nobody."""
+    if inst.mode != "cmd" or inst.settings["&D"] != 2:
+        return
+    mode = inst.settings.get("cat#ACAL", [0])[0]  # type: ignore[index]
+    index, with_acal = inst.settings.get("cat#ACALEXT", (0, None))  # type: ignore[misc]
+    if with_acal is not inst.settings.get("cat#ACAL"):
+        index = 0
+    book = inst.module.nvm.get("phonebook", {}).get(ACAL_BOOKS.get(mode, ""), {})
+    entry = book.get(str(index))
+    if entry:
+        line = ("ATD%s" % entry[0]).encode()
+        inst.module.kernel.call_later(0, lambda: None if inst.dead or inst.mode != "cmd" else inst._line(line, False))
+
+
+if automatic_call not in DTR_RISE_HOOKS:
+    DTR_RISE_HOOKS.append(automatic_call)
 
 
 # ------------------------------------------------------------------ antenna detection
