@@ -11,13 +11,14 @@ Table 8 p.69 and Table 10 p.77.
   #BIQUADINEX #BIQUADOUTEX`` set the active profile's values in RAM; ``#PSAV`` stores the active
   profile in NVM, ``#PRST`` brings it back to its factory values (RAM and NVM); at power-up each
   profile is what was saved. With profile 0 all of them answer ERROR ("It is not allowed if
-  active audio profile is 0").
-* User defined tones ``#UDTSET #UDTSAV #UDTRST`` (pp.581-583): RAM, saved in NVM, factory again.
-* ``#TSVOL`` (pp.579-581) per tone class, ``#CODECINFO`` (pp.364-366) from the voice call
-  (with its URCs),
-  ``#ACALEXT`` (p.328) sharing ``#ACAL``'s mode, ``#GSMAD`` (pp.349-351) antenna detection on the
-  module's ``antenna`` attribute with URCs and the report GPIO, ``#SPCM`` (pp.596-597) PCM in
-  online mode, ``#RSEN`` (pp.565-567) SAP client without a SAP server.
+  active audio profile is 0"; +CME ERROR: 3 under +CMEE).
+* User defined tones ``#UDTSET #UDTSAV #UDTRST`` (pp.581-583): RAM, saved in NVM (back with
+  AT&F1), factory again.
+* ``#TSVOL`` (pp.579-581) per tone class; ``#CODECINFO`` (pp.364-366) from the voice call, with
+  its change URCs; ``#ACALEXT`` (p.328) sharing ``#ACAL``'s mode, the automatic call on a DTR
+  rise; ``#GSMAD`` (pp.349-351) antenna detection on ``module.audio_io.antenna`` with URCs and
+  the report GPIO; ``#SPCM`` (pp.596-597) PCM in online mode; ``#RSEN`` (pp.565-567) a SAP
+  client without a SAP server.
 * I2C over two GPIOs ``#I2CWR #I2CRD`` (pp.359-361): ``module.i2c`` is a bus on GPIO2 (SDA) and
   GPIO3 (SCL), as in ATR10's example, with a 256-byte EEPROM at the 7-bit address 0x50
   (``#I2CRD=2,3,A0,...``); an absent device does not acknowledge: ERROR.
