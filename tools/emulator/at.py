@@ -390,6 +390,10 @@ def _raw_parts(raw: str) -> list[str]:
     return parts
 
 
+# Called with the instance when its DTE raises DTR (off -> on).
+DTR_RISE_HOOKS: list[Callable[["AtInstance"], None]] = []
+
+
 # ---------------------------------------------------------------------- instance
 class AtInstance:
     """One AT parser instance with its own settings, input line, output FIFO and data mode."""
@@ -815,7 +819,8 @@ class AtInstance:
             self.link = None
             self.escaped_link = link
             link.escaped(self)
-            self.result_code("OK")
+            # A link may end on the escape (#SPCM, ATR10 p.597: "+++" then "NO CARRIER").
+            self.result_code(getattr(link, "escape_result", "OK"))
             self._flush_urcs()
             self.module.external_event()
             self.pump()
@@ -890,6 +895,9 @@ class AtInstance:
         back to command mode and the connection is closed. (ATR10 adds that unless +CVHU=2,
         &D0-&D4 act like &D5; the emulator does not model +CVHU: see docs/emulator.md.)"""
         old, self.dtr = self.dtr, 1 if v else 0
+        if not old and self.dtr and not self.dead:
+            for hook in DTR_RISE_HOOKS:
+                hook(self)  # off -> on: #ACAL/#ACALEXT's automatic call (catalog_audio.py)
         if not old or self.dtr or self.dead:
             return
         d = self.settings["&D"]
