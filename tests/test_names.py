@@ -8,6 +8,8 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tools import bench_names
 from tools.emulator import Module
 from tools.emulator import names_table as nt
@@ -186,6 +188,40 @@ def test_a_child_interpreter_gets_memory_error_at_that_import(tmp_path: Path) ->
         m.run(5)
         assert m.trace_lines == ["full", "after"]
         assert m.script_run.names.own() == 3  # big, full, after: big's names never went in
+    finally:
+        m.close()
+
+
+@pytest.mark.parametrize("child", ["python3", "py152"])
+def test_a_child_interpreter_counts_imp_load_module_too(tmp_path: Path, child: str,
+                                                        request: pytest.FixtureRequest) -> None:
+    # gwboot loads an update's modules with imp.load_module (ES13 5.2.30): their names go
+    # into the same table as an import's, and past the limit the load is a MemoryError
+    import sys
+
+    from tools.emulator.remote import use_interpreter
+
+    m = Module(tmp_path / "flash")
+    use_interpreter(m, sys.executable if child == "python3" else str(request.getfixturevalue("py152")),
+                    **({} if child == "python3" else {"extra_args": ["-X"]}))
+    try:
+        m.flash.write("big.py", names_module(500).encode())
+        m.flash.write("mid.py", names_module(40).encode())
+        m.flash.write("main.py", b"import imp\n"
+                                 b"f = open('mid.py', 'r')\n"
+                                 b"mid = imp.load_module('mid', f, 'mid.py', ('.py', 'r', imp.PY_SOURCE))\n"
+                                 b"f = open('big.py', 'r')\n"
+                                 b"try:\n"
+                                 b"    big = imp.load_module('big', f, 'big.py', ('.py', 'r', imp.PY_SOURCE))\n"
+                                 b"except MemoryError:\n"
+                                 b"    print('full')\n"
+                                 b"print('after')\n")
+        m.nvm["escript"] = "main.py"
+        m.power_on()
+        m.run(5)
+        assert m.trace_lines == ["full", "after"], m.trace_lines
+        names = m.script_run.names
+        assert {"v000", "v039", "mid"} <= names.names and "v040" not in names.names
     finally:
         m.close()
 

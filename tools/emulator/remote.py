@@ -356,6 +356,9 @@ class RemoteScript:
                 return self._interned(self._load_file(args[0]), None)
             if name == "load":
                 return self._interned(self._load_module(args[0]), args[0])
+            if name == "count":  # imp.load_module(name, file, filename, ...) of a flash file
+                self._interned(self._load_file(args[1]), args[0])
+                return None
             if name == "interned":
                 self.interned_sizes.append((str(args[0]), int(args[1])))
                 return None

@@ -210,6 +210,9 @@ def imp_load_module(name, file, filename, description):
         found = ['src', filename, data]
     else:
         _emu.throw('ImportError', 'load_module: type not emulated')
+    # the names table counts what this load interns, as for an import (MemoryError
+    # past the limit, raised here before the code runs)
+    _emu.call('count', (name, filename))
     return run_module(name, found)
 
 
