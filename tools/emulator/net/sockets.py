@@ -241,6 +241,8 @@ class Socket:
     def on_sent(self, n: int) -> None:
         self.sent += n
         self.last_activity = self.k.now()
+        for hook in self.net.on_volume:
+            hook(self.cid, n, 0)  # #GDATAVOL (catalog_more.py)
 
     def on_uplink_room(self) -> None:
         o = self.owner
@@ -262,6 +264,8 @@ class Socket:
             return
         now = self.k.now()
         self.received += len(data)
+        for hook in self.net.on_volume:
+            hook(self.cid, 0, len(data))
         self.last_activity = now
         self.last_rx = now
         self.rx += data
