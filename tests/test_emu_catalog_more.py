@@ -356,3 +356,28 @@ def test_legacy_style_script_uses_the_commands_unmodified(tmp_path: Path) -> Non
                                  "#GDATAVOL: 1,0,0,0"]
     finally:
         m.close()
+
+
+# ------------------------------------------------------------------ #PADCMD #PADFWD
+def test_padfwd_character_flushes_the_pending_packet_when_padcmd_enables_it(m: Module) -> None:
+    # ATR10 pp.433-434: "the char that immediately flushes pending data to socket, opened with
+    # AT#SD"; #PADCMD bit 1 enables it. pktSz 1500 and txTo 5 s keep the bytes waiting.
+    fast_network(m)
+    srv = m.net.sim.listen(*TCP)
+    assert at(m, "AT#SGACT=1,1", timeout=5).endswith(OK)
+    assert at(m, "AT#SCFG=1,1,1500,90,600,50") == OK
+    assert at(m, "AT#PADFWD=13;#PADCMD=1") == OK
+    assert at(m, "AT#PADFWD?;#PADCMD?") == b"\r\n#PADFWD: 13,0\r\n\r\n#PADCMD: 1\r\n" + OK
+    assert at(m, 'AT#SD=1,0,%d,"%s"' % (TCP[1], TCP[0]), timeout=5) == b"\r\nCONNECT\r\n"
+    conn = srv.accept_next(1)
+    feed(m, b"abc\rxy")
+    m.run(1)
+    assert conn.received == b"abc\r"  # at once, up to the character; "xy" waits
+    m.run(5)
+    assert conn.received == b"abc\rxy"  # txTo
+    assert at(m, "AT#PADCMD=0", inst=2) == OK
+    feed(m, b"12\r3")
+    m.run(1)
+    assert conn.received == b"abc\rxy"  # forwarding off: all of it waits for txTo
+    m.run(5)
+    assert conn.received == b"abc\rxy12\r3"

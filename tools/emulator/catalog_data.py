@@ -124,7 +124,8 @@ ROWS: list[tuple[str, str, str, int, str, int, str]] = [
     ("#SKTSET", "0-1;0-65535;s255;0,255;0-65535", "0;3333;;0;0", 0, "save:#SKTSAV", 457, ""),
     # #PADCMD #PADFWD p.433-434: the pending-data flush of #SD sockets by a character; <mode>
     # "Bit 1: 1 - enable forwarding", <char> 0-255, flush <mode> 0 (1 reserved). Factory
-    # values are not given: 0. Stored only: the online pump does not flush on the character.
+    # values are not given: 0. Online, the character flushes an #SD socket's pending packet
+    # (catalog_more.pad_forward, called by net/sockets.py).
     ("#PADCMD", "0-1", "0", 1, "module", 433, ""),
     ("#PADFWD", "0-255;0-1", "0;0", 1, "module", 434, ""),
     # ------------------------------------------------ FTP (ATR10 §3.5.7.5; the rest: net/ftp.py)

@@ -1,6 +1,6 @@
 """More of ATR10's SELINT 2 command set, modelled where a script observes the effect (the
-stored-only ones are rows of catalog_data.py: +CMUX +GCI +MS #GPPPCFG #GSMCONTCFG #PADCMD
-#PADFWD #CMUXSCR). docs/emulator.md "Command catalogue" lists them. Source: ATR10 (AT Commands
+stored-only ones are rows of catalog_data.py: +CMUX +GCI +MS #GPPPCFG #GSMCONTCFG #CMUXSCR;
+#PADCMD #PADFWD are rows too, whose forwarding character the #SD sockets obey: pad_forward). docs/emulator.md "Command catalogue" lists them. Source: ATR10 (AT Commands
 Reference Guide 80000ST10025a Rev.10, text copy in bewest/unapy docs/Telit), page per command.
 
 * FTP extras against the simulated servers of net/ftp.py: ``#FTPAPP`` (append until ``+++``),
@@ -201,6 +201,19 @@ def ftprecv(ctx: Ctx) -> Any:
         _world(ctx).pkt = None  # all read: the data port is closed
     shown = to_hex(data) if p.view else data.decode("latin-1")
     return Reply(["#FTPRECV: %d" % len(data), shown], "OK")
+
+
+# ---------------------------------------------------------------- #PADCMD #PADFWD (pp.433-434)
+def pad_forward(module: "Module", data: bytes) -> int:
+    """How many leading bytes of ``data`` (online, towards an #SD socket) end with the #PADFWD
+    character when #PADCMD enables forwarding: they and the packet pending before them leave
+    at once ("the char that immediately flushes pending data to socket, opened with AT#SD
+    command"); 0 when forwarding is off or the character is not there (rows of catalog_data)."""
+    cat = getattr(module, "catalog", None)
+    if cat is None or not cat.value(ENTRIES["#PADCMD"], None)[0]:
+        return 0
+    char = bytes([cat.value(ENTRIES["#PADFWD"], None)[0]])
+    return data.rfind(char) + 1
 
 
 # ---------------------------------------------------------------- state of this module

@@ -183,7 +183,12 @@ class Socket:
             return 0
         take = bytes(data[:room])
         now = self.k.now()
-        for pkt in self.pk.push(take, now):
+        from ..catalog_more import pad_forward
+
+        cut = pad_forward(self.net.module, take)  # #PADCMD/#PADFWD: the character flushes
+        for pkt in self.pk.push(take[:cut], now) + (self.pk.flush() if cut else []):
+            self.wire.send(pkt)
+        for pkt in self.pk.push(take[cut:], now):
             self.wire.send(pkt)
         self._arm_tx_timer()
         return len(take)
