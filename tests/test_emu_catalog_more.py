@@ -381,3 +381,20 @@ def test_padfwd_character_flushes_the_pending_packet_when_padcmd_enables_it(m: M
     assert conn.received == b"abc\rxy"  # forwarding off: all of it waits for txTo
     m.run(5)
     assert conn.received == b"abc\rxy12\r3"
+
+
+def test_gpppcfg_wants_a_valid_host_ip_address(m: Module) -> None:
+    # ATR10 pp.346-347: <hostIPaddress> "any valid IP address", <LCPtimeout> 10..600 (25),
+    # <PPPmode> 0-3 (0); the test form gives the two ranges.
+    assert at(m, "AT#GPPPCFG?") == info('#GPPPCFG: "0.0.0.0",25,0')
+    assert at(m, "AT#GPPPCFG=?") == info("#GPPPCFG: (10-600),(0-3)")
+    assert at(m, 'AT#GPPPCFG="192.168.1.2",600,3') == OK
+    assert at(m, "AT#GPPPCFG?") == info('#GPPPCFG: "192.168.1.2",600,3')
+    for bad in ('"192.168.1"', '"192.168.1.256"', '"a.b.c.d"', '"192.168.1.2",9', '"1.2.3.4",25,4',
+                "192.168.1.2", ""):
+        assert at(m, "AT#GPPPCFG=%s" % bad) == ERR, bad
+    assert at(m, 'AT#GPPPCFG="10.0.0.1"') == OK  # the others back to their defaults
+    assert at(m, "AT#GPPPCFG?") == info('#GPPPCFG: "10.0.0.1",25,0')
+    m.reboot()
+    m.run(0.5)
+    assert at(m, "AT#GPPPCFG?") == info('#GPPPCFG: "0.0.0.0",25,0')

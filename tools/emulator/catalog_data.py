@@ -125,7 +125,9 @@ ROWS: list[tuple[str, str, str, int, str, int, str]] = [
     # #PADCMD #PADFWD p.433-434: the pending-data flush of #SD sockets by a character; <mode>
     # "Bit 1: 1 - enable forwarding", <char> 0-255, flush <mode> 0 (1 reserved). Factory
     # values are not given: 0. Online, the character flushes an #SD socket's pending packet
-    # (catalog_more.pad_forward, called by net/sockets.py).
+    # (catalog_more.pad_forward, called by net/sockets.py). The table p.37 marks both for SW
+    # 7.03.xx2, the change log (§1.7 p.9) calls them new in SW 10.0.2: docs/emulator.md
+    # "Command catalogue" says why the emulator follows the table.
     ("#PADCMD", "0-1", "0", 1, "module", 433, ""),
     ("#PADFWD", "0-255;0-1", "0;0", 1, "module", 434, ""),
     # ------------------------------------------------ FTP (ATR10 §3.5.7.5; the rest: net/ftp.py)

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .at import ArgError, CmeError, Ctx, Online, Reply, error, ok
+from .at import COMMANDS, ArgError, CmeError, Ctx, Online, Reply, error, ok
 from .catalog_sim import _password, _sim_files
-from .commands_catalog import ENTRIES, _cat, _free
+from .commands_catalog import ENTRIES, _cat, _free, table_handler
 from .module import EXTENSION_FACTORIES
 from .net.config import to_hex
 from .net.ftp import FtpData, FtpWorld, _open_data, _rtt, _string, _world
@@ -216,6 +216,23 @@ def pad_forward(module: "Module", data: bytes) -> int:
     return data.rfind(char) + 1
 
 
+# ---------------------------------------------------------------- #GPPPCFG (pp.346-347)
+def _gpppcfg(ctx: Ctx) -> Any:
+    """The row's forms, and <hostIPaddress> must be "any valid IP address in the format:
+    xxx.xxx.xxx.xxx" (four numbers 0-255); the test form names only the two ranges:
+    "#GPPPCFG: (10-600),(0-3)"."""
+    if ctx.kind == "test":
+        return ok("#GPPPCFG: (10-600),(0-3)")
+    if ctx.kind == "set" and ctx.args and ctx.args[0] != "":
+        parts = ctx.args[0].split(".")
+        if len(parts) != 4 or not all(p.isdigit() and len(p) <= 3 and int(p) <= 255 for p in parts):
+            raise ArgError(ctx.name)
+    return table_handler(ctx)
+
+
+COMMANDS["#GPPPCFG"] = _gpppcfg
+
+
 # ---------------------------------------------------------------- state of this module
 class More:
     """#GDATAVOL counters, +CSIM lock and selected file, +CHLD / +VTS state (RAM)."""
@@ -305,8 +322,6 @@ def ccid(ctx: Ctx) -> Any:
         return ok()
     if ctx.kind == "set":
         return error()
-    from .at import COMMANDS
-
     res = COMMANDS["#CCID"](ctx)
     if isinstance(res, Reply) and res.final == "OK":
         return ok(*["+CCID: " + line.split(": ", 1)[1] for line in res.lines])
