@@ -343,8 +343,7 @@ print(r.split('\\r\\n')[1])
 """
 
 
-def test_legacy_style_script_uses_the_commands_unmodified(tmp_path: Path) -> None:
-    m = Module(tmp_path)
+def legacy_script_runs(m: Module) -> None:
     m.radio.sim_ready_ms = 0
     m.nvm["cgdcont"] = {"1": {"type": "IP", "apn": "internet"}}
     m.flash.write("main.py", SCRIPT.encode())
@@ -356,6 +355,18 @@ def test_legacy_style_script_uses_the_commands_unmodified(tmp_path: Path) -> Non
                                  "#GDATAVOL: 1,0,0,0"]
     finally:
         m.close()
+
+
+def test_legacy_style_script_uses_the_commands_unmodified(tmp_path: Path) -> None:
+    legacy_script_runs(Module(tmp_path))
+
+
+def test_the_legacy_style_script_under_the_real_152_interpreter(tmp_path: Path, py152: Path) -> None:
+    from tools.emulator.remote import use_interpreter
+
+    m = Module(tmp_path)
+    use_interpreter(m, str(py152))
+    legacy_script_runs(m)
 
 
 # ------------------------------------------------------------------ #PADCMD #PADFWD
