@@ -200,6 +200,30 @@ def test_csim_needs_the_lock_and_checks_the_apdu(m: Module) -> None:
     assert at(m, "AT+CMEE=0;+CSIM=10,A0F2000002") == ERR
 
 
+def test_csim_lock_takes_the_sim_from_the_network_until_unlocked(m: Module) -> None:
+    # ATR10 p.376: locked, the SIM is "accessible only by AT+CSIM commands (#QSS: 0)", GSM
+    # and GPRS deregistered; unlocked, registered again, the PIN asked again if required.
+    fast_network(m)
+    assert at(m, "AT#SGACT=1,1", timeout=5).endswith(OK)
+    assert at(m, "AT+CREG?") == info("+CREG: 0,1")
+    assert at(m, "AT+CSIM=1") == OK
+    assert at(m, "AT#QSS?") == info("#QSS: 0,0")
+    assert at(m, "AT+CREG?") == info("+CREG: 0,0")
+    assert at(m, "AT#SGACT?") == info("#SGACT: 1,0")
+    assert at(m, "AT+CCID") == ERR
+    assert at(m, "AT+CSIM=10,A0F2000002") == info('+CSIM: 8,"00009000"')
+    assert at(m, "AT+CSIM=0") == OK
+    assert at(m, "AT+CREG?") == info("+CREG: 0,1")
+    assert at(m, "AT+CPIN?") == info("+CPIN: READY")
+    # With the SIM PIN lock on, the PIN is wanted again after the unlock; a reboot unlocks.
+    assert at(m, 'AT+CLCK="SC",1,"1234"') == OK
+    assert at(m, "AT+CSIM=1") == OK
+    m.reboot()
+    m.run(1)
+    assert at(m, "AT+CPIN?") == info("+CPIN: SIM PIN")
+    assert at(m, "AT+CSIM=0") == ERR  # no lock any more
+
+
 # ------------------------------------------------------------------ stored
 def test_cpwc_power_class_per_band_in_nvm(m: Module) -> None:
     # GC864-PY: GSM850 (band 0, default class 4) and PCS1900 (band 2, default 1).

@@ -242,12 +242,15 @@ class More:
         self.last: dict[int, list[int]] = {}  # cid -> [sent, received] of the last session
         self.csim_lock = False
         self.csim_file = 0x3F00
+        self.csim_saved: Any = None  # (sim, reg, greg) while +CSIM=1 holds the SIM
         self.hooked = False
         module.more = self  # type: ignore[attr-defined]
         module.extensions.append(self)
 
     def on_boot(self) -> None:
         self.last = {}  # "last GPRS and GSM session counters are not saved in NVM"
+        if self.csim_saved is not None:  # a reboot ends the +CSIM lock: the SIM is back
+            self.csim_unlock(registration=False)
         self.csim_lock = False
         self.csim_file = 0x3F00
         if not self.hooked:
@@ -260,6 +263,25 @@ class More:
 
     def close(self) -> None:
         pass
+
+    def csim_lock_on(self) -> None:
+        """+CSIM=1 (p.376): "the SIM will be accessible only by AT+CSIM commands (#QSS: 0). The
+        GSM and GPRS services will be automatically deregistered" (contexts drop)."""
+        r = self.m.radio
+        self.csim_saved = (r.sim, r.reg, r.greg)
+        r.sim = None
+        self.m.net.set_registration(0, 0)
+
+    def csim_unlock(self, registration: bool = True) -> None:
+        """+CSIM=0: the services "automatically reconditioned"; "if PIN is required it will be
+        necessary to enter it another time" (+CLCK "SC" locked)."""
+        sim, reg, greg = self.csim_saved
+        self.csim_saved = None
+        if sim == "READY" and self.m.nvm.get("locks", {}).get("SC"):
+            sim = "SIM PIN"
+        self.m.radio.sim = sim
+        if registration:
+            self.m.net.set_registration(greg, reg)
 
     def count(self, cid: int, sent: int, received: int) -> None:
         last = self.last.setdefault(cid, [0, 0])
@@ -380,7 +402,7 @@ def csim(ctx: Ctx) -> Any:
     if ctx.kind != "set" or not 1 <= len(ctx.args) <= 2:
         return error()
     more = _more(ctx)
-    if ctx.module.radio.sim is None:
+    if ctx.module.radio.sim is None and not more.csim_lock:
         return CmeError(13)
     if len(ctx.args) == 1:
         lock = ctx.int_arg(0, 0, 1)
@@ -388,6 +410,10 @@ def csim(ctx: Ctx) -> Any:
             return CmeError(3)
         more.csim_lock = bool(lock)
         more.csim_file = 0x3F00
+        if lock:
+            more.csim_lock_on()
+        else:
+            more.csim_unlock()
         return ok()
     length, hexcmd = ctx.args
     if not length.isdigit() or ctx.quoted[0]:
