@@ -256,6 +256,10 @@ def test_amp_z_stores_numbers_that_amp_n_shows(m: Module) -> None:
     assert at(m, "AT&N3") == info("+390612345")
     assert at(m, "AT&Z0=;&Z0=0611") == OK  # cleared, then written again
     assert at(m, "AT&N0") == info("0611")
+    # ATDS=<nr>; calls the stored number (ATR10 pp.65-66); an empty position: ERROR.
+    assert at(m, "ATDS=1;") == ERR
+    assert at(m, "ATDS=3;", timeout=10) == OK
+    assert m.voice.calls[-1].number == "+390612345"
 
 
 def test_cmar_checks_the_code_then_resets_nvm_and_reboots(m: Module) -> None:

@@ -507,6 +507,29 @@ def amp_n(ctx: Ctx) -> Any:
     return ok(*([book[str(n)]] if str(n) in book else []))
 
 
+def _wrap_dial() -> None:
+    """ATDS=<nr>[;] (ATR10 pp.65-66): "a call to the number stored in the MODULE internal
+    phonebook position number <nr>" (&Z), a voice call with ";"; then the dial of
+    catalog_voice.py. An empty or unknown position: ERROR."""
+    inner = COMMANDS.get("D")
+
+    def handler(ctx: Ctx) -> Any:
+        raw = ctx.raw
+        if raw[:2].upper() == "S=":
+            voice = raw.endswith(";")
+            pos = raw[2:-1 if voice else None].strip()
+            number = ctx.module.nvm.get("amp_z", {}).get(pos) if pos.isdigit() else None
+            if number is None:
+                return error()
+            ctx.raw = number + (";" if voice else "")
+        return inner(ctx) if inner is not None else error()
+
+    COMMANDS["D"] = handler
+
+
+_wrap_dial()
+
+
 # ---------------------------------------------------------------- +CMAR (pp.49-50)
 # What an NVM format keeps: the SIM's own data (phonebook, PIN lock, preferred operators,
 # advice of charge, passwords), the network's (call forwarding/waiting), the RTC's (alarm, RTC
