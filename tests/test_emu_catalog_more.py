@@ -106,6 +106,7 @@ def test_ftpgetpkt_buffers_in_command_mode_and_ftprecv_reads(m: Module) -> None:
     assert at(m, "AT#FTPRECV?") == info("#FTPRECV: %d" % len(body))
     assert at(m, "AT#FTPRECV=3001") == ERR
     assert at(m, "AT#FTPRECV=0") == ERR
+    assert at(m, 'AT#FTPRECV="10"') == ERR
     got = b""
     while len(got) < len(body):
         ans = at(m, "AT#FTPRECV=3000")
@@ -127,6 +128,7 @@ def test_ftpgetpkt_hex_view_and_restart(m: Module) -> None:
     assert at(m, "AT+CMEE=1") == OK
     assert at(m, 'AT#FTPGETPKT="none"') == b"\r\n+CME ERROR: 606\r\n"
     assert at(m, 'AT#FTPGETPKT="b.bin",2') == b"\r\n+CME ERROR: 4\r\n"
+    assert at(m, 'AT#FTPGETPKT="b.bin","1"') == b"\r\n+CME ERROR: 4\r\n"
 
 
 # ------------------------------------------------------------------ #GDATAVOL
@@ -160,6 +162,7 @@ def test_gdatavol_counts_the_sockets_traffic_per_session_and_in_total(m: Module)
     assert at(m, "AT#GDATAVOL=0") == OK
     assert at(m, "AT#GDATAVOL=2") == info("#GDATAVOL: 1,0,0,0")
     assert at(m, "AT#GDATAVOL=3") == ERR
+    assert at(m, 'AT#GDATAVOL="2"') == ERR
     assert at(m, "AT#GDATAVOL?") == ERR
 
 
@@ -180,6 +183,7 @@ def test_csim_needs_the_lock_and_checks_the_apdu(m: Module) -> None:
     assert at(m, "AT+CSIM=?") == OK
     assert at(m, 'AT+CSIM=10,"A0F2000002"') == b"\r\n+CME ERROR: 3\r\n"  # not locked
     assert at(m, "AT+CSIM=0") == b"\r\n+CME ERROR: 3\r\n"  # not locked: no unlock
+    assert at(m, 'AT+CSIM="1"') == b"\r\n+CME ERROR: 4\r\n"
     assert at(m, "AT+CSIM=1") == OK
     # ATR10 p.376's example: STATUS, SELECT EF 6F07 (IMSI), GET RESPONSE.
     assert at(m, 'AT+CSIM=10,"A0F2000002"') == info('+CSIM: 8,"00009000"')
@@ -226,19 +230,21 @@ def test_csim_lock_takes_the_sim_from_the_network_until_unlocked(m: Module) -> N
 
 # ------------------------------------------------------------------ stored
 def test_cpwc_power_class_per_band_in_nvm(m: Module) -> None:
-    # GC864-PY: GSM850 (band 0, default class 4) and PCS1900 (band 2, default 1).
-    assert at(m, "AT+CPWC=?") == info("+CPWC: (0,(0,4,5)),(2,(0,1,2))")
-    assert at(m, "AT+CPWC?") == info("+CPWC: 4,4,0,1,1,2")
+    # ATR10 pp.84-85: band 0 GSM900/GSM850 (classes 4 default, 5), 1 DCS1800 and 2 PCS1900
+    # (1 default, 2); 0 = the band's default; "saved in NVM".
+    assert at(m, "AT+CPWC=?") == info("+CPWC: (0,(0,4,5)),(1,(0,1,2)),(2,(0,1,2))")
+    assert at(m, "AT+CPWC?") == info("+CPWC: 4,4,0,1,1,1,1,1,2")
     assert at(m, "AT+CPWC=5") == OK  # band left out: GSM900/GSM850
     assert at(m, "AT+CPWC=2,2") == OK
-    assert at(m, "AT+CPWC?") == info("+CPWC: 5,4,0,2,1,2")
-    for bad in ("AT+CPWC=1,0", "AT+CPWC=4,2", "AT+CPWC=1,1", "AT+CPWC=0,3", "AT+CPWC=4,0,0"):
+    assert at(m, "AT+CPWC?") == info("+CPWC: 5,4,0,1,1,1,2,1,2")
+    for bad in ("AT+CPWC=1,0", "AT+CPWC=4,2", "AT+CPWC=5,1", "AT+CPWC=0,3", "AT+CPWC=4,0,0",
+                'AT+CPWC="4"'):
         assert at(m, bad) == ERR, bad
     m.power_cut(restore_after_ms=100)
     m.run(1)
-    assert at(m, "AT+CPWC?") == info("+CPWC: 5,4,0,2,1,2")
+    assert at(m, "AT+CPWC?") == info("+CPWC: 5,4,0,1,1,1,2,1,2")
     assert at(m, "AT+CPWC=0") == OK  # the band's default class
-    assert at(m, "AT+CPWC?") == info("+CPWC: 4,4,0,2,1,2")
+    assert at(m, "AT+CPWC?") == info("+CPWC: 4,4,0,1,1,1,2,1,2")
 
 
 def test_amp_z_stores_numbers_that_amp_n_shows(m: Module) -> None:
@@ -277,7 +283,7 @@ def test_cmar_checks_the_code_then_resets_nvm_and_reboots(m: Module) -> None:
     assert old.out.take() == OK  # OK, then the reboot
     assert m.boots == boots + 1
     assert at(m, "AT#BND?") == info("#BND: 0")
-    assert at(m, "AT+CPWC?") == info("+CPWC: 4,4,0,1,1,2")
+    assert at(m, "AT+CPWC?") == info("+CPWC: 4,4,0,1,1,1,1,1,2")
     assert at(m, "AT&N1") == OK
     assert at(m, "AT#GSMCONTCFG?") == info("#GSMCONTCFG: 0,0,0,0")
     assert at(m, "AT+CPBR=1") == info('+CPBR: 1,"0611",129,"Ann"')
@@ -314,6 +320,7 @@ def test_chld_and_vts_need_a_voice_call(m: Module) -> None:
     assert at(m, "AT+VTS=5,20") == OK  # one tone, 200 ms
     assert at(m, 'AT+VTS="12",20') == b"\r\n+CME ERROR: 4\r\n"  # duration: one tone only
     assert at(m, 'AT+VTS="1E"') == b"\r\n+CME ERROR: 4\r\n"
+    assert at(m, 'AT+VTS=1,"20"') == b"\r\n+CME ERROR: 4\r\n"
     assert call.tones == "12#*5"
     # The tones take their time: +VTD=3 -> 300 ms each, P a 3 s pause.
     assert at(m, "AT+VTD=3") == OK
@@ -336,6 +343,7 @@ def test_cgdata_ppp_connects_and_other_protocols_are_refused(m: Module) -> None:
     assert at(m, 'AT+CGDCONT=1,"IP","internet"') == OK
     assert at(m, 'AT+CGDATA="X25",1') == ERR
     assert at(m, "AT+CGDATA=PPP,1") == ERR  # a string parameter
+    assert at(m, 'AT+CGDATA="PPP","1"') == ERR
     assert at(m, 'AT+CGDATA="PPP",1') == b"\r\nCONNECT\r\n"
     m.run(1.1)
     feed(m, b"\x7e\xff\x03\xc0\x21")  # PPP is not emulated: no answer
@@ -379,7 +387,7 @@ def legacy_script_runs(m: Module) -> None:
     try:
         m.power_on()
         m.run(20)
-        assert m.trace_lines == [m.radio.iccid, "5551234", "+CPWC: 4,4,0,1,1,2",
+        assert m.trace_lines == [m.radio.iccid, "5551234", "+CPWC: 4,4,0,1,1,1,1,1,2",
                                  "#GDATAVOL: 1,0,0,0"]
     finally:
         m.close()

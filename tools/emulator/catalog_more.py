@@ -30,6 +30,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from .module import Module
 
 
+def _unquoted(ctx: Ctx, *positions: int) -> None:
+    """A numeric parameter is never quoted (ATR10 §3.5.1): ArgError (ERROR / +CME ERROR: 4)."""
+    if any(i < len(ctx.quoted) and ctx.quoted[i] for i in positions):
+        raise ArgError(ctx.name)
+
+
 # ---------------------------------------------------------------- FTP extras (pp.441-449)
 class PktDownload:
     """#FTPGETPKT: the file comes over the data connection at the downlink rate into the
@@ -142,8 +148,9 @@ def ftprest(ctx: Ctx) -> Any:
         return ok()
     if ctx.kind == "read":
         return ok("#FTPREST: %d" % world.rest)
-    if ctx.kind != "set" or len(ctx.args) != 1 or ctx.quoted[0]:
+    if ctx.kind != "set" or len(ctx.args) != 1:
         raise ArgError(ctx.name)
+    _unquoted(ctx, 0)
     world.rest = ctx.int_arg(0, 0, 2**31 - 1)
     return ok()
 
@@ -165,6 +172,7 @@ def ftpgetpkt(ctx: Ctx) -> Any:
     if s is None:
         return error()
     name = _string(ctx, 0)
+    _unquoted(ctx, 1)
     view = ctx.int_arg(1, 0, 1, 0)
     path = s.path(name)
     s.server.log.append("RETR %s" % path)
@@ -192,6 +200,7 @@ def ftprecv(ctx: Ctx) -> Any:
         return ok("#FTPRECV: %d" % (len(p.buffer) if p is not None else 0))
     if ctx.kind != "set" or len(ctx.args) != 1:
         raise ArgError(ctx.name)
+    _unquoted(ctx, 0)
     size = ctx.int_arg(0, 1, 3000)
     if p is None or (not p.buffer and p.eof):
         return error()  # "issuing #FTPRECV when there's no FTP data port opened raises an error"
@@ -316,6 +325,7 @@ def gdatavol(ctx: Ctx) -> Any:
         return ok("#GDATAVOL: (0-2)")
     if ctx.kind not in ("set",) or len(ctx.args) > 1:
         return error()
+    _unquoted(ctx, 0)
     mode = ctx.int_arg(0, 0, 2, 1)
     more = _more(ctx)
     nvm = ctx.module.nvm
@@ -405,6 +415,7 @@ def csim(ctx: Ctx) -> Any:
     if ctx.module.radio.sim is None and not more.csim_lock:
         return CmeError(13)
     if len(ctx.args) == 1:
+        _unquoted(ctx, 0)
         lock = ctx.int_arg(0, 0, 1)
         if bool(lock) == more.csim_lock:
             return CmeError(3)
@@ -433,9 +444,10 @@ def csim(ctx: Ctx) -> Any:
 
 
 # ---------------------------------------------------------------- +CPWC (pp.84-85)
-# The GC864-PY is the 850/1900 MHz variant: band 0 (GSM850) and 2 (PCS1900); band 0 classes
-# 4 (2 W, default) / 5, PCS1900 1 (1 W, default) / 2; 0 = the band's default class.
-CPWC_BANDS = {0: (4, (0, 4, 5)), 2: (1, (0, 1, 2))}
+# The GC864-PY is quad band ("PY": the Python variant of the GC864-QUAD): band 0 (GSM900 and
+# GSM850) classes 4 (2 W, default) / 5, bands 1 (DCS1800) and 2 (PCS1900) 1 (1 W, default) /
+# 2; 0 = the band's default class. Band 0 is the one in use (listed first by the read form).
+CPWC_BANDS = {0: (4, (0, 4, 5)), 1: (1, (0, 1, 2)), 2: (1, (0, 1, 2))}
 
 
 @_free("+CPWC")
@@ -456,6 +468,7 @@ def cpwc(ctx: Ctx) -> Any:
         return ok("+CPWC: " + ",".join(parts))
     if ctx.kind != "set" or len(ctx.args) > 2:
         return error()
+    _unquoted(ctx, 0, 1)
     cls = ctx.int_arg(0, 0, 5, 0)
     band = ctx.int_arg(1, 0, 2, 0)
     if band not in CPWC_BANDS or cls not in CPWC_BANDS[band][1]:
@@ -614,6 +627,7 @@ def vts(ctx: Ctx) -> Any:
     if len(ctx.args) == 2:
         if len(tones) != 1:
             raise ArgError(ctx.name)  # "only if the length of first parameter is just one"
+        _unquoted(ctx, 1)
         each = ctx.int_arg(1, 0, 255) * 10 or 100
     else:
         each = int(_cat(ctx).value(ENTRIES["+VTD"], ctx.inst)[0]) * 100 or 100
@@ -669,6 +683,7 @@ def cgdata(ctx: Ctx) -> Any:
     if args[0] and (not ctx.quoted[0] or args[0].upper() != "PPP"):
         raise ArgError(ctx.name)
     defined = sorted(int(c) for c, v in ctx.module.nvm.get("cgdcont", {}).items() if v)
+    _unquoted(ctx, *range(1, len(args)))
     cids = [ctx.int_arg(i, 1, 5) for i in range(1, len(args))] or defined[:1]
     if not cids or any(c not in defined for c in cids):
         raise ArgError(ctx.name)
