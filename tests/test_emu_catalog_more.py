@@ -99,8 +99,12 @@ def test_ftprest_restarts_the_next_download_only(m: Module) -> None:
 def test_ftpgetpkt_buffers_in_command_mode_and_ftprecv_reads(m: Module) -> None:
     body = b"".join(b"Text row number %d *\r\n" % i for i in range(300))  # 6.7 KB
     ftp_up(m, {"/sample.txt": body})
+    m.net.latency_ms = 500  # the first data 500 ms after the OK
     assert at(m, 'AT#FTPGETPKT="sample.txt"') == OK  # command mode: no CONNECT
     assert at(m, "AT#FTPGETPKT?") == info("#FTPGETPKT: sample.txt,0,0")
+    # Nothing has come yet: "FTPRECV returns 0 and FTPGETPKT gives a EOF 0 indication".
+    assert at(m, "AT#FTPRECV=100") == info("#FTPRECV: 0")
+    assert at(m, 'AT#FTPGETPKT="sample.txt"') == ERR  # its data port is still open
     m.run(3)  # 57.6 kbit/s downlink: about 1.2 s for the file
     assert at(m, "AT#FTPGETPKT?") == info("#FTPGETPKT: sample.txt,0,1")
     assert at(m, "AT#FTPRECV?") == info("#FTPRECV: %d" % len(body))
@@ -115,6 +119,10 @@ def test_ftpgetpkt_buffers_in_command_mode_and_ftprecv_reads(m: Module) -> None:
         got += body[len(got):len(got) + n]
     assert got == body
     assert at(m, "AT#FTPRECV=10") == ERR  # all read: the data port is closed
+    assert at(m, "AT#FTPGETPKT?") == ERR
+    assert at(m, 'AT#FTPGETPKT="sample.txt"') == OK  # a new download
+    assert at(m, "AT#FTPCLOSE") == OK
+    assert at(m, "AT#FTPRECV=10") == ERR  # the FTP connection closed its data port
 
 
 def test_ftpgetpkt_hex_view_and_restart(m: Module) -> None:

@@ -41,7 +41,8 @@ class PktDownload:
     """#FTPGETPKT: the file comes over the data connection at the downlink rate into the
     module's buffer; #FTPRECV takes from it in command mode."""
 
-    def __init__(self, world: FtpWorld, session: Any, name: str, view: int, data: bytes) -> None:
+    def __init__(self, world: FtpWorld, session: Any, name: str, view: int, data: bytes,
+                 first_ms: int) -> None:
         self.world = world
         self.session = session
         self.name = name
@@ -49,7 +50,7 @@ class PktDownload:
         self.pending = bytearray(data)
         self.buffer = bytearray()
         self.k = world.net.kernel
-        self._timer: Any = self.k.call_later(max(1, 2 * world.net.latency_ms), self._tick)
+        self._timer: Any = self.k.call_later(max(1, first_ms), self._tick)
 
     @property
     def eof(self) -> int:
@@ -169,8 +170,8 @@ def ftpgetpkt(ctx: Ctx) -> Any:
             return error()
         return ok("#FTPGETPKT: %s,%d,%d" % (p.name, p.view, p.eof))
     s = _ftp_session(ctx)
-    if s is None:
-        return error()
+    if s is None or _pkt(ctx) is not None:
+        return error()  # no FTP connection, or the data port of the last one still open
     name = _string(ctx, 0)
     _unquoted(ctx, 1)
     view = ctx.int_arg(1, 0, 1, 0)
@@ -184,7 +185,8 @@ def ftpgetpkt(ctx: Ctx) -> Any:
         data = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
     data, world.rest = data[world.rest:], 0
     s.last = "150 Opening data connection"
-    world.pkt = PktDownload(world, s, name, view, data)
+    # OK once the data connection is up (two round trips); the first data a latency later.
+    world.pkt = PktDownload(world, s, name, view, data, _rtt(ctx, 2) + ctx.module.net.latency_ms)
     return ok(delay=_rtt(ctx, 2))
 
 
@@ -204,6 +206,8 @@ def ftprecv(ctx: Ctx) -> Any:
     size = ctx.int_arg(0, 1, 3000)
     if p is None or (not p.buffer and p.eof):
         return error()  # "issuing #FTPRECV when there's no FTP data port opened raises an error"
+    if not p.buffer:
+        return ok("#FTPRECV: 0")  # "data port will stay opened ... (FTPRECV returns 0 ...)"
     data = bytes(p.buffer[:size])
     del p.buffer[:len(data)]
     if p.eof and not p.buffer:
