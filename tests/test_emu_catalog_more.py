@@ -405,7 +405,8 @@ def test_legacy_style_script_uses_the_commands_unmodified(tmp_path: Path) -> Non
     legacy_script_runs(Module(tmp_path))
 
 
-def test_the_legacy_style_script_under_the_real_152_interpreter(tmp_path: Path, py152: Path) -> None:
+def test_the_legacy_style_script_under_the_real_152_interpreter(tmp_path: Path,
+                                                               py152: Path) -> None:
     from tools.emulator.remote import use_interpreter
 
     m = Module(tmp_path)

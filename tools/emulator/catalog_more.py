@@ -1,18 +1,21 @@
-"""More of ATR10's SELINT 2 command set, modelled where a script observes the effect (the
-stored-only ones are rows of catalog_data.py: +CMUX +GCI +MS #GPPPCFG #GSMCONTCFG #CMUXSCR;
-#PADCMD #PADFWD are rows too, whose forwarding character the #SD sockets obey: pad_forward). docs/emulator.md "Command catalogue" lists them. Source: ATR10 (AT Commands
-Reference Guide 80000ST10025a Rev.10, text copy in bewest/unapy docs/Telit), page per command.
+"""More of ATR10's SELINT 2 command set, modelled where a script observes the effect. The
+stored-only ones are rows of catalog_data.py (+CMUX +GCI +MS #GPPPCFG #GSMCONTCFG #CMUXSCR
+#PADCMD #PADFWD); docs/emulator.md "Command catalogue" lists them all. Source: ATR10 (AT
+Commands Reference Guide 80000ST10025a Rev.10, text copy in bewest/unapy docs/Telit), the page
+at each command.
 
 * FTP extras against the simulated servers of net/ftp.py: ``#FTPAPP`` (append until ``+++``),
   ``#FTPFSIZE``, ``#FTPREST`` (the next download's start offset), ``#FTPGETPKT`` (download in
   command mode, buffered at the downlink rate) and ``#FTPRECV`` (read the buffer).
 * ``#GDATAVOL``: per-context byte counters of the emulated sockets (last session in RAM, totals
-  since the last reset in NVM).
+  since the last reset in NVM); ``#PADCMD``/``#PADFWD``: the forwarding character flushes an
+  #SD socket's pending packet (``pad_forward``, called by net/sockets.py); ``#GPPPCFG`` checks
+  its host IP address.
 * ``+CCID`` (the ICCID #CCID reports), ``+CSIM`` (a small GSM 11.11 SIM: STATUS, SELECT, GET
-  RESPONSE, READ BINARY of EF_ICCID / EF_IMSI), ``+CPWC`` (power class per band, NVM),
-  ``&Z`` / ``&N`` (10 stored numbers in NVM), ``+CMAR`` (master reset with the phone lock
-  code), ``+CHLD`` / ``+VTS`` (with the outgoing voice call of catalog_voice.py), ``+CGDATA``
-  (CONNECT; PPP is not emulated).
+  RESPONSE, READ BINARY of EF_ICCID / EF_IMSI; the lock takes the SIM from the network),
+  ``+CPWC`` (power class per band, NVM), ``&Z`` / ``&N`` / ``ATDS=<n>`` (10 stored numbers in
+  NVM), ``+CMAR`` (master reset with the phone lock code), ``+CHLD`` / ``+VTS`` (with the
+  outgoing voice call of catalog_voice.py), ``+CGDATA`` (CONNECT; PPP is not emulated).
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from .catalog_sim import _password, _sim_files
 from .commands_catalog import ENTRIES, _cat, _free, table_handler
 from .module import EXTENSION_FACTORIES
 from .net.config import to_hex
-from .net.ftp import FtpData, FtpWorld, _open_data, _rtt, _string, _world
+from .net.ftp import FtpData, FtpWorld, _rtt, _string, _world
 
 if TYPE_CHECKING:  # pragma: no cover
     from .at import AtInstance
@@ -374,7 +377,8 @@ def _select_response(m: "Module", fid: int) -> bytes:
     kind = SIM_FILES[fid]
     if kind == 4:
         size = len(bytes.fromhex(_sim_files(m)[fid]))
-        return bytes([0, 0, size >> 8, size & 255, fid >> 8, fid & 255, 4, 0, 0x1A, 0, 0x1A, 1, 2, 0, 0])
+        return bytes([0, 0, size >> 8, size & 255, fid >> 8, fid & 255, 4,
+                      0, 0x1A, 0, 0x1A, 1, 2, 0, 0])
     return bytes([0, 0, 0, 0, fid >> 8, fid & 255, kind, 0, 0, 0, 0, 0x09, 0x13, 0, 0])
 
 
