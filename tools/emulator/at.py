@@ -286,6 +286,12 @@ def parse_line(body: str) -> list[Cmd]:
             k += 1
         if k < n and body[k] == "?" and name in ("&C", "&D"):
             raise ParseError(body)
+        if k < n and body[k] == "=" and name == "&Z":  # AT&Z<n>=<nr> (ATR10 p.45)
+            end = body.find(";", k)
+            end = n if end < 0 else end
+            cmds.append(Cmd(name, "set", body[k + 1:end], int(body[j:k]) if k > j else None))
+            i = end
+            continue
         cmds.append(Cmd(name, "exec", body[j:k]))
         i = k
     return cmds

@@ -67,15 +67,9 @@ NOT_IN_7_03: tuple[str, ...] = (
 # Marked for 7.03.xx2 but not emulated yet: they answer ERROR (docs/emulator.md "Command
 # catalogue" says which families these are).
 NOT_YET: tuple[str, ...] = (
-    "#CMGLCONCINDEX",
-    "#CMUXSCR", "#CSURV", "#CSURVB", "#CSURVBC", "#CSURVC", "#CSURVEXT", "#CSURVF",
+    "#CMGLCONCINDEX", "#CSURV", "#CSURVB", "#CSURVBC", "#CSURVC", "#CSURVEXT", "#CSURVF",
     "#CSURVNLF", "#CSURVP", "#CSURVPC", "#CSURVU", "#CSURVUC", "#ENAEVMONI", "#ENAEVMONICFG",
-    "#EVMONI", "#FTPAPP", "#FTPFSIZE", "#FTPGETPKT", "#FTPRECV", "#FTPREST", "#GDATAVOL",
-    "#GPPPCFG", "#GSMCONTCFG", "#OTASNAP", "#OTASUAN", "#PADCMD",
-    "#PADFWD", "#SIMATR", "#SMSATRUN",
-    "#SMSATRUNCFG", "#SMSATWL", "#STGI", "#STSR", "#TCPATCMDSEQ", "#TCPATCONSER",
-    "#TCPATRUNAUTH", "#TCPATRUNCFG", "#TCPATRUNCLOSE", "#TCPATRUND", "#TCPATRUNFRWL",
-    "#TCPATRUNL", "&N", "&Z", "+CCID", "+CGDATA",
-    "+CHLD", "+CMAR", "+CMUX", "+CPWC", "+CSIM",
-    "+GCI", "+MS", "+VTS",
+    "#EVMONI", "#OTASNAP", "#OTASUAN", "#SIMATR", "#SMSATRUN", "#SMSATRUNCFG", "#SMSATWL", "#STGI",
+    "#STSR", "#TCPATCMDSEQ", "#TCPATCONSER", "#TCPATRUNAUTH", "#TCPATRUNCFG", "#TCPATRUNCLOSE",
+    "#TCPATRUND", "#TCPATRUNFRWL", "#TCPATRUNL",
 )

@@ -30,7 +30,8 @@ Row fields: (name, parameter ranges, factory defaults, mandatory count, storage,
 * Flags (``,``-separated): ``noread`` (no read form: ERROR), ``execread`` (the execution form
   answers like the read form), ``bare`` (the read answer has no ``NAME: `` prefix, +VTD p.178),
   ``exec`` (a bare ``AT#X`` answers OK), ``testlen`` (the test form gives the string's maximum
-  length: ``#EADDR: 100``).
+  length: ``#EADDR: 100``), ``keep`` (an omitted optional parameter keeps its value: #CMUXSCR
+  "If <rate> is omitted the value is unchanged").
 """
 from __future__ import annotations
 
@@ -63,6 +64,16 @@ ROWS: list[tuple[str, str, str, int, str, int, str]] = [
     # +CMER p.146: <keyp>/<disp> 0 only, <ind> 0 or 2, <bfr> 0; +CIEV URCs are not sent.
     ("+CMER", "0-3;0;0;0,2;0", "0;0;0;0;0", 0, "inst", 146, ""),
     ("+CGSMS", "0-3", "1", 0, "nvm", 273, ""),  # "saved on NVM as global parameter"
+    # +CMUX pp.83-84: <mode> 0 and <subset> 0 are "the only supported value"s. The 27.010
+    # framing is not emulated: the instance stays in command mode, as the module does when no
+    # control channel comes within its 5 s inactivity timer (catalog_more.py).
+    ("+CMUX", "0;0", "0;0", 1, "module", 83, ""),
+    # +GCI p.48: "59 - it currently supports only the Italy country code".
+    ("+GCI", "59", "59", 1, "module", 48, ""),
+    # +MS p.68: "no effect", for landline modems; <carrier> a string, <min_rate>/<max_rate>
+    # 0 (unspecified) or 300..14400. Factory values are not given: "V32",1,0,0 here.
+    ("+MS", '"V21"|"V22"|"V22B"|"V23C"|"V32"|"V34";0-1;0,300-14400;0,300-14400', "V32;1;0;0", 1,
+     "module", 68, ""),
     # ------------------------------------------------ Telit custom commands (ATR10 §3.5.7.1)
     ("#CPUMODE", "0-2", "0", 1, "module", 354, ""),
     ("#PLMNMODE", "0-1", "0", 0, "nvm", 289, ""),
@@ -95,6 +106,12 @@ ROWS: list[tuple[str, str, str, int, str, int, str]] = [
     ("#OAP", "0-1", "0", 0, "module", 576, ""),
     ("#DVI", "0-2;1-2;0-1", "0;1;1", 1, "module", 598, ""),
     ("#GAUTH", "0-3", "1", 0, "module", 346, ""),  # PPP authentication: PPP is not emulated
+    # #GPPPCFG pp.346-347: <hostIPaddress> ("0.0.0.0" factory), <LCPtimeout> 10..600 x 100 ms
+    # (25), <PPPmode> 0-3 (0); not in the NVM lists of §3.3. PPP itself is not emulated.
+    ("#GPPPCFG", "s15;10-600;0-3", "0.0.0.0;25;0", 1, "module", 346, ""),
+    # #GSMCONTCFG p.354: <actTo> 0 or 50..65535 (x 100 ms), three unused 0s; "directly stored
+    # in NVM and doesn't depend on the specific AT instance".
+    ("#GSMCONTCFG", "0,50-65535;0;0;0", "0;0;0;0", 1, "nvm", 354, ""),
     # #TXMONMODE p.311: stored in NVM (§3.3 p.27); its factory value is not given: 0 here.
     ("#TXMONMODE", "0-1", "0", 1, "nvm", 311, ""),
     # ------------------------------------------------ Enhanced IP Easy (ATR10 §3.5.7.6)
@@ -105,6 +122,14 @@ ROWS: list[tuple[str, str, str, int, str, int, str]] = [
     # #SKTSET p.457: <socket type> 0 TCP / 1 UDP, <remote port> (factory 3333), <remote addr>
     # (factory ""), <closure type>, <local port>: what #SKTOP and a bare #SKTD dial.
     ("#SKTSET", "0-1;0-65535;s255;0,255;0-65535", "0;3333;;0;0", 0, "save:#SKTSAV", 457, ""),
+    # #PADCMD #PADFWD p.433-434: the pending-data flush of #SD sockets by a character; <mode>
+    # "Bit 1: 1 - enable forwarding", <char> 0-255, flush <mode> 0 (1 reserved). Factory
+    # values are not given: 0. Online, the character flushes an #SD socket's pending packet
+    # (catalog_more.pad_forward, called by net/sockets.py). The table p.37 marks both for SW
+    # 7.03.xx2, the change log (§1.7 p.9) calls them new in SW 10.0.2: docs/emulator.md
+    # "Command catalogue" says why the emulator follows the table.
+    ("#PADCMD", "0-1", "0", 1, "module", 433, ""),
+    ("#PADFWD", "0-255;0-1", "0;0", 1, "module", 434, ""),
     # ------------------------------------------------ FTP (ATR10 §3.5.7.5; the rest: net/ftp.py)
     ("#FTPTO", "100-5000", "100", 0, "module", 437, ""),  # "The parameter is not saved in NVM"
     # ------------------------------------------------ E-mail (ATR10 §3.5.7.7; the rest: net/mail.py)
@@ -132,6 +157,10 @@ ROWS: list[tuple[str, str, str, int, str, int, str]] = [
     ("#SHFNR", "0-1", "0", 1, "module", 590, ""),
     ("#SHSNR", "0-1", "0", 1, "module", 590, ""),
     ("#TTY", "0-1", "0", 1, "nvm", 598, ""),
+    # #CMUXSCR pp.552-553: CMUX at start-up before the script, and the DTE rate; "saved in
+    # NVM"; "If <rate> is omitted the value is unchanged" (keep).
+    ("#CMUXSCR", "0-1;300,1200,2400,4800,9600,19200,38400,57600,115200", "0;115200", 1, "nvm",
+     552, "keep"),
 ]
 # fmt: on
 

@@ -16,7 +16,7 @@ calls somebody to raise an alarm observes. The called party is simulated:
 * ``ATH`` (and ``+CHUP``) end the voice call; ``+CLCC`` lists it (dir 0, stat 2 dialing,
   3 alerting, 0 active, mode 0) and ``+CPAS`` answers 4 while it is up.
 * ``ATD<number>`` without ``;`` asks for a data call: the emulated network has no data callee,
-  ``NO CARRIER`` after the setup time. DTMF (+VTS) and hold (+CHLD) are not modelled.
+  ``NO CARRIER`` after the setup time. DTMF (+VTS) and +CHLD: catalog_more.py (no hold).
 Times: the far end rings ``alert_ms`` (2 s) after ATD and answers ``answer_ms`` (6 s) after it;
 no answer ends the attempt after ``no_answer_ms`` (60 s). Their real values are the network's.
 """

@@ -280,7 +280,7 @@ def parse_set(e: Entry, ctx: Ctx, current: list[Any] | None = None) -> list[Any]
     args, quoted = ctx.args, ctx.quoted
     if len(args) > len(e.params):
         raise ArgError(e.name)
-    values = e.default_values()
+    values = e.default_values() if current is None else list(current)
     for i, p in enumerate(e.params):
         if i < len(args) and args[i] != "":
             values[i] = p.check(args[i], quoted[i] if i < len(quoted) else False)
@@ -305,7 +305,7 @@ def table_handler(ctx: Ctx) -> Reply | CmeError:
         return ok(_render(e, cat.value(e, ctx.inst)))
     if kind == "exec":
         return ok() if "exec" in e.flags else error()
-    values = parse_set(e, ctx)
+    values = parse_set(e, ctx, cat.value(e, ctx.inst) if "keep" in e.flags else None)
     cat.store(e, ctx.inst, values)
     if e.name == "#SLED":
         ctx.module.sled = tuple(values)  # the STAT_LED GPIO.setSLED drives (ES13 §3.6.9)
@@ -387,3 +387,4 @@ _wrap_saver("#SKTRST", True)
 
 # The deep models, by family (they register through _free and _free_exec above).
 from . import catalog_audio, catalog_io, catalog_net, catalog_sim, catalog_voice  # noqa: E402,F401
+from . import catalog_more  # noqa: E402,F401

@@ -154,6 +154,8 @@ class FtpWorld:
         self.net = net
         self.servers: dict[tuple[str, int], SimFtpServer] = {}
         self.session: FtpSession | None = None  # module RAM: gone at boot (on_boot)
+        self.rest = 0  # #FTPREST: the next download's start offset (catalog_more.py)
+        self.pkt: Any = None  # the #FTPGETPKT download buffered for #FTPRECV (catalog_more.py)
 
     def server(self, ip: str, port: int = 21, users: dict[str, str] | None = None,
                files: dict[str, bytes] | None = None) -> SimFtpServer:
@@ -334,6 +336,8 @@ def ftpget(ctx: Ctx) -> Any:
         return CmeError(606, delay=_rtt(ctx))
     if not s.binary:
         data = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    world = _world(ctx)
+    data, world.rest = data[world.rest:], 0  # #FTPREST (catalog_more.py)
     return _open_data(ctx, s, None, data)
 
 

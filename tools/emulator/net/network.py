@@ -130,6 +130,8 @@ class Network:
         self.ftp = FtpWorld(self)  # simulated FTP servers and the #FTPOPEN session: net/ftp.py
         self.mail = MailWorld(self)  # simulated SMTP servers (#SEMAIL, #EMAILD): net/mail.py
         self.on_context_lost: list[Callable[[int], None]] = []  # called after drop_context(cid)
+        self.on_context_up: list[Callable[[int], None]] = []  # a context activated (#GDATAVOL)
+        self.on_volume: list[Callable[[int, int, int], None]] = []  # (cid, sent, received) bytes
         self.real: Any = None
         # --- module RAM (rebuilt by on_boot)
         self.firewall = Firewall()
@@ -289,6 +291,8 @@ class Network:
             c.state = "active"
             c.ip = self.ip_for(cid)
             self.activations += 1
+            for hook in list(self.on_context_up):
+                hook(cid)  # a new session (#GDATAVOL, catalog_more.py)
             done(None, c.ip)
 
         self.kernel.call_later(self.activation_ms, finish)

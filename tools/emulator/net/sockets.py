@@ -183,7 +183,12 @@ class Socket:
             return 0
         take = bytes(data[:room])
         now = self.k.now()
-        for pkt in self.pk.push(take, now):
+        from ..catalog_more import pad_forward
+
+        cut = pad_forward(self.net.module, take)  # #PADCMD/#PADFWD: the character flushes
+        for pkt in self.pk.push(take[:cut], now) + (self.pk.flush() if cut else []):
+            self.wire.send(pkt)
+        for pkt in self.pk.push(take[cut:], now):
             self.wire.send(pkt)
         self._arm_tx_timer()
         return len(take)
@@ -241,6 +246,8 @@ class Socket:
     def on_sent(self, n: int) -> None:
         self.sent += n
         self.last_activity = self.k.now()
+        for hook in self.net.on_volume:
+            hook(self.cid, n, 0)  # #GDATAVOL (catalog_more.py)
 
     def on_uplink_room(self) -> None:
         o = self.owner
@@ -262,6 +269,8 @@ class Socket:
             return
         now = self.k.now()
         self.received += len(data)
+        for hook in self.net.on_volume:
+            hook(self.cid, 0, len(data))
         self.last_activity = now
         self.last_rx = now
         self.rx += data
