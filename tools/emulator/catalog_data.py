@@ -132,6 +132,13 @@ ROWS: list[tuple[str, str, str, int, str, int, str]] = [
     ("#SHFNR", "0-1", "0", 1, "module", 590, ""),
     ("#SHSNR", "0-1", "0", 1, "module", 590, ""),
     ("#TTY", "0-1", "0", 1, "nvm", 598, ""),
+    # ------------------------------------------------ Easy Scan formats, TCP AT Run (catalog_run.py)
+    # pp.517-519: AT#CSURVF=[<format>] 0-2, AT#CSURVNLF=[<value>] 0-1, AT#CSURVEXT=[<value>] 0-2;
+    # the read form is the bare value; not in §3.3: RAM.
+    ("#CSURVF", "0-2", "0", 0, "module", 517, "bare"),
+    ("#CSURVNLF", "0-1", "0", 0, "module", 518, "bare"),
+    ("#CSURVEXT", "0-2", "0", 0, "module", 519, "bare"),
+    ("#TCPATCMDSEQ", "0-1", "0", 1, "module", 387, ""),  # storage n/d: RAM
 ]
 # fmt: on
 
