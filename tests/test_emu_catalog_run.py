@@ -378,7 +378,15 @@ def test_sim_toolkit_without_a_sim_application(m: Module) -> None:
     assert at(m, "AT+CMEE=1;#STGI=37") == b"\r\n+CME ERROR: 3\r\n"
     assert at(m, "AT#STSR=37,16") == b"\r\n+CME ERROR: 3\r\n"
     assert at(m, "AT#STGI=38") == b"\r\n+CME ERROR: 4\r\n"  # not a proactive command type
-    assert at(m, "AT+CMEE=0;#STIA=2,5;#STIA?") == info("#STIA: 2,5")
+    # #STIA? "<state>,<mode>,<timeout>,<SatProfile>": state 0, no SIM application (p.526).
+    assert at(m, "AT+CMEE=0;#STIA=2,5;#STIA?") == info("#STIA: 0,2,5,FFFFFFFF7F0300DF7F")
+    # One instance at a time enables SAT, until it sets 0 again (p.527).
+    assert at(m, "AT#STIA=1", inst=2) == ERR
+    assert at(m, "AT#STIA=0,20", inst=2) == OK
+    assert at(m, "AT#STIA=0") == OK
+    assert at(m, "AT#STIA=3", inst=2) == OK
+    assert at(m, "AT#STIA=?") == info("#STIA: (0-3,17-19,33-35),(1-255)")
+    assert at(m, "AT#STIA=4") == ERR
 
 
 # ============================================================ #SIMATR, #CMGLCONCINDEX

@@ -26,8 +26,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from .at import ArgError, AtInstance, CmeError, Ctx, Reply, error, ok
-from .commands_catalog import ENTRIES, _cat, _free, _free_exec
+from .at import COMMANDS, ArgError, AtInstance, CmeError, Ctx, Reply, error, ok
+from .commands_catalog import ENTRIES, _cat, _free, _free_exec, parse_set, table_handler
 from .module import EXTENSION_FACTORIES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -839,6 +839,30 @@ def otasuan(ctx: Ctx) -> Reply:
 
 
 # ----------------------------------------------------------------- SIM toolkit
+SAT_PROFILE = "FFFFFFFF7F0300DF7F"  # SAT Terminal Profile (GSM 11.14 §5.2): the emulator's choice
+
+
+def stia(ctx: Ctx) -> Reply:
+    # ATR10 pp.520-527: the #STIA row (catalog_data.py: <mode>,<timeout> per instance) with the
+    # read form "#STIA: <state>,<mode>,<timeout>,<SatProfile>", <state> 0 "SIM has not started
+    # its application yet" (the emulated SIM has none); "Just one instance at a time, the one
+    # which first issued AT#STIA=n (with n different from zero), is allowed to issue SAT
+    # commands ... till the same instance issues AT#STIA=0": another instance's non-zero set
+    # answers ERROR meanwhile.
+    e = ENTRIES["#STIA"]
+    cat = _cat(ctx)
+    if ctx.kind == "read":
+        mode, timeout = cat.value(e, ctx.inst)
+        return ok("#STIA: 0,%d,%d,%s" % (mode, timeout, SAT_PROFILE))
+    if ctx.kind == "set" and parse_set(e, ctx)[0]:
+        for other in ctx.module.instances.values():
+            if other is not ctx.inst and cat.value(e, other)[0]:
+                return error()
+    return table_handler(ctx)
+
+
+COMMANDS["#STIA"] = stia
+
 SAT_TYPES = (1, 5, 16, 17, 18, 19, 20, 32, 33, 34, 35, 36, 37, 40)  # ATR10 p.527
 NO_PENDING = 3  # +CME ERROR: 3 "operation not allowed" [n/d: ATR10 says "an error message"]
 
@@ -850,7 +874,8 @@ def sat(ctx: Ctx) -> Reply | CmeError:
     # <cmdType>" of the ongoing one, and "an error message will be returned if there is no
     # pending command". The emulated SIM has no SIM application (#STIA <state> 0, "SIM has not
     # started its application yet"): no proactive command is ever pending, so every read and
-    # well-formed set form answers the error; a malformed one answers ERROR / +CME ERROR: 4.
+    # well-formed set form answers the error; a malformed one answers ERROR / +CME ERROR: 4
+    # (#STIA's read form gives the same <state> 0).
     if ctx.kind == "test":
         return ok("%s: (0,1),(1,5,16-20,32-37,40)" % ctx.name)
     if ctx.kind == "set":
