@@ -471,3 +471,23 @@ def test_legacy_script_is_in_the_dialect(tmp_path: Path) -> None:
     path.write_bytes(SCRIPT)
     run = subprocess.run([sys.executable, "-m", "tools.dialect", str(path)], capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_legacy_script_under_the_real_152_interpreter(tmp_path: Path, py152: Path) -> None:
+    # The same script in a child running the real CPython 1.5.2+ (tools/emulator/remote.py).
+    from tools.emulator.remote import use_interpreter
+
+    m = Module(tmp_path)
+    m.radio.sim_ready_ms = 0
+    use_interpreter(m, str(py152))
+    try:
+        m.flash.write("main.py", SCRIPT)
+        m.nvm["escript"] = "main.py"
+        m.power_on()
+        m.run(8)
+        m.sms.deliver("+15550001", "AT+CSQ")
+        m.run(10)
+        assert m.trace_lines == ["CELLS 3", "ATRUN 3", "REMOTE AT+CSQ"]
+        assert len(m.sms.sent) == 1
+    finally:
+        m.close()
