@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.emu_helpers import at, run_collect
+from tests.emu_helpers import at, fast_network, run_collect
 from tools.emulator import Module
 
 OK = b"\r\nOK\r\n"
@@ -251,8 +251,7 @@ def test_evmoni_settings(m: Module) -> None:
     assert at(m, "AT#EVMONI=?").startswith(b'\r\n#EVMONI: ("VBATT","DTR","ROAM",')
     for line in ('AT#EVMONI="VBATT",0,1,501', 'AT#EVMONI="ROAM",0,1,1', 'AT#EVMONI="RING",0,1,0',
                  'AT#EVMONI="GPIO1",0,1,14', 'AT#EVMONI="ADCH1",0,2,2001', 'AT#EVMONI="NOPE",0',
-                 'AT#EVMONI=VBATT,0', 'AT#EVMONI="DTR",2', 'AT#EVMONI="DTR",0,0,"ATZ"' + "Z" * 94,
-                 'AT#EVMONI="DTR",0,0,"GPIO"', 'AT#EVMONI="DTR",0,0', "AT#EVMONI", "AT#ENAEVMONI=2"):
+                 'AT#EVMONI=VBATT,0', 'AT#EVMONI="DTR",2', 'AT#EVMONI="DTR",0,0,"GPIO"', 'AT#EVMONI="DTR",0,0', "AT#EVMONI", "AT#ENAEVMONI=2"):
         assert at(m, line) == ERR, line
     power_cycle(m)
     assert b'"GPIO3",0,"",13,0,0' in at(m, "AT#EVMONI?")
@@ -273,6 +272,53 @@ def test_startup_event_sends_its_sms_at_every_boot(m: Module) -> None:
     assert b"#EVMONI: AT+CMGF=1" in run_collect(m, 5)
     assert len(m.sms.sent) == 2
     assert at(m, "AT#ENAEVMONI?") == info("#ENAEVMONI: 1,1")
+
+
+def test_polled_events_fire_once_per_occurrence(m: Module) -> None:
+    # Event Monitor application note §2.1.1: a battery threshold of 3.7 V held for 2 s sends
+    # "Battery low"; §2.1.4-2.1.8: GPIO levels, roaming, call rings, context deactivation.
+    for line in ('AT#EVMONI="VBATT",0,1,370', 'AT#EVMONI="VBATT",0,2,2',
+                 'AT#EVMONI="VBATT",1,0,"AT+CMGF=1;#CMGS=\\22+1555\\22,\\22low\\22"',
+                 'AT#EVMONI="GPIO2",0,1,5', 'AT#EVMONI="GPIO2",0,2,1', 'AT#EVMONI="GPIO2",1,0,"AT"',
+                 'AT#EVMONI="ROAM",1,0,"AT+CREG?"', 'AT#EVMONI="RING",0,1,2',
+                 'AT#EVMONI="RING",1,0,"ATH"', "AT#ENAEVMONI=1"):
+        assert at(m, line) == OK, line
+    assert run_collect(m, 3) == b""
+    m.battery_mv = 3600  # type: ignore[attr-defined]
+    assert run_collect(m, 1.5) == b""  # not yet 2 s under the threshold
+    # polled every second: fired within 2 s + one poll
+    assert run_collect(m, 2) == b'\r\n#EVMONI: AT+CMGF=1;#CMGS="+1555","low"\r\n'
+    m.run(10)
+    assert [(x.destination, x.text) for x in m.sms.sent] == [("+1555", "low")]  # once
+    m.set_gpio_input(5, 1)
+    assert run_collect(m, 1.5) == b"\r\n#EVMONI: AT\r\n"
+    assert run_collect(m, 3) == b""
+    m.set_gpio_input(5, 0)
+    m.run(1.5)
+    m.set_gpio_input(5, 1)
+    assert run_collect(m, 1.5) == b"\r\n#EVMONI: AT\r\n"  # again after the level changed
+    m.set_registration(reg=5)
+    assert run_collect(m, 1.5) == b"\r\n#EVMONI: AT+CREG?\r\n"
+    m.csd.call("+15550002")
+    out = run_collect(m, 15)
+    assert out.endswith(b"\r\nRING\r\n\r\nRING\r\n\r\n#EVMONI: ATH\r\n")  # after 2 rings
+    assert m.csd.calls[-1].state == "ended"  # refused by the event's ATH
+    assert at(m, "AT#ENAEVMONI=0") == OK
+    m.battery_mv = 3900  # type: ignore[attr-defined]
+    m.run(2)
+    m.battery_mv = 3600  # type: ignore[attr-defined]
+    assert run_collect(m, 5) == b""  # the service is off
+
+
+def test_context_deactivation_event(m: Module) -> None:
+    fast_network(m)
+    assert at(m, 'AT#EVMONI="CONTDEACT",1,0,"AT#SGACT=1,1";#ENAEVMONI=1') == OK
+    assert at(m, "AT#SGACT=1,1").endswith(OK)
+    assert run_collect(m, 3) == b""
+    m.net.drop_context(1)
+    # The event's command activates the context again.
+    assert run_collect(m, 3) == b'\r\n#EVMONI: AT#SGACT=1,1\r\n'
+    assert m.net.contexts[1].state == "active"
 
 
 # ================================================================ TCP AT Run

@@ -311,20 +311,30 @@ class AtRun:
         self.queue: list[tuple[str, int, int, Callable[[bytes], None]]] = []
         self.busy = False
         self._timers: list[Any] = []
+        self._poll_timer: Any = None
+        self._since: dict[str, int] = {}  # event label -> when its condition became true (ms)
+        self._fired: set[str] = set()  # events that fired and wait for their condition to end
+        self._contexts: set[int] = set()  # active PDP contexts at the last poll (CONTDEACT)
+        self._started = False  # the start-up is over: the monitor polls
         module.atrun = self  # type: ignore[attr-defined]
         module.extensions.append(self)
 
     def on_boot(self) -> None:
         for t in self._timers:
             t.cancel()
+        if self._poll_timer is not None:
+            self._poll_timer.cancel()
+        self._poll_timer = None
         self._timers = []
         self.queue = []
         self.busy = False
+        self._since, self._fired, self._contexts, self._started = {}, set(), set(), False
         if self.inst is not None:
             self.inst.dead = True
         self.inst = RunInstance(self.m, _nvm(self.m).get("instance", 3))
-        # Event monitor STARTUP and REGISTERED (Event Monitor application note §2.1.6-2.1.7):
-        # checked once the start-up is over, when the SIM has been read (radio.sim_ready_ms).
+        # Event monitor STARTUP (Event Monitor application note §2.1.6): once the start-up is
+        # over, when the SIM has been read (radio.sim_ready_ms); the other events are polled
+        # from then on.
         self._later(self.m.radio.sim_ready_ms, self._startup_events)
 
     def links(self) -> list[Any]:
@@ -401,18 +411,74 @@ class AtRun:
     def _startup_events(self) -> None:
         m = self.m
         st = _nvm(m)
-        if not m.power or not st.get("ev_on", 0):
+        if not m.power:
+            return
+        self._started = True
+        if not st.get("ev_on", 0):
             return
         if getattr(getattr(m, "catalog", None), "alarm_mode", False):
             return  # "When the module powers on in alarm mode, the STARTUP event is not triggered"
-        events = st.get("events", {})
-        for label in ("STARTUP", "REGISTERED"):
-            ev = events.get(label)
-            if not ev or not ev[0] or not ev[1]:
+        ev = st.get("events", {}).get("STARTUP")
+        if ev and ev[0] and ev[1]:
+            self.event("STARTUP", ev[1])
+        self.watch()
+
+    def watch(self) -> None:
+        """(Re)start the once-a-second poll of the monitored conditions (#ENAEVMONI=1)."""
+        if self._poll_timer is None and self._started and self.m.power:
+            self._poll_timer = self.m.kernel.call_later(0, self._poll)
+
+    def _condition(self, label: str, ev: list[Any]) -> tuple[bool, int]:
+        """(the event's condition holds now, seconds it must hold) per ATR10 pp.392-393."""
+        m = self.m
+        p = ev[2:]
+        if label == "VBATT":  # <param> 1: threshold in 10 mV units, 2: seconds
+            return int(getattr(m, "battery_mv", 3800)) < p[0] * 10, p[1]
+        if label == "DTR":  # 1: the level under monitoring, 2: seconds
+            return int(m.serial.dte.dtr) == p[0], p[1]
+        if label == "ROAM":
+            return m.radio.reg == 5, 0
+        if label == "REGISTERED":  # "to home network or in roaming"
+            return m.radio.reg in (1, 5), 0
+        if label == "CONTDEACT":  # a context that was active is not any more
+            net = getattr(m, "net", None)
+            now = {cid for cid, c in getattr(net, "contexts", {}).items() if c.state == "active"}
+            lost, self._contexts = self._contexts - now, now
+            return bool(lost), 0
+        if label == "RING":  # 1: the number of rings
+            call = getattr(getattr(m, "csd", None), "current", None)
+            return call is not None and call.state == "ringing" and call.rings >= p[0], 0
+        if label.startswith("GPIO"):  # 1: pin, 2: level, 3: seconds
+            pin = m.gpio.get(p[0])
+            return pin is not None and pin[1] == p[1], p[2]
+        # ADCH1 / ADCL1: 1: ADC input, 2: threshold in mV, 3: seconds
+        value = m.adc.get(p[0], 0)
+        return (value > p[1] if label == "ADCH1" else value < p[1]), p[2]
+
+    def _poll(self) -> None:
+        # Each event fires once when its condition has held for its interval, and again only
+        # after the condition ended (REGISTERED once per start-up: "after the start-up").
+        self._poll_timer = None
+        m = self.m
+        st = _nvm(m)
+        if not m.power or not st.get("ev_on", 0):
+            return
+        now = m.kernel.now()
+        for label, ev in sorted(st.get("events", {}).items()):
+            if label == "STARTUP" or not ev[0]:
                 continue
-            if label == "REGISTERED" and m.radio.reg not in (1, 5):
+            holds, hold_s = self._condition(label, ev)
+            if not holds:
+                self._since.pop(label, None)
+                if label != "REGISTERED":
+                    self._fired.discard(label)
                 continue
-            self.event(label, ev[1])
+            since = self._since.setdefault(label, now)
+            if label not in self._fired and now - since >= hold_s * 1000:
+                self._fired.add(label)
+                if ev[1]:
+                    self.event(label, ev[1])
+        self._poll_timer = m.kernel.call_later(1000, self._poll)
 
     def event(self, label: str, command: str) -> None:
         """Run the AT command of an event ("\\22" stands for '"', ATR10 p.392)."""
@@ -525,6 +591,7 @@ def enable_service(ctx: Ctx) -> Reply:
     st[key] = _int(ctx, 0, (0, 1))
     if st[key]:
         st["sms_urc_inst" if key == "sms" else "ev_urc_inst"] = ctx.inst.index
+        _run(ctx).watch()
     return ok()
 
 
@@ -633,8 +700,9 @@ def evmoni(ctx: Ctx) -> Reply:
     # command (starts with "AT", at most 96 characters, '"' written \22, "" erases it); the
     # other types per label. Read: "#EVMONI: <label>,<mode>,<param0>[,<param1>[,<param2>
     # [,<param3>]]]" for each event. Kept in NVM with the service [n/d: ATR10 does not say].
-    # Deep: STARTUP and REGISTERED run their command (AtRun._startup_events); the others are
-    # stored only.
+    # Deep: STARTUP runs its command once the start-up is over; the others are polled every
+    # second (AtRun._poll: battery_mv, the serial DTR, radio.reg, the PDP contexts, the CSD
+    # call's rings, module.gpio, module.adc).
     st = _nvm(ctx.module)
     if ctx.kind == "test":
         labels = ",".join('"%s"' % n for n in EVENTS)
