@@ -225,6 +225,19 @@ def test_sms_atrun_leaves_other_messages_in_the_store(m: Module) -> None:
     assert [msg.text for msg in m.sms.store.values()] == ["AT+CGMR", "hello AT", "AT+CGMR"]
 
 
+def test_sms_atrun_command_that_blocks_reboots_after_the_timeout(m: Module) -> None:
+    # <timeout> "the maximum time for a command execution. If timeout expires the module will
+    # be rebooted" (p.379); a command waiting for a prompt never ends (Run AT note §2.5.2 8).
+    enable_sms_atrun(m)
+    assert at(m, "AT#SMSATRUN=0;#SMSATRUNCFG=3,1,1;#SMSATRUN=1") == OK
+    m.sms.deliver("+15551230001", 'AT+CMGF=1;+CMGS="+1"')
+    m.run(59)
+    assert m.boots == 1 and m.sms.sent == []
+    m.run(2)
+    assert m.boots == 2
+    assert at(m, "AT#SMSATRUN?") == info("#SMSATRUN: 1,1")  # still enabled (NVM)
+
+
 def test_sms_atrun_delay_and_urc_off(m: Module) -> None:
     enable_sms_atrun(m)
     assert at(m, "AT#SMSATRUN=0;#SMSATRUNCFG=3,0;#SMSATRUN=1;#ATRUNDELAY=1,3") == OK

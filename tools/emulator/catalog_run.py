@@ -242,6 +242,8 @@ def csurvu(ctx: Ctx) -> Reply:
         return error()
     band = _band(ctx)
     if not ctx.args:
+        if 0 not in band:
+            raise ArgError(ctx.name)
         return _survey(ctx, [0], ctx.name == "#CSURVUC")
     chans = [_channel(ctx, i, band) for i in range(len(ctx.args))]
     return _survey(ctx, chans, ctx.name == "#CSURVUC")
