@@ -446,6 +446,9 @@ def test_sim_toolkit_without_a_sim_application(m: Module) -> None:
     assert at(m, "AT#STIA=3", inst=2) == OK
     assert at(m, "AT#STIA=?") == info("#STIA: (0-3,17-19,33-35),(1-255)")
     assert at(m, "AT#STIA=4") == ERR
+    reboot(m)  # a profile value of the instance: factory again at boot (&W is not modelled)
+    assert at(m, "AT#STIA?", inst=2) == info("#STIA: 0,0,10,FFFFFFFF7F0300DF7F")
+    assert at(m, "AT#STIA=1") == OK  # and any instance may enable SAT
 
 
 # ============================================================ #SIMATR, #CMGLCONCINDEX
