@@ -41,6 +41,11 @@ def _nvm(m: "Module") -> dict[str, Any]:
     return m.nvm.setdefault("atrun", {})
 
 
+def _nvm_seen(m: "Module") -> dict[str, Any]:
+    """The same, read only (NVM gets no "atrun" key until a command sets something)."""
+    return m.nvm.get("atrun", {})  # type: ignore[no-any-return]
+
+
 # ====================================================================== Easy Scan
 STATUS_TEXT = ("CELL_SUITABLE", "CELL_LOW_PRIORITY", "CELL_FORBIDDEN", "CELL_BARRED",
                "CELL_LOW_LEVEL", "CELL_OTHER")  # ATR10 p.504 / numeric 0-5 p.510
@@ -333,7 +338,7 @@ class AtRun:
         self._since, self._fired, self._contexts, self._started = {}, set(), set(), False
         if self.inst is not None:
             self.inst.dead = True
-        self.inst = RunInstance(self.m, _nvm(self.m).get("instance", 3))
+        self.inst = RunInstance(self.m, _nvm_seen(self.m).get("instance", 3))
         # Event monitor STARTUP (Event Monitor application note §2.1.6): once the start-up is
         # over, when the SIM has been read (radio.sim_ready_ms); the other events are polled
         # from then on.
@@ -383,7 +388,7 @@ class AtRun:
     def sms_received(self, number: str, text: str) -> bool:
         """An SMS arrived: True when it is an SMS AT Run request (handled and "silently
         discarded", Run AT application note §2.2), False for an ordinary message."""
-        st = _nvm(self.m)
+        st = _nvm_seen(self.m)
         if not st.get("sms", 0):
             return False
         body = text.strip()
@@ -412,7 +417,7 @@ class AtRun:
     # -------------------------------------------------------- event monitor
     def _startup_events(self) -> None:
         m = self.m
-        st = _nvm(m)
+        st = _nvm_seen(m)
         if not m.power:
             return
         self._started = True
@@ -462,7 +467,7 @@ class AtRun:
         # after the condition ended (REGISTERED once per start-up: "after the start-up").
         self._poll_timer = None
         m = self.m
-        st = _nvm(m)
+        st = _nvm_seen(m)
         if not m.power or not st.get("ev_on", 0):
             return
         now = m.kernel.now()
@@ -484,7 +489,7 @@ class AtRun:
 
     def event(self, label: str, command: str) -> None:
         """Run the AT command of an event ("\\22" stands for '"', ATR10 p.392)."""
-        st = _nvm(self.m)
+        st = _nvm_seen(self.m)
         urc, timeout = st.get("evcfg", [1, 5])
         line = command.replace("\\22", '"')
         if urc:
