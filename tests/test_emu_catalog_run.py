@@ -289,7 +289,7 @@ def test_startup_event_sends_its_sms_at_every_boot(m: Module) -> None:
 
 def test_polled_events_fire_once_per_occurrence(m: Module) -> None:
     # Event Monitor application note §2.1.1: a battery threshold of 3.7 V held for 2 s sends
-    # "Battery low"; §2.1.4-2.1.8: GPIO levels, roaming, call rings, context deactivation.
+    # "Battery low"; §2.1.3, §2.1.5, §2.1.8: roaming, call rings, GPIO levels.
     for line in ('AT#EVMONI="VBATT",0,1,370', 'AT#EVMONI="VBATT",0,2,2',
                  'AT#EVMONI="VBATT",1,0,"AT+CMGF=1;#CMGS=\\22+1555\\22,\\22low\\22"',
                  'AT#EVMONI="GPIO2",0,1,5', 'AT#EVMONI="GPIO2",0,2,1', 'AT#EVMONI="GPIO2",1,0,"AT"',
@@ -324,6 +324,7 @@ def test_polled_events_fire_once_per_occurrence(m: Module) -> None:
 
 
 def test_context_deactivation_event(m: Module) -> None:
+    # Event Monitor application note §2.1.4: the GPRS context deactivation.
     fast_network(m)
     assert at(m, 'AT#EVMONI="CONTDEACT",1,0,"AT#SGACT=1,1";#ENAEVMONI=1') == OK
     assert at(m, "AT#SGACT=1,1").endswith(OK)
