@@ -238,6 +238,19 @@ def test_sms_atrun_command_that_blocks_reboots_after_the_timeout(m: Module) -> N
     assert at(m, "AT#SMSATRUN?") == info("#SMSATRUN: 1,1")  # still enabled (NVM)
 
 
+def test_sms_atrun_request_lost_in_a_power_cut(m: Module) -> None:
+    enable_sms_atrun(m)
+    assert at(m, "AT#ATRUNDELAY=1,5") == OK
+    m.sms.deliver("+15551230001", "AT#SLED=1")
+    m.run(1)
+    m.power_cut(restore_after_ms=None)  # during the #ATRUNDELAY wait; the power stays off
+    m.run(10)
+    assert m.sms.sent == []
+    m.power_on()
+    m.run(10)
+    assert m.sms.sent == [] and m.boots == 2
+
+
 def test_sms_atrun_delay_and_urc_off(m: Module) -> None:
     enable_sms_atrun(m)
     assert at(m, "AT#SMSATRUN=0;#SMSATRUNCFG=3,0;#SMSATRUN=1;#ATRUNDELAY=1,3") == OK

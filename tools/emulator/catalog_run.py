@@ -344,6 +344,16 @@ class AtRun:
         # from then on.
         self._later(self.m.radio.sim_ready_ms, self._startup_events)
 
+    def on_power_off(self) -> None:
+        """A power cut: what was running or waiting is gone (RAM)."""
+        for t in self._timers:
+            t.cancel()
+        if self._poll_timer is not None:
+            self._poll_timer.cancel()
+        self._timers, self._poll_timer, self.queue, self.busy = [], None, [], False
+        if self.inst is not None:
+            self.inst.dead = True
+
     def links(self) -> list[Any]:
         return []
 
