@@ -15,6 +15,7 @@ import pytest
 
 from tests.emu_helpers import at, fast_network, run_collect
 from tools.emulator import Module
+from tools.emulator.catalog_atr10 import NOT_YET
 
 OK = b"\r\nOK\r\n"
 ERR = b"\r\nERROR\r\n"
@@ -40,6 +41,21 @@ def reboot(m: Module) -> None:
 def power_cycle(m: Module) -> None:
     m.power_cut(restore_after_ms=100)
     m.run(0.5)
+
+
+MINE = ("#CSURV", "#CSURVB", "#CSURVBC", "#CSURVC", "#CSURVEXT", "#CSURVF", "#CSURVNLF", "#CSURVP",
+        "#CSURVPC", "#CSURVU", "#CSURVUC", "#ENAEVMONI", "#ENAEVMONICFG", "#EVMONI", "#SMSATRUN",
+        "#SMSATRUNCFG", "#SMSATWL", "#TCPATRUNCFG", "#TCPATRUNL", "#TCPATRUNFRWL", "#TCPATRUNAUTH",
+        "#TCPATRUND", "#TCPATRUNCLOSE", "#TCPATCMDSEQ", "#TCPATCONSER", "#OTASNAP", "#OTASUAN",
+        "#STGI", "#STSR", "#SIMATR", "#CMGLCONCINDEX")
+
+
+@pytest.mark.parametrize("name", MINE)
+def test_each_command_answers_its_test_form_and_refuses_garbage(m: Module, name: str) -> None:
+    assert name not in NOT_YET
+    assert at(m, "AT%s=?" % name).endswith(OK)
+    assert at(m, "AT%s=9999,9999,9999,9999,9999,9999,9999,9999,9999,9999,9999" % name) == ERR
+    assert at(m, "AT%s=-1" % name) == ERR
 
 
 # ===================================================================== Easy Scan
