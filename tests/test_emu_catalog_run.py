@@ -389,7 +389,103 @@ def test_tcpatrun_configuration(m: Module) -> None:
     # SMS AT Run on the TCP instance: #TCPATRUND=1 is refused (p.386 note 1).
     assert at(m, "AT#TCPATRUNL=0;#SMSATRUNCFG=2;#SMSATRUN=1") == OK
     assert at(m, "AT#TCPATRUND=1") == ERR
-    assert at(m, "AT#SMSATRUN=0;#TCPATRUND=1;#TCPATRUND?") == info("#TCPATRUND: 1,0")
+    # No context: enabled and "still trying" (it dials once the context is up).
+    assert at(m, "AT#SMSATRUN=0;#TCPATRUND=1;#TCPATRUND?") == info("#TCPATRUND: 1,2")
+
+
+def tcp_server(m: Module, auth_mode: int = 0) -> None:
+    fast_network(m)
+    assert at(m, "AT#SGACT=1,1").endswith(OK)
+    for line in ('AT#TCPATRUNFRWL=1,"198.51.100.0","255.255.255.0"', 'AT#TCPATRUNAUTH=1,"bob","secret"',
+                 'AT#TCPATRUNCFG=1,2,1024,1024,"",1,5,%d' % auth_mode, "AT#TCPATRUNL=1"):
+        assert at(m, line) == OK, line
+
+
+def test_tcp_atrun_server_runs_commands_after_the_login(m: Module) -> None:
+    # Run AT application note §3.2: listen on <tcpPort>, firewall, "userid<CR>passw<CR>", then
+    # AT commands and their answers on the connection; URCs #TCPATRUN: <ip> / DISCONNECT.
+    tcp_server(m)
+    assert at(m, "AT#TCPATRUNL?") == info("#TCPATRUNL: 1,1")
+    c = m.net.sim.connect("198.51.100.7", 1024)
+    assert run_collect(m, 1) == b"\r\n#TCPATRUN: 198.51.100.7\r\n"
+    c.send(b"bob\rsecret\rAT+CGMR;#CGMM\r")
+    m.run(1)
+    assert c.take() == b"\r\n07.03.402\r\n\r\n#CGMM: GC864-PY\r\n\r\nOK\r\n"
+    c.send(b"AT#NOPE\r")
+    m.run(1)
+    assert c.take() == b"\r\nERROR\r\n"
+    assert at(m, "AT#TCPATRUNCLOSE") == OK + b"\r\n#TCPATRUN: DISCONNECT\r\n"
+    m.run(1)
+    assert c.eof
+    # The service listens again: a new client, a wrong password, closed at once.
+    c2 = m.net.sim.connect("198.51.100.8", 1024)
+    m.run(1)
+    c2.send(b"bob\rwrong\rAT\r")
+    m.run(1)
+    assert c2.eof and c2.take() == b""
+    assert take_urcs(m) == b"\r\n#TCPATRUN: 198.51.100.8\r\n\r\n#TCPATRUN: DISCONNECT\r\n"
+    # Outside the firewall: dropped (the client times out).
+    c3 = m.net.sim.connect("203.0.113.50", 1024)
+    m.run(25)
+    assert c3.state == "timeout"
+    # Disabled: nobody listens any more (the port is refused by the ordinary sockets).
+    assert at(m, "AT#TCPATRUNL=0;#TCPATRUNL?") == info("#TCPATRUNL: 0,0")
+    c4 = m.net.sim.connect("198.51.100.7", 1024)
+    m.run(1)
+    assert c4.state == "refused"
+
+
+def take_urcs(m: Module) -> bytes:
+    return run_collect(m, 0)
+
+
+def test_tcp_atrun_step_by_step_login_and_context_loss(m: Module) -> None:
+    tcp_server(m, auth_mode=1)
+    c = m.net.sim.connect("198.51.100.7", 1024)
+    m.run(1)
+    assert c.take() == b"Username: "
+    c.send(b"bob\r\n")
+    m.run(1)
+    assert c.take() == b"Password: "
+    c.send(b"secret\r\nAT\r")
+    m.run(1)
+    assert c.take() == b"Login successful.\r\n\r\nOK\r\n"
+    take_urcs(m)
+    m.net.drop_context(1)
+    m.run(1)
+    assert c.lost is not None and take_urcs(m) == b"\r\n#TCPATRUN: DISCONNECT\r\n"
+    assert at(m, "AT#TCPATRUNL?") == info("#TCPATRUNL: 1,0")  # no context: not in listen
+
+
+def test_tcp_atrun_client_dials_and_retries(m: Module) -> None:
+    # §3.3: #TCPATRUND=1 answers OK once connected to <tcpHost>:<tcpHostPort>; after a
+    # disconnection it dials again <retryCnt> times, <retryDelay> minutes apart.
+    fast_network(m)
+    srv = m.net.sim.listen("203.0.113.9", 12345)
+    assert at(m, "AT#SGACT=1,1").endswith(OK)
+    assert at(m, 'AT#TCPATRUNCFG=1,2,1024,12345,"203.0.113.9",1,5,0,2,1') == OK
+    assert at(m, "AT#TCPATRUND=1") == OK + b"\r\n#TCPATRUN: 203.0.113.9\r\n"
+    conn = srv.accept_next(timeout=5)
+    assert conn is not None and at(m, "AT#TCPATRUND?") == info("#TCPATRUND: 1,1")
+    conn.send(b"AT+CSQ\r")
+    m.run(1)
+    assert conn.take() == b"\r\n+CSQ: 17,0\r\n\r\nOK\r\n"
+    conn.close()
+    again = srv.accept_next(timeout=5)
+    assert again is not None and again is not conn  # the first retry at once
+    m.run(0.5)
+    assert take_urcs(m) == b"\r\n#TCPATRUN: DISCONNECT\r\n\r\n#TCPATRUN: 203.0.113.9\r\n"
+    again.close()
+    srv.mode = "refuse"
+    m.run(30)
+    assert take_urcs(m) == b"\r\n#TCPATRUN: DISCONNECT\r\n"
+    assert at(m, "AT#TCPATRUND?") == info("#TCPATRUND: 1,2")  # refused once, one attempt left
+    m.run(60)
+    assert at(m, "AT#TCPATRUND?") == info("#TCPATRUND: 1,0")  # both attempts used
+    # A host nobody answers: ERROR after connTo (#SCFG, 60 s).
+    assert at(m, "AT#TCPATRUND=0") == OK
+    assert at(m, 'AT#TCPATRUNCFG=1,2,1024,9,"203.0.113.77"') == OK
+    assert at(m, "AT#TCPATRUND=1", timeout=70) == ERR
 
 
 def test_tcpatrun_firewall_and_authentication_lists(m: Module) -> None:

@@ -2,7 +2,7 @@
 the engine; docs/emulator.md "Command catalogue"): Easy Scan (#CSURV #CSURVC #CSURVU #CSURVUC
 #CSURVB #CSURVBC #CSURVP #CSURVPC; #CSURVF #CSURVNLF #CSURVEXT are rows), the SMS AT Run service
 (#SMSATRUN #SMSATRUNCFG #SMSATWL), the event monitor (#ENAEVMONI #ENAEVMONICFG #EVMONI), the
-TCP AT Run settings (#TCPATRUNCFG #TCPATRUNL #TCPATRUND #TCPATRUNFRWL #TCPATRUNAUTH
+TCP AT Run service (#TCPATRUNCFG #TCPATRUNL #TCPATRUND #TCPATRUNFRWL #TCPATRUNAUTH
 #TCPATRUNCLOSE #TCPATCONSER; #TCPATCMDSEQ is a row), OTA (#OTASNAP #OTASUAN), the SIM toolkit
 without a SIM application (#STGI #STSR), #SIMATR and #CMGLCONCINDEX.
 
@@ -18,6 +18,7 @@ World model (tests and the control interface)::
     m.easyscan.carriers          # [(arfcn, dBm)] carriers without a BCCH
     m.easyscan.ms_per_channel    # scan time per channel (5 ms)
     m.atrun.busy                 # a remote (SMS AT Run / event) command is running
+    m.tcprun.link                # the TCP AT Run connection (TcpRunLink) or None
     m.radio.atr                  # the SIM's answer to reset (#SIMATR), hexadecimal
 """
 from __future__ import annotations
@@ -26,7 +27,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from .at import COMMANDS, ArgError, AtInstance, CmeError, Ctx, Reply, error, ok
+from .at import COMMANDS, PENDING, ArgError, AtInstance, CmeError, Ctx, Reply, error, ok
 from .commands_catalog import ENTRIES, _cat, _free, _free_exec, parse_set, table_handler
 from .module import EXTENSION_FACTORIES
 
@@ -513,6 +514,323 @@ class AtRun:
             inst.urc(text)
 
 
+# ================================================================ TCP AT Run service
+class TcpRunInstance(AtInstance):
+    """The AT instance of a TCP AT Run connection: its input is what the remote host sends, its
+    output goes back on the connection ("The AT interface input and output will be redirected
+    to the TCP socket", Run AT application note §3). Each command line has <timeout> minutes
+    (#TCPATRUNCFG) before the module reboots."""
+
+    def __init__(self, module: "Module", index: int, link: "TcpRunLink") -> None:
+        super().__init__(module, index, "TCPATRUN", sink=link.send)
+        self.link_end = link
+        self._watchdog: Any = None
+
+    def _line(self, line: bytes, over: bool) -> None:
+        if line.strip()[:2].upper() == b"AT" and self._watchdog is None:
+            minutes = _nvm_seen(self.module).get("tcpcfg", TCPCFG_DEFAULT)[6]
+            self._watchdog = self.k.call_later(minutes * 60_000,
+                                               lambda: self.module.reboot("TCP AT Run timeout"))
+        super()._line(line, over)
+
+    def _final(self, text: str) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
+        super()._final(text)
+
+
+class TcpRunLink:
+    """The module end of a TCP AT Run connection: what net/sockets.py's Socket is to #SD, for
+    the radio link (net/radio.py Wire). In server mode the remote host logs in first (Run AT
+    application note §3.2.2): authMode 0 "userid<CR>passw<CR>", authMode 1 the prompts
+    "Username: " and "Password: " and "Login successful."; a pair not in #TCPATRUNAUTH closes
+    the connection at once."""
+
+    def __init__(self, svc: "TcpRun", wire: Any, remote_ip: str, server: bool) -> None:
+        self.svc = svc
+        self.wire = wire
+        self.remote_ip = remote_ip
+        self.closed = False
+        self.buf = bytearray()
+        cfg = _nvm_seen(svc.m).get("tcpcfg", TCPCFG_DEFAULT)
+        self.auth_mode = cfg[7]
+        self.step = "user" if server else "run"
+        self.user = ""
+        self.inst = TcpRunInstance(svc.m, cfg[1], self)
+        wire.sock = self
+        if server and self.auth_mode == 1:
+            self.send(b"Username: ")
+        wire.kick()
+
+    # ------------------------------------------------- the Wire's socket side
+    def rx_room(self) -> int:
+        return 4096
+
+    def on_data(self, data: bytes) -> None:
+        if self.closed:
+            return
+        if self.step == "run":
+            self.inst.feed(data)
+            return
+        self.buf += data
+        while self.step != "run" and b"\r" in self.buf:
+            i = self.buf.index(b"\r")
+            field = bytes(self.buf[:i]).decode("latin-1").strip("\n")
+            del self.buf[:i + 1]
+            if self.buf[:1] == b"\n":
+                del self.buf[:1]
+            if not self._login(field):
+                return
+        if self.step == "run" and self.buf:
+            rest, self.buf = bytes(self.buf), bytearray()
+            self.inst.feed(rest)
+
+    def _login(self, field: str) -> bool:
+        allowed = [tuple(e) for e in _nvm_seen(self.svc.m).get("auth", [])]
+        if self.step == "user":
+            self.user = field
+            if self.auth_mode == 1 and not any(u == field for u, _ in allowed):
+                self.svc.close_link(self, "refused")
+                return False
+            self.step = "pass"
+            if self.auth_mode == 1:
+                self.send(b"Password: ")
+            return True
+        if (self.user, field) not in allowed:
+            self.svc.close_link(self, "refused")
+            return False
+        self.step = "run"
+        if self.auth_mode == 1:
+            self.send(b"Login successful.\r\n")
+        return True
+
+    def on_peer_fin(self) -> None:
+        self.svc.close_link(self, "remote")
+
+    def on_peer_reset(self) -> None:
+        self.svc.close_link(self, "reset")
+
+    def on_sent(self, n: int) -> None:
+        pass
+
+    def on_uplink_room(self) -> None:
+        pass
+
+    def on_unacked(self) -> None:
+        pass
+
+    def send(self, data: bytes) -> None:
+        if not self.closed:
+            self.wire.send(data)
+
+
+class _DialEnd:
+    """What the network's connect_out needs to know of the dialling socket."""
+
+    proto = 0
+
+    def __init__(self, local_ip: str, local_port: int) -> None:
+        self.local_ip = local_ip
+        self.local_port = local_port
+
+
+class TcpRun:
+    """``module.tcprun``: the TCP AT Run service (ATR10 pp.380-388; Run AT application note
+    §3). Server mode (#TCPATRUNL=1) listens on <tcpPort> while the context of the <connId>
+    socket (#SCFG) is active; client mode (#TCPATRUND=1) dials <tcpHost>:<tcpHostPort>, again
+    <retryCnt> times every <retryDelay> minutes at boot and after a disconnection. One
+    connection at a time; the connId socket itself is not shown by #SS [simplification]."""
+
+    def __init__(self, module: "Module") -> None:
+        self.m = module
+        self.link: TcpRunLink | None = None
+        self.dialing = False
+        self.retries = 0  # client mode: attempts left
+        self._timer: Any = None
+        self._wrapped = False
+        module.tcprun = self  # type: ignore[attr-defined]
+        module.extensions.append(self)
+
+    def on_boot(self) -> None:
+        self._drop_link("reboot")
+        self.dialing = False
+        self.retries = _nvm_seen(self.m).get("tcpcfg", TCPCFG_DEFAULT)[8]
+        self._wrap()
+        self.kick()
+
+    def on_power_off(self) -> None:
+        self._drop_link("power")
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def links(self) -> list[Any]:
+        return []
+
+    def close(self) -> None:
+        pass
+
+    def _drop_link(self, reason: str) -> None:
+        link, self.link = self.link, None
+        if link is not None:
+            link.closed = True
+            link.inst.dead = True
+            link.wire.abandon(reason)
+
+    def _wrap(self) -> None:
+        net = getattr(self.m, "net", None)
+        if self._wrapped or net is None:
+            return
+        self._wrapped = True
+        inner = net.incoming
+
+        def incoming(port: int, src_ip: str, src_port: int, dst_ip: str | None, make_wire: Any,
+                     proto: int = 0) -> str:
+            ip = self.listen_ip()
+            if proto != 0 or ip is None or port != self.cfg()[2] or dst_ip not in (None, ip):
+                return inner(port, src_ip, src_port, dst_ip, make_wire, proto)  # type: ignore[no-any-return]
+            # "Firewall general policy is DROP ... incoming_IP & <net_mask> = <ip_addr> &
+            # <net_mask>" (#TCPATRUNFRWL, p.384); one connection at a time [n/d].
+            if not any(_masked(src_ip, a, b) for a, b in _nvm_seen(self.m).get("frwl", [])):
+                return "drop"
+            if self.link is not None:
+                return "refuse"
+            wire = make_wire()
+            if isinstance(getattr(wire.peer, "remote", None), tuple):
+                wire.peer.remote = (ip, port)
+            self._connected(wire, src_ip, server=True)
+            return "accept"
+
+        net.incoming = incoming
+        net.on_context_lost.append(self._context_lost)
+
+    # ----------------------------------------------------------- state
+    def cfg(self) -> list[Any]:
+        return list(_nvm_seen(self.m).get("tcpcfg", TCPCFG_DEFAULT))
+
+    def _cid(self) -> int:
+        from .net.config import load_config
+
+        return load_config(self.m.nvm, self.cfg()[0]).cid
+
+    def context_ip(self) -> str | None:
+        net = getattr(self.m, "net", None)
+        c = net.contexts.get(self._cid()) if net is not None else None
+        return c.ip if c is not None and c.active else None
+
+    def listen_ip(self) -> str | None:
+        if not self.m.power or not _nvm_seen(self.m).get("tcpl", 0):
+            return None
+        return self.context_ip()
+
+    def _urc(self, text: str) -> None:
+        st = _nvm_seen(self.m)
+        if self.cfg()[5]:  # <urcmod>
+            inst = self.m.instances.get(st.get("tcp_urc_inst", 1))
+            if inst is not None:
+                inst.urc("#TCPATRUN: %s" % text)
+
+    def _connected(self, wire: Any, remote_ip: str, server: bool) -> None:
+        self.link = TcpRunLink(self, wire, remote_ip, server)
+        self.retries = self.cfg()[8]  # after a disconnection: <retryCnt> attempts again
+        if self._timer is not None:  # a <retryDelay> wait is over
+            self._timer.cancel()
+            self._timer = None
+        self.kick()
+        self._urc(remote_ip)  # "#TCPATRUN: <iphostaddress>" (p.381)
+
+    def close_link(self, link: TcpRunLink, reason: str) -> None:
+        """The connection ends (#TCPATRUNCLOSE, the remote host, a refused login); the service
+        stays enabled and starts again ("the service re-starts automatically", p.387)."""
+        if link.closed:
+            return
+        link.closed = True
+        link.inst.dead = True
+        if reason in ("local", "refused"):
+            link.wire.close()
+        if self.link is link:
+            self.link = None
+            self._urc("DISCONNECT")  # "#TCPATRUN: <DISCONNECT>" (p.381) [n/d: the exact text]
+            self.kick()
+
+    def _context_lost(self, cid: int) -> None:
+        if self.link is not None and cid == self._cid():
+            self._drop_link("context")
+            self._urc("DISCONNECT")
+        self.kick()
+
+    # ------------------------------------------------------------ client mode
+    def kick(self) -> None:
+        """Client mode: dial when the context is up and attempts are left (1 s poll)."""
+        if self._timer is not None or not self.m.power:
+            return
+        if not _nvm_seen(self.m).get("tcpd", 0):
+            return
+        self._timer = self.m.kernel.call_later(1000, self._tick)
+
+    def _tick(self) -> None:
+        self._timer = None
+        if not self.m.power or not _nvm_seen(self.m).get("tcpd", 0):
+            return
+        if self.link is None and not self.dialing and self.retries > 0 and self.context_ip():
+            self.retries -= 1
+            self.dial(lambda ok: None)
+            if self.retries > 0:
+                delay = self.cfg()[9] * 60_000  # <retryDelay> minutes
+                self._timer = self.m.kernel.call_later(delay, self._tick)
+                return
+        self._timer = self.m.kernel.call_later(1000, self._tick)
+
+    def dial(self, done: Callable[[bool], None]) -> None:
+        from .net.network import Attempt
+
+        net = self.m.net  # type: ignore[attr-defined]
+        cfg = self.cfg()
+        ip = self.context_ip()
+        host = net.resolve(cfg[4]) if cfg[4] else None
+        if ip is None or host is None:
+            done(False)
+            return
+        self.dialing = True
+        gen = self.m.kernel.generation
+
+        def ok(wire: Any, rip: str, rport: int) -> None:
+            self.dialing = False
+            if self.m.kernel.generation != gen or not self.m.power:
+                wire.abandon("reboot")
+                return
+            self._connected(wire, rip, server=False)
+            done(True)
+
+        def fail(code: int) -> None:
+            self.dialing = False
+            done(False)
+
+        attempt = Attempt(ok, fail)
+        net.open_connection(_DialEnd(ip, net.next_local_port()), host, cfg[3], attempt)
+        # Nobody answers: the <connId> socket's connTo (#SCFG, tenths of a second) ends it.
+        from .net.config import load_config
+
+        conn_to = load_config(self.m.nvm, cfg[0]).conn_to * 100
+        self.m.kernel.call_later(conn_to, lambda: attempt.fail(net.errors.get("timeout", 559)))
+
+    def stat(self, server: bool) -> int:
+        if server:
+            return 1 if self.link is not None or self.listen_ip() is not None else 0
+        if self.link is not None or self.dialing:
+            return 1
+        return 2 if self.retries > 0 else 0
+
+
+def _masked(addr: str, ip: str, mask: str) -> bool:
+    def num(text: str) -> int:
+        a, b, c, d = (int(x) for x in text.split("."))
+        return (a << 24) | (b << 16) | (c << 8) | d
+
+    return num(addr) & num(mask) == num(ip) & num(mask)
+
+
 def _cat_ram(m: "Module") -> dict[str, Any]:
     return m.catalog.ram  # type: ignore[attr-defined, no-any-return]
 
@@ -551,6 +869,7 @@ def attach(module: "Module") -> None:
     if getattr(module, "atrun", None) is None:
         EasyScan(module)
         AtRun(module)
+        TcpRun(module)
 
 
 if attach not in EXTENSION_FACTORIES:
@@ -763,8 +1082,7 @@ def tcpatruncfg(ctx: Ctx) -> Reply:
     # ATR10 pp.380-383: AT#TCPATRUNCFG=<connId>,<instance>,<tcpPort>,<tcpHostPort>,<tcpHost>
     # [,<urcmod>[,<timeout>[,<authMode>[,<retryCnt>[,<retryDelay>]]]]]; connId 1-6, instance 2-3,
     # ports 1-65535, host a string, urcmod 0-1 (1), timeout 1-5 (5), authMode 0-1 (0), retryCnt
-    # 0-5 (0), retryDelay 1-3600 (2); NVM; ERROR while #TCPATRUNL or #TCPATRUND is enabled. The
-    # TCP AT Run service itself (listen/dial) is not emulated: the settings are stored only.
+    # 0-5 (0), retryDelay 1-3600 (2); NVM; ERROR while #TCPATRUNL or #TCPATRUND is enabled.
     st = _nvm(ctx.module)
     if ctx.kind == "test":
         return ok("#TCPATRUNCFG: (1-6),(2,3),(1-65535),(1-65535),,(0,1),(1-5),(0,1),(0-5),(1-3600)")
@@ -785,17 +1103,23 @@ def tcpatruncfg(ctx: Ctx) -> Reply:
 
 
 @_free("#TCPATRUNL", "#TCPATRUND")
-def tcpatrun_mode(ctx: Ctx) -> Reply:
+def tcpatrun_mode(ctx: Ctx) -> Any:
     # ATR10 pp.383-387: AT#TCPATRUNL=<mod> (listen) / AT#TCPATRUND=<mod> (dial), NVM; "If
     # SMSATRUN is active on the same instance (see AT#TCPATRUNCFG) the command will return
-    # ERROR"; read "<mod>,<stat>". The service is not emulated: <stat> stays 0 (not in listen /
-    # not connected).
+    # ERROR"; read "<mod>,<stat>": listen 1 "in listen or active"; dial 1 "connected or
+    # connecting", 2 "not connected but still trying". "If the response to AT#TCPATRUND
+    # command is "OK", the module is connected" (Run AT application note §3.3.1): the set form
+    # waits for the connection; ERROR when it fails (the service stays enabled). 0 closes the
+    # service's connection.
     st = _nvm(ctx.module)
-    key = "tcpl" if ctx.name == "#TCPATRUNL" else "tcpd"
+    svc: TcpRun = ctx.module.tcprun  # type: ignore[attr-defined]
+    server = ctx.name == "#TCPATRUNL"
+    key = "tcpl" if server else "tcpd"
     if ctx.kind == "test":
         return ok("%s: (0,1)" % ctx.name)
     if ctx.kind == "read":
-        return ok("%s: %d,0" % (ctx.name, st.get(key, 0)))
+        mod = st.get(key, 0)
+        return ok("%s: %d,%d" % (ctx.name, mod, svc.stat(server) if mod else 0))
     if ctx.kind != "set":
         return error()
     _only(ctx, 1, 1)
@@ -804,7 +1128,23 @@ def tcpatrun_mode(ctx: Ctx) -> Reply:
     if mod and st.get("sms", 0) and st.get("instance", 3) == tcp_inst:
         return error()
     st[key] = mod
-    return ok()
+    if mod:
+        st["tcp_urc_inst"] = ctx.inst.index
+    elif svc.link is not None:
+        svc.close_link(svc.link, "local")
+    if server or not mod:
+        return ok()
+    svc.retries = st.get("tcpcfg", TCPCFG_DEFAULT)[8]
+    if svc.link is not None:
+        return ok()
+    if svc.context_ip() is None:
+        # No context yet: enabled, it dials once the context is up (then <retryCnt> more).
+        svc.retries += 1
+        svc.kick()
+        return ok()
+    svc.dial(lambda up: ctx.done(ok() if up else error()))
+    svc.kick()
+    return PENDING
 
 
 def _ip(text: str) -> bool:
@@ -852,7 +1192,11 @@ def tcpatrun_lists(ctx: Ctx) -> Reply:
 
 @_free_exec("#TCPATRUNCLOSE")
 def tcpatrunclose(ctx: Ctx) -> Reply:
-    # ATR10 p.387: closes the TCP AT Run socket; test OK. No socket is ever open here.
+    # ATR10 p.387: "Closes the socket used by TCP ATRUN service"; "TCP ATRUN status is still
+    # enabled after this command, so the service re-starts automatically"; test OK.
+    svc: TcpRun = ctx.module.tcprun  # type: ignore[attr-defined]
+    if svc.link is not None:
+        svc.close_link(svc.link, "local")
     return ok()
 
 
