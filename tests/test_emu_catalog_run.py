@@ -457,6 +457,20 @@ def test_tcp_atrun_step_by_step_login_and_context_loss(m: Module) -> None:
     assert at(m, "AT#TCPATRUNL?") == info("#TCPATRUNL: 1,0")  # no context: not in listen
 
 
+def test_tcp_atrun_blocked_command_reboots_and_a_reboot_drops_the_connection(m: Module) -> None:
+    tcp_server(m)
+    assert at(m, 'AT#TCPATRUNL=0;#TCPATRUNCFG=1,2,1024,1024,"",1,1;#TCPATRUNL=1') == OK
+    c = m.net.sim.connect("198.51.100.7", 1024)
+    m.run(1)
+    c.send(b'bob\rsecret\rAT+CMGF=1;+CMGS="+1"\r')  # waits for its text for ever
+    m.run(1)
+    assert c.take() == b"\r\n> "
+    m.run(58)
+    assert m.boots == 1
+    m.run(2)  # <timeout> 1 minute (#TCPATRUNCFG): the module reboots
+    assert m.boots == 2 and c.lost is not None and m.tcprun.link is None
+
+
 def test_tcp_atrun_client_dials_and_retries(m: Module) -> None:
     # §3.3: #TCPATRUND=1 answers OK once connected to <tcpHost>:<tcpHostPort>; after a
     # disconnection it dials again <retryCnt> times, <retryDelay> minutes apart.

@@ -9,7 +9,7 @@ without a SIM application (#STGI #STSR), #SIMATR and #CMGLCONCINDEX.
 Sources: ATR10 (AT Commands Reference Guide 80000ST10025a Rev.10) §3.5.7.2 pp.377-394 (AT Run,
 event monitor), §3.5.7.3 pp.397-403 (OTA), §3.5.7.8 pp.499-520 (Easy Scan), §3.5.7.9 pp.520-535
 (SIM toolkit), p.353 (#SIMATR), p.363 (#CMGLCONCINDEX); the application notes *Running AT
-commands remotely* 80000NT10029a r4 §2 (SMS AT Run) and *Event Monitor* 80000ST10028a r0 §2, in
+commands remotely* 80000NT10029a r4 §2-3 (SMS and TCP AT Run) and *Event Monitor* 80000ST10028a r0 §2, in
 the public repository bewest/unapy, docs/Telit.
 
 World model (tests and the control interface)::
