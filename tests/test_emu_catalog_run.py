@@ -1,10 +1,10 @@
 """The remote and survey services of the command catalogue (tools/emulator/catalog_run.py): Easy
 Scan over the emulated radio's cells in ATR10's text and numeric formats (pp.499-520), the SMS
 AT Run service answering a white-listed sender by SMS (ATR10 pp.377-380, Run AT application
-note §2), the event monitor running the STARTUP command (pp.389-394), the TCP AT Run, OTA and
-SIM toolkit settings, #SIMATR and #CMGLCONCINDEX (p.363) from the SIM's message store; exact
-bytes through the AT interface, rejected forms, NVM across a reboot and a power cut, and a
-legacy-style script."""
+note §2), the event monitor running the commands of its events (pp.389-394), the TCP AT Run
+service with simulated hosts (pp.380-388, note §3), the OTA and SIM toolkit settings, #SIMATR
+and #CMGLCONCINDEX (p.363) from the SIM's message store; exact bytes through the AT interface,
+rejected forms, NVM across a reboot and a power cut, and a legacy-style script."""
 from __future__ import annotations
 
 import subprocess
