@@ -471,6 +471,17 @@ def test_tcp_atrun_blocked_command_reboots_and_a_reboot_drops_the_connection(m: 
     assert m.boots == 2 and c.lost is not None and m.tcprun.link is None
 
 
+def test_tcp_atrun_closed_connection_leaves_no_pending_reboot(m: Module) -> None:
+    tcp_server(m)
+    c = m.net.sim.connect("198.51.100.7", 1024)
+    m.run(1)
+    c.send(b'bob\rsecret\rAT+CMGF=1;+CMGS="+1"\r')
+    m.run(1)
+    c.close()  # the host leaves while the command waits for its text
+    m.run(400)
+    assert m.boots == 1
+
+
 def test_tcp_atrun_client_dials_and_retries(m: Module) -> None:
     # §3.3: #TCPATRUND=1 answers OK once connected to <tcpHost>:<tcpHostPort>; after a
     # disconnection it dials again <retryCnt> times, <retryDelay> minutes apart.

@@ -534,10 +534,13 @@ class TcpRunInstance(AtInstance):
         super()._line(line, over)
 
     def _final(self, text: str) -> None:
+        self.stop_watchdog()
+        super()._final(text)
+
+    def stop_watchdog(self) -> None:
         if self._watchdog is not None:
             self._watchdog.cancel()
             self._watchdog = None
-        super()._final(text)
 
 
 class TcpRunLink:
@@ -676,6 +679,7 @@ class TcpRun:
         if link is not None:
             link.closed = True
             link.inst.dead = True
+            link.inst.stop_watchdog()
             link.wire.abandon(reason)
 
     def _wrap(self) -> None:
@@ -747,6 +751,7 @@ class TcpRun:
             return
         link.closed = True
         link.inst.dead = True
+        link.inst.stop_watchdog()  # the connection's pending command is gone with it
         if reason in ("local", "refused"):
             link.wire.close()
         if self.link is link:
