@@ -163,11 +163,12 @@ def test_profile_rows_are_back_to_factory_after_a_reboot(m: Module, e: Entry) ->
 
 def test_instance_rows_belong_to_their_instance(m: Module) -> None:
     # ATR10 §3.3 p.26: #STIA, +CSSN ... "depend on the specific AT instance".
+    # #STIA's read form is "<state>,<mode>,<timeout>,<SatProfile>" (catalog_run.py).
     assert at(m, "AT#STIA=2,5", inst=1) == OK
-    assert at(m, "AT#STIA?", inst=2) == info("#STIA", "0,10")
-    assert at(m, "AT#STIA?", inst=1) == info("#STIA", "2,5")
+    assert at(m, "AT#STIA?", inst=2) == info("#STIA", "0,0,10,FFFFFFFF7F0300DF7F")
+    assert at(m, "AT#STIA?", inst=1) == info("#STIA", "0,2,5,FFFFFFFF7F0300DF7F")
     assert at(m, "ATZ", inst=1) == OK  # the factory profile again
-    assert at(m, "AT#STIA?", inst=1) == info("#STIA", "0,10")
+    assert at(m, "AT#STIA?", inst=1) == info("#STIA", "0,0,10,FFFFFFFF7F0300DF7F")
 
 
 @pytest.mark.parametrize("e", SAVED_ROWS, ids=[e.name for e in SAVED_ROWS])

@@ -67,9 +67,4 @@ NOT_IN_7_03: tuple[str, ...] = (
 # Marked for 7.03.xx2 but not emulated yet: they answer ERROR (docs/emulator.md "Command
 # catalogue" says which families these are).
 NOT_YET: tuple[str, ...] = (
-    "#CMGLCONCINDEX", "#CSURV", "#CSURVB", "#CSURVBC", "#CSURVC", "#CSURVEXT", "#CSURVF",
-    "#CSURVNLF", "#CSURVP", "#CSURVPC", "#CSURVU", "#CSURVUC", "#ENAEVMONI", "#ENAEVMONICFG",
-    "#EVMONI", "#OTASNAP", "#OTASUAN", "#SIMATR", "#SMSATRUN", "#SMSATRUNCFG", "#SMSATWL", "#STGI",
-    "#STSR", "#TCPATCMDSEQ", "#TCPATCONSER", "#TCPATRUNAUTH", "#TCPATRUNCFG", "#TCPATRUNCLOSE",
-    "#TCPATRUND", "#TCPATRUNFRWL", "#TCPATRUNL",
 )

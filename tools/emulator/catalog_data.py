@@ -161,6 +161,13 @@ ROWS: list[tuple[str, str, str, int, str, int, str]] = [
     # NVM"; "If <rate> is omitted the value is unchanged" (keep).
     ("#CMUXSCR", "0-1;300,1200,2400,4800,9600,19200,38400,57600,115200", "0;115200", 1, "nvm",
      552, "keep"),
+    # ------------------------------------------------ Easy Scan formats, TCP AT Run (catalog_run.py)
+    # pp.517-519: AT#CSURVF=[<format>] 0-2, AT#CSURVNLF=[<value>] 0-1, AT#CSURVEXT=[<value>] 0-2;
+    # the read form is the bare value; not in §3.3: RAM.
+    ("#CSURVF", "0-2", "0", 0, "module", 517, "bare"),
+    ("#CSURVNLF", "0-1", "0", 0, "module", 518, "bare"),
+    ("#CSURVEXT", "0-2", "0", 0, "module", 519, "bare"),
+    ("#TCPATCMDSEQ", "0-1", "0", 1, "module", 387, ""),  # storage n/d: RAM
 ]
 # fmt: on
 

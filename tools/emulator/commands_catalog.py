@@ -387,4 +387,4 @@ _wrap_saver("#SKTRST", True)
 
 # The deep models, by family (they register through _free and _free_exec above).
 from . import catalog_audio, catalog_io, catalog_net, catalog_sim, catalog_voice  # noqa: E402,F401
-from . import catalog_more  # noqa: E402,F401
+from . import catalog_more, catalog_run  # noqa: E402,F401

@@ -98,6 +98,9 @@ class Message:
     text: str
     scts: str = ""  # service centre time stamp "yy/MM/dd,hh:mm:ss+zz"; empty for STO messages
     alpha: str = ""  # phonebook name: "" when no entry matches (REFERENCE §8.3)
+    # One part of a concatenated message: (reference, parts, sequence), TS 23.040 §9.2.3.24.1
+    # (#CMGLCONCINDEX, tools/emulator/catalog_run.py); None for a whole message.
+    concat: tuple[int, int, int] | None = None
 
     @property
     def received(self) -> bool:
@@ -112,6 +115,7 @@ class Incoming:
     text: str
     scts: str
     alpha: str = ""
+    concat: tuple[int, int, int] | None = None
 
 
 class SentSms(tuple):
@@ -311,13 +315,14 @@ class Sms:
         return self.me if self.memr == "ME" else self.store
 
     def deliver(self, number: str, text: str, alpha: str = "", scts: str | None = None,
-                klass: int | None = None) -> int | None:
+                klass: int | None = None, concat: tuple[int, int, int] | None = None) -> int | None:
         """A phone sends ``text`` to the module. Returns the store index, or None when the
         message did not go into the store (store full or power off: the network holds it in
         ``pending``; or routed straight to a +CNMI mt=2 instance as +CMT).  ``klass`` 0: a
-        class-0 (flash) message, put in "ME" under #SMSMODE=0 (ATR10 +CPMS p.203)."""
+        class-0 (flash) message, put in "ME" under #SMSMODE=0 (ATR10 +CPMS p.203). ``concat``
+        (reference, parts, sequence): one part of a concatenated message."""
         with self.k.lock:
-            msg = Incoming(number, text, scts or self.scts_now(), alpha)
+            msg = Incoming(number, text, scts or self.scts_now(), alpha, concat)
             if (klass == 0 and self.m.power and self.m.sim_status() == 3
                     and not self.m.nvm.get("smsmode", 0)):
                 for i in range(1, self.me_capacity + 1):
@@ -371,6 +376,9 @@ class Sms:
 
     # --------------------------------------------------------------- receiving
     def _receive(self, msg: Incoming) -> int | None:
+        run = getattr(self.m, "atrun", None)  # SMS AT Run (catalog_run.py) takes its requests
+        if run is not None and msg.concat is None and run.sms_received(msg.number, msg.text):
+            return None
         # +CNMI mt=2 (ATR10): SMS-DELIVERs are routed to the TE as +CMT and not stored. Done only
         # for an instance in text mode that can take the URC now; otherwise stored (+CMTI).
         for inst in self._instances():
@@ -380,7 +388,7 @@ class Sms:
                 return None
         i = self.free_index()
         assert i is not None
-        self.store[i] = Message(i, "REC UNREAD", msg.number, msg.text, msg.scts, msg.alpha)
+        self.store[i] = Message(i, "REC UNREAD", msg.number, msg.text, msg.scts, msg.alpha, msg.concat)
         self._indicate('+CMTI: "SM",%d' % i)
         return i
 
