@@ -64,7 +64,8 @@ NOT_IN_7_03: tuple[str, ...] = (
     "+CSTF", "+CTFR", "+CTZR", "+CTZU",
 )
 
-# Marked for 7.03.xx2 but not emulated yet: they answer ERROR (docs/emulator.md "Command
-# catalogue" says which families these are).
+# Marked for 7.03.xx2 but not emulated yet: they would answer ERROR (docs/emulator.md "Command
+# catalogue"). Empty: every marked command is emulated but #SGPO #GGPI, which the GC864-PY does
+# not have (catalog_audio.NOT_ON_GC864_PY).
 NOT_YET: tuple[str, ...] = (
 )
