@@ -204,7 +204,7 @@ def extra(data):
     tonet = count(tonet, COUNT_MOD - len(data))
 
 
-def from_net(now):
+def read(now):
     # Read MDM unless earlier bytes still wait for the device.  -> CLOSED, ESCAPED or 0.
     global down, held
     if down != '':
@@ -255,7 +255,7 @@ def turn(now):
         drain(n)
     tick = now
     nap = 0
-    r = from_net(now)
+    r = read(now)
     if down != '':
         n = divmod(40960 - fill, 10)[0]     # bytes that surely fit
         if n > PIECE:

@@ -387,6 +387,7 @@ def serial():
         g.trace('serial %d %s refused' % (g.cfg['baud'], g.cfg['charformat']))
     else:
         # the bridge's line rate: a character is start + data + parity + stop bits
-        # (REFERENCE.md 2.3 formats, e.g. '8E1'), bytes a second rounded down
+        # (REFERENCE.md 2.3 formats, e.g. '8E1': a parity bit for E or O), bytes a
+        # second rounded down
         f = g.cfg['charformat']
-        bridge.rate = divmod(g.cfg['baud'], 1 + int(f[0]) + (f[1] != 'N') + int(f[2]))[0]
+        bridge.rate = divmod(g.cfg['baud'], 1 + int(f[0]) + ('E O'.find(f[1]) >= 0) + int(f[2]))[0]
