@@ -167,10 +167,10 @@ def sleep(t):
     # blocks for t/10 s (ES13 3.7.2 p.52), so the lines drained that long.
     global nap
     MOD.sleep(t)
-    drain(t)
-    nap = nap + t
-    if nap > 2000:
-        nap = 2000              # every bound is 0 by then (drain)
+    if nap < 2000:
+        nap = nap + t           # (every bound is 0 long before: drain)
+    if fill > 0 or kind == 'csd':
+        drain(t)
 
 
 def si():
