@@ -76,8 +76,8 @@
 # Written in place (each name is an entry of the names table, docs/gateway-runtime.md):
 # the module's '\r\nNO CARRIER\r\n' and '\r\nOK\r\n', the 5 s guard, finish()'s 100 x
 # 0.1 s to hand the last bytes to the device; 40960, a 4096-byte buffer in tenths of a
-# byte; 960 bytes a second on a CSD call; 2000 tenths of a second (200 s) empty any
-# buffer at 300 bd, so no credit beyond it is needed (and ints stay in 32 bits);
+# byte; 960 bytes a second on a CSD call; 200 s (2000 tenths) empty any buffer at
+# 300 bd, so no credit beyond it is needed (and ints stay in 32 bits);
 # 'AT#SI=1', the socket gwnet.CONN_ID.
 
 import MDM
@@ -151,8 +151,6 @@ def drain(t):
     # t tenths of a second surely passed: the UART took rate * t / 10 bytes from SER's
     # buffer, a CSD call 960 * t / 10 from MDM's (header).
     global fill, mfill
-    if t > 2000:
-        t = 2000
     fill = fill - rate * t
     if fill < 0:
         fill = 0
@@ -249,10 +247,16 @@ def turn(now):
     global up, down, armed, last_up, last, tonet, toser, fill, mfill, tick, nap, stamp
     moved = 0
     # Time since the last turn's sends that no sleep() counted (header): whole seconds
-    # between the two readings, less 2.
-    n = 10 * (now - tick - 2) - nap
+    # between the two readings, less 2; 200 s at most (header), as a plain int
+    # (secCounter may be a long, REFERENCE.md 2.6; tenths of a gap of years would
+    # pass 32 bits as an int).
+    n = now - tick - 2
     if n > 0:
-        drain(n)
+        if n > 200:
+            n = 200
+        n = 10 * int(n) - nap
+        if n > 0:
+            drain(n)
     tick = now
     nap = 0
     r = read(now)
