@@ -44,8 +44,10 @@
 #             lower bounds of one interval the larger counts; the bound never goes
 #             below 0 (a drained buffer banks nothing).  The module's 50 ms pause each
 #             second (10.2) stops the script, not the UART.
-#   MDM, CSD  the call's link takes MDM's bytes at 9600 bit/s (CONNECT 9600, ATR10
-#             3.2.3), 960 bytes a second: counted as for SER.
+#   MDM, CSD  the call's link takes MDM's bytes at the rate of its CONNECT <text>
+#             (bit/s, ATR10 3.2.3 p.20; 9600 here), a tenth of it in bytes a second
+#             (a character framed by start and stop bits): counted as for SER (csd,
+#             set by gwnet.answer; without a rate, 75 bit/s, the slowest listed).
 #   MDM, GPRS the TCP/IP stack takes them at no rate we can bound (the peer's window may
 #             be closed).  AT#SI=1 on MDM2 (ATR10 #SI p.414-415, REFERENCE 6.9) gives
 #             <sent> "since the last time the socket ... has been opened": bytes we
@@ -76,8 +78,8 @@
 # Written in place (each name is an entry of the names table, docs/gateway-runtime.md):
 # the module's '\r\nNO CARRIER\r\n' and '\r\nOK\r\n', the 5 s guard, finish()'s 100 x
 # 0.1 s to hand the last bytes to the device; 40960, a 4096-byte buffer in tenths of a
-# byte; 960 bytes a second on a CSD call; 200 s (2000 tenths) empty any buffer at
-# 300 bd, so no credit beyond it is needed (and ints stay in 32 bits);
+# byte; 200 s (2000 tenths) empty any buffer at 300 bd, so no credit beyond it is
+# needed (and ints stay in 32 bits);
 # 'AT#SI=1', the socket gwnet.CONN_ID.
 
 import MDM
@@ -113,7 +115,8 @@ toser = 0           # bytes network -> device since boot, modulo COUNT_MOD
 fill = 0            # SER's TX buffer; kept across connections (it drains on its own)
 mfill = 0           # MDM's input buffer (0 at each connection)
 rate = 960          # SER's line rate, bytes a second (9600 8N1 until gwmode.serial)
-kind = ''           # 'csd' on a CSD call (MDM drains at 960 B/s), else a socket
+csd = 0             # a CSD call: bytes a second its link takes from MDM (gwnet.answer);
+                    # 0: a socket
 sent = 0            # <sent> of the last AT#SI answer (a socket: counted since it opened)
 stamp = -1          # MOD.secCounter() of the last AT#SI question
 tick = 0            # MOD.secCounter() read by the last turn (before its sends)
@@ -133,8 +136,8 @@ def set_cts(v):
 
 def start(u, d, k):
     # u: device bytes to send first, d: network bytes that came with CONNECT, k: the
-    # state of the connection ('csd' or 'connected')
-    global up, down, held, armed, last_up, last, mfill, kind, sent
+    # state of the connection ('csd': csd was set by gwnet.answer, or 'connected')
+    global up, down, held, armed, last_up, last, mfill, csd, sent
     up = u
     down = d
     held = ''
@@ -142,20 +145,21 @@ def start(u, d, k):
     last = MOD.secCounter()
     last_up = last              # the guard silence counts from CONNECT too (6.7)
     mfill = 0                   # MDM left command mode with its buffer empty
-    kind = k
+    if k != 'csd':
+        csd = 0
     sent = 0                    # #SI counts from the socket's opening (ATR10 p.414)
     set_cts(1)
 
 
 def drain(t):
     # t tenths of a second surely passed: the UART took rate * t / 10 bytes from SER's
-    # buffer, a CSD call 960 * t / 10 from MDM's (header).
+    # buffer, a CSD call csd * t / 10 from MDM's (header).
     global fill, mfill
     fill = fill - rate * t
     if fill < 0:
         fill = 0
-    if kind == 'csd':
-        mfill = mfill - 960 * t
+    if csd > 0:
+        mfill = mfill - csd * t
         if mfill < 0:
             mfill = 0
 
@@ -167,7 +171,7 @@ def sleep(t):
     MOD.sleep(t)
     if nap < 2000:
         nap = nap + t           # (every bound is 0 long before: drain)
-    if fill > 0 or kind == 'csd':
+    if fill > 0 or csd > 0:
         drain(t)
 
 
@@ -285,7 +289,7 @@ def turn(now):
             extra(prefix)
     if up != '':
         n = divmod(40960 - mfill, 10)[0]    # bytes that surely fit
-        if n < PIECE and n < len(up) and kind != 'csd' and now != stamp:
+        if n < PIECE and n < len(up) and csd == 0 and now != stamp:
             stamp = now
             si()                            # it may fit by now: ask (header)
             n = divmod(40960 - mfill, 10)[0]

@@ -134,6 +134,7 @@ def test_mdm_bound_on_a_csd_call(tmp_path: Path) -> None:
     assert sms(m, "connect dialin on") == ["Confirmed: dialin on, CSD data calls are answered"]
     call = m.csd.call("+15551230002")
     assert m.run_until(lambda: state(m) == "csd" and call.state == "active", 120)
+    assert bridge(m).csd == 960                         # CONNECT 9600
     rets = record_sends(m, "MDM")
     n0 = len(m.at_log)
     data = bytes((i * 11 + 3) % 256 for i in range(12000))
@@ -142,4 +143,23 @@ def test_mdm_bound_on_a_csd_call(tmp_path: Path) -> None:
     assert -1 not in rets
     assert not [x for x in m.at_log[n0:] if x[2].startswith("AT#SI")]
     assert m.serial.lost_rx == 0
+    m.close()
+
+
+def test_mdm_bound_follows_the_rate_of_a_slow_call(tmp_path: Path) -> None:
+    # CONNECT 2400 (ATR10 3.2.3): the link takes 240 bytes a second, and so does the
+    # bound; 6000 bytes from the device reach the caller exactly once, at that pace.
+    m = up(tmp_path, mdm_send="prefix")
+    assert sms(m, "connect dialin on") == ["Confirmed: dialin on, CSD data calls are answered"]
+    call = m.csd.call("+15551230002", rate=2400)
+    assert m.run_until(lambda: state(m) == "csd" and call.state == "active", 120)
+    assert bridge(m).csd == 240
+    rets = record_sends(m, "MDM")
+    data = bytes((i * 5 + 1) % 256 for i in range(6000))
+    t0 = m.kernel.now()
+    ser_send(m, data)
+    assert m.run_until(lambda: bytes(call.received) == data, 60), len(call.received)
+    took = (m.kernel.now() - t0) / 1000
+    assert 6000 / 240 - 1 < took < 6000 / 240 * 1.25, took
+    assert -1 not in rets
     m.close()
