@@ -181,7 +181,7 @@ def si():
     global mfill, sent
     st, text = atc.cmd(MDM2, 'AT#SI=1', 5)
     v = atc.si(text)
-    if st == 'OK' and len(v) == 1 and v[0][1] >= sent:
+    if st == 'OK' and len(v) == 1 and v[0][0] == 1 and v[0][1] >= sent:
         n = v[0][1] - sent
         sent = v[0][1]
         if n > 4096:
