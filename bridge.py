@@ -2,13 +2,15 @@
 # online on MDM).  On-module file in the dialect (../shared/dialect.md).
 #
 # The main loop calls turn(now) over and over while a connection is open.  A turn never
-# blocks for long and sends no AT command: it moves what is there in each direction
-# and says how many bytes moved (the main loop sleeps only after a turn that moved
-# nothing, so a busy bridge runs flat out).
+# blocks for long and sends no AT command on MDM (on MDM2 at most one AT#SI a second,
+# below): it moves what surely fits in each direction and says how many bytes moved
+# (the main loop waits only after a turn that moved less than a full piece, so a busy
+# bridge runs flat out).
 #
-#   start(up, down)  a connection is online: up = device bytes to send first (typed
+#   start(up, down, k)  a connection is online: up = device bytes to send first (typed
 #                    while an on-demand connection was dialled), down = network bytes
-#                    that came with CONNECT (atc.take_data)
+#                    that came with CONNECT (atc.take_data), k = 'csd' for a call
+#   sleep(t)         the main loop's wait: MOD.sleep(t), counted for the bounds
 #   turn(now)        now = the loop's MOD.secCounter() of this turn (read once per turn:
 #                    every built-in call costs time on the module) -> bytes moved
 #                    (>= 0), CLOSED (DCD fell: the peer, the network or
@@ -24,7 +26,7 @@
 #             gone, never the text: a payload may contain "NO CARRIER".  The modem's
 #             NO CARRIER never reaches the device.
 #   2.1, 2.3  MDM.send and SER.send return 1, or -1 when the whole string could not
-#             be sent (ES13 3.2.1 p.25, 3.4.1 p.36); whether the part that fitted stays
+#             be sent (ES13 3.2.1 p.25, 3.4.1 p.37); whether the part that fitted stays
 #             sent is not said (docs/emulator-fidelity.md: mdm_send, ser_send).  So the
 #             bridge never sends a piece that may not fit: it keeps an upper bound on
 #             how full each 4096-byte buffer is (2.0) and sends at most the room it can
@@ -79,8 +81,7 @@
 # the module's '\r\nNO CARRIER\r\n' and '\r\nOK\r\n', the 5 s guard, finish()'s 100 x
 # 0.1 s to hand the last bytes to the device; 40960, a 4096-byte buffer in tenths of a
 # byte; 200 s (2000 tenths) empty any buffer at 300 bd, so no credit beyond it is
-# needed (and ints stay in 32 bits);
-# 'AT#SI=1', the socket gwnet.CONN_ID.
+# needed (and ints stay in 32 bits); 'AT#SI=1', the socket gwnet.CONN_ID.
 
 import MDM
 import MDM2
