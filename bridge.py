@@ -180,7 +180,7 @@ def si():
     # AT#SI=1 on MDM2 (header): what left the module since the last answer leaves
     # MDM's buffer bound.  A missing or odd answer changes nothing.
     global mfill, sent
-    st, text = atc.cmd(MDM2, 'AT#SI=1', 5)
+    st, text = atc.cmd(MDM2, 'AT#SI=1', 2)     # a local answer: at once
     v = atc.si(text)
     if st == 'OK' and len(v) == 1 and v[0][0] == 1 and v[0][1] >= sent:
         n = v[0][1] - sent
