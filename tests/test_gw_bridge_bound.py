@@ -163,3 +163,45 @@ def test_mdm_bound_follows_the_rate_of_a_slow_call(tmp_path: Path) -> None:
     assert 6000 / 240 - 1 < took < 6000 / 240 * 1.25, took
     assert -1 not in rets
     m.close()
+
+
+def test_ser_bound_carries_over_to_the_next_connection(tmp_path: Path) -> None:
+    # 1200 bd: 120 bytes a second.  A peer sends 3000 bytes and closes: they sit in SER's
+    # buffer when the next peer connects at once and sends 3000 more, which go only as
+    # the line drains.  After a minute of silence the bound is back at 0: a third peer's
+    # 3000 bytes go as they come (one SER.send per read), not 12 bytes a wait.
+    m = up(tmp_path, ser_send="prefix")
+    serial(m, "1200", "8N1")
+    assert bridge(m).rate == 120
+    mod = m.script_run.modules["SER"]
+    real = mod.send
+    sends: list[tuple[int, int]] = []
+
+    def send(data: Any) -> int:
+        r = real(data)
+        sends.append((len(data), r))
+        return r
+
+    mod.send = send
+    one = bytes((i * 3 + 1) % 256 for i in range(3000))
+    two = bytes((i * 5 + 2) % 256 for i in range(3000))
+    c = m.net.sim.connect("198.51.100.7", 1024)
+    assert m.run_until(lambda: state(m) == "connected" and c.state == "connected", 10)
+    c.send(one)
+    c.close()
+    assert m.run_until(lambda: state(m) == "listening", 20)
+    c = m.net.sim.connect("198.51.100.7", 1024)
+    assert m.run_until(lambda: state(m) == "connected" and c.state == "connected", 10)
+    c.send(two)
+    assert m.run_until(lambda: received(m) == one + two, 80), len(received(m))
+    assert all(r == 1 for (n, r) in sends), sends
+    c.close()
+    assert m.run_until(lambda: state(m) == "listening", 20)
+    m.run(60)
+    del sends[:]
+    c = m.net.sim.connect("198.51.100.7", 1024)
+    assert m.run_until(lambda: state(m) == "connected" and c.state == "connected", 10)
+    c.send(two)
+    assert m.run_until(lambda: received(m) == one + two + two, 60), len(received(m))
+    assert len(sends) <= 3 and all(r == 1 for (n, r) in sends), sends[:5]
+    m.close()
