@@ -178,18 +178,20 @@ def sleep(t):
 
 def si():
     # AT#SI=1 on MDM2 (header): what left the module since the last answer leaves
-    # MDM's buffer bound.  A missing or odd answer changes nothing.
+    # MDM's buffer bound.  <sent> is read by its last 9 digits, modulo COUNT_MOD (ints
+    # stay in 32 bits; a socket may carry more than 1 GB).  More than the bound holds
+    # cannot have left: such an answer (a counter that restarted) only sets the base.
+    # A missing or odd answer changes nothing.
     global mfill, sent
     st, text = atc.cmd(MDM2, 'AT#SI=1', 2)     # a local answer: at once
-    v = atc.si(text)
-    if st == 'OK' and len(v) == 1 and v[0][0] == 1 and v[0][1] >= sent:
-        n = v[0][1] - sent
-        sent = v[0][1]
-        if n > 4096:
-            n = 4096
-        mfill = mfill - 10 * n
-        if mfill < 0:
-            mfill = 0
+    v = atc.values(text, '#SI:')
+    if st == 'OK' and len(v) == 1 and len(v[0]) == 5 and atc.num(v[0][0]) == 1:
+        n = atc.num(v[0][1][-9:])
+        if n >= 0:
+            d = divmod(n - sent, COUNT_MOD)[1]
+            sent = n
+            if 10 * d <= mfill:
+                mfill = mfill - 10 * d
 
 
 def resend(data):

@@ -205,3 +205,23 @@ def test_ser_bound_carries_over_to_the_next_connection(tmp_path: Path) -> None:
     assert m.run_until(lambda: received(m) == one + two + two, 60), len(received(m))
     assert len(sends) <= 3 and all(r == 1 for (n, r) in sends), sends[:5]
     m.close()
+
+
+def test_mdm_bound_reads_sent_past_nine_digits(tmp_path: Path) -> None:
+    # A socket that has carried almost 10^9 bytes: <sent> grows to 10 digits during the
+    # transfer and is read by its last 9 (ints stay in 32 bits on the module).  The first
+    # answer, far above what the bound holds, only sets the base.
+    m = up(tmp_path, mdm_send="prefix")
+    srv = m.net.sim.listen(*SERVER)
+    serial(m, "115200", "8N1")
+    assert sms(m, "connect mode client 203.0.113.5 5000 maintain")[0].startswith("Confirmed")
+    conn = srv.accept_next(30)
+    assert conn is not None and wait_state(m, "connected", 10)
+    m.net.sockets[1].sent += 10 ** 9 - 9000
+    rets = record_sends(m, "MDM")
+    data = bytes((i * 29 + 3) % 256 for i in range(20000))
+    ser_send(m, data)
+    assert conn.wait(lambda c: c.received == data, 30), len(conn.received)
+    assert m.net.sockets[1].sent > 10 ** 9
+    assert -1 not in rets and m.serial.lost_rx == 0
+    m.close()
