@@ -176,15 +176,15 @@ def length(vb, line):
     return -1
 
 
-def drain(port, chunk):
-    # File the URCs in chunk (plus what was left from before) for port.  Stale final
+def drain(port, data):
+    # File the URCs in data (plus what was left from before) for port.  Stale final
     # results and information lines (the tail of an earlier command that timed out)
     # are dropped.  An incomplete line is kept for the next call, but only when it can
     # be the start of a framed line; anything else is stale data-mode residue.
     buf = _tails.get(id(port))
     if buf is None:
         buf = ''
-    buf = buf + chunk
+    buf = buf + data
     st = 'x'
     while st != '':
         st, buf, framed, last = scan(buf, 0, 'i', '', 0, '', [])
@@ -197,15 +197,15 @@ def poll(port, timeout):
     # Wait up to timeout (1/10 s; 0 = do not wait) for URCs on an idle port, e.g. MDM2
     # while MDM carries data.  -> the number of URCs waiting in urcs().
     if timeout > 0:
-        chunk = port.receive(timeout)
+        data = port.receive(timeout)
     else:
-        chunk = port.read()
-    if chunk != '':
-        drain(port, chunk)      # nothing new: nothing to file (the main loop's idle turn)
+        data = port.read()
+    if data != '':
+        drain(port, data)      # nothing new: nothing to file (the main loop's idle turn)
     return len(_urcs)
 
 
-def collect(port, vb, conn, want, timeout):
+def receive(port, vb, conn, want, timeout):
     # Receive until a final result, the wanted prompt, or timeout seconds (measured
     # with MOD.secCounter(), REFERENCE.md 2.6, and, should the clock be set while we
     # wait, also bounded by counting empty receive() calls of 1 s each).
@@ -217,7 +217,7 @@ def collect(port, vb, conn, want, timeout):
     framed = 0
     last = 'i'
     start = MOD.secCounter()
-    empties = 0
+    n = 0
     now = start
     while 1:
         st, buf, framed, last = scan(buf, framed, last, vb, conn, want, info)
@@ -225,18 +225,18 @@ def collect(port, vb, conn, want, timeout):
             break
         if now < start:
             start = now
-        if now - start > timeout or empties > timeout:
+        if now - start > timeout or n > timeout:
             # what came so far, the incomplete last line included, is the text
             if buf[:2] == '\r\n':
                 buf = buf[2:]
             if buf != '':
                 info.append(buf)
             return 'TIMEOUT', '\r\n'.join(info)
-        chunk = port.receive(10)
-        if chunk == '':
-            empties = empties + 1
+        data = port.receive(10)
+        if data == '':
+            n = n + 1
         else:
-            buf = buf + chunk
+            buf = buf + data
         now = MOD.secCounter()
     if st == 'CONNECT':
         _data[id(port)] = buf
@@ -257,7 +257,7 @@ def cmd(port, line, timeout, want=''):
     drain(port, port.read())
     if port.send(line + '\r', SEND_WAIT) != 1:
         return 'TIMEOUT', ''
-    return collect(port, verb(line), conn_command(line), want, timeout)
+    return receive(port, verb(line), conn_command(line), want, timeout)
 
 
 def send(port, data, timeout):
@@ -265,7 +265,7 @@ def send(port, data, timeout):
     # +CMGS prompt (REFERENCE.md 8.4), and wait for the final result as cmd() does.
     if port.send(data, SEND_WAIT) != 1:
         return 'TIMEOUT', ''
-    return collect(port, '', 0, '', timeout)
+    return receive(port, '', 0, '', timeout)
 
 
 # ---- a command that runs while the caller does other work ---------------------------
@@ -350,11 +350,11 @@ def fields(s):
     # the quotes and the surrounding spaces.
     out = []
     cur = []
-    quoted = 0
+    q = 0
     for c in s:
         if c == '"':
-            quoted = 1 - quoted
-        elif c == ',' and not quoted:
+            q = 1 - q
+        elif c == ',' and not q:
             out.append(trim(''.join(cur)))
             cur = []
         else:

@@ -2,13 +2,15 @@
 # online on MDM).  On-module file in the dialect (../shared/dialect.md).
 #
 # The main loop calls turn(now) over and over while a connection is open.  A turn never
-# blocks for long and sends no AT command: it moves what is there in each direction
-# and says how many bytes moved (the main loop sleeps only after a turn that moved
-# nothing, so a busy bridge runs flat out).
+# blocks for long and sends no AT command on MDM (on MDM2 at most one AT#SI a second,
+# below): it moves what surely fits in each direction and says how many bytes moved
+# (the main loop waits only after a turn that moved less than a full piece, so a busy
+# bridge runs flat out).
 #
-#   start(up, down)  a connection is online: up = device bytes to send first (typed
+#   start(up, down, k)  a connection is online: up = device bytes to send first (typed
 #                    while an on-demand connection was dialled), down = network bytes
-#                    that came with CONNECT (atc.take_data)
+#                    that came with CONNECT (atc.take_data), k = 'csd' for a call
+#   sleep(t)         the main loop's wait: MOD.sleep(t), counted for the bounds
 #   turn(now)        now = the loop's MOD.secCounter() of this turn (read once per turn:
 #                    every built-in call costs time on the module) -> bytes moved
 #                    (>= 0), CLOSED (DCD fell: the peer, the network or
@@ -23,10 +25,40 @@
 #             \r\nNO CARRIER\r\n behind the last payload.  DCD decides that the peer is
 #             gone, never the text: a payload may contain "NO CARRIER".  The modem's
 #             NO CARRIER never reaches the device.
-#   2.1, 11A3 MDM.send(data, t) returns -1 when flow control held it up for t; the
-#             emulator takes all or nothing (tools/emulator/telit.py), so -1 means keep
-#             every byte and try again.  Meanwhile SER.setCTS(0) holds the device (the
-#             module has no automatic flow control for the script, 2.3, 10.3).
+#   2.1, 2.3  MDM.send and SER.send return 1, or -1 when the whole string could not
+#             be sent (ES13 3.2.1 p.25, 3.4.1 p.37); whether the part that fitted stays
+#             sent is not said (docs/emulator-fidelity.md: mdm_send, ser_send).  So the
+#             bridge never sends a piece that may not fit: it keeps an upper bound on
+#             how full each 4096-byte buffer is (2.0) and sends at most the room it can
+#             prove (fill, mfill; docs/gateway-runtime.md "How full the buffers are").
+#             Then a send takes all under either answer; a -1 all the same keeps the
+#             bytes (nothing taken is the one answer a caller can act on) and counts the
+#             buffer as full.  While device bytes wait, SER.setCTS(0) holds the device
+#             (the module has no automatic flow control for the script, 2.3, 10.3).
+#   SER       no flow control towards the device (2.3): the UART empties the buffer at
+#             the line rate set with SER.set_speed, rate = baud / (start + data +
+#             parity + stop bits) bytes a second (gwmode.serial).  What it took is
+#             counted from time that surely passed: each MOD.sleep(t) blocks t/10 s
+#             (ES13 3.7.2 p.52; the loop's wait goes through sleep() below), and
+#             between two readings a, b of MOD.secCounter() (whole seconds, ES13 3.7.1
+#             p.52) at least b-a-1 s passed; a turn reads it before its sends, so from
+#             a turn's sends to the next turn's reading at least b-a-2 s.  Of the two
+#             lower bounds of one interval the larger counts; the bound never goes
+#             below 0 (a drained buffer banks nothing).  The module's 50 ms pause each
+#             second (10.2) stops the script, not the UART.
+#   MDM, CSD  the call's link takes MDM's bytes at the rate of its CONNECT <text>
+#             (bit/s, ATR10 3.2.3 p.20; 9600 here), a tenth of it in bytes a second
+#             (a character framed by start and stop bits): counted as for SER (csd,
+#             set by gwnet.answer; without a rate, 75 bit/s, the slowest listed).
+#   MDM, GPRS the TCP/IP stack takes them at no rate we can bound (the peer's window may
+#             be closed).  AT#SI=1 on MDM2 (ATR10 #SI p.414-415, REFERENCE 6.9) gives
+#             <sent> "since the last time the socket ... has been opened": bytes we
+#             gave MDM minus <sent> bound what is still in the module, MDM's buffer
+#             included.  That <sent> counts bytes that left MDM's buffer (not bytes
+#             MDM.send accepted) is read from <ack_waiting>, "sent and not yet
+#             acknowledged": a byte is sent when it went to the network.  Asked on
+#             MDM2 (never online, so it answers while MDM carries the socket) only
+#             when the next piece may not fit, at most once a second.
 #   6.6, ATR10 3.2.2  once DCD falls MDM is in command mode: a byte written then goes
 #             to the AT command line (payload with a CR could run as a command, and a
 #             leftover is prefixed to the next command, which is then ignored).  So no
@@ -34,9 +66,9 @@
 #             never waits for room (SEND_WAIT); what was not sent is handed back by
 #             finish().  The instant between that read and the send remains: the
 #             gateway clears the command line after every connection (gwmode.closed).
-#   2.3       SER.send takes no timeout and returns -1 when its 4096-byte buffer has
-#             no room: keep the bytes and stop reading MDM, so the module's buffer and
-#             then the TCP window hold the peer back (10.3).
+#   2.3       SER.send takes no timeout: while the bound leaves no room, keep the
+#             bytes and stop reading MDM, so the module's buffer and then the TCP window
+#             hold the peer back (10.3).
 #   6.7       a +++ framed by S12 of silence in the device's data suspends the socket
 #             (#SKIPESC=1 swallows it): the module answers \r\nOK\r\n after the
 #             second silence.  Only then, a +++ sent alone after 5 s of silence and 5 s
@@ -47,9 +79,12 @@
 #
 # Written in place (each name is an entry of the names table, docs/gateway-runtime.md):
 # the module's '\r\nNO CARRIER\r\n' and '\r\nOK\r\n', the 5 s guard, finish()'s 100 x
-# 0.1 s to hand the last bytes to the device.
+# 0.1 s to hand the last bytes to the device; 40960, a 4096-byte buffer in tenths of a
+# byte; 200 s (2000 tenths) empty any buffer at 300 bd, so no credit beyond it is
+# needed (and ints stay in 32 bits); 'AT#SI=1', the socket gwnet.CONN_ID.
 
 import MDM
+import MDM2
 import SER
 import MOD
 import atc
@@ -59,8 +94,8 @@ ESCAPED = -2
 SEND_WAIT = 0       # MDM.send flow-control wait, 1/10 s: none.  A send that waits for
                     # room could end after the connection did, and then the bytes would
                     # go to the command line (6.6); -1 is retried on the next turn
-PIECE = 2048        # bytes per SER.send / MDM.send: both take all or nothing and their
-                    # buffers hold 4096 (2.0), so a longer string could never go
+PIECE = 2048        # bytes per SER.send / MDM.send at most (their buffers hold 4096,
+                    # 2.0): smaller when the bound proves less room
 COUNT_MOD = 1000000000  # counters wrap here: ints stay in 32 bits (1.5.2 raises
                         # OverflowError beyond, dialect.md "Numbers")
 
@@ -77,6 +112,16 @@ prefix = ''         # identity sent before each device frame ('' = only at conne
 quiet = 2           # s of device silence that ends a frame (gwfleet.beat sets it)
 tonet = 0           # device bytes to the network since boot, modulo COUNT_MOD
 toser = 0           # bytes network -> device since boot, modulo COUNT_MOD
+# How full the buffers can be (header; docs/gateway-runtime.md), in tenths of a byte:
+fill = 0            # SER's TX buffer; kept across connections (it drains on its own)
+mfill = 0           # MDM's input buffer (0 at each connection)
+rate = 960          # SER's line rate, bytes a second (9600 8N1 until gwmode.serial)
+csd = 0             # a CSD call: bytes a second its link takes from MDM (gwnet.answer);
+                    # 0: a socket
+sent = 0            # <sent> of the last AT#SI answer (a socket: counted since it opened)
+stamp = -1          # MOD.secCounter() of the last AT#SI question
+tick = 0            # MOD.secCounter() read by the last turn (before its sends)
+nap = 0             # tenths of a second slept (sleep()) since that turn, already counted
 
 
 def count(t, n):
@@ -90,16 +135,63 @@ def set_cts(v):
         cts = v
 
 
-def start(u, d):
-    # u: device bytes to send first, d: network bytes that came with CONNECT
-    global up, down, held, armed, last_up, last
+def start(u, d, k):
+    # u: device bytes to send first, d: network bytes that came with CONNECT, k: the
+    # state of the connection ('csd': csd was set by gwnet.answer, or 'connected')
+    global up, down, held, armed, last_up, last, mfill, csd, sent
     up = u
     down = d
     held = ''
     armed = 0
     last = MOD.secCounter()
     last_up = last              # the guard silence counts from CONNECT too (6.7)
+    mfill = 0                   # MDM left command mode with its buffer empty
+    if k != 'csd':
+        csd = 0
+    sent = 0                    # #SI counts from the socket's opening (ATR10 p.414)
     set_cts(1)
+
+
+def drain(t):
+    # t tenths of a second surely passed: the UART took rate * t / 10 bytes from SER's
+    # buffer, a CSD call csd * t / 10 from MDM's (header).
+    global fill, mfill
+    fill = fill - rate * t
+    if fill < 0:
+        fill = 0
+    if csd > 0:
+        mfill = mfill - csd * t
+        if mfill < 0:
+            mfill = 0
+
+
+def sleep(t):
+    # The main loop's wait while the bridge may have bytes on their way: MOD.sleep
+    # blocks for t/10 s (ES13 3.7.2 p.52), so the lines drained that long.
+    global nap
+    MOD.sleep(t)
+    if nap < 2000:
+        nap = nap + t           # (every bound is 0 long before: drain)
+    if fill > 0 or csd > 0:
+        drain(t)
+
+
+def si():
+    # AT#SI=1 on MDM2 (header): what left the module since the last answer leaves
+    # MDM's buffer bound.  <sent> is read by its last 9 digits, modulo COUNT_MOD (ints
+    # stay in 32 bits; a socket may carry more than 1 GB).  More than the bound holds
+    # cannot have left: such an answer (a counter that restarted) only sets the base.
+    # A missing or odd answer changes nothing.
+    global mfill, sent
+    st, text = atc.cmd(MDM2, 'AT#SI=1', 2)     # a local answer: at once
+    v = atc.values(text, '#SI:')
+    if st == 'OK' and len(v) == 1 and len(v[0]) == 5 and atc.num(v[0][0]) == 1:
+        n = atc.num(v[0][1][-9:])
+        if n >= 0:
+            d = divmod(n - sent, COUNT_MOD)[1]
+            sent = n
+            if 10 * d <= mfill:
+                mfill = mfill - 10 * d
 
 
 def resend(data):
@@ -117,7 +209,7 @@ def extra(data):
     tonet = count(tonet, COUNT_MOD - len(data))
 
 
-def from_net(now):
+def read(now):
     # Read MDM unless earlier bytes still wait for the device.  -> CLOSED, ESCAPED or 0.
     global down, held
     if down != '':
@@ -159,15 +251,35 @@ def from_net(now):
 
 
 def turn(now):
-    global up, down, armed, last_up, last, tonet, toser
+    global up, down, armed, last_up, last, tonet, toser, fill, mfill, tick, nap, stamp
     moved = 0
-    r = from_net(now)
+    # Time since the last turn's sends that no sleep() counted (header): whole seconds
+    # between the two readings, less 2; 200 s at most (header), as a plain int
+    # (secCounter may be a long, REFERENCE.md 2.6; tenths of a gap of years would
+    # pass 32 bits as an int).
+    n = now - tick - 2
+    if n > 0:
+        if n > 200:
+            n = 200
+        n = 10 * int(n) - nap
+        if n > 0:
+            drain(n)
+    tick = now
+    nap = 0
+    r = read(now)
     if down != '':
-        data = down[:PIECE]
-        if SER.send(data) == 1:
-            moved = len(data)
-            toser = divmod(toser + moved, COUNT_MOD)[1]     # count(), inline: every
-            down = down[moved:]                             # line of a turn costs
+        n = divmod(40960 - fill, 10)[0]     # bytes that surely fit
+        if n > PIECE:
+            n = PIECE
+        if n > 0:
+            data = down[:n]
+            if SER.send(data) == 1:
+                moved = len(data)
+                fill = fill + 10 * moved
+                toser = divmod(toser + moved, COUNT_MOD)[1]     # count(), inline: every
+                down = down[moved:]                             # line of a turn costs
+            else:
+                fill = 40960
     if r == CLOSED or r == ESCAPED:
         return r
     # device -> network: read SER only when nothing is waiting, so the order is kept.
@@ -178,9 +290,18 @@ def turn(now):
         if prefix != '' and up != '' and now - last_up >= quiet:
             up = prefix + up
             extra(prefix)
-    if up != '' and MDM.getDCD() != 0:     # read again right before the send (6.6)
-        data = up[:PIECE]
+    if up != '':
+        n = divmod(40960 - mfill, 10)[0]    # bytes that surely fit
+        if n < PIECE and n < len(up) and csd == 0 and now != stamp:
+            stamp = now
+            si()                            # it may fit by now: ask (header)
+            n = divmod(40960 - mfill, 10)[0]
+        if n > PIECE:
+            n = PIECE
+        data = up[:n]
+    if up != '' and n > 0 and MDM.getDCD() != 0:    # read right before the send (6.6)
         if MDM.send(data, SEND_WAIT) == 1:
+            mfill = mfill + 10 * len(data)
             up = up[len(data):]
             armed = 0
             if data == '+++' and up == '' and now - last_up >= 5:
@@ -191,7 +312,9 @@ def turn(now):
             if up == '':
                 set_cts(1)
         else:
-            set_cts(0)
+            mfill = 40960
+    if up != '':
+        set_cts(0)              # bytes wait (no room that surely fits): hold the device
     if moved > 0:
         last = now
     elif up == '' and now - last_up >= beat_s:
@@ -204,16 +327,23 @@ def finish():
     # The connection ended.  Network bytes that arrived before the end belong to it:
     # hand them to the device (bounded wait while its buffer drains at the line rate).
     # -> device bytes that never reached the network (the caller decides their fate).
-    global up, down, held, toser
+    global up, down, held, toser, fill, tick, nap
     n = 0
     while down != '' and n < 100:
-        data = down[:PIECE]
-        if SER.send(data) == 1:
+        data = down[:divmod(40960 - fill, 10)[0]]
+        if len(data) > PIECE:
+            data = data[:PIECE]
+        if data != '' and SER.send(data) == 1:
+            fill = fill + 10 * len(data)
             toser = count(toser, len(data))
             down = down[len(data):]
         else:
-            MOD.sleep(1)
+            if data != '':
+                fill = 40960
+            sleep(1)
             n = n + 1
+    tick = MOD.secCounter()     # read after the last send: the next turn counts from here
+    nap = 0
     left = up
     up = ''
     down = ''

@@ -63,7 +63,7 @@ def main():
                 elif g.state == 'idle':
                     gwmode.serial_wait(5)
                 else:
-                    MOD.sleep(1)
+                    bridge.sleep(1)     # MOD.sleep(1), counted by the bridge's bounds
             g.fails['crash'] = 0
         except:
             # One trace line per exception (type and value: line numbers are unreliable

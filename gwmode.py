@@ -229,7 +229,7 @@ def connected(kind, data):
     gwfleet.beat(g.cfg, kind)
     t = gwfleet.expand(g.cfg, g.cfg['ident'])
     bridge.extra(t)
-    bridge.start(t + first, data)       # the identity before any device byte
+    bridge.start(t + first, data, kind)     # the identity before any device byte
 
 
 def closed():
@@ -385,3 +385,9 @@ def serial():
     # config_store.  A script's port starts at 9600 8N1 whatever +IPR says.
     if SER.set_speed('%d' % g.cfg['baud'], g.cfg['charformat']) != 1:
         g.trace('serial %d %s refused' % (g.cfg['baud'], g.cfg['charformat']))
+    else:
+        # the bridge's line rate: a character is start + data + parity + stop bits
+        # (REFERENCE.md 2.3 formats, e.g. '8E1': a parity bit for E or O), bytes a
+        # second rounded down
+        f = g.cfg['charformat']
+        bridge.rate = divmod(g.cfg['baud'], 1 + int(f[0]) + ('E O'.find(f[1]) >= 0) + int(f[2]))[0]

@@ -15,6 +15,7 @@ import MDM
 import MDM2
 import MOD
 import atc
+import bridge
 import firewall
 
 CONN_ID = 1         # the data socket; connIds 1-3 use PDP context 1 by default (6.2)
@@ -270,6 +271,14 @@ def answer():
     # ATR10 p.76) before NO CARRIER: waiting 70 s, a late CONNECT still ends the ATA here
     # instead of arriving later as a URC while MDM is online.
     st, text = atc.cmd(MDM, 'ATA', 70)
+    # The call's rate for the bridge's bound on MDM (bridge.py), bit/s -> bytes a
+    # second: 'CONNECT <text>', <text> 300, 1200, 2400, 4800, 9600, 14400 or 1200/75
+    # (ATR10 3.2.3 p.20; the lower of a split rate); none or odd: 75, the slowest.
+    v = text[8:]
+    n = atc.num(v[v.find('/') + 1:])
+    if n < 75:
+        n = 75
+    bridge.csd = divmod(n, 10)[0]
     if st == 'TIMEOUT':
         if MDM.getDCD() == 1:
             return 1, ''        # online all the same: DCD follows the call (&C1, 6.8)

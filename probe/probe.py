@@ -164,6 +164,7 @@ def net():
         put('sgact_ip', 'bare')
     listener()
     client()
+    put('si_sent', si_sent())
     at('AT#SGACT=1,0', 30)
     put('mdm_send', mdm_partial(cmd))
     at('AT#SGACT=1,0', 30)
@@ -323,6 +324,42 @@ def call():
     MDM.send('+++', 10)
     wait_for(['\r\nOK\r\n', 'NO CARRIER'], 5)
     at('ATH', 10)
+
+
+def si_sent():
+    # ATR10 #SI p.414: <sent> is the "total amount (in bytes) of sent data": bytes gone
+    # to the network, or every byte MDM.send handed over?  3000 bytes online to HOST,
+    # then AT#SI=1 on MDM2 (not online) at once: at GPRS rates they take about a second
+    # to go, so <sent> 3000 right away means it counts what MDM took.
+    MDM.send('AT#SD=1,0,%d,"%s"\r' % (HPORT, HOST), 10)
+    a = wait_for(['CONNECT', 'ERROR', 'NO CARRIER'], 60)
+    if a.find('CONNECT') == -1:
+        return '?'
+    v = '?'
+    x = 'X' * 1000
+    if MDM.send(x + x + x, 10) == 1:
+        MDM2.send('AT#SI=1\r', 10)
+        t = ''
+        n = 0
+        while n < 20 and t.find('\r\nOK\r\n') == -1:
+            t = t + MDM2.receive(1)
+            n = n + 1
+        i = t.find('#SI: 1,')
+        if i != -1:
+            sent = t[i + 7:].split(',')[0]
+            digits = len(sent) > 0 and len(sent) < 6
+            for c in sent:
+                if '0123456789'.find(c) == -1:
+                    digits = 0
+            if digits and int(sent) >= 3000:
+                v = 'accepted'
+            elif digits:
+                v = 'network'
+    MOD.sleep(20)                   # the escape: S12 (1 s) of silence, +++, silence
+    MDM.send('+++', 10)
+    wait_for(['\r\nOK\r\n', 'NO CARRIER'], 5)
+    at('AT#SH=1', 10)
+    return v
 
 
 def ser_partial():

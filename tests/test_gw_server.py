@@ -192,6 +192,8 @@ def test_idle_turns_sleep_and_a_busy_bridge_does_not(m: Module) -> None:
     # turn, about 10 turns a second.  A turn that moved a full piece (bridge.PIECE bytes)
     # is followed by the next turn at once, without sleeping; one that moved less sleeps
     # (a few bytes a turn must not keep the module busy: tools/bench_bridge.py).
+    assert sms(m, "connect baud 115200") == ["Confirmed: baud 115200"]
+    m.serial.dte.configure("115200", "8N1")
     r0, w0 = m.meter.entered["gwloop.turn"], m.watchdog_resets
     m.run(60)
     listening = m.meter.entered["gwloop.turn"] - r0
@@ -216,10 +218,14 @@ def test_idle_turns_sleep_and_a_busy_bridge_does_not(m: Module) -> None:
         return real_sleep(t)
 
     mods["bridge"].turn, mods["MOD"].sleep = turn, sleep
-    sms(m, "connect baud 115200")                # applies when this connection closes
-    c.send(bytes(range(256)) * 40)
-    ser_send(m, bytes(range(256)) * 40)
-    m.run(10)
+    c.send(bytes(range(256)) * 100)
+    ser_send(m, bytes(range(256)) * 100)
+    m.run(1)
+    # The SMS holds the bridge for its 3 s: the peer's bytes fill MDM's buffer and the
+    # line empties SER's, so the turns after it move full pieces (a bridge turning 10
+    # times a second moves less: what arrived, or what the line drained, since the last).
+    assert sms(m, "connect status")[0].startswith("Status: connected")
+    m.run(8)
     mods["bridge"].turn, mods["MOD"].sleep = real_turn, real_sleep
     piece = mods["bridge"].PIECE
     busy = [i for i, e in enumerate(events) if isinstance(e, int) and e >= piece]

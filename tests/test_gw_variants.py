@@ -20,14 +20,9 @@ IDS = ["%s=%s" % c for c in CASES]
 SERVER = ("203.0.113.5", 5000)
 BLOB = bytes(range(256)) + b"\r\nNO CARRIER\r\n\r\nOK\r\nab+++cd"
 
-# Where the gateway still fails under a variant (docs/emulator-fidelity.md).
-PREFIX_SEND = ("bridge.py: after -1 the bridge sends the whole piece again, so under "
-               "this variant the part the module already took goes twice; the bridge needs sends that "
-               "cannot meet a full buffer (docs/emulator-fidelity.md)")
-XFAIL: dict[tuple[str, str, str], str] = {
-    ("client", "mdm_send", "prefix"): PREFIX_SEND,
-    ("server", "ser_send", "prefix"): PREFIX_SEND,
-}
+# Where the gateway still fails under a variant (docs/emulator-fidelity.md): none.  An
+# entry is (scenario, variant, value) -> why.
+XFAIL: dict[tuple[str, str, str], str] = {}
 
 
 def _xfail(request: pytest.FixtureRequest, scenario: str, name: str, value: str) -> None:

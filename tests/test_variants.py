@@ -68,6 +68,36 @@ def test_mdm_send_partial(tmp_path: Path, value: str, expect: str) -> None:
     assert m.trace_lines[-1] == expect
 
 
+@pytest.mark.parametrize("value", ["network", "accepted"])
+def test_si_sent(tmp_path: Path, value: str) -> None:
+    # 3000 bytes into an online socket, AT#SI=1 on MDM2 at once: the radio (28.8 kbit/s)
+    # has sent none of them yet; under `accepted` every byte MDM.send took counts.
+    from tools.emulator.net.simhttp import SimHttp
+
+    src = ("import MDM\nimport MDM2\nimport MOD\n"
+           "MDM.send('AT#SGACT=1,1\\r', 0)\nMOD.sleep(40)\nMDM.read()\n"
+           "MDM.send('AT#SD=1,0,80,\"203.0.113.80\"\\r', 0)\nMOD.sleep(30)\nMDM.read()\n"
+           "a = MDM.send('X' * 3000, 10)\n"
+           "MDM2.send('AT#SI=1\\r', 0)\nMOD.sleep(1)\n"
+           "print(MDM2.read().split('\\r\\n')[1])\n"
+           "MOD.sleep(50)\n"
+           "MDM2.send('AT#SI=1\\r', 0)\nMOD.sleep(1)\n"
+           "print(MDM2.read().split('\\r\\n')[1])\n")
+    m = fresh(tmp_path, si_sent=value)
+    SimHttp(m.net, "203.0.113.80", 80, {"/": b"x"})
+    m.flash.write("main.py", src.encode("latin-1"))
+    m.nvm["escript"] = "main.py"
+    m.power_on()
+    m.run_until(lambda: m.script_state in ("ended", "crashed"), 30)
+    assert m.script_state == "ended", m.script_error
+    first, later = m.trace_lines[-2:]
+    assert later.startswith("#SI: 1,3000,")                       # 5 s later: all gone
+    if value == "accepted":
+        assert first.startswith("#SI: 1,3000,"), first
+    else:
+        assert first.startswith("#SI: 1,0,"), first
+
+
 @pytest.mark.parametrize("value,expect", [("whole", "1 -1 1"), ("prefix", "1 -1 -1")])
 def test_ser_send_partial(tmp_path: Path, value: str, expect: str) -> None:
     m = run_script(tmp_path, "import SER\n"

@@ -112,6 +112,13 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in (
             ("whole", "prefix"), "whole",
             "ES13 §3.4.1 (-1 'if an error occurred', no timeout)",
             {"whole": "-1, nothing queued", "prefix": "what fits is queued, -1 all the same"}),
+    Variant("si_sent", "what #SI's <sent> counts",
+            ("network", "accepted"), "network",
+            "ATR10 #SI p.414: 'total amount (in bytes) of sent data since the last time the socket "
+            "connection ... has been opened'; <ack_waiting> is 'sent and not yet acknowledged', so "
+            "sent reads as gone to the network (the default)",
+            {"network": "bytes that went out on the radio", "accepted": "every byte MDM.send or #SSEND "
+             "handed to the socket, those still in MDM's buffer and the socket's queue included"}),
     Variant("ssend_prompt", "the #SSEND / #SSENDEXT prompt's framing",
             ("crlf", "bare"), "bare",
             "ATR10 #SSEND p.428 prints '>' alone (the default); field logs and +CMGS (SWUG6 §3.8) show CR LF '> '",

@@ -111,7 +111,14 @@ class Socket:
 
     def si_line(self) -> str:
         # ATR10 §3.5.7.4.2: sent, received, buff_in, ack_waiting; counters since the last open.
-        return "#SI: %d,%d,%d,%d,%d" % (self.conn_id, self.sent, self.received, len(self.rx),
+        # <sent> counts bytes gone to the network, or (variant si_sent=accepted) also those
+        # still queued in the socket and in the owner's input buffer (MDM's, online).
+        sent = self.sent
+        if variants.choice(self.net.module, "si_sent") == "accepted":
+            sent += self.tx_pending()
+            if self.online() and self.owner is not None:
+                sent += len(self.owner.inbuf)
+        return "#SI: %d,%d,%d,%d,%d" % (self.conn_id, sent, self.received, len(self.rx),
                                         self.ack_waiting())
 
     def status(self) -> dict[str, Any]:
