@@ -88,6 +88,9 @@ import MDM2
 import SER
 import MOD
 import atc
+import gwstate
+
+g = gwstate
 
 CLOSED = -1
 ESCAPED = -2
@@ -119,7 +122,10 @@ rate = 960          # SER's line rate, bytes a second (9600 8N1 until gwmode.ser
 csd = 0             # a CSD call: bytes a second its link takes from MDM (gwnet.answer);
                     # 0: a socket
 sent = 0            # <sent> of the last AT#SI answer (a socket: counted since it opened)
-stamp = -1          # MOD.secCounter() of the last AT#SI question
+stamp = -1          # MOD.secCounter() of the last AT#SI (online) or AT#SS (command
+                    # mode) question
+mode = 0            # #SD/#SA <connMode> of a socket: 1 command mode (AT#SSENDEXT=? was
+                    # answered at boot, gwnet.init), 0 online; a CSD call is always online
 tick = 0            # MOD.secCounter() read by the last turn (before its sends)
 nap = 0             # tenths of a second slept (sleep()) since that turn, already counted
 
@@ -149,7 +155,10 @@ def start(u, d, k):
     if k != 'csd':
         csd = 0
     sent = 0                    # #SI counts from the socket's opening (ATR10 p.414)
-    set_cts(1)
+    if mode and csd == 0:
+        g.sring = 1             # command mode: bytes may wait from before the OK (#SRECV)
+    if u == '':
+        set_cts(1)              # else the first turns send u first, then raise it
 
 
 def drain(t):
@@ -250,6 +259,76 @@ def read(now):
     return 0
 
 
+# ---- command mode: the socket's bytes only through AT#SSENDEXT and AT#SRECV -----------
+
+def socket_state():
+    # AT#SS=1 on MDM2 -> (state 0-5, remote ip, remote port) of the data socket (REFERENCE
+    # 6.9: 0 closed, 1 online, 2 suspended, 3 suspended with pending data, 4 listening,
+    # 5 incoming), state -1 when there is no answer.  MDM2 is never online, so it answers
+    # whatever MDM is doing.
+    st, text = atc.cmd(MDM2, 'AT#SS=1', 5)
+    for s in atc.ss(text):
+        if s[0] == 1:
+            return s[1], s[4], s[5]
+    return -1, '', 0
+
+
+def receive(now):
+    # The network side of a command-mode turn (read() is the online one).  -> CLOSED or 0.
+    # SRING: 1 on MDM announces bytes (#SCFGEXT srMode 0, ATR10 #SCFGEXT; gwnet sets it):
+    # they are read with AT#SRECV=1,1500 (1500 the maximum, ATR10 #SRECV, REFERENCE 6.10)
+    # while an answer comes full.  The module writes no URC when a command-mode socket
+    # closes (ATR10 is silent; docs/emulator-fidelity.md cmd_close): AT#SS=1 tells, asked
+    # after 2 s without a byte either way and then every 2 s, and whenever #SRECV or
+    # #SSENDEXT fails.  State 3 (bytes pending) also stands for a missed SRING.
+    global down, stamp
+    if down != '':
+        return 0
+    new = MDM.read()
+    if new != '':
+        atc.drain(MDM, new)         # URCs filed; SRING taken out here (gwloop reads the
+    i = 0                           # others once a second)
+    while i < len(atc._urcs):
+        if atc.sring(atc._urcs[i]) == 1:
+            del atc._urcs[i]
+            g.sring = 1
+        else:
+            i = i + 1
+    if not g.sring:
+        if now - last < 2 or now - stamp < 2:
+            return 0
+        stamp = now
+        n = socket_state()[0]
+        if n == 0:
+            return CLOSED
+        if n != 3:
+            return 0
+    st, text = atc.cmd(MDM, 'AT#SRECV=1,1500', 5)
+    i = text.find('\r\n')
+    if st == 'OK' and i != -1 and text[:7] == '#SRECV:':
+        down = text[i + 2:]
+        g.sring = len(down) >= 1500     # full: more may wait
+        return 0
+    g.sring = 0                     # nothing buffered (an error, ATR10 #SRECV), or closed
+    if socket_state()[0] == 0:
+        return CLOSED
+    return 0
+
+
+def send(data):
+    # AT#SSENDEXT=1,<n> on MDM, then exactly n bytes after the prompt '> ' (ATR10
+    # #SSENDEXT p.429: "the device responds to the command with the prompt ... and waits
+    # for the data to send"; every byte value is data, no Ctrl-Z or ESC meaning).  A
+    # device byte reaches MDM only after that prompt, counted: when the socket is closed
+    # the command answers ERROR and nothing is written (ATR10 #SSENDEXT; REFERENCE 6.10).
+    # n <= 1500 always fits MDM's empty 4096-byte buffer (REFERENCE 2.0).  -> 1 sent.
+    st, text = atc.cmd(MDM, 'AT#SSENDEXT=1,%d' % len(data), 5, '> ')
+    if st != 'PROMPT':
+        return 0
+    st, text = atc.send(MDM, data, 10)
+    return st == 'OK'
+
+
 def turn(now):
     global up, down, armed, last_up, last, tonet, toser, fill, mfill, tick, nap, stamp
     moved = 0
@@ -266,7 +345,10 @@ def turn(now):
             drain(n)
     tick = now
     nap = 0
-    r = read(now)
+    if mode and csd == 0:
+        r = receive(now)
+    else:
+        r = read(now)
     if down != '':
         n = divmod(40960 - fill, 10)[0]     # bytes that surely fit
         if n > PIECE:
@@ -290,7 +372,21 @@ def turn(now):
         if prefix != '' and up != '' and now - last_up >= quiet:
             up = prefix + up
             extra(prefix)
-    if up != '':
+    if up != '' and mode and csd == 0:
+        # command mode: a piece of at most 1500 bytes (AT#SSENDEXT's maximum), no bound
+        # needed on MDM (send()).  The exchange blocks the script (two answers): bytes
+        # beyond the piece already wait, so the device is held meanwhile, its 4096-byte
+        # RX buffer is never at risk (REFERENCE 2.3: no automatic flow control).
+        data = up[:1500]
+        if len(up) > 1500:
+            set_cts(0)
+        if send(data):
+            n = len(data)
+        else:
+            n = 0
+            if socket_state()[0] == 0:
+                return CLOSED           # the bytes go back through finish()
+    elif up != '':
         n = divmod(40960 - mfill, 10)[0]    # bytes that surely fit
         if n < PIECE and n < len(up) and csd == 0 and now != stamp:
             stamp = now
@@ -299,20 +395,24 @@ def turn(now):
         if n > PIECE:
             n = PIECE
         data = up[:n]
-    if up != '' and n > 0 and MDM.getDCD() != 0:    # read right before the send (6.6)
-        if MDM.send(data, SEND_WAIT) == 1:
-            mfill = mfill + 10 * len(data)
-            up = up[len(data):]
-            armed = 0
-            if data == '+++' and up == '' and now - last_up >= 5:
-                armed = now
-            last_up = now
-            moved = moved + len(data)
-            tonet = divmod(tonet + len(data), COUNT_MOD)[1]
-            if up == '':
-                set_cts(1)
+        if n > 0 and MDM.getDCD() != 0:     # read right before the send (6.6)
+            if MDM.send(data, SEND_WAIT) == 1:
+                mfill = mfill + 10 * len(data)
+            else:
+                mfill = 40960
+                n = 0
         else:
-            mfill = 40960
+            n = 0
+    if up != '' and n > 0:
+        up = up[len(data):]
+        armed = 0
+        if data == '+++' and up == '' and now - last_up >= 5:
+            armed = now
+        last_up = now
+        moved = moved + len(data)
+        tonet = divmod(tonet + len(data), COUNT_MOD)[1]
+        if up == '':
+            set_cts(1)
     if up != '':
         set_cts(0)              # bytes wait (no room that surely fits): hold the device
     if moved > 0:

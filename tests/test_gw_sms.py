@@ -45,7 +45,9 @@ def test_boot_sequence_sets_up_both_instances_in_order(tmp_path: Path) -> None:
     assert mdm2[:6] == ["ATE0", "AT+CMEE=1", "ATS0=0", "AT#SELINT?", "AT#QSS=2", "AT#QSS?"]
     polled = [t for t in mdm2 if t != "AT#QSS?"]
     assert polled[5:7] == ["AT#SMSMODE?", "AT#SMSMODE=1"]  # ATR10 p.10-11, read first (NVM)
-    mdm2 = [t for t in mdm2 if not t.startswith(("AT#QSS", "AT#SELINT", "AT#SMSMODE"))]
+    # the data path: #SSENDEXT probed once (ATR10 §1.7; REFERENCE 6.10), then the SMS part
+    assert polled[7] == "AT#SSENDEXT=?"
+    mdm2 = [t for t in mdm2 if not t.startswith(("AT#QSS", "AT#SELINT", "AT#SMSMODE", "AT#SSENDEXT"))]
     assert mdm2[:7] == ["ATE0", "AT+CMEE=1", "ATS0=0", "AT+CMGF=1", 'AT+CPMS="SM","SM","SM"',
                         "AT+CSDH=1", "AT+CNMI=2,1,0,0,0"]
     order = [t for t in mdm2 if t in ("AT+CREG?", 'AT+CMGL="ALL"', "AT#SGACT=1,1", "AT#FRWL=2")]
@@ -55,7 +57,8 @@ def test_boot_sequence_sets_up_both_instances_in_order(tmp_path: Path) -> None:
     assert "AT#SCFG=1,1,300,300,300,10" in mdm2         # socketting 300 10 0 (pktSz 0 = 300), connTo 30 s
     assert "AT#SCFGEXT=1,0,0,2" in mdm2                 # keepalive 2 min, the 4-field form
     assert 'AT#FRWL=1,"0.0.0.0","0.0.0.0"' in mdm2      # empty list, any: everyone
-    assert mdm[-1] == "AT#SL=1,1,1024"                  # server any 1024 (defaults)
+    assert mdm[-1] == "AT#SL=1,1,1024,255"              # server any 1024 (defaults); command
+                                                        # mode: closure type 255 (gwnet.dial)
     # the stored messages were handled and deleted; the command one got its reply
     assert m.sms.store == {}
     assert [(s.destination, s.text) for s in m.sms.sent] == [(PHONE, "Confirmed: baud 19200")]
