@@ -12,7 +12,8 @@ def test_bridge_moves_every_byte_and_counts_what_it_cost() -> None:
     f_ours, f_base, ours, base = bench_bridge.measure(115200, "duplex", 4, (None, None))
     assert ours.up_ok and ours.down_ok and ours.up_got == ours.down_got == 4 * 1024
     assert f_ours["lost up B"] == f_ours["lost down B"] == 0
-    assert f_ours["AT on MDM/KB"] == 0  # the bridge sends no AT command
+    # command mode (bridge.py): #SSENDEXT per piece up to 1500 B, #SRECV per read
+    assert 0 < f_ours["AT on MDM/KB"] <= 3
     assert f_ours["CPU ms/KB"] > 0 and f_ours["calls/KB"] > 0 and f_base["CPU ms/KB"] > 0
     lim_up, lim_down = ours.limits
     assert round(lim_up) == 3176 and round(lim_down) == 7008  # GPRS less headers, both below 11 520

@@ -189,7 +189,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--ways", default="up,down,duplex")
     p.add_argument("--call-cost-ms", type=int, default=None)
     p.add_argument("--line-cost-us", type=int, default=None)
+    p.add_argument("--old-firmware", action="store_true",
+                   help="firmware without #SSENDEXT: the online bridge (default: command mode)")
     a = p.parse_args(argv)
+    bl.OLD_FIRMWARE = a.old_firmware
     costs = (a.call_cost_ms, a.line_cost_us)
     ok = True
     printed_model = False

@@ -59,11 +59,18 @@ def flash_dir() -> Iterator[Path]:
         yield Path(d)
 
 
+# --old-firmware of the benchmarks: a firmware before 7.03.02/7.02.07 (no #SSENDEXT), so the
+# gateway bridges its socket online on MDM instead of in command mode (bridge.py).
+OLD_FIRMWARE = False
+
+
 def new_gateway(tmp: Path, call_cost_ms: int | None = None, line_cost_us: int | None = None,
                 python_stall: bool = True) -> Module:
     """A powered-off module with the gateway's files on its flash. The benchmarks run with the
     module's 50 ms-a-second pause of the Python task on (REFERENCE §10.2)."""
     m = gw_helpers.new_module(tmp)
+    if OLD_FIRMWARE:
+        gw_helpers.old_firmware(m)
     set_costs(m, call_cost_ms, line_cost_us)
     m.python_stall = python_stall
     return m
