@@ -124,8 +124,11 @@ csd = 0             # a CSD call: bytes a second its link takes from MDM (gwnet.
 sent = 0            # <sent> of the last AT#SI answer (a socket: counted since it opened)
 stamp = -1          # MOD.secCounter() of the last AT#SI (online) or AT#SS (command
                     # mode) question
-mode = 0            # #SD/#SA <connMode> of a socket: 1 command mode (AT#SSENDEXT=? was
-                    # answered at boot, gwnet.init), 0 online; a CSD call is always online
+mode = 0            # #SD <connMode> of the next client socket: 1 command mode
+                    # (AT#SSENDEXT=? was answered at boot, gwnet.init), 0 online.  A socket
+                    # accepted with #SA and a CSD call are always online (csd, online)
+online = 1          # 1: the open connection is online on MDM (read(), DCD), 0: a client
+                    # socket in command mode (receive(), send())
 tick = 0            # MOD.secCounter() read by the last turn (before its sends)
 nap = 0             # tenths of a second slept (sleep()) since that turn, already counted
 
@@ -142,9 +145,10 @@ def set_cts(v):
 
 
 def start(u, d, k):
-    # u: device bytes to send first, d: network bytes that came with CONNECT, k: the
-    # state of the connection ('csd': csd was set by gwnet.answer, or 'connected')
-    global up, down, held, armed, last_up, last, mfill, csd, sent
+    # u: device bytes to send first, d: network bytes that came with CONNECT, k: what
+    # the connection is ('csd': csd was set by gwnet.answer; 'client': opened by
+    # gwnet.dial, in command mode when mode is 1; 'server': accepted, online)
+    global up, down, held, armed, last_up, last, mfill, csd, sent, online
     up = u
     down = d
     held = ''
@@ -155,7 +159,8 @@ def start(u, d, k):
     if k != 'csd':
         csd = 0
     sent = 0                    # #SI counts from the socket's opening (ATR10 p.414)
-    if mode and csd == 0:
+    online = not mode or k != 'client'
+    if not online:
         g.sring = 1             # command mode: bytes may wait from before the OK (#SRECV)
     if u == '':
         set_cts(1)              # else the first turns send u first, then raise it
@@ -345,7 +350,7 @@ def turn(now):
             drain(n)
     tick = now
     nap = 0
-    if mode and csd == 0:
+    if not online:
         r = receive(now)
     else:
         r = read(now)
@@ -372,7 +377,7 @@ def turn(now):
         if prefix != '' and up != '' and now - last_up >= quiet:
             up = prefix + up
             extra(prefix)
-    if up != '' and mode and csd == 0:
+    if up != '' and not online:
         # command mode: a piece of at most 1500 bytes (AT#SSENDEXT's maximum), no bound
         # needed on MDM (send()).  The exchange blocks the script (two answers): bytes
         # beyond the piece already wait, so the device is held meanwhile, its 4096-byte
@@ -380,12 +385,11 @@ def turn(now):
         data = up[:1500]
         if len(up) > 1500:
             set_cts(0)
+        n = 0
         if send(data):
             n = len(data)
-        else:
-            n = 0
-            if socket_state()[0] == 0:
-                return CLOSED           # the bytes go back through finish()
+        elif socket_state()[0] == 0:
+            return CLOSED               # the bytes go back through finish()
     elif up != '':
         n = divmod(40960 - mfill, 10)[0]    # bytes that surely fit
         if n < PIECE and n < len(up) and csd == 0 and now != stamp:

@@ -214,11 +214,13 @@ def connected(kind, data):
     g.ring = 0
     g.go(kind, 0)
     SER.setDCD(1)
+    k = kind
     if kind == 'csd':
         g.peer = ''             # the listener stays (it is another use of MDM)
     elif g.cfg['mode'] == 'client':
         g.peer = '%s:%d' % (gwfleet.host, gwfleet.port)
         gwfleet.tries = 0
+        k = 'client'            # opened by gwnet.dial: in command mode where it can be
     else:
         g.lport = 0             # the listening socket now carries the connection
         s = bridge.socket_state()
@@ -229,7 +231,7 @@ def connected(kind, data):
     gwfleet.beat(g.cfg, kind)
     t = gwfleet.expand(g.cfg, g.cfg['ident'])
     bridge.extra(t)
-    bridge.start(t + first, data, kind)     # the identity before any device byte
+    bridge.start(t + first, data, k)        # the identity before any device byte
 
 
 def closed():

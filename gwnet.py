@@ -216,11 +216,8 @@ def apply_firewall(cfg):
 
 def listen(port):
     # #SL on MDM (6.11).  564 "already listening" or 551 "wrong state": a listener or a
-    # socket left over; close it and listen again.  Command mode (bridge.mode): closure
-    # type 255, as dial() says (ATR10 #SL <closureType>, as #SD).
+    # socket left over; close it and listen again.
     line = 'AT#SL=%d,1,%d' % (CONN_ID, port)
-    if bridge.mode:
-        line = line + ',255'
     st, text = atc.cmd(MDM, line, 10)
     if st == 'ERROR' and (atc.cme(text) == 564 or atc.cme(text) == 551):
         unlisten(port)
@@ -236,12 +233,14 @@ def unlisten(port):
 
 
 def accept():
-    # SRING -> #SA (6.11): CONNECT and MDM is online, or with connMode 1 (bridge.mode)
-    # OK and MDM stays in command mode (ATR10 #SA; REFERENCE 6.11).  -> (1, data behind
-    # CONNECT) or (0, what failed); a failed accept leaves no listener (a reject closes
-    # it too).
-    st, text = atc.cmd(MDM, 'AT#SA=%d,%d' % (CONN_ID, bridge.mode), 10)
-    if st == 'CONNECT' or st == 'OK':
+    # SRING -> #SA (6.11): CONNECT and MDM is online.  -> (1, data behind CONNECT) or
+    # (0, what failed); a failed accept leaves no listener (a reject closes it too).
+    # Always online: "it's possible to use #SSENDEXT only if the connection was opened by
+    # #SD, else the ME is raising an error" (ATR10 #SSENDEXT p.429, #SSEND p.428;
+    # REFERENCE 6.10), so a socket accepted in command mode might have no way to send
+    # (docs/emulator-fidelity.md ssend_accepted; docs/gateway-runtime.md).
+    st, text = atc.cmd(MDM, 'AT#SA=%d' % CONN_ID, 10)
+    if st == 'CONNECT':
         return 1, atc.take_data(MDM)
     return 0, 'AT#SA ' + st + ' ' + text
 

@@ -198,6 +198,7 @@ def listener():
     if not ok(a):
         put('scfg_listening', '?')
         put('sring', '?')
+        put('ssend_accepted', '?')
         return
     cfg = info(at('AT#SCFG?', 5), '#SCFG: 2,')
     if cfg == '?':
@@ -231,11 +232,31 @@ def listener():
     put('sring', form)
     if form != '?':
         at('AT#SA=2,1', 10)
+        put('ssend_accepted', accepted())
         MOD.sleep(10)
         at('AT#SH=2', 10)
+    else:
+        put('ssend_accepted', '?')
     at('AT#SL=2,0,%d' % LPORT, 10)
     if added:
         at('AT#FRWL=0,"0.0.0.0","0.0.0.0"', 5)
+
+
+def accepted():
+    # #SSENDEXT on the socket just accepted with #SA, one byte: ATR10 p.428-429 say
+    # #SSEND/#SSENDEXT work "only if the connection was opened by #SD, else the ME is
+    # raising an error".  On firmware without #SSENDEXT an ERROR tells nothing.
+    if ['ssendext_test', '?'] in report:
+        return '?'
+    MDM.send('AT#SSENDEXT=2,1\r', 10)
+    p = wait_for(['> ', 'ERROR'], 10)
+    if p.find('> ') != -1:
+        MDM.send('x', 10)
+        wait_for(['\r\nOK\r\n', 'ERROR'], 10)
+        return 'works'
+    if p.find('ERROR') != -1:
+        return 'error'
+    return '?'
 
 
 def client():

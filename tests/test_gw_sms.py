@@ -57,8 +57,7 @@ def test_boot_sequence_sets_up_both_instances_in_order(tmp_path: Path) -> None:
     assert "AT#SCFG=1,1,300,300,300,10" in mdm2         # socketting 300 10 0 (pktSz 0 = 300), connTo 30 s
     assert "AT#SCFGEXT=1,0,0,2" in mdm2                 # keepalive 2 min, the 4-field form
     assert 'AT#FRWL=1,"0.0.0.0","0.0.0.0"' in mdm2      # empty list, any: everyone
-    assert mdm[-1] == "AT#SL=1,1,1024,255"              # server any 1024 (defaults); command
-                                                        # mode: closure type 255 (gwnet.dial)
+    assert mdm[-1] == "AT#SL=1,1,1024"                  # server any 1024 (defaults)
     # the stored messages were handled and deleted; the command one got its reply
     assert m.sms.store == {}
     assert [(s.destination, s.text) for s in m.sms.sent] == [(PHONE, "Confirmed: baud 19200")]

@@ -506,6 +506,10 @@ def _send_checks(ctx: Ctx):
     sock = net.sockets[_conn_id(ctx)]
     if sock.state != CONNECTED or sock.online():
         return None, _cme(ctx, "state")
+    if sock.listen_port and variants.choice(ctx.module, "ssend_accepted") == "error":
+        # ATR10 #SSEND p.428, #SSENDEXT p.429: "only if the connection was opened by #SD,
+        # else the ME is raising an error" read literally (docs/emulator-fidelity.md)
+        return None, _cme(ctx, "state")
     return sock, None
 
 
