@@ -47,9 +47,10 @@ def now():
 
 
 def collect(buf):
-    # remember the SRING lines in an answer: the listener's URC spelling is the question
+    # remember the SRING lines in an answer (the listener's URC spelling is the question)
+    # and NO CARRIER (a command-mode socket's close, client())
     for line in buf.split('\r\n'):
-        if line.find('SRING') != -1:
+        if line.find('SRING') != -1 or line.find('NO CARRIER') != -1:
             urcs.append(line)
 
 
@@ -266,6 +267,7 @@ def client():
     if not ok(a):
         put('ssend_prompt', '?')
         put('read_after_close', '?')
+        put('cmd_close_urc', '?')
         return
     collect(MDM.receive(1))
     del urcs[:]
@@ -292,6 +294,15 @@ def client():
         put('read_after_close', 'drop')
     else:
         put('read_after_close', '?')
+    # cmd_close_urc: did the server's close print a URC (ATR10 describes none)?
+    wait_for(['NO CARRIER'], 2)
+    form = '?'
+    if seen > 0:
+        form = 'none'
+    for line in urcs:
+        if line.find('NO CARRIER') != -1:
+            form = 'no_carrier'
+    put('cmd_close_urc', form)
 
 
 def ring_seen(text):

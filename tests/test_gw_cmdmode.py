@@ -157,9 +157,13 @@ def test_on_demand_client_in_command_mode(tmp_path: Path) -> None:
     m.close()
 
 
-def test_idle_peer_close_found_by_ss_within_seconds(m: Module) -> None:
-    # No URC tells a command-mode socket's close (ATR10 is silent): #SS=1 on MDM2 after 2 s
-    # without traffic; an idle connection asks it about every 2 s, nothing more.
+@pytest.mark.parametrize("urc", ["none", "no_carrier"])
+def test_idle_peer_close_found_by_ss_within_seconds(tmp_path: Path, urc: str) -> None:
+    # No URC tells a command-mode socket's close (ATR10 is silent; the variant
+    # cmd_close_urc prints NO CARRIER): #SS=1 on MDM2 after 2 s without traffic; an idle
+    # connection asks it about every 2 s, nothing more.  A NO CARRIER URC is filed, never
+    # taken for a result.
+    m = boot(tmp_path, setup=lambda x: variants.apply(x, {"cmd_close_urc": urc}))
     srv, c = maintain(m)
     m.run(20)
     n0 = len(m.at_log)
@@ -171,6 +175,11 @@ def test_idle_peer_close_found_by_ss_within_seconds(m: Module) -> None:
     t0 = m.kernel.now()
     c = srv.accept_next(30)
     assert c is not None and (m.kernel.now() - t0) / 1000 < 5
+    assert m.run_until(lambda: state(m) == "connected", 10)
+    c.send(b"next")
+    assert m.run_until(lambda: received(m) == b"next", 5)
+    assert not any("dial failed" in line for line in m.trace_lines)
+    m.close()
 
 
 def close_right_before_device_bytes(m: Module) -> list[int]:

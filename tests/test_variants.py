@@ -200,6 +200,25 @@ def test_read_after_close(tmp_path: Path, value: str) -> None:
         assert got == b"\r\nERROR\r\n" and m.net.sockets[1].state == "closed"
 
 
+@pytest.mark.parametrize("value", ["none", "no_carrier"])
+def test_cmd_close_urc(tmp_path: Path, value: str) -> None:
+    # A command-mode socket closed by the peer: #SS says 0 either way; no_carrier also
+    # prints NO CARRIER on the opening instance.  A local #SH prints nothing.
+    m = fresh(tmp_path, cmd_close_urc=value)
+    m.power_on()
+    assert at(m, "AT#SGACT=1,1", timeout=30).endswith(b"OK\r\n")
+    srv = m.net.sim.listen("203.0.113.5", 5000)
+    assert at(m, 'AT#SD=1,0,5000,"203.0.113.5",255,0,1', timeout=10) == b"\r\nOK\r\n"
+    conn = srv.accept_next(1)
+    conn.close()
+    got = run_collect(m, 2)
+    assert m.net.sockets[1].state == "closed"
+    assert got == (b"\r\nNO CARRIER\r\n" if value == "no_carrier" else b"")
+    assert at(m, 'AT#SD=1,0,5000,"203.0.113.5",255,0,1', timeout=10) == b"\r\nOK\r\n"
+    srv.accept_next(1)
+    assert at(m, "AT#SH=1") == b"\r\nOK\r\n" and run_collect(m, 2) == b""
+
+
 @pytest.mark.parametrize("value", ["works", "error"])
 def test_ssend_accepted(tmp_path: Path, value: str) -> None:
     # ATR10 p.428-429: #SSEND/#SSENDEXT "only if the connection was opened by #SD, else the
