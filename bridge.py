@@ -1,21 +1,38 @@
-# bridge.py - the SER <-> MDM pump of an open connection (a GPRS socket or a CSD call
-# online on MDM).  On-module file in the dialect (../shared/dialect.md).
+# bridge.py - the SER <-> MDM pump of an open connection: a client socket in command
+# mode on MDM, or a socket or a CSD call online on MDM.  On-module file in the dialect
+# (../shared/dialect.md).
 #
 # The main loop calls turn(now) over and over while a connection is open.  A turn never
-# blocks for long and sends no AT command on MDM (on MDM2 at most one AT#SI a second,
-# below): it moves what surely fits in each direction and says how many bytes moved
-# (the main loop waits only after a turn that moved less than a full piece, so a busy
-# bridge runs flat out).
+# blocks for long: it moves what surely fits in each direction and says how many bytes
+# moved (the main loop waits only after a turn that moved less than a full piece, so a
+# busy bridge runs flat out).
 #
-#   start(up, down, k)  a connection is online: up = device bytes to send first (typed
+# Two data paths (docs/gateway-runtime.md "Device bytes and MDM's command line"):
+#   command mode  a client socket (gwnet.dial) where AT#SSENDEXT=? answered at boot
+#                 (SW 7.03.02/7.02.07 and later, ATR10 1.7; gwnet.init sets mode): MDM
+#                 never leaves command mode.  Device bytes go only with AT#SSENDEXT=1,<n>
+#                 after its prompt, exactly n <= 1500 of them (send()): once the socket
+#                 is closed the command answers ERROR and nothing is written, so no device
+#                 byte can ever reach MDM's command line.  Network bytes come with
+#                 AT#SRECV=1,1500 when SRING: 1 announced them (receive()), taken by their
+#                 count (atc.length).  The close: #SS=1 on MDM2 (ATR10 gives no URC).
+#                 A +++ from the device is plain data here.
+#   online        a socket accepted with #SA (#SSEND/#SSENDEXT "only if the connection was
+#                 opened by #SD", ATR10 p.428-429), a client socket on older firmware, a
+#                 CSD call: no AT command on MDM (on MDM2 at most one AT#SI a second),
+#                 DCD read before each send (below); the one instance between that read
+#                 and the send remains (gwmode.closed clears the line after).
+#
+#   start(up, down, k)  a connection is open: up = device bytes to send first (typed
 #                    while an on-demand connection was dialled), down = network bytes
-#                    that came with CONNECT (atc.take_data), k = 'csd' for a call
+#                    that came with CONNECT (atc.take_data), k = 'csd' for a call,
+#                    'client' for a socket gwnet.dial opened, 'server' for an accepted one
 #   sleep(t)         the main loop's wait: MOD.sleep(t), counted for the bounds
 #   turn(now)        now = the loop's MOD.secCounter() of this turn (read once per turn:
 #                    every built-in call costs time on the module) -> bytes moved
-#                    (>= 0), CLOSED (DCD fell: the peer, the network or
-#                    the module ended the connection) or ESCAPED (the device's own +++
-#                    put MDM in command mode)
+#                    (>= 0), CLOSED (DCD fell, or #SS=1 says 0 in command mode: the
+#                    peer, the network or the module ended the connection) or ESCAPED
+#                    (online: the device's own +++ put MDM in command mode)
 #   finish()         after CLOSED: hand the last network bytes to the device, -> the
 #                    device bytes that never reached the network
 #
