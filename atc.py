@@ -175,9 +175,9 @@ def length(vb, line):
     # the socket, then CR LF (ATR10 #SRECV, REFERENCE 6.10; recvDataMode 0, text): taken
     # by the count the same way, so no byte value in them is ever framing.
     if vb == '#SRECV' and line[:7] == '#SRECV:':
-        f = fields(line[7:])
-        if len(f) == 2:
-            return num(f[1])
+        f = line[7:].split(',')         # two plain numbers: no quotes to honour, and
+        if len(f) == 2:                 # fields() costs a line per character
+            return num(trim(f[1]))
         return -1
     if (vb != '+CMGL' and vb != '+CMGR') or line[:6] != vb + ':':
         return -1

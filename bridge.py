@@ -386,28 +386,33 @@ def turn(now):
                 fill = 40960
     if r == CLOSED or r == ESCAPED:
         return r
-    # device -> network: read SER only when nothing is waiting, so the order is kept.
-    # A frame is what the device sends without a pause of quiet s; the per-frame
-    # identity goes before one, a heartbeat only in a pause (docs/gateway-runtime.md).
-    if up == '':
-        up = SER.read()
-        if prefix != '' and up != '' and now - last_up >= quiet:
-            up = prefix + up
+    # device -> network: read SER only when nothing is waiting, so the order is kept
+    # (in command mode also while gathering a block, below).  A frame is what the device
+    # sends without a pause of quiet s; the per-frame identity goes before one, a
+    # heartbeat only in a pause (docs/gateway-runtime.md).
+    new = ''
+    if up == '' or (not online and len(up) < 1500 and up != beat):
+        new = SER.read()
+        if prefix != '' and new != '' and up == '' and now - last_up >= quiet:
+            new = prefix + new
             extra(prefix)
-    if up != '' and not online:
-        # command mode: a piece of at most 1500 bytes (AT#SSENDEXT's maximum), no bound
+        up = up + new
+    n = 0
+    if up != '' and not online and (new == '' or len(up) >= 1500):
+        # command mode: a block goes once the device paused for a turn (a read that
+        # brought nothing) or 1500 bytes (AT#SSENDEXT's maximum) wait, so a stream at a
+        # low baud rate costs one exchange per 1500 bytes, not one per turn; no bound
         # needed on MDM (send()).  The exchange blocks the script (two answers): bytes
-        # beyond the piece already wait, so the device is held meanwhile, its 4096-byte
-        # RX buffer is never at risk (REFERENCE 2.3: no automatic flow control).
+        # beyond the block already wait, so the device is held meanwhile and its
+        # 4096-byte RX buffer is never at risk (REFERENCE 2.3: no automatic flow control).
         data = up[:1500]
         if len(up) > 1500:
             set_cts(0)
-        n = 0
         if send(data):
             n = len(data)
         elif socket_state()[0] == 0:
             return CLOSED               # the bytes go back through finish()
-    elif up != '':
+    elif up != '' and online:
         n = divmod(40960 - mfill, 10)[0]    # bytes that surely fit
         if n < PIECE and n < len(up) and csd == 0 and now != stamp:
             stamp = now
@@ -434,7 +439,9 @@ def turn(now):
         tonet = divmod(tonet + len(data), COUNT_MOD)[1]
         if up == '':
             set_cts(1)
-    if up != '':
+    if not online:
+        set_cts(len(up) < 1500)     # command mode: held only while a full block waits
+    elif up != '':
         set_cts(0)              # bytes wait (no room that surely fits): hold the device
     if moved > 0:
         last = now

@@ -121,12 +121,15 @@ def transfer(m: Module, c: Any, up: bytes, down: bytes) -> Result:
     return r
 
 
+CLIENT = False      # --client: the gateway dials out (client maintain) instead of accepting
+
+
 def run_ours(baud: int, up: bytes, down: bytes, costs: tuple[Any, Any]) -> Result:
     with bl.flash_dir() as d:
         m = bl.new_gateway(d, *costs)
         bl.start(m)
         bl.set_baud(m, baud)
-        c = bl.connect_client(m)
+        c = bl.dial_server(m) if CLIENT else bl.connect_client(m)
         m.run(1)
         r = transfer(m, c, up, down)
         r.limits = limits(m, baud)
@@ -189,10 +192,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--ways", default="up,down,duplex")
     p.add_argument("--call-cost-ms", type=int, default=None)
     p.add_argument("--line-cost-us", type=int, default=None)
+    p.add_argument("--client", action="store_true",
+                   help="the gateway as a client (maintain) dialling the remote end; default: "
+                        "server mode, a remote client connected")
     p.add_argument("--old-firmware", action="store_true",
                    help="firmware without #SSENDEXT: the online bridge (default: command mode)")
     a = p.parse_args(argv)
     bl.OLD_FIRMWARE = a.old_firmware
+    global CLIENT
+    CLIENT = a.client
     costs = (a.call_cost_ms, a.line_cost_us)
     ok = True
     printed_model = False

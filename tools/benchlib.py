@@ -112,6 +112,20 @@ def connect_client(m: Module, port: int = 1024) -> Any:
     return c
 
 
+SERVER = ("203.0.113.5", 5000)
+
+
+def dial_server(m: Module) -> Any:
+    """Client maintain mode: the gateway dials a simulated server (a client socket, in
+    command mode where the firmware has #SSENDEXT: bridge.py); -> the server's side."""
+    srv = m.net.sim.listen(*SERVER)  # type: ignore[attr-defined]
+    sms(m, "connect mode client %s %d maintain" % SERVER)
+    c = srv.accept_next(60)
+    if c is None or not m.run_until(lambda: state(m) == "connected", 30, step=0.05):
+        raise SystemExit("no connection: gateway %s" % state(m))
+    return c
+
+
 @dataclass
 class Window:
     """Counters at the start of a measured stretch of module time."""
