@@ -239,7 +239,8 @@ def closed():
     left = bridge.finish()
     SER.setDCD(0)
     # Clear MDM's command line of device bytes that may have reached it after DCD fell
-    # (bridge.py): 81 inert characters and CR.  A leftover that starts with AT becomes
+    # (the online bridge, bridge.py; in command mode none can, and the line is empty
+    # anyway): 81 inert characters and CR.  A leftover that starts with AT becomes
     # a line over the 80-character limit, so nothing on it runs and the answer is ERROR
     # (ATR10 3.2.2 "Command Lines"); one without AT is ignored.  Either way the next
     # command starts on an empty line.  Waits at most ~1 s for the answer.

@@ -4,8 +4,9 @@
 # caller checks ('' = done, else what failed).  On-module file in the dialect.
 #
 # Who does what (REFERENCE.md 6.13, 8.6, 2.2):
-#   MDM  (instance 1) carries the data: #SL/#SA, #SD, ATA, online mode.  #SO/#SH must
-#        go to the instance that opened the socket (6.5), so sockets live here.
+#   MDM  (instance 1) carries the data: #SL/#SA, #SD, ATA, online mode, and a client
+#        socket's command-mode data (#SSENDEXT, #SRECV: bridge.py).  #SO/#SH must go to
+#        the instance that opened the socket (6.5), so sockets live here.
 #   MDM2 (instance 2) is the control instance: registration, the context (#SGACT:
 #        deactivate on the instance that activated, 6.4), #FRWL, #SS, +CSQ and all SMS
 #        (+CMGF/+CNMI are per instance, 5.3, 8.1), so it keeps working while MDM is
