@@ -20,7 +20,7 @@
 #   online        a socket accepted with #SA (#SSEND/#SSENDEXT "only if the connection was
 #                 opened by #SD", ATR10 p.428-429), a client socket on older firmware, a
 #                 CSD call: no AT command on MDM (on MDM2 at most one AT#SI a second),
-#                 DCD read before each send (below); the one instance between that read
+#                 DCD read before each send (below); the one instant between that read
 #                 and the send remains (gwmode.closed clears the line after).
 #
 #   start(up, down, k)  a connection is open: up = device bytes to send first (typed
@@ -300,9 +300,9 @@ def receive(now):
     # SRING: 1 on MDM announces bytes (#SCFGEXT srMode 0, ATR10 #SCFGEXT; gwnet sets it):
     # they are read with AT#SRECV=1,1500 (1500 the maximum, ATR10 #SRECV, REFERENCE 6.10)
     # while an answer comes full.  The module writes no URC when a command-mode socket
-    # closes (ATR10 is silent; docs/emulator-fidelity.md cmd_close): AT#SS=1 tells, asked
-    # after 2 s without a byte either way and then every 2 s, and whenever #SRECV or
-    # #SSENDEXT fails.  State 3 (bytes pending) also stands for a missed SRING.
+    # closes (ATR10 is silent; docs/emulator-fidelity.md cmd_close_urc): AT#SS=1 tells,
+    # asked after 2 s without a byte either way and then every 2 s, and whenever #SRECV
+    # or #SSENDEXT fails.  State 3 (bytes pending) also stands for a missed SRING.
     global down, stamp
     if down != '':
         return 0
