@@ -126,7 +126,10 @@ def scan(buf, framed, last, vb, conn, want, info):
                     buf = '\r\n' + buf
                 return '', buf, 0, last     # the whole text is not there yet
             info.append(line)
-            info.append(buf[i + 2:j].replace('\r', '\n'))   # one element: see cmgl()
+            if vb == '#SRECV':
+                info.append(buf[i + 2:j])   # the socket's bytes, exact (length())
+            else:
+                info.append(buf[i + 2:j].replace('\r', '\n'))   # one element: see cmgl()
             buf = buf[j + 2:]
             framed = 0
             last = 'i'
@@ -168,6 +171,14 @@ def length(vb, line):
     # last with +CSDH=1: 7 fields in a +CMGL line, 11 or 12 in +CMGR (ATR10 +CMGL,
     # +CMGR, #SMSMODE=1).  -> the text length, or -1 (no header, +CSDH=0, or a status
     # report, which has no text: the gateway asks for none, +CSMP default <fo> 17).
+    # #SRECV's header '#SRECV: <connId>,<n>' is followed by exactly <n> bytes read from
+    # the socket, then CR LF (ATR10 #SRECV, REFERENCE 6.10; recvDataMode 0, text): taken
+    # by the count the same way, so no byte value in them is ever framing.
+    if vb == '#SRECV' and line[:7] == '#SRECV:':
+        f = line[7:].split(',')         # two plain numbers: no quotes to honour, and
+        if len(f) == 2:                 # fields() costs a line per character
+            return num(trim(f[1]))
+        return -1
     if (vb != '+CMGL' and vb != '+CMGR') or line[:6] != vb + ':':
         return -1
     f = fields(line[6:])

@@ -1,21 +1,38 @@
-# bridge.py - the SER <-> MDM pump of an open connection (a GPRS socket or a CSD call
-# online on MDM).  On-module file in the dialect (../shared/dialect.md).
+# bridge.py - the SER <-> MDM pump of an open connection: a client socket in command
+# mode on MDM, or a socket or a CSD call online on MDM.  On-module file in the dialect
+# (../shared/dialect.md).
 #
 # The main loop calls turn(now) over and over while a connection is open.  A turn never
-# blocks for long and sends no AT command on MDM (on MDM2 at most one AT#SI a second,
-# below): it moves what surely fits in each direction and says how many bytes moved
-# (the main loop waits only after a turn that moved less than a full piece, so a busy
-# bridge runs flat out).
+# blocks for long: it moves what surely fits in each direction and says how many bytes
+# moved (the main loop waits only after a turn that moved less than a full piece, so a
+# busy bridge runs flat out).
 #
-#   start(up, down, k)  a connection is online: up = device bytes to send first (typed
+# Two data paths (docs/gateway-runtime.md "Device bytes and MDM's command line"):
+#   command mode  a client socket (gwnet.dial) where AT#SSENDEXT=? answered at boot
+#                 (SW 7.03.02/7.02.07 and later, ATR10 1.7; gwnet.init sets mode): MDM
+#                 never leaves command mode.  Device bytes go only with AT#SSENDEXT=1,<n>
+#                 after its prompt, exactly n <= 1500 of them (send()): once the socket
+#                 is closed the command answers ERROR and nothing is written, so no device
+#                 byte can ever reach MDM's command line.  Network bytes come with
+#                 AT#SRECV=1,1500 when SRING: 1 announced them (receive()), taken by their
+#                 count (atc.length).  The close: #SS=1 on MDM2 (ATR10 gives no URC).
+#                 A +++ from the device is plain data here.
+#   online        a socket accepted with #SA (#SSEND/#SSENDEXT "only if the connection was
+#                 opened by #SD", ATR10 p.428-429), a client socket on older firmware, a
+#                 CSD call: no AT command on MDM (on MDM2 at most one AT#SI a second),
+#                 DCD read before each send (below); the one instant between that read
+#                 and the send remains (gwmode.closed clears the line after).
+#
+#   start(up, down, k)  a connection is open: up = device bytes to send first (typed
 #                    while an on-demand connection was dialled), down = network bytes
-#                    that came with CONNECT (atc.take_data), k = 'csd' for a call
+#                    that came with CONNECT (atc.take_data), k = 'csd' for a call,
+#                    'client' for a socket gwnet.dial opened, 'server' for an accepted one
 #   sleep(t)         the main loop's wait: MOD.sleep(t), counted for the bounds
 #   turn(now)        now = the loop's MOD.secCounter() of this turn (read once per turn:
 #                    every built-in call costs time on the module) -> bytes moved
-#                    (>= 0), CLOSED (DCD fell: the peer, the network or
-#                    the module ended the connection) or ESCAPED (the device's own +++
-#                    put MDM in command mode)
+#                    (>= 0), CLOSED (DCD fell, or #SS=1 says 0 in command mode: the
+#                    peer, the network or the module ended the connection) or ESCAPED
+#                    (online: the device's own +++ put MDM in command mode)
 #   finish()         after CLOSED: hand the last network bytes to the device, -> the
 #                    device bytes that never reached the network
 #
@@ -88,6 +105,9 @@ import MDM2
 import SER
 import MOD
 import atc
+import gwstate
+
+g = gwstate
 
 CLOSED = -1
 ESCAPED = -2
@@ -119,7 +139,13 @@ rate = 960          # SER's line rate, bytes a second (9600 8N1 until gwmode.ser
 csd = 0             # a CSD call: bytes a second its link takes from MDM (gwnet.answer);
                     # 0: a socket
 sent = 0            # <sent> of the last AT#SI answer (a socket: counted since it opened)
-stamp = -1          # MOD.secCounter() of the last AT#SI question
+stamp = -1          # MOD.secCounter() of the last AT#SI (online) or AT#SS (command
+                    # mode) question
+mode = 0            # #SD <connMode> of the next client socket: 1 command mode
+                    # (AT#SSENDEXT=? was answered at boot, gwnet.init), 0 online.  A socket
+                    # accepted with #SA and a CSD call are always online (csd, online)
+online = 1          # 1: the open connection is online on MDM (read(), DCD), 0: a client
+                    # socket in command mode (receive(), send())
 tick = 0            # MOD.secCounter() read by the last turn (before its sends)
 nap = 0             # tenths of a second slept (sleep()) since that turn, already counted
 
@@ -136,9 +162,10 @@ def set_cts(v):
 
 
 def start(u, d, k):
-    # u: device bytes to send first, d: network bytes that came with CONNECT, k: the
-    # state of the connection ('csd': csd was set by gwnet.answer, or 'connected')
-    global up, down, held, armed, last_up, last, mfill, csd, sent
+    # u: device bytes to send first, d: network bytes that came with CONNECT, k: what
+    # the connection is ('csd': csd was set by gwnet.answer; 'client': opened by
+    # gwnet.dial, in command mode when mode is 1; 'server': accepted, online)
+    global up, down, held, armed, last_up, last, mfill, csd, sent, online
     up = u
     down = d
     held = ''
@@ -149,7 +176,11 @@ def start(u, d, k):
     if k != 'csd':
         csd = 0
     sent = 0                    # #SI counts from the socket's opening (ATR10 p.414)
-    set_cts(1)
+    online = not mode or k != 'client'
+    if not online:
+        g.sring = 1             # command mode: bytes may wait from before the OK (#SRECV)
+    if u == '':
+        set_cts(1)              # else the first turns send u first, then raise it
 
 
 def drain(t):
@@ -250,6 +281,76 @@ def read(now):
     return 0
 
 
+# ---- command mode: the socket's bytes only through AT#SSENDEXT and AT#SRECV -----------
+
+def socket_state():
+    # AT#SS=1 on MDM2 -> (state 0-5, remote ip, remote port) of the data socket (REFERENCE
+    # 6.9: 0 closed, 1 online, 2 suspended, 3 suspended with pending data, 4 listening,
+    # 5 incoming), state -1 when there is no answer.  MDM2 is never online, so it answers
+    # whatever MDM is doing.
+    st, text = atc.cmd(MDM2, 'AT#SS=1', 5)
+    for s in atc.ss(text):
+        if s[0] == 1:
+            return s[1], s[4], s[5]
+    return -1, '', 0
+
+
+def receive(now):
+    # The network side of a command-mode turn (read() is the online one).  -> CLOSED or 0.
+    # SRING: 1 on MDM announces bytes (#SCFGEXT srMode 0, ATR10 #SCFGEXT; gwnet sets it):
+    # they are read with AT#SRECV=1,1500 (1500 the maximum, ATR10 #SRECV, REFERENCE 6.10)
+    # while an answer comes full.  The module writes no URC when a command-mode socket
+    # closes (ATR10 is silent; docs/emulator-fidelity.md cmd_close_urc): AT#SS=1 tells,
+    # asked after 2 s without a byte either way and then every 2 s, and whenever #SRECV
+    # or #SSENDEXT fails.  State 3 (bytes pending) also stands for a missed SRING.
+    global down, stamp
+    if down != '':
+        return 0
+    new = MDM.read()
+    if new != '':
+        atc.drain(MDM, new)         # URCs filed; SRING taken out here (gwloop reads the
+    i = 0                           # others once a second)
+    while i < len(atc._urcs):
+        if atc.sring(atc._urcs[i]) == 1:
+            del atc._urcs[i]
+            g.sring = 1
+        else:
+            i = i + 1
+    if not g.sring:
+        if now - last < 2 or now - stamp < 2:
+            return 0
+        stamp = now
+        n = socket_state()[0]
+        if n == 0:
+            return CLOSED
+        if n != 3:
+            return 0
+    st, text = atc.cmd(MDM, 'AT#SRECV=1,1500', 5)
+    i = text.find('\r\n')
+    if st == 'OK' and i != -1 and text[:7] == '#SRECV:':
+        down = text[i + 2:]
+        g.sring = len(down) >= 1500     # full: more may wait
+        return 0
+    g.sring = 0                     # nothing buffered (an error, ATR10 #SRECV), or closed
+    if socket_state()[0] == 0:
+        return CLOSED
+    return 0
+
+
+def send(data):
+    # AT#SSENDEXT=1,<n> on MDM, then exactly n bytes after the prompt '> ' (ATR10
+    # #SSENDEXT p.429: "the device responds to the command with the prompt ... and waits
+    # for the data to send"; every byte value is data, no Ctrl-Z or ESC meaning).  A
+    # device byte reaches MDM only after that prompt, counted: when the socket is closed
+    # the command answers ERROR and nothing is written (ATR10 #SSENDEXT; REFERENCE 6.10).
+    # n <= 1500 always fits MDM's empty 4096-byte buffer (REFERENCE 2.0).  -> 1 sent.
+    st, text = atc.cmd(MDM, 'AT#SSENDEXT=1,%d' % len(data), 5, '> ')
+    if st != 'PROMPT':
+        return 0
+    st, text = atc.send(MDM, data, 10)
+    return st == 'OK'
+
+
 def turn(now):
     global up, down, armed, last_up, last, tonet, toser, fill, mfill, tick, nap, stamp
     moved = 0
@@ -266,7 +367,10 @@ def turn(now):
             drain(n)
     tick = now
     nap = 0
-    r = read(now)
+    if not online:
+        r = receive(now)
+    else:
+        r = read(now)
     if down != '':
         n = divmod(40960 - fill, 10)[0]     # bytes that surely fit
         if n > PIECE:
@@ -282,15 +386,33 @@ def turn(now):
                 fill = 40960
     if r == CLOSED or r == ESCAPED:
         return r
-    # device -> network: read SER only when nothing is waiting, so the order is kept.
-    # A frame is what the device sends without a pause of quiet s; the per-frame
-    # identity goes before one, a heartbeat only in a pause (docs/gateway-runtime.md).
-    if up == '':
-        up = SER.read()
-        if prefix != '' and up != '' and now - last_up >= quiet:
-            up = prefix + up
+    # device -> network: read SER only when nothing is waiting, so the order is kept
+    # (in command mode also while gathering a block, below).  A frame is what the device
+    # sends without a pause of quiet s; the per-frame identity goes before one, a
+    # heartbeat only in a pause (docs/gateway-runtime.md).
+    new = ''
+    if up == '' or (not online and len(up) < 1500 and up != beat):
+        new = SER.read()
+        if prefix != '' and new != '' and up == '' and now - last_up >= quiet:
+            new = prefix + new
             extra(prefix)
-    if up != '':
+        up = up + new
+    n = 0
+    if up != '' and not online and (new == '' or len(up) >= 1500):
+        # command mode: a block goes once the device paused for a turn (a read that
+        # brought nothing) or 1500 bytes (AT#SSENDEXT's maximum) wait, so a stream at a
+        # low baud rate costs one exchange per 1500 bytes, not one per turn; no bound
+        # needed on MDM (send()).  The exchange blocks the script (two answers): bytes
+        # beyond the block already wait, so the device is held meanwhile and its
+        # 4096-byte RX buffer is never at risk (REFERENCE 2.3: no automatic flow control).
+        data = up[:1500]
+        if len(up) > 1500:
+            set_cts(0)
+        if send(data):
+            n = len(data)
+        elif socket_state()[0] == 0:
+            return CLOSED               # the bytes go back through finish()
+    elif up != '' and online:
         n = divmod(40960 - mfill, 10)[0]    # bytes that surely fit
         if n < PIECE and n < len(up) and csd == 0 and now != stamp:
             stamp = now
@@ -299,21 +421,27 @@ def turn(now):
         if n > PIECE:
             n = PIECE
         data = up[:n]
-    if up != '' and n > 0 and MDM.getDCD() != 0:    # read right before the send (6.6)
-        if MDM.send(data, SEND_WAIT) == 1:
-            mfill = mfill + 10 * len(data)
-            up = up[len(data):]
-            armed = 0
-            if data == '+++' and up == '' and now - last_up >= 5:
-                armed = now
-            last_up = now
-            moved = moved + len(data)
-            tonet = divmod(tonet + len(data), COUNT_MOD)[1]
-            if up == '':
-                set_cts(1)
+        if n > 0 and MDM.getDCD() != 0:     # read right before the send (6.6)
+            if MDM.send(data, SEND_WAIT) == 1:
+                mfill = mfill + 10 * len(data)
+            else:
+                mfill = 40960
+                n = 0
         else:
-            mfill = 40960
-    if up != '':
+            n = 0
+    if up != '' and n > 0:
+        up = up[len(data):]
+        armed = 0
+        if data == '+++' and up == '' and now - last_up >= 5:
+            armed = now
+        last_up = now
+        moved = moved + len(data)
+        tonet = divmod(tonet + len(data), COUNT_MOD)[1]
+        if up == '':
+            set_cts(1)
+    if not online:
+        set_cts(len(up) < 1500)     # command mode: held only while a full block waits
+    elif up != '':
         set_cts(0)              # bytes wait (no room that surely fits): hold the device
     if moved > 0:
         last = now

@@ -58,7 +58,7 @@ def healthy():
         g.go('gprs', 0)
         return
     if g.state == 'listening':
-        s = gwnet.socket_state()[0]
+        s = bridge.socket_state()[0]
         if s == 5:
             g.sring = 1         # a connection waits for #SA: its SRING was missed
         elif s != 4:
@@ -153,7 +153,7 @@ def dial():
     if gwnet.context_up() == 0:
         g.go('gprs', 0)
         return
-    if gwnet.socket_state()[0] != 0:
+    if bridge.socket_state()[0] != 0:
         gwnet.close()
     host, port = gwfleet.server(g.cfg)
     bad = gwnet.dial(host, port)
@@ -214,14 +214,16 @@ def connected(kind, data):
     g.ring = 0
     g.go(kind, 0)
     SER.setDCD(1)
+    k = kind
     if kind == 'csd':
         g.peer = ''             # the listener stays (it is another use of MDM)
     elif g.cfg['mode'] == 'client':
         g.peer = '%s:%d' % (gwfleet.host, gwfleet.port)
         gwfleet.tries = 0
+        k = 'client'            # opened by gwnet.dial: in command mode where it can be
     else:
         g.lport = 0             # the listening socket now carries the connection
-        s = gwnet.socket_state()
+        s = bridge.socket_state()
         g.peer = '%s:%d' % (s[1], s[2])
     g.tries = 0
     g.succeeded('dial')         # the next dial after a close goes at once
@@ -229,7 +231,7 @@ def connected(kind, data):
     gwfleet.beat(g.cfg, kind)
     t = gwfleet.expand(g.cfg, g.cfg['ident'])
     bridge.extra(t)
-    bridge.start(t + first, data, kind)     # the identity before any device byte
+    bridge.start(t + first, data, k)        # the identity before any device byte
 
 
 def closed():
@@ -237,7 +239,8 @@ def closed():
     left = bridge.finish()
     SER.setDCD(0)
     # Clear MDM's command line of device bytes that may have reached it after DCD fell
-    # (bridge.py): 81 inert characters and CR.  A leftover that starts with AT becomes
+    # (the online bridge, bridge.py; in command mode none can, and the line is empty
+    # anyway): 81 inert characters and CR.  A leftover that starts with AT becomes
     # a line over the 80-character limit, so nothing on it runs and the answer is ERROR
     # (ATR10 3.2.2 "Command Lines"); one without AT is ignored.  Either way the next
     # command starts on an empty line.  Waits at most ~1 s for the answer.
@@ -269,7 +272,7 @@ def closed():
         g.go('gprs', 0)
         return
     if g.cfg['mode'] == 'server':
-        if old == 'csd' and gwnet.socket_state()[0] == 4:
+        if old == 'csd' and bridge.socket_state()[0] == 4:
             g.go('listening', 0)    # the listener outlived the call
         else:
             g.go('listen', 0)       # a closed connection needs #SL again (6.11)
@@ -292,7 +295,7 @@ def escaped():
     # 4.1 s of silence can look like 5: ask MDM2 first whether the socket really is
     # suspended (#SS state 1 = still online, 6.9); if not, the OK was the peer's own
     # and goes to the device, and no AT#SO goes into the live socket.
-    if gwnet.socket_state()[0] == 1:
+    if bridge.socket_state()[0] == 1:
         bridge.down = bridge.down + '\r\nOK\r\n'      # the peer's own OK
         bridge.armed = 0
         return

@@ -4,8 +4,9 @@
 # caller checks ('' = done, else what failed).  On-module file in the dialect.
 #
 # Who does what (REFERENCE.md 6.13, 8.6, 2.2):
-#   MDM  (instance 1) carries the data: #SL/#SA, #SD, ATA, online mode.  #SO/#SH must
-#        go to the instance that opened the socket (6.5), so sockets live here.
+#   MDM  (instance 1) carries the data: #SL/#SA, #SD, ATA, online mode, and a client
+#        socket's command-mode data (#SSENDEXT, #SRECV: bridge.py).  #SO/#SH must go to
+#        the instance that opened the socket (6.5), so sockets live here.
 #   MDM2 (instance 2) is the control instance: registration, the context (#SGACT:
 #        deactivate on the instance that activated, 6.4), #FRWL, #SS, +CSQ and all SMS
 #        (+CMGF/+CNMI are per instance, 5.3, 8.1), so it keeps working while MDM is
@@ -93,6 +94,12 @@ def init():
     # only store (+CPMS p.204), so a class-0 SMS is not put in "ME" beside the store we
     # read (under the factory 0, p.203), and +CMGL lists by position.
     save(['AT#SMSMODE=1'])
+    # The data path (bridge.py): #SSENDEXT exists from SW 7.03.02/7.02.07 (ATR10 1.7
+    # history; REFERENCE 6.10 "probe it with AT#SSENDEXT=?").  Where it answers, the data
+    # socket opens in command mode (#SD/#SA connMode 1) and no device byte can ever reach
+    # MDM's command line; older firmware keeps the online bridge.
+    st, text = atc.cmd(MDM2, 'AT#SSENDEXT=?', 5)
+    bridge.mode = st == 'OK'
     bad = run(MDM2, ('AT+CMGF=1', 'AT+CPMS="SM","SM","SM"', 'AT+CSDH=1',
                      'AT+CNMI=2,1,0,0,0'), 5)
     if bad != '':
@@ -208,23 +215,15 @@ def apply_firewall(cfg):
     return run(MDM2, firewall.frwl_lines(cfg), 5)
 
 
-def socket_state():
-    # -> (state 0-5, remote ip, remote port) of the data socket (6.9), state -1 on error
-    st, text = atc.cmd(MDM2, 'AT#SS=%d' % CONN_ID, 5)
-    for s in atc.ss(text):
-        if s[0] == CONN_ID:
-            return s[1], s[4], s[5]
-    return -1, '', 0
-
-
 def listen(port):
     # #SL on MDM (6.11).  564 "already listening" or 551 "wrong state": a listener or a
     # socket left over; close it and listen again.
-    st, text = atc.cmd(MDM, 'AT#SL=%d,1,%d' % (CONN_ID, port), 10)
+    line = 'AT#SL=%d,1,%d' % (CONN_ID, port)
+    st, text = atc.cmd(MDM, line, 10)
     if st == 'ERROR' and (atc.cme(text) == 564 or atc.cme(text) == 551):
         unlisten(port)
         atc.cmd(MDM, 'AT#SH=%d' % CONN_ID, 10)
-        st, text = atc.cmd(MDM, 'AT#SL=%d,1,%d' % (CONN_ID, port), 10)
+        st, text = atc.cmd(MDM, line, 10)
     if st != 'OK':
         return 'AT#SL ' + st + ' ' + text
     return ''
@@ -237,6 +236,10 @@ def unlisten(port):
 def accept():
     # SRING -> #SA (6.11): CONNECT and MDM is online.  -> (1, data behind CONNECT) or
     # (0, what failed); a failed accept leaves no listener (a reject closes it too).
+    # Always online: "it's possible to use #SSENDEXT only if the connection was opened by
+    # #SD, else the ME is raising an error" (ATR10 #SSENDEXT p.429, #SSEND p.428;
+    # REFERENCE 6.10), so a socket accepted in command mode might have no way to send
+    # (docs/emulator-fidelity.md ssend_accepted; docs/gateway-runtime.md).
     st, text = atc.cmd(MDM, 'AT#SA=%d' % CONN_ID, 10)
     if st == 'CONNECT':
         return 1, atc.take_data(MDM)
@@ -249,19 +252,31 @@ def close():
 
 
 def dial(host, port):
-    # #SD in online mode (6.5), begun and not waited for: the caller keeps the serial
-    # port served and calls dialled() each turn.  -> '' or why it could not start.
-    st, text = atc.begin(MDM, 'AT#SD=%d,0,%d,"%s",0,0' % (CONN_ID, port, host))
+    # #SD (6.5) in online mode, or in command mode when bridge.mode is 1 (connMode 1:
+    # "after the connection is established the module answers OK", ATR10 #SD p.422-423),
+    # begun and not waited for: the caller keeps the serial port served and calls
+    # dialled() each turn.  -> '' or why it could not start.
+    # In command mode closureType 255: with 0 the "local host closes immediately when
+    # remote host has closed" (ATR10 #SD p.422), and bytes the peer sent right before its
+    # close, not yet read with #SRECV, could go with the socket (as updater.py).  With 255
+    # the socket closes after the escape sequence, and in command mode, where there is
+    # none, once what was received has been read: #SS then shows 0 (n/d in ATR10; the
+    # emulator's reading, docs/emulator-fidelity.md).
+    line = 'AT#SD=%d,0,%d,"%s",0,0' % (CONN_ID, port, host)
+    if bridge.mode:
+        line = 'AT#SD=%d,0,%d,"%s",255,0,1' % (CONN_ID, port, host)
+    st, text = atc.begin(MDM, line)
     if st != '':
         return 'AT#SD ' + st + ' ' + text
     return ''
 
 
 def dialled():
-    # -> ('', '') still dialling; ('CONNECT', data behind it); or (status, text) failed.
+    # -> ('', '') still dialling; ('CONNECT', data behind it) (or 'OK', command mode);
+    # or (status, text) failed.
     st, text = atc.check(MDM, 90)
-    if st == 'CONNECT':
-        return st, atc.take_data(MDM)
+    if st == 'CONNECT' or st == 'OK':
+        return 'CONNECT', atc.take_data(MDM)
     return st, text
 
 

@@ -47,9 +47,10 @@ def now():
 
 
 def collect(buf):
-    # remember the SRING lines in an answer: the listener's URC spelling is the question
+    # remember the SRING lines in an answer (the listener's URC spelling is the question)
+    # and NO CARRIER (a command-mode socket's close, client())
     for line in buf.split('\r\n'):
-        if line.find('SRING') != -1:
+        if line.find('SRING') != -1 or line.find('NO CARRIER') != -1:
             urcs.append(line)
 
 
@@ -198,6 +199,7 @@ def listener():
     if not ok(a):
         put('scfg_listening', '?')
         put('sring', '?')
+        put('ssend_accepted', '?')
         return
     cfg = info(at('AT#SCFG?', 5), '#SCFG: 2,')
     if cfg == '?':
@@ -231,11 +233,31 @@ def listener():
     put('sring', form)
     if form != '?':
         at('AT#SA=2,1', 10)
+        put('ssend_accepted', accepted())
         MOD.sleep(10)
         at('AT#SH=2', 10)
+    else:
+        put('ssend_accepted', '?')
     at('AT#SL=2,0,%d' % LPORT, 10)
     if added:
         at('AT#FRWL=0,"0.0.0.0","0.0.0.0"', 5)
+
+
+def accepted():
+    # #SSENDEXT on the socket just accepted with #SA, one byte: ATR10 p.428-429 say
+    # #SSEND/#SSENDEXT work "only if the connection was opened by #SD, else the ME is
+    # raising an error".  On firmware without #SSENDEXT an ERROR tells nothing.
+    if ['ssendext_test', '?'] in report:
+        return '?'
+    MDM.send('AT#SSENDEXT=2,1\r', 10)
+    p = wait_for(['> ', 'ERROR'], 10)
+    if p.find('> ') != -1:
+        MDM.send('x', 10)
+        wait_for(['\r\nOK\r\n', 'ERROR'], 10)
+        return 'works'
+    if p.find('ERROR') != -1:
+        return 'error'
+    return '?'
 
 
 def client():
@@ -245,6 +267,7 @@ def client():
     if not ok(a):
         put('ssend_prompt', '?')
         put('read_after_close', '?')
+        put('cmd_close_urc', '?')
         return
     collect(MDM.receive(1))
     del urcs[:]
@@ -271,6 +294,15 @@ def client():
         put('read_after_close', 'drop')
     else:
         put('read_after_close', '?')
+    # cmd_close_urc: did the server's close print a URC (ATR10 describes none)?
+    wait_for(['NO CARRIER'], 2)
+    form = '?'
+    if seen > 0:
+        form = 'none'
+    for line in urcs:
+        if line.find('NO CARRIER') != -1:
+            form = 'no_carrier'
+    put('cmd_close_urc', form)
 
 
 def ring_seen(text):

@@ -60,6 +60,14 @@ def new_module(tmp_path: Path, **kw: Any) -> Module:
     return m
 
 
+def old_firmware(m: Module) -> Module:
+    """Firmware before 7.03.02/7.02.07 (ATR10 §1.7): no #SSENDEXT and a 4-field #SCFGEXT, so
+    the gateway bridges its socket online on MDM (bridge.py).  Set before power-on."""
+    m.radio.scfgext_fields = 4
+    m.radio.firmware = "07.02.004"
+    return m
+
+
 def start(m: Module, want: str = "listening", timeout: float = 60) -> Module:
     """Power on and run until the gateway reaches state ``want``."""
     m.power_on()

@@ -496,6 +496,22 @@ def test_ssendext_is_binary_safe_ref_6_10(m: Module) -> None:
     assert at(m, "AT#SSENDEXT=1,1501") == b"\r\n+CME ERROR: 4\r\n"
 
 
+def test_ssendext_is_error_before_7_03_02_atr10_1_7(m: Module) -> None:
+    """ATR10 §1.7: #SSENDEXT came with 7.03.02/7.02.07; an older firmware answers ERROR to
+    every form (and sends nothing), #SSEND still works there."""
+    up(m)
+    _, conn = dial(m, mode=1)
+    assert at(m, "AT#SSENDEXT=?") == b"\r\n#SSENDEXT: (1-6),(1-1500)\r\n\r\nOK\r\n"
+    m.radio.scfgext_fields = 4
+    assert at(m, "AT#SSENDEXT=?") == b"\r\nERROR\r\n"
+    assert at(m, "AT#SSENDEXT=1,3") == b"\r\nERROR\r\n"
+    assert at(m, "AT#SSEND=1") == b"> "
+    feed(m, b"old\x1a")
+    m.run(1)
+    assert take(m) == OK
+    assert conn.received == b"old"
+
+
 def test_ssend_hex_mode_ref_6_3(m: Module) -> None:
     """§6.3 sendDataMode 1: #SSEND data given as hex pairs (IPG10 §5.3.3 example)."""
     up(m)

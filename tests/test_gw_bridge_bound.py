@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from gw_helpers import fast_boots, new_module, received, ser_send, sms, start, state, wait_state
+from gw_helpers import fast_boots, new_module, old_firmware, received, ser_send, sms, start, state, wait_state
 from tools.emulator import Module, variants
 
 SERVER = ("203.0.113.5", 5000)
@@ -22,8 +22,10 @@ def _fast(monkeypatch: pytest.MonkeyPatch) -> None:
     fast_boots(monkeypatch)
 
 
-def up(tmp_path: Path, **var: str) -> Module:
+def up(tmp_path: Path, old: bool = False, **var: str) -> Module:
     m = new_module(tmp_path)
+    if old:
+        old_firmware(m)     # the online bridge (MDM's bound is about it)
     variants.apply(m, var)
     start(m, "listening")
     return m
@@ -97,7 +99,7 @@ def test_mdm_bound_from_si_while_the_uplink_stalls(tmp_path: Path) -> None:
     # Client, 115200 bd: 30 KB from the device; the radio stops taking bytes for 6 s in
     # the middle (as a closed TCP window would).  MDM's bound comes only from AT#SI, asked
     # at most once a second and only while a piece may not fit.
-    m = up(tmp_path, mdm_send="prefix")
+    m = up(tmp_path, old=True, mdm_send="prefix")
     srv = m.net.sim.listen(*SERVER)
     serial(m, "115200", "8N1")
     assert sms(m, "connect mode client 203.0.113.5 5000 maintain")[0].startswith("Confirmed")
@@ -211,7 +213,7 @@ def test_mdm_bound_reads_sent_past_nine_digits(tmp_path: Path) -> None:
     # A socket that has carried almost 10^9 bytes: <sent> grows to 10 digits during the
     # transfer and is read by its last 9 (ints stay in 32 bits on the module).  The first
     # answer, far above what the bound holds, only sets the base.
-    m = up(tmp_path, mdm_send="prefix")
+    m = up(tmp_path, old=True, mdm_send="prefix")
     srv = m.net.sim.listen(*SERVER)
     serial(m, "115200", "8N1")
     assert sms(m, "connect mode client 203.0.113.5 5000 maintain")[0].startswith("Confirmed")

@@ -226,8 +226,8 @@ def test_failover_to_the_backup_and_back_to_the_primary(m: Module) -> None:
     bconn = bsrv.accept_next(120)
     assert bconn is not None and wait_state(m, "connected", 10)
     dials = [line for (_, _, line) in m.at_log if line.startswith("AT#SD=")]
-    assert dials[:3] == ['AT#SD=1,0,5000,"203.0.113.5",0,0'] * 3
-    assert dials[3] == 'AT#SD=1,0,6000,"198.51.100.20",0,0'
+    assert dials[:3] == ['AT#SD=1,0,5000,"203.0.113.5",255,0,1'] * 3   # command mode
+    assert dials[3] == 'AT#SD=1,0,6000,"198.51.100.20",255,0,1'
     st = sms(m, "connect status")[0]
     assert st.startswith("Status: connected 198.51.100.20:6000, server backup, signal 17")
     ser_send(m, b"to the backup")

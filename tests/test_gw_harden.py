@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from gw_helpers import PHONE, boot, gw, new_module, ser_send, silent, sms, start, state
+from gw_helpers import PHONE, boot, gw, new_module, old_firmware, ser_send, silent, sms, start, state
 from tools.emulator import Module
 from tools.emulator.sms import Message, septets
 
@@ -201,10 +201,12 @@ def mdm_lines(m: Module) -> list[str]:
     return [t for (_, i, t) in m.at_log if i == 1]
 
 
-def test_device_bytes_left_on_the_command_line_do_not_stall_the_next_dial(m: Module) -> None:
-    # The instant between reading DCD and writing to MDM cannot be closed from a script:
-    # model a device byte run that landed on MDM's command line right after the close.
+def test_device_bytes_left_on_the_command_line_do_not_stall_the_next_dial(tmp_path: Path) -> None:
+    # The instant between reading DCD and writing to MDM cannot be closed from a script
+    # (the online bridge, firmware without #SSENDEXT): model a device byte run that landed
+    # on MDM's command line right after the close.
     from emu_helpers import feed
+    m = boot(tmp_path, setup=old_firmware)
     srv, c = maintain(m)
     c.close()
     assert m.run_until(lambda: m.instances[1].dcd() == 0, 10, step=0.001)
@@ -214,11 +216,15 @@ def test_device_bytes_left_on_the_command_line_do_not_stall_the_next_dial(m: Mod
     assert c2 is not None and (m.kernel.now() - t0) / 1000 < 10
     # it became one line over the 80-character limit: refused whole, nothing of it ran
     assert [len(t) > 80 for t in mdm_lines(m) if "garbage" in t] == [True]
+    m.close()
 
 
-def test_peer_closes_while_the_device_streams(m: Module) -> None:
+def test_peer_closes_while_the_device_streams(tmp_path: Path) -> None:
     # 40 closes by the server while the device writes lines that hold AT commands: every
-    # reconnect within 10 s, no dial lost to a polluted command line.
+    # reconnect within 10 s, no dial lost to a polluted command line.  The online bridge
+    # (firmware without #SSENDEXT); in command mode no line can run at all
+    # (test_gw_cmdmode.py).
+    m = boot(tmp_path, setup=old_firmware)
     srv, c = maintain(m)
     worst = 0.0
     for trial in range(40):
@@ -235,16 +241,20 @@ def test_peer_closes_while_the_device_streams(m: Module) -> None:
     assert worst < 10, worst
     # A device line written in the one built-in call between the last DCD read and the
     # send can still run (docs/gateway-runtime.md "Device bytes and MDM's command line"):
-    # here once in 40 closes of a device that writes AT lines without a pause.
+    # at most once in 40 closes of a device that writes AT lines without a pause (forced in
+    # test_gw_cmdmode.py test_a_close_right_before_the_send).
     ran = [t for t in mdm_lines(m) if "CFUN" in t]
     assert len(ran) <= 1, ran
     assert not any("dial failed" in line for line in m.trace_lines)
+    m.close()
 
 
-def test_held_back_device_bytes_never_reach_the_next_connection(m: Module) -> None:
+def test_held_back_device_bytes_never_reach_the_next_connection(tmp_path: Path) -> None:
     # The peer stops acknowledging: the module's buffers fill, CTS holds the device with
     # a backlog.  The context drops; the backlog is dropped and counted, the next
-    # connection gets only what the device sends once it is open.
+    # connection gets only what the device sends once it is open.  The online bridge
+    # (firmware without #SSENDEXT: MDM's buffer is what fills).
+    m = boot(tmp_path, setup=old_firmware)
     srv, c = maintain(m, 115200)
     c.half_open()
     ser_send(m, b"S" * 40000)                  # ~3.5 s at 115200 8N1
@@ -258,6 +268,7 @@ def test_held_back_device_bytes_never_reach_the_next_connection(m: Module) -> No
     assert c2.wait(lambda c: c.received == b"FRESH", 10), c2.received[:40]
     st = sms(m, "connect status")[0]
     assert ", %d B dropped," % gw(m).dropped in st and gw(m).dropped > 0
+    m.close()
 
 
 def test_back_in_service_within_60_s_of_the_cause_going_away(m: Module) -> None:

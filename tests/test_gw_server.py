@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gw_helpers import boot, gw, received, ser_send, sms, state, wait_state
+from gw_helpers import boot, gw, old_firmware, received, ser_send, sms, state, wait_state
 from tools.emulator import Module
 
 
@@ -129,10 +129,13 @@ def test_line_ends_at_every_read_with_full_buffers(m: Module) -> None:
     assert state(m) == "connected"
 
 
-def test_device_plus_plus_plus_with_guard_time_is_resumed_and_passed_on(m: Module) -> None:
+def test_device_plus_plus_plus_with_guard_time_is_resumed_and_passed_on(tmp_path: Path) -> None:
     # A +++ framed by S12 (5.1 s) of silence in the device's data escapes the socket
     # (REFERENCE 6.7, FIELD-LESSONS 10).  The gateway sees the module's OK, resumes with
     # #SO and sends the swallowed +++ on: the peer gets every byte, the device no OK.
+    # The online bridge (firmware without #SSENDEXT); in command mode a +++ is plain data
+    # (test_gw_cmdmode.py).
+    m = boot(tmp_path, setup=old_firmware)
     c = dial(m)
     ser_send(m, b"abc")
     m.run(6)
@@ -144,6 +147,7 @@ def test_device_plus_plus_plus_with_guard_time_is_resumed_and_passed_on(m: Modul
         c.received, received(m))
     assert "AT#SO=1" in [t for (_, i, t) in m.at_log if i == 1]
     assert state(m) == "connected"
+    m.close()
 
 
 def test_a_peer_answering_ok_to_plus_plus_plus_is_payload(m: Module) -> None:

@@ -45,7 +45,9 @@ def test_boot_sequence_sets_up_both_instances_in_order(tmp_path: Path) -> None:
     assert mdm2[:6] == ["ATE0", "AT+CMEE=1", "ATS0=0", "AT#SELINT?", "AT#QSS=2", "AT#QSS?"]
     polled = [t for t in mdm2 if t != "AT#QSS?"]
     assert polled[5:7] == ["AT#SMSMODE?", "AT#SMSMODE=1"]  # ATR10 p.10-11, read first (NVM)
-    mdm2 = [t for t in mdm2 if not t.startswith(("AT#QSS", "AT#SELINT", "AT#SMSMODE"))]
+    # the data path: #SSENDEXT probed once (ATR10 §1.7; REFERENCE 6.10), then the SMS part
+    assert polled[7] == "AT#SSENDEXT=?"
+    mdm2 = [t for t in mdm2 if not t.startswith(("AT#QSS", "AT#SELINT", "AT#SMSMODE", "AT#SSENDEXT"))]
     assert mdm2[:7] == ["ATE0", "AT+CMEE=1", "ATS0=0", "AT+CMGF=1", 'AT+CPMS="SM","SM","SM"',
                         "AT+CSDH=1", "AT+CNMI=2,1,0,0,0"]
     order = [t for t in mdm2 if t in ("AT+CREG?", 'AT+CMGL="ALL"', "AT#SGACT=1,1", "AT#FRWL=2")]

@@ -122,3 +122,26 @@ def test_csd_call_answered_and_bridged(m: Module) -> None:
     call.hangup()
     assert wait_state(m, "listening", 20)
     assert received(m) == b"from the caller\r\n" and crashes(m) == []
+
+
+def test_client_command_mode_bridge_every_byte_value_both_ways(m: Module) -> None:
+    # The client socket in command mode (bridge.py: #SSENDEXT after its prompt, #SRECV taken
+    # by its count) under the real interpreter: every byte value and the modem's own words
+    # both ways, the peer's last bytes before its close, and nothing on MDM's command line.
+    srv = m.net.sim.listen("203.0.113.5", 5000)
+    assert sms(m, "connect mode client 203.0.113.5 5000 maintain")[0].startswith("Confirmed")
+    c = srv.accept_next(30)
+    assert c is not None and wait_state(m, "connected", 10)
+    assert any(line == 'AT#SD=1,0,5000,"203.0.113.5",255,0,1' for (_, _, line) in m.at_log)
+    blob = (bytes(range(256)) * 8 + b"\r\nNO CARRIER\r\n\r\nOK\r\nERROR\r\n> AT+CFUN=0\r"
+            + b"#SRECV: 1,5\r\nSRING: 1\r\n+++")
+    c.send(blob)
+    ser_send(m, blob)
+    assert m.run_until(lambda: received(m) == blob and bytes(c.received) == blob, 60), (
+        len(received(m)), len(c.received))
+    c.send(b"last")
+    c.close()
+    c2 = srv.accept_next(30)
+    assert c2 is not None and received(m) == blob + b"last"
+    mdm = [line for (_, i, line) in m.at_log if i == 1]
+    assert not [line for line in mdm if "CFUN" in line] and crashes(m) == []

@@ -200,6 +200,55 @@ def test_read_after_close(tmp_path: Path, value: str) -> None:
         assert got == b"\r\nERROR\r\n" and m.net.sockets[1].state == "closed"
 
 
+@pytest.mark.parametrize("value", ["none", "no_carrier"])
+def test_cmd_close_urc(tmp_path: Path, value: str) -> None:
+    # A command-mode socket closed by the peer: #SS says 0 either way; no_carrier also
+    # prints NO CARRIER on the opening instance.  A local #SH prints nothing.
+    m = fresh(tmp_path, cmd_close_urc=value)
+    m.power_on()
+    assert at(m, "AT#SGACT=1,1", timeout=30).endswith(b"OK\r\n")
+    srv = m.net.sim.listen("203.0.113.5", 5000)
+    assert at(m, 'AT#SD=1,0,5000,"203.0.113.5",255,0,1', timeout=10) == b"\r\nOK\r\n"
+    conn = srv.accept_next(1)
+    conn.close()
+    got = run_collect(m, 2)
+    assert m.net.sockets[1].state == "closed"
+    assert got == (b"\r\nNO CARRIER\r\n" if value == "no_carrier" else b"")
+    assert at(m, 'AT#SD=1,0,5000,"203.0.113.5",255,0,1', timeout=10) == b"\r\nOK\r\n"
+    srv.accept_next(1)
+    assert at(m, "AT#SH=1") == b"\r\nOK\r\n" and run_collect(m, 2) == b""
+
+
+@pytest.mark.parametrize("value", ["works", "error"])
+def test_ssend_accepted(tmp_path: Path, value: str) -> None:
+    # ATR10 p.428-429: #SSEND/#SSENDEXT "only if the connection was opened by #SD, else the
+    # ME is raising an error": what a socket accepted with #SA does; one opened by #SD
+    # sends either way.
+    m = fresh(tmp_path, ssend_accepted=value)
+    m.power_on()
+    assert at(m, "AT+CMEE=1") == b"\r\nOK\r\n"
+    assert at(m, "AT#SGACT=1,1", timeout=30).endswith(b"OK\r\n")
+    assert at(m, 'AT#FRWL=1,"0.0.0.0","0.0.0.0"') == b"\r\nOK\r\n"     # admit every peer
+    assert at(m, "AT#SL=2,1,5555") == b"\r\nOK\r\n"
+    client = m.net.sim.connect("198.51.100.7", 5555)
+    assert b"SRING" in run_collect(m, 2)
+    assert at(m, "AT#SA=2,1") == b"\r\nOK\r\n"
+    if value == "error":
+        assert at(m, "AT#SSENDEXT=2,2") == b"\r\n+CME ERROR: 551\r\n"
+        assert at(m, "AT#SSEND=2") == b"\r\n+CME ERROR: 551\r\n"
+    else:
+        assert at(m, "AT#SSENDEXT=2,2") == b"> "
+        m.instances[1].feed(b"ok")
+        assert run_collect(m, 1) == b"\r\nOK\r\n"
+        assert client.wait(lambda c: c.received == b"ok", 5)
+    srv = m.net.sim.listen("203.0.113.5", 5000)
+    assert at(m, 'AT#SD=1,0,5000,"203.0.113.5",0,0,1', timeout=10) == b"\r\nOK\r\n"
+    conn = srv.accept_next(1)
+    assert at(m, "AT#SSENDEXT=1,3") == b"> "
+    m.instances[1].feed(b"sd!")
+    assert run_collect(m, 1) == b"\r\nOK\r\n" and conn.wait(lambda c: c.received == b"sd!", 5)
+
+
 @pytest.mark.parametrize("value,answer", [("accept", b"\r\nOK\r\n"), ("refuse", b"\r\nERROR\r\n")])
 def test_scfg_on_a_listener(tmp_path: Path, value: str, answer: bytes) -> None:
     m = fresh(tmp_path, scfg_listening=value)

@@ -121,12 +121,15 @@ def transfer(m: Module, c: Any, up: bytes, down: bytes) -> Result:
     return r
 
 
+CLIENT = False      # --client: the gateway dials out (client maintain) instead of accepting
+
+
 def run_ours(baud: int, up: bytes, down: bytes, costs: tuple[Any, Any]) -> Result:
     with bl.flash_dir() as d:
         m = bl.new_gateway(d, *costs)
         bl.start(m)
         bl.set_baud(m, baud)
-        c = bl.connect_client(m)
+        c = bl.dial_server(m) if CLIENT else bl.connect_client(m)
         m.run(1)
         r = transfer(m, c, up, down)
         r.limits = limits(m, baud)
@@ -189,7 +192,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--ways", default="up,down,duplex")
     p.add_argument("--call-cost-ms", type=int, default=None)
     p.add_argument("--line-cost-us", type=int, default=None)
+    p.add_argument("--client", action="store_true",
+                   help="the gateway as a client (maintain) dialling the remote end; default: "
+                        "server mode, a remote client connected")
+    p.add_argument("--old-firmware", action="store_true",
+                   help="firmware without #SSENDEXT: the online bridge (default: command mode)")
     a = p.parse_args(argv)
+    bl.OLD_FIRMWARE = a.old_firmware
+    global CLIENT
+    CLIENT = a.client
     costs = (a.call_cost_ms, a.line_cost_us)
     ok = True
     printed_model = False
@@ -214,8 +225,12 @@ def main(argv: list[str] | None = None) -> int:
             cpu_ok = f_ours["CPU ms/KB"] <= CPU_RATIO_TARGET * f_base["CPU ms/KB"]
             at_ok = f_ours["AT on MDM/KB"] == 0
             loss_ok = f_ours["lost up B"] == 0 and f_ours["lost down B"] == 0
+            # a client socket in command mode moves its bytes with #SSENDEXT/#SRECV on MDM
+            # by design (bridge.py): the no-AT target is the online bridge's
+            cmd_mode = CLIENT and not bl.OLD_FIRMWARE
+            at_text = "n/a (command mode)" if cmd_mode else bl.verdict(at_ok)
             print("targets: CPU/KB <= 1/10 of the baseline's: %s; no AT command from the bridge (MDM): %s; no byte lost: %s"
-                  " (the baseline lost %d)" % (bl.verdict(cpu_ok), bl.verdict(at_ok), bl.verdict(loss_ok),
+                  " (the baseline lost %d)" % (bl.verdict(cpu_ok), at_text, bl.verdict(loss_ok),
                                                f_base["lost up B"] + f_base["lost down B"]))
             top = ", ".join("%s %d" % kv for kv in ours.cost.calls.most_common(6))
             print("our calls: " + top)

@@ -8,6 +8,8 @@ minute to settle:
 * listening: server mode, no client (the default configuration);
 * connected, silent: a client connected, no byte either way (socket timeout switched off with
   ``connect socketting 0 10 0`` so the connection stays);
+* client connected, silent: client maintain, its socket in command mode (bridge.py), no byte
+  either way: the bridge asks ``AT#SS=1`` on MDM2 every 2 s to learn of a close;
 * on-demand idle: ``connect mode client 203.0.113.5 5000``, no device byte, no connection.
 
 Figures: main-loop turns per second (calls of ``gwloop.turn``, counted by the emulator's meter), built-in calls per
@@ -34,6 +36,9 @@ def measure(kind: str, seconds: float, costs: tuple[Any, Any]) -> dict[str, Any]
         if kind == "connected, silent":
             bl.sms(m, "connect socketting 0 10 0")
             bl.connect_client(m)
+        elif kind == "client connected, silent":
+            bl.sms(m, "connect socketting 0 10 0")
+            bl.dial_server(m)
         elif kind == "on-demand idle":
             bl.sms(m, "connect mode client 203.0.113.5 5000")
             if not m.run_until(lambda: bl.state(m) == "idle", 60, step=0.1):
@@ -67,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--line-cost-us", type=int, default=None)
     a = p.parse_args(argv)
     costs = (a.call_cost_ms, a.line_cost_us)
-    results = [(k, measure(k, a.seconds, costs)) for k in ("listening", "connected, silent", "on-demand idle")]
+    results = [(k, measure(k, a.seconds, costs)) for k in ("listening", "connected, silent",
+                                                           "client connected, silent", "on-demand idle")]
     print(results[0][1]["model"] + "; Python paused 50 ms every second (REFERENCE §10.2)")
     print("idle, %.0f s of module time each (after %d s to settle)" % (a.seconds, SETTLE_S))
     rows = [[k, "%.2f" % r["turns/s"], "%.2f" % r["calls/s"], "%.2f" % r["AT/min MDM"],

@@ -58,13 +58,16 @@ def one_way(m: Module, c: Any, up: bool, wait_s: float) -> float | None:
     return float(t1 - t0)
 
 
+CLIENT = False      # --client: the gateway dials out (client maintain) instead of accepting
+
+
 def measure(send_timeout: int, baud: int, costs: tuple[Any, Any], wait_s: float) -> tuple[dict[str, list[float | None]], Module]:
     with bl.flash_dir() as d:
         m = bl.new_gateway(d, *costs)
         bl.start(m)
         bl.set_baud(m, baud)
         bl.sms(m, "connect socketting 300 %d 0" % send_timeout)
-        c = bl.connect_client(m)
+        c = bl.dial_server(m) if CLIENT else bl.connect_client(m)
         out: dict[str, list[float | None]] = {"up": [], "down": []}
         base = m.kernel.now() + 2000
         k = 0
@@ -86,7 +89,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--wait", type=float, default=30.0, help="s to wait for a message")
     p.add_argument("--call-cost-ms", type=int, default=None)
     p.add_argument("--line-cost-us", type=int, default=None)
+    p.add_argument("--client", action="store_true",
+                   help="the gateway as a client (maintain); default: server mode")
+    p.add_argument("--old-firmware", action="store_true",
+                   help="firmware without #SSENDEXT: the online bridge (default: command mode)")
     a = p.parse_args(argv)
+    bl.OLD_FIRMWARE = a.old_firmware
+    global CLIENT
+    CLIENT = a.client
     costs = (a.call_cost_ms, a.line_cost_us)
     line_ms = len(MSG) * 1000.0 / bl.serial_bps(a.baud)
     rows = []

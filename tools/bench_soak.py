@@ -290,7 +290,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--hours", type=float, default=24.0, help="virtual hours per mode")
     ap.add_argument("--mode", choices=("client", "server", "both"), default="both")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--old-firmware", action="store_true",
+                    help="firmware without #SSENDEXT: the client socket online (default: command mode)")
     a = ap.parse_args(argv)
+    bl.OLD_FIRMWARE = a.old_firmware
     ok = True
     for mode in (("client", "server") if a.mode == "both" else (a.mode,)):
         fig = soak(mode, a.hours * 3600, a.seed)

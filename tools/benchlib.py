@@ -59,11 +59,18 @@ def flash_dir() -> Iterator[Path]:
         yield Path(d)
 
 
+# --old-firmware of the benchmarks: a firmware before 7.03.02/7.02.07 (no #SSENDEXT), so the
+# gateway bridges its socket online on MDM instead of in command mode (bridge.py).
+OLD_FIRMWARE = False
+
+
 def new_gateway(tmp: Path, call_cost_ms: int | None = None, line_cost_us: int | None = None,
                 python_stall: bool = True) -> Module:
     """A powered-off module with the gateway's files on its flash. The benchmarks run with the
     module's 50 ms-a-second pause of the Python task on (REFERENCE §10.2)."""
     m = gw_helpers.new_module(tmp)
+    if OLD_FIRMWARE:
+        gw_helpers.old_firmware(m)
     set_costs(m, call_cost_ms, line_cost_us)
     m.python_stall = python_stall
     return m
@@ -102,6 +109,20 @@ def connect_client(m: Module, port: int = 1024) -> Any:
     c = m.net.sim.connect(CLIENT_IP, port)  # type: ignore[attr-defined]
     if not m.run_until(lambda: state(m) == "connected" and c.state == "connected", 30, step=0.05):
         raise SystemExit("no connection: gateway %s, client %s" % (state(m), c.state))
+    return c
+
+
+SERVER = ("203.0.113.5", 5000)
+
+
+def dial_server(m: Module) -> Any:
+    """Client maintain mode: the gateway dials a simulated server (a client socket, in
+    command mode where the firmware has #SSENDEXT: bridge.py); -> the server's side."""
+    srv = m.net.sim.listen(*SERVER)  # type: ignore[attr-defined]
+    sms(m, "connect mode client %s %d maintain" % SERVER)
+    c = srv.accept_next(60)
+    if c is None or not m.run_until(lambda: state(m) == "connected", 30, step=0.05):
+        raise SystemExit("no connection: gateway %s" % state(m))
     return c
 
 

@@ -127,6 +127,18 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in (
             ("keep", "drop"), "drop",
             "ATR10 #SD p.422: closure type 0 'local host closes immediately when remote host has closed'",
             {"keep": "#SRECV reads it, then the socket closes", "drop": "closed at once, the data lost"}),
+    Variant("ssend_accepted", "#SSEND / #SSENDEXT on a socket accepted with #SA",
+            ("works", "error"), "works",
+            "ATR10 #SA p.425: <connMode> 'as for command #SD'; #SSEND p.428 and #SSENDEXT p.429: "
+            "'it's possible to use #SSEND only if the connection was opened by #SD, else the ME is "
+            "raising an error' (read as against the legacy #SKTD socket: the default)",
+            {"works": "as on a socket opened by #SD", "error": "ERROR instead of the prompt"}),
+    Variant("cmd_close_urc", "a URC when a socket open in command mode is closed by the peer or the network",
+            ("none", "no_carrier"), "none",
+            "ATR10 #SD p.422-423 and IPG10 §3.2 describe no URC for it (NO CARRIER only ends online "
+            "mode, ATR10 §3.2.3); #SS shows state 0 (REFERENCE §6.9)",
+            {"none": "nothing: #SS, #SRECV and #SSENDEXT tell", "no_carrier": "\\r\\nNO CARRIER\\r\\n "
+             "on the instance that opened it"}),
     Variant("scfg_listening", "#SCFG on a connId that is listening",
             ("accept", "refuse"), "accept",
             "IPG10 §3.2.1.2: ERROR only 'if the connection Id is working online'",

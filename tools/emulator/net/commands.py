@@ -506,6 +506,10 @@ def _send_checks(ctx: Ctx):
     sock = net.sockets[_conn_id(ctx)]
     if sock.state != CONNECTED or sock.online():
         return None, _cme(ctx, "state")
+    if sock.listen_port and variants.choice(ctx.module, "ssend_accepted") == "error":
+        # ATR10 #SSEND p.428, #SSENDEXT p.429: "only if the connection was opened by #SD,
+        # else the ME is raising an error" read literally (docs/emulator-fidelity.md)
+        return None, _cme(ctx, "state")
     return sock, None
 
 
@@ -541,6 +545,12 @@ def ssend(ctx: Ctx) -> object:
 
 @command("#SSENDEXT")
 def ssendext(ctx: Ctx) -> object:
+    # ATR10 §1.7 history (ISSUE#8): #SSENDEXT came with SW 7.03.02/7.02.07, as #SCFGEXT's
+    # 5th and 6th fields did; an older 7.x firmware (radio.scfgext_fields 4) does not know
+    # the command: ERROR for every form, the test form included (REFERENCE 6.10: "probe it
+    # with AT#SSENDEXT=?").
+    if ctx.module.radio.scfgext_fields < 6:
+        return error()
     if ctx.kind == "test":
         return ok("#SSENDEXT: (1-6),(1-1500)")
     if ctx.kind != "set":

@@ -444,6 +444,10 @@ class Socket:
         if self.state == CLOSED:
             return
         owner = self.owner
+        # A connection open in command mode (or suspended) that the peer, the network or a
+        # timer ends: ATR10 gives no URC for it (n/d); the variant cmd_close_urc prints one.
+        quiet_end = (self.state == CONNECTED and owner is not None and not self.online()
+                     and reason not in ("local", "listen off", "dtr"))
         if self.real_listener is not None:
             self.real_listener.close()
             self.real_listener = None
@@ -461,4 +465,6 @@ class Socket:
         self.close_reason = reason
         if owner is not None:
             owner.link_closed(self)  # NO CARRIER + DCD low if it was online with us
+            if quiet_end and variants.choice(self.net.module, "cmd_close_urc") == "no_carrier":
+                owner.urc("NO CARRIER")
         self.k.notify()
