@@ -189,11 +189,20 @@ async def mqtt_echo(port: int, ready: asyncio.Event) -> None:
 
 
 def proc_figures(pid: int) -> tuple[int, float]:
-    """(RSS in bytes, CPU seconds user+system) of a process, from /proc."""
+    """(RSS in bytes, CPU seconds) of a process, from /proc: the scheduler's nanoseconds on
+    CPU of all its threads (``/proc/<pid>/schedstat``, proc(5)) where the kernel has them,
+    else user+system clock ticks (10 ms steps: a one-second smoke run may see none)."""
     rss = 0
     for line in Path("/proc/%d/status" % pid).read_text().splitlines():
         if line.startswith("VmRSS:"):
             rss = int(line.split()[1]) * 1024
+    try:
+        ns = sum(int((t / "schedstat").read_text().split()[0])
+                 for t in Path("/proc/%d/task" % pid).iterdir())
+        if ns > 0:              # all zeros where the kernel keeps no schedstats
+            return rss, ns / 1e9
+    except (OSError, ValueError, IndexError):
+        pass
     fields = Path("/proc/%d/stat" % pid).read_text().rsplit(")", 1)[1].split()
     tick = os.sysconf("SC_CLK_TCK")
     return rss, (int(fields[11]) + int(fields[12])) / tick
