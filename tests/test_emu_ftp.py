@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.emu_helpers import at, fast_network, feed, take
+from tests.emu_helpers import CMD_HELPER, at, fast_network, feed, script_running, take
 from tools.emulator import Module
 
 OK = b"\r\nOK\r\n"
@@ -106,18 +106,7 @@ def test_ftpto_and_type(m: Module) -> None:
     assert at(m, "AT#FTPTYPE?") == ERR  # the session did not survive the reboot
 
 
-SCRIPT = b"""import MDM
-import MOD
-
-def cmd(c, t):
-    MDM.send(c + '\\r', 0)
-    r = ''
-    end = MOD.secCounter() + t
-    while r.find('OK\\r\\n') == -1 and r.find('ERROR') == -1 and MOD.secCounter() < end:
-        r = r + MDM.receive(5)
-    return r
-
-cmd('AT+CGDCONT=1,"IP","internet"', 5)
+SCRIPT = CMD_HELPER + b"""cmd('AT+CGDCONT=1,"IP","internet"', 5)
 cmd('AT#SGACT=1,1', 20)
 cmd('AT#FTPOPEN="ftp.example.net","bob","pw"', 20)
 cmd('AT#FTPTYPE=0', 5)
@@ -135,29 +124,22 @@ print('GOT %d' % len(data))
 """
 
 
-def download_script_runs(m: Module) -> None:
-    """SCRIPT as the start-up script of ``m`` (not powered on yet) fetches the file to the flash."""
-    m.net.activation_ms = 200
-    m.net.dns["ftp.example.net"] = SRV
-    m.net.ftp.server(SRV, users={"bob": "pw"}, files={"/fw/cfg.txt": b"apn=internet\r\nport=5000\r\n"})
-    m.flash.write("main.py", SCRIPT)
-    m.nvm["escript"] = "main.py"
-    m.power_on()
-    m.run(40)
-    assert m.trace_lines == ["GOT 25"]
-    assert m.flash.read("cfg.txt") == b"apn=internet\r\nport=5000\r\n"
+def download_script_runs(tmp_path: Path, interpreter: Path | None = None) -> None:
+    """SCRIPT as the start-up script fetches the file to the flash."""
+    def server(m: Module) -> None:
+        m.net.activation_ms = 200
+        m.net.dns["ftp.example.net"] = SRV
+        m.net.ftp.server(SRV, users={"bob": "pw"}, files={"/fw/cfg.txt": b"apn=internet\r\nport=5000\r\n"})
+
+    with script_running(tmp_path, SCRIPT, interpreter=interpreter, setup=server, sim_ready_now=False) as m:
+        m.run(40)
+        assert m.trace_lines == ["GOT 25"]
+        assert m.flash.read("cfg.txt") == b"apn=internet\r\nport=5000\r\n"
 
 
 def test_legacy_style_script_downloads_a_file_to_the_flash(tmp_path: Path) -> None:
-    download_script_runs(Module(tmp_path))
+    download_script_runs(tmp_path)
 
 
 def test_the_download_script_under_the_real_152_interpreter(tmp_path: Path, py152: Path) -> None:
-    from tools.emulator.remote import use_interpreter
-
-    m = Module(tmp_path)
-    use_interpreter(m, str(py152))
-    try:
-        download_script_runs(m)
-    finally:
-        m.close()
+    download_script_runs(tmp_path, py152)
