@@ -315,8 +315,10 @@ def ftpdele(ctx: Ctx) -> Any:
     return _replied(ctx, s, "250 File deleted")
 
 
-def _open_data(ctx: Ctx, s: FtpSession, upload: str | None, data: bytes) -> Any:
-    link = FtpData(_world(ctx), s, upload, data)
+def _open_data(ctx: Ctx, s: FtpSession, upload: str | None, data: bytes,
+               kind: type[FtpData] | None = None) -> Any:
+    """CONNECT to a data connection (``kind``, FtpData by default) after two round trips."""
+    link = (kind or FtpData)(_world(ctx), s, upload, data)
     s.last = "150 Opening data connection"
     return Online(link, delay=_rtt(ctx, 2))
 
@@ -328,17 +330,26 @@ def ftpget(ctx: Ctx) -> Any:
     s = _path_command(ctx)
     if s is None:
         return error()
-    target = s.path(_string(ctx, 0))
-    s.server.log.append("RETR %s" % target)
-    data = s.server.files.get(target)
+    data = _retrieve(ctx, s, s.path(_string(ctx, 0)))
+    if data is None:
+        return CmeError(606, delay=_rtt(ctx))
+    return _open_data(ctx, s, None, data)
+
+
+def _retrieve(ctx: Ctx, s: FtpSession, path: str) -> bytes | None:
+    """What a RETR of ``path`` sends (#FTPGET, #FTPGETPKT): from #FTPREST's position (then 0
+    again, catalog_more.py), line ends CRLF in ASCII mode; None (550 kept for #FTPMSG) when
+    the server has no such file."""
+    s.server.log.append("RETR %s" % path)
+    data = s.server.files.get(path)
     if data is None:
         s.last = "550 No such file"
-        return CmeError(606, delay=_rtt(ctx))
+        return None
     if not s.binary:
         data = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
     world = _world(ctx)
-    data, world.rest = data[world.rest:], 0  # #FTPREST (catalog_more.py)
-    return _open_data(ctx, s, None, data)
+    data, world.rest = data[world.rest:], 0
+    return data
 
 
 @command("#FTPPUT")
