@@ -56,6 +56,18 @@ def serial(m: Module, baud: str, fmt: str) -> None:
     m.serial.dte.configure(baud, fmt)
 
 
+def client_up(tmp_path: Path) -> tuple[Module, Any]:
+    """The online bridge (old firmware, MDM "prefix" sends) as a 115200 bd 8N1 client of
+    SERVER, connected; the server's side of the connection."""
+    m = up(tmp_path, old=True, mdm_send="prefix")
+    srv = m.net.sim.listen(*SERVER)
+    serial(m, "115200", "8N1")
+    assert sms(m, "connect mode client 203.0.113.5 5000 maintain")[0].startswith("Confirmed")
+    conn = srv.accept_next(30)
+    assert conn is not None and wait_state(m, "connected", 10)
+    return m, conn
+
+
 def test_ser_bound_at_300_bd_8n2(tmp_path: Path) -> None:
     # 300 bd 8N2: 11 bits a character, 27.3 bytes a second.  6000 bytes from the peer
     # fill SER's 4096-byte buffer and then go at the line's pace, each exactly once.
@@ -99,12 +111,7 @@ def test_mdm_bound_from_si_while_the_uplink_stalls(tmp_path: Path) -> None:
     # Client, 115200 bd: 30 KB from the device; the radio stops taking bytes for 6 s in
     # the middle (as a closed TCP window would).  MDM's bound comes only from AT#SI, asked
     # at most once a second and only while a piece may not fit.
-    m = up(tmp_path, old=True, mdm_send="prefix")
-    srv = m.net.sim.listen(*SERVER)
-    serial(m, "115200", "8N1")
-    assert sms(m, "connect mode client 203.0.113.5 5000 maintain")[0].startswith("Confirmed")
-    conn = srv.accept_next(30)
-    assert conn is not None and wait_state(m, "connected", 10)
+    m, conn = client_up(tmp_path)
     rets = record_sends(m, "MDM")
     data = bytes((i * 31 + 7) % 256 for i in range(30000))
     t0 = m.kernel.now()
@@ -213,12 +220,7 @@ def test_mdm_bound_reads_sent_past_nine_digits(tmp_path: Path) -> None:
     # A socket that has carried almost 10^9 bytes: <sent> grows to 10 digits during the
     # transfer and is read by its last 9 (ints stay in 32 bits on the module).  The first
     # answer, far above what the bound holds, only sets the base.
-    m = up(tmp_path, old=True, mdm_send="prefix")
-    srv = m.net.sim.listen(*SERVER)
-    serial(m, "115200", "8N1")
-    assert sms(m, "connect mode client 203.0.113.5 5000 maintain")[0].startswith("Confirmed")
-    conn = srv.accept_next(30)
-    assert conn is not None and wait_state(m, "connected", 10)
+    m, conn = client_up(tmp_path)
     m.net.sockets[1].sent += 10 ** 9 - 9000
     rets = record_sends(m, "MDM")
     data = bytes((i * 29 + 3) % 256 for i in range(20000))
