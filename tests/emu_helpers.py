@@ -23,6 +23,8 @@ _FINAL = re.compile(
     rb"\+CMS ERROR: [^\r]*)\r\n$"
 )
 PROMPTS = (b"\r\n> ", b"\r\n>>>", b"\r\n<<<")
+OK = b"\r\nOK\r\n"
+ERR = b"\r\nERROR\r\n"
 
 
 def is_complete(data: bytes) -> bool:
@@ -72,6 +74,17 @@ def fast_network(m: "Module") -> None:
     m.net.latency_ms = 50
     m.net.activation_ms = 100
     assert at(m, 'AT+CGDCONT=1,"IP","internet"') == b"\r\nOK\r\n"
+
+
+def info(*lines: str) -> bytes:
+    """The answer of information ``lines`` then OK, as the AT engine frames them (verbose)."""
+    return b"\r\n" + "\r\n".join(lines).encode("latin-1") + b"\r\n" + OK
+
+
+def reboot(m: "Module") -> None:
+    """Reboot and run half a second, enough for the AT instances to answer again."""
+    m.reboot()
+    m.run(0.5)
 
 
 # The legacy scripts' usual start: cmd() sends one AT command with MDM.send and collects the

@@ -9,14 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.emu_helpers import assert_in_dialect, at, feed, script_running, take
+from tests.emu_helpers import ERR, OK, assert_in_dialect, at, feed, info, reboot, script_running, take
 from tools.emulator import Module
 from tools.emulator.at import COMMANDS
 from tools.emulator.catalog_atr10 import AVAILABLE_7_03, NOT_YET
 from tools.emulator.catalog_audio import BIQUADS, NOT_ON_GC864_PY
-
-OK = b"\r\nOK\r\n"
-ERR = b"\r\nERROR\r\n"
 
 
 @pytest.fixture
@@ -25,15 +22,6 @@ def m(tmp_path: Path) -> Module:
     mod.radio.sim_ready_ms = 0
     mod.power_on()
     return mod
-
-
-def info(*lines: str) -> bytes:
-    return b"\r\n" + b"\r\n".join(s.encode() for s in lines) + b"\r\n" + OK
-
-
-def reboot(m: Module) -> None:
-    m.reboot()
-    m.run(0.5)
 
 
 def power_cycle(m: Module) -> None:

@@ -9,17 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.emu_helpers import at, fast_network, feed, script_running, take
+from tests.emu_helpers import ERR, OK, at, fast_network, feed, info, script_running, take
 from tools.emulator import Module
 
-OK = b"\r\nOK\r\n"
-ERR = b"\r\nERROR\r\n"
 SRV = "203.0.113.30"
 TCP = ("203.0.113.5", 5000)
-
-
-def info(*lines: str) -> bytes:
-    return b"\r\n" + "\r\n".join(lines).encode("latin-1") + b"\r\n" + OK
 
 
 @pytest.fixture

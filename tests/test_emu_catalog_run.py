@@ -11,12 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.emu_helpers import CMD_HELPER, assert_in_dialect, at, fast_network, run_collect, script_running
+from tests.emu_helpers import (CMD_HELPER, ERR, OK, assert_in_dialect, at, fast_network, info, reboot, run_collect,
+                               script_running)
 from tools.emulator import Module
 from tools.emulator.catalog_atr10 import NOT_YET
-
-OK = b"\r\nOK\r\n"
-ERR = b"\r\nERROR\r\n"
 
 
 @pytest.fixture
@@ -25,15 +23,6 @@ def m(tmp_path: Path) -> Module:
     mod.radio.sim_ready_ms = 0
     mod.power_on()
     return mod
-
-
-def info(*lines: str) -> bytes:
-    return b"\r\n" + "\r\n".join(lines).encode() + b"\r\n" + OK
-
-
-def reboot(m: Module) -> None:
-    m.reboot()
-    m.run(0.5)
 
 
 def power_cycle(m: Module) -> None:
