@@ -68,15 +68,21 @@ def client_up(tmp_path: Path) -> tuple[Module, Any]:
     return m, conn
 
 
+def peer_up(tmp_path: Path, baud: str, fmt: str, rate: int) -> tuple[Module, Any, list[int]]:
+    """The listening gateway (SER "prefix" sends) at ``baud`` ``fmt``, its bound ``rate``
+    bytes a second, a peer connected: the module, the peer, SER.send's returns from now on."""
+    m = up(tmp_path, ser_send="prefix")
+    serial(m, baud, fmt)
+    assert bridge(m).rate == rate
+    c = m.net.sim.connect("198.51.100.7", 1024)
+    assert m.run_until(lambda: state(m) == "connected" and c.state == "connected", 10)
+    return m, c, record_sends(m, "SER")
+
+
 def test_ser_bound_at_300_bd_8n2(tmp_path: Path) -> None:
     # 300 bd 8N2: 11 bits a character, 27.3 bytes a second.  6000 bytes from the peer
     # fill SER's 4096-byte buffer and then go at the line's pace, each exactly once.
-    m = up(tmp_path, ser_send="prefix")
-    serial(m, "300", "8N2")
-    assert bridge(m).rate == 27
-    c = m.net.sim.connect("198.51.100.7", 1024)
-    assert m.run_until(lambda: state(m) == "connected" and c.state == "connected", 10)
-    rets = record_sends(m, "SER")
+    m, c, rets = peer_up(tmp_path, "300", "8N2", 27)
     data = bytes((i * 7 + 1) % 256 for i in range(6000))
     c.send(data)
     t0 = m.kernel.now()
@@ -91,12 +97,7 @@ def test_ser_bound_at_300_bd_8n2(tmp_path: Path) -> None:
 def test_ser_bound_at_115200_keeps_up_with_the_downlink(tmp_path: Path) -> None:
     # 60 KB from the peer towards a 115200-baud device: GPRS down (57.6 kbit/s, about
     # 7 KB/s) is the limit, not the bound.
-    m = up(tmp_path, ser_send="prefix")
-    serial(m, "115200", "8N1")
-    assert bridge(m).rate == 11520
-    c = m.net.sim.connect("198.51.100.7", 1024)
-    assert m.run_until(lambda: state(m) == "connected" and c.state == "connected", 10)
-    rets = record_sends(m, "SER")
+    m, c, rets = peer_up(tmp_path, "115200", "8N1", 11520)
     data = bytes((i * 13 + 5) % 256 for i in range(60000))
     t0 = m.kernel.now()
     c.send(data)
