@@ -87,6 +87,23 @@ def reboot(m: "Module") -> None:
     m.run(0.5)
 
 
+def real_loopback(tmp_path: Path, listen_port: int) -> "Module":
+    """A powered-on module on the real clock whose sockets are real ones on loopback (the
+    emulated ``listen_port`` on a free host port), context 1 active, socket 1 configured with
+    a 100 ms txTo (#SCFG). The caller closes it."""
+    from tools.emulator import Module
+
+    mod = Module(tmp_path, virtual=False)
+    mod.power_on()
+    mod.net.latency_ms = 0
+    mod.net.activation_ms = 50
+    mod.net.enable_real(listen_map={listen_port: 0})
+    assert at(mod, 'AT+CGDCONT=1,"IP","internet"') == OK
+    assert at(mod, "AT#SGACT=1,1", timeout=3).endswith(OK)
+    assert at(mod, "AT#SCFG=1,1,300,90,600,1") == OK  # txTo 100 ms
+    return mod
+
+
 # The legacy scripts' usual start: cmd() sends one AT command with MDM.send and collects the
 # answer with MDM.receive until OK or ERROR or ``t`` seconds of MOD.secCounter() pass.
 CMD_HELPER = b"""import MDM
