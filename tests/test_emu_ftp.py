@@ -45,6 +45,20 @@ def test_open_needs_context_server_and_login(m: Module) -> None:
     assert at(m, 'AT#FTPGET="a"') == ERR  # "ERROR ... in case no FTP connection has been opened"
 
 
+@pytest.mark.parametrize("cmd", ["#FTPCWD", "#FTPDELE", "#FTPGET", "#FTPPUT"])
+def test_one_argument_commands_share_their_forms(m: Module, cmd: str) -> None:
+    # The four set commands with one quoted argument (net/ftp.py _path_command): the test
+    # form OK; ERROR with no session, in any other form, with another count or unquoted.
+    m.net.ftp.server(SRV, users={"bob": "pw"}, files={"/a": b"x"})
+    up(m)
+    assert at(m, "AT%s=?" % cmd) == OK
+    assert at(m, 'AT%s="a"' % cmd) == ERR
+    assert at(m, 'AT#FTPOPEN="ftp.example.net","bob","pw"') == OK
+    for bad in ("", "?", '="a","b"', "=a"):
+        assert at(m, "AT" + cmd + bad) == ERR, bad
+    assert m.net.ftp.servers[(SRV, 21)].log == ["USER bob"]  # none of them reached the server
+
+
 def test_get_streams_the_file_then_no_carrier(m: Module) -> None:
     body = bytes(range(256)) * 20
     m.net.ftp.server(SRV, users={"bob": "pw"}, files={"/fw/ua00.pyo": body})
