@@ -87,6 +87,12 @@ def reboot(m: "Module") -> None:
     m.run(0.5)
 
 
+def power_cycle(m: "Module") -> None:
+    """Cut the power for 100 ms, then run half a second (the module is up again)."""
+    m.power_cut(restore_after_ms=100)
+    m.run(0.5)
+
+
 def real_loopback(tmp_path: Path, listen_port: int) -> "Module":
     """A powered-on module on the real clock whose sockets are real ones on loopback (the
     emulated ``listen_port`` on a free host port), context 1 active, socket 1 configured with

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.emu_helpers import ERR, OK, assert_in_dialect, at, feed, info, reboot, script_running, take
+from tests.emu_helpers import (ERR, OK, assert_in_dialect, at, feed, info, power_cycle, reboot, script_running,
+                               take)
 from tools.emulator import Module
 from tools.emulator.at import COMMANDS
 from tools.emulator.catalog_atr10 import AVAILABLE_7_03, NOT_YET
@@ -22,11 +23,6 @@ def m(tmp_path: Path) -> Module:
     mod.radio.sim_ready_ms = 0
     mod.power_on()
     return mod
-
-
-def power_cycle(m: Module) -> None:
-    m.power_cut(restore_after_ms=100)
-    m.run(0.5)
 
 
 MINE = ("#ACALEXT #BIQUADIN #BIQUADINEX #BIQUADOUT #BIQUADOUTEX #CODECINFO #TSVOL #SPCM #PSAV "

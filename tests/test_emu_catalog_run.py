@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.emu_helpers import (CMD_HELPER, ERR, OK, assert_in_dialect, at, fast_network, info, reboot, run_collect,
-                               script_running)
+from tests.emu_helpers import (CMD_HELPER, ERR, OK, assert_in_dialect, at, fast_network, info, power_cycle, reboot,
+                               run_collect, script_running)
 from tools.emulator import Module
 from tools.emulator.catalog_atr10 import NOT_YET
 
@@ -23,11 +23,6 @@ def m(tmp_path: Path) -> Module:
     mod.radio.sim_ready_ms = 0
     mod.power_on()
     return mod
-
-
-def power_cycle(m: Module) -> None:
-    m.power_cut(restore_after_ms=100)
-    m.run(0.5)
 
 
 MINE = ("#CSURV", "#CSURVB", "#CSURVBC", "#CSURVC", "#CSURVEXT", "#CSURVF", "#CSURVNLF", "#CSURVP",
