@@ -147,3 +147,44 @@ def received(m: Module) -> bytes:
 
 def trace_has(m: Module, text: str) -> bool:
     return any(text in line for line in m.trace_lines)
+
+
+# ---- a client connection that the server keeps closing -------------------------------------
+SERVER = ("203.0.113.5", 5000)
+
+
+def maintain(m: Module, baud: int = 9600) -> tuple[Any, Any]:
+    """The gateway as a "maintain" client of SERVER (at ``baud`` 8N1), connected: the
+    listening server and its side of the connection."""
+    srv = m.net.sim.listen(*SERVER)
+    if baud != 9600:
+        sms(m, "connect baud %d" % baud)
+        m.serial.dte.configure(str(baud), "8N1")
+    sms(m, "connect mode client %s %d maintain" % SERVER)
+    c = srv.accept_next(30)
+    assert c is not None and m.run_until(lambda: state(m) == "connected", 10)
+    return srv, c
+
+
+def mdm_lines(m: Module) -> list[str]:
+    """Every command line MDM's AT instance (1) has run."""
+    return [t for (_, i, t) in m.at_log if i == 1]
+
+
+def closes_while_device_writes_at(m: Module, srv: Any, c: Any, closes: int = 40) -> float:
+    """The server closes ``closes`` times while the device writes lines holding AT+CFUN=0;
+    each time the gateway must dial again (within 60 s) and be connected. The slowest
+    reconnect in seconds."""
+    worst = 0.0
+    for trial in range(closes):
+        for step in range(30):
+            ser_send(m, b"AT+CFUN=0\r%02d" % trial + b"x" * 8)
+            m.run(0.05 + (trial % 7) * 0.003)
+            if step == 15:
+                c.close()
+                t_close = m.kernel.now()
+        c = srv.accept_next(60)
+        assert c is not None
+        worst = max(worst, (m.kernel.now() - t_close) / 1000)
+        assert m.run_until(lambda: state(m) == "connected", 10)
+    return worst

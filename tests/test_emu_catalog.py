@@ -9,16 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.emu_helpers import at, take
+from tests.emu_helpers import ERR, OK, at, reboot, take
 from tools.emulator import Module
 from tools.emulator.at import COMMANDS
 from tools.emulator.catalog_atr10 import AVAILABLE_7_03, NOT_YET
 from tools.emulator.catalog_audio import NOT_ON_GC864_PY
 from tools.emulator.catalog_data import NOT_ON_GC864, ROWS
 from tools.emulator.commands_catalog import ENTRIES, Entry, table_handler, range_form
-
-OK = b"\r\nOK\r\n"
-ERR = b"\r\nERROR\r\n"
 
 
 @pytest.fixture
@@ -147,8 +144,7 @@ SAVED_ROWS = [e for e in TABLE if e.store.startswith("save:")]
 def test_nvm_rows_survive_a_reboot_and_a_power_cut(m: Module, e: Entry) -> None:
     values = ",".join(other_values(e))
     assert at(m, "AT%s=%s" % (e.name, values)) == OK
-    m.reboot()
-    m.run(0.5)
+    reboot(m)
     read_back(m, e, values)
     m.power_cut(restore_after_ms=100)
     m.run(0.5)
@@ -158,8 +154,7 @@ def test_nvm_rows_survive_a_reboot_and_a_power_cut(m: Module, e: Entry) -> None:
 @pytest.mark.parametrize("e", RAM_ROWS, ids=[e.name for e in RAM_ROWS])
 def test_profile_rows_are_back_to_factory_after_a_reboot(m: Module, e: Entry) -> None:
     assert at(m, "AT%s=%s" % (e.name, ",".join(other_values(e)))) == OK
-    m.reboot()
-    m.run(0.5)
+    reboot(m)
     read_back(m, e, factory(e))
 
 
@@ -178,13 +173,11 @@ def test_saved_rows_need_their_save_command(m: Module, e: Entry) -> None:
     saver = e.store.split(":", 1)[1]
     values = ",".join(other_values(e))
     assert at(m, "AT%s=%s" % (e.name, values)) == OK
-    m.reboot()
-    m.run(0.5)
+    reboot(m)
     read_back(m, e, factory(e))  # lost: not saved
     assert at(m, "AT%s=%s" % (e.name, values)) == OK
     assert at(m, "AT%s" % saver) == OK
-    m.reboot()
-    m.run(0.5)
+    reboot(m)
     read_back(m, e, values)
 
 
@@ -192,14 +185,12 @@ def test_sktrst_brings_the_socket_timers_back_to_factory(m: Module) -> None:
     # ATR10 §3.3 p.28: #DSTO #SKTTO #SKTCT #PKTSZ stored by #SKTSAV, factory values by #SKTRST;
     # #SKTSAV still stores #USERID as before.
     assert at(m, 'AT#DSTO=10;#SKTTO=0;#USERID="bob";#SKTSAV') == OK
-    m.reboot()
-    m.run(0.5)
+    reboot(m)
     assert at(m, "AT#DSTO?;#SKTTO?") == b"\r\n#DSTO: 10\r\n\r\n#SKTTO: 0\r\n" + OK
     assert at(m, "AT#USERID?") == b'\r\n#USERID: "bob"\r\n' + OK
     assert at(m, "AT#SKTRST") == OK
     assert at(m, "AT#DSTO?") == info("#DSTO", "50")
-    m.reboot()
-    m.run(0.5)
+    reboot(m)
     assert at(m, "AT#SKTTO?") == info("#SKTTO", "90")
 
 
@@ -232,8 +223,7 @@ def test_phonebook_write_read_find_delete_and_persist(m: Module) -> None:
     assert at(m, 'AT+CPBF="bo"') == b'\r\n+CPBF: 5,"0401234",129,"Bob"\r\n' + OK
     assert at(m, 'AT+CPBF="zz"') == ERR
     assert at(m, "AT+CPBS?") == b'\r\n+CPBS: "SM",2,250\r\n' + OK
-    m.reboot()
-    m.run(0.5)
+    reboot(m)
     assert at(m, "AT+CPBR=5") == b'\r\n+CPBR: 5,"0401234",129,"Bob"\r\n' + OK  # on the SIM
     assert at(m, "AT+CPBW=5") == OK  # number omitted: deleted
     assert at(m, "AT+CPBR=5") == OK
@@ -249,8 +239,7 @@ def test_qos_profiles_per_context_in_nvm(m: Module) -> None:
     assert at(m, "AT+CGQREQ=1,0,0,3,0,0") == OK
     assert at(m, "AT+CGQMIN=2,1,2,3,4,31") == OK
     assert at(m, "AT+CGQMIN=2,1,2,3,4,19") == ERR
-    m.reboot()
-    m.run(0.5)
+    reboot(m)
     assert at(m, "AT+CGQREQ?") == b"\r\n+CGQREQ: 1,0,0,3,0,0\r\n" + OK
     assert at(m, "AT+CGQMIN?") == b"\r\n+CGQMIN: 2,1,2,3,4,31\r\n" + OK
     assert at(m, "AT+CGQMIN=2") == OK
@@ -291,8 +280,7 @@ def test_temperature_monitor(m: Module) -> None:
     assert at(m, "AT#TEMPMON=0,1,4") == ERR  # <action> set: <hyst_time> is mandatory
     assert at(m, "AT#TEMPMON=0,1,4,10") == ERR  # action 4: <GPIO> too
     assert at(m, "AT#TEMPMON=0,1,5,10,3") == OK
-    m.reboot()
-    m.run(0.5)
+    reboot(m)
     assert at(m, "AT#TEMPMON?") == b"\r\n#TEMPMON: 1,5,10,3\r\n" + OK
 
 
@@ -328,14 +316,12 @@ def test_clck_sc_lock_makes_the_sim_ask_for_its_pin_at_the_next_power_up(m: Modu
     assert at(m, 'AT+CLCK="SC",1,"1234"') == OK
     assert at(m, 'AT+CLCK="SC",2') == b"\r\n+CLCK: 1\r\n" + OK
     assert at(m, 'AT+CPWD="SC","1234","4321"') == OK
-    m.reboot()
-    m.run(0.5)
+    reboot(m)
     assert at(m, "AT+CPIN?") == b"\r\n+CPIN: SIM PIN\r\n" + OK
     assert at(m, "AT#PCT") == b"\r\n#PCT: 3\r\n" + OK
     assert at(m, 'AT+CPIN="4321"') == OK
     assert at(m, 'AT+CLCK="SC",0,"4321"') == OK
-    m.reboot()
-    m.run(0.5)
+    reboot(m)
     assert at(m, "AT+CPIN?") == b"\r\n+CPIN: READY\r\n" + OK
     assert at(m, 'AT+CLCK="AO",2') == b"\r\n+CLCK: 0,1\r\n+CLCK: 0,2\r\n+CLCK: 0,4\r\n" + OK
     assert at(m, 'AT+CLCK="AB",2') == ERR  # AB: only <mode>=0
@@ -349,8 +335,7 @@ def test_cscb_is_saved_by_csas_and_restored_by_cres(m: Module) -> None:
     assert at(m, "AT+CSCB=0") == OK
     assert at(m, "AT+CRES") == OK
     assert at(m, "AT+CSCB?") == b'\r\n+CSCB: 1,"0,1,300-315,450","0-3"\r\n' + OK
-    m.reboot()
-    m.run(0.5)
+    reboot(m)
     assert at(m, "AT+CSCB?") == b'\r\n+CSCB: 1,"0,1,300-315,450","0-3"\r\n' + OK
     assert at(m, "AT+CSAS=4") == ERR
 
@@ -449,8 +434,7 @@ def test_msclass_rtcstat_copn_cpol_tone_srs(m: Module) -> None:
     assert at(m, "AT#MSCLASS=8,1") == OK
     assert at(m, "AT#RTCSTAT?") == b"\r\n#RTCSTAT: 1\r\n" + OK  # RTC HW Error until reset
     assert at(m, "AT#RTCSTAT=0") == OK
-    m.reboot()
-    m.run(0.5)
+    reboot(m)
     assert at(m, "AT#MSCLASS?;#RTCSTAT?") == b"\r\n#MSCLASS: 8\r\n\r\n#RTCSTAT: 0\r\n" + OK
     assert at(m, "AT+COPN") == b'\r\n+COPN: "00101","EMU NET"\r\n' + OK
     assert at(m, 'AT+CPOL=,2,"22201"') == OK
@@ -538,8 +522,7 @@ def test_advice_of_charge_needs_pin2_once(m: Module) -> None:
     assert at(m, 'AT+CPUC="EUR","0.25"') == OK  # PIN2 already given
     assert at(m, "AT+CAMM?;+CPUC?") == b'\r\n+CAMM: "00001E"\r\n\r\n+CPUC: "EUR","0.25"\r\n' + OK
     assert at(m, 'AT+CPUC="EUR","abc"') == b"\r\n+CME ERROR: 4\r\n"
-    m.reboot()
-    m.run(0.5)
+    reboot(m)
     assert at(m, "AT+CMEE=1;+CACM=") == b"\r\n+CME ERROR: 17\r\n"  # PIN2 again after a restart
     assert at(m, "AT+CAMM?") == b'\r\n+CAMM: "00001E"\r\n' + OK  # on the SIM
 
@@ -569,8 +552,7 @@ def test_snum_sets_what_cnum_reports_and_hash_z(m: Module) -> None:
 def test_dns_servers_per_context(m: Module) -> None:
     assert at(m, 'AT#DNS=1,"8.8.8.8","8.8.4.4"') == OK
     assert at(m, 'AT#DNS=2,"0.0.0.0","8.8.4.4"') == ERR
-    m.reboot()
-    m.run(0.5)
+    reboot(m)
     assert at(m, "AT#DNS?") == b'\r\n#DNS: 1,"8.8.8.8","8.8.4.4"\r\n' + OK
 
 
@@ -662,8 +644,7 @@ def test_servinfo_and_copsmode(m: Module) -> None:
 
 def test_gsmcont_atrundelay_toneext(m: Module) -> None:
     assert at(m, 'AT#GSMCONT=0,"IP","+390123456"') == OK
-    m.reboot()
-    m.run(0.5)
+    reboot(m)
     assert at(m, "AT#GSMCONT?") == b'\r\n+GSMCONT: 0,"IP","+390123456"\r\n' + OK
     assert at(m, "AT#GSMCONT=0") == OK
     assert at(m, "AT#GSMCONT?") == OK
@@ -679,12 +660,10 @@ def test_vaux_is_restored_from_vauxsav(m: Module) -> None:
     # ATR10 pp.307-308.
     assert at(m, "AT#VAUX=1,1") == OK
     assert at(m, "AT#VAUX=1,2") == b"\r\n#VAUX: 1\r\n" + OK
-    m.reboot()
-    m.run(0.5)
+    reboot(m)
     assert at(m, "AT#VAUX?") == b"\r\n#VAUX: 0\r\n" + OK  # not saved
     assert at(m, "AT#VAUX=1,1;#VAUXSAV") == OK
-    m.reboot()
-    m.run(0.5)
+    reboot(m)
     assert at(m, "AT#VAUX?") == b"\r\n#VAUX: 1\r\n" + OK
     assert at(m, "AT#VAUX=2,1") == ERR
 

@@ -5,20 +5,16 @@ EEPROM, the antenna's URC and report pin, the PCM stream, +FLO over &K). One leg
 script drives the profile and I2C commands with MDM.send."""
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.emu_helpers import at, feed, take
+from tests.emu_helpers import (ERR, OK, assert_in_dialect, at, feed, info, power_cycle, reboot, script_running,
+                               take)
 from tools.emulator import Module
 from tools.emulator.at import COMMANDS
 from tools.emulator.catalog_atr10 import AVAILABLE_7_03, NOT_YET
 from tools.emulator.catalog_audio import BIQUADS, NOT_ON_GC864_PY
-
-OK = b"\r\nOK\r\n"
-ERR = b"\r\nERROR\r\n"
 
 
 @pytest.fixture
@@ -27,20 +23,6 @@ def m(tmp_path: Path) -> Module:
     mod.radio.sim_ready_ms = 0
     mod.power_on()
     return mod
-
-
-def info(*lines: str) -> bytes:
-    return b"\r\n" + b"\r\n".join(s.encode() for s in lines) + b"\r\n" + OK
-
-
-def reboot(m: Module) -> None:
-    m.reboot()
-    m.run(0.5)
-
-
-def power_cycle(m: Module) -> None:
-    m.power_cut(restore_after_ms=100)
-    m.run(0.5)
 
 
 MINE = ("#ACALEXT #BIQUADIN #BIQUADINEX #BIQUADOUT #BIQUADOUTEX #CODECINFO #TSVOL #SPCM #PSAV "
@@ -554,35 +536,18 @@ print(r.split('\\r\\n')[1])
 
 
 def test_legacy_script_sets_up_audio_and_uses_the_eeprom(tmp_path: Path) -> None:
-    m = Module(tmp_path)
-    m.radio.sim_ready_ms = 0
-    m.flash.write("main.py", SCRIPT)
-    m.nvm["escript"] = "main.py"
-    m.power_on()
-    m.run(20)
-    assert m.trace_lines == ["#I2CRD: CAFE0042", "#PSET: 2,1,0,1,40,-10,12,3,3,6,0,12"]
-    assert m.i2c.devices[0x50][:4] == b"\xca\xfe\x00\x42"
-    assert m.nvm["catalog"]["#UDTSET"]["G"] == [800, 90, 0, 0, 0, 0]
+    with script_running(tmp_path, SCRIPT) as m:
+        m.run(20)
+        assert m.trace_lines == ["#I2CRD: CAFE0042", "#PSET: 2,1,0,1,40,-10,12,3,3,6,0,12"]
+        assert m.i2c.devices[0x50][:4] == b"\xca\xfe\x00\x42"
+        assert m.nvm["catalog"]["#UDTSET"]["G"] == [800, 90, 0, 0, 0, 0]
 
 
-def test_the_script_is_in_the_dialect(tmp_path: Path) -> None:
-    path = tmp_path / "audio_setup.py"
-    path.write_bytes(SCRIPT)
-    run = subprocess.run([sys.executable, "-m", "tools.dialect", str(path)], capture_output=True, text=True)
-    assert run.returncode == 0, run.stdout + run.stderr
+def test_the_script_is_in_the_dialect() -> None:
+    assert_in_dialect(SCRIPT)
 
 
 def test_the_script_under_the_real_152_interpreter(tmp_path: Path, py152: Path) -> None:
-    from tools.emulator.remote import use_interpreter
-
-    m = Module(tmp_path)
-    m.radio.sim_ready_ms = 0
-    use_interpreter(m, str(py152))
-    try:
-        m.flash.write("main.py", SCRIPT)
-        m.nvm["escript"] = "main.py"
-        m.power_on()
+    with script_running(tmp_path, SCRIPT, interpreter=py152) as m:
         m.run(20)
         assert m.trace_lines == ["#I2CRD: CAFE0042", "#PSET: 2,1,0,1,40,-10,12,3,3,6,0,12"]
-    finally:
-        m.close()

@@ -9,17 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.emu_helpers import at, fast_network, feed, take
+from tests.emu_helpers import ERR, OK, at, fast_network, feed, info, script_running, take
 from tools.emulator import Module
 
-OK = b"\r\nOK\r\n"
-ERR = b"\r\nERROR\r\n"
 SRV = "203.0.113.30"
 TCP = ("203.0.113.5", 5000)
-
-
-def info(*lines: str) -> bytes:
-    return b"\r\n" + "\r\n".join(lines).encode("latin-1") + b"\r\n" + OK
 
 
 @pytest.fixture
@@ -387,31 +381,23 @@ print(r.split('\\r\\n')[1])
 """
 
 
-def legacy_script_runs(m: Module) -> None:
-    m.radio.sim_ready_ms = 0
-    m.nvm["cgdcont"] = {"1": {"type": "IP", "apn": "internet"}}
-    m.flash.write("main.py", SCRIPT.encode())
-    m.nvm["escript"] = "main.py"
-    try:
-        m.power_on()
+def legacy_script_runs(tmp_path: Path, interpreter: Path | None = None) -> None:
+    def apn(m: Module) -> None:
+        m.nvm["cgdcont"] = {"1": {"type": "IP", "apn": "internet"}}
+
+    with script_running(tmp_path, SCRIPT.encode(), interpreter=interpreter, setup=apn) as m:
         m.run(20)
         assert m.trace_lines == [m.radio.iccid, "5551234", "+CPWC: 4,4,0,1,1,1,1,1,2",
                                  "#GDATAVOL: 1,0,0,0"]
-    finally:
-        m.close()
 
 
 def test_legacy_style_script_uses_the_commands_unmodified(tmp_path: Path) -> None:
-    legacy_script_runs(Module(tmp_path))
+    legacy_script_runs(tmp_path)
 
 
 def test_the_legacy_style_script_under_the_real_152_interpreter(tmp_path: Path,
                                                                py152: Path) -> None:
-    from tools.emulator.remote import use_interpreter
-
-    m = Module(tmp_path)
-    use_interpreter(m, str(py152))
-    legacy_script_runs(m)
+    legacy_script_runs(tmp_path, py152)
 
 
 # ------------------------------------------------------------------ #PADCMD #PADFWD

@@ -7,18 +7,14 @@ and #CMGLCONCINDEX (p.363) from the SIM's message store; exact bytes through the
 rejected forms, NVM across a reboot and a power cut, and a legacy-style script."""
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.emu_helpers import at, fast_network, run_collect
+from tests.emu_helpers import (CMD_HELPER, ERR, OK, assert_in_dialect, at, fast_network, info, power_cycle, reboot,
+                               run_collect, script_running)
 from tools.emulator import Module
 from tools.emulator.catalog_atr10 import NOT_YET
-
-OK = b"\r\nOK\r\n"
-ERR = b"\r\nERROR\r\n"
 
 
 @pytest.fixture
@@ -27,20 +23,6 @@ def m(tmp_path: Path) -> Module:
     mod.radio.sim_ready_ms = 0
     mod.power_on()
     return mod
-
-
-def info(*lines: str) -> bytes:
-    return b"\r\n" + "\r\n".join(lines).encode() + b"\r\n" + OK
-
-
-def reboot(m: Module) -> None:
-    m.reboot()
-    m.run(0.5)
-
-
-def power_cycle(m: Module) -> None:
-    m.power_cut(restore_after_ms=100)
-    m.run(0.5)
 
 
 MINE = ("#CSURV", "#CSURVB", "#CSURVBC", "#CSURVC", "#CSURVEXT", "#CSURVF", "#CSURVNLF", "#CSURVP",
@@ -635,18 +617,7 @@ def test_cmglconcindex_from_the_store(m: Module) -> None:
 
 
 # ====================================================================== legacy script
-SCRIPT = b"""import MDM
-import MOD
-
-def cmd(c, t):
-    MDM.send(c + '\\r', 0)
-    r = ''
-    end = MOD.secCounter() + t
-    while r.find('OK\\r\\n') == -1 and r.find('ERROR') == -1 and MOD.secCounter() < end:
-        r = r + MDM.receive(5)
-    return r
-
-cmd('AT#CSURVF=0', 5)
+SCRIPT = CMD_HELPER + b"""cmd('AT#CSURVF=0', 5)
 r = cmd('AT#CSURVC', 30)
 cells = 0
 for line in r.split('\\r\\n'):
@@ -667,40 +638,23 @@ print('REMOTE ' + r.split('#SMSATRUN: ')[1].split('\\r')[0])
 
 
 def test_legacy_script_surveys_and_enables_sms_atrun(tmp_path: Path) -> None:
-    m = Module(tmp_path)
-    m.radio.sim_ready_ms = 0
-    m.flash.write("main.py", SCRIPT)
-    m.nvm["escript"] = "main.py"
-    m.power_on()
-    m.run(8)
-    m.sms.deliver("+15550001", "AT+CSQ")
-    m.run(10)
-    assert m.trace_lines == ["CELLS 3", "ATRUN 3", "REMOTE AT+CSQ"]
-    assert [(s.destination, s.text) for s in m.sms.sent] == [("+15550001", "\r\n+CSQ: 17,0\r\n\r\nOK\r\n")]
+    with script_running(tmp_path, SCRIPT) as m:
+        m.run(8)
+        m.sms.deliver("+15550001", "AT+CSQ")
+        m.run(10)
+        assert m.trace_lines == ["CELLS 3", "ATRUN 3", "REMOTE AT+CSQ"]
+        assert [(s.destination, s.text) for s in m.sms.sent] == [("+15550001", "\r\n+CSQ: 17,0\r\n\r\nOK\r\n")]
 
 
-def test_legacy_script_is_in_the_dialect(tmp_path: Path) -> None:
-    path = tmp_path / "survey.py"
-    path.write_bytes(SCRIPT)
-    run = subprocess.run([sys.executable, "-m", "tools.dialect", str(path)], capture_output=True, text=True)
-    assert run.returncode == 0, run.stdout + run.stderr
+def test_legacy_script_is_in_the_dialect() -> None:
+    assert_in_dialect(SCRIPT)
 
 
 def test_legacy_script_under_the_real_152_interpreter(tmp_path: Path, py152: Path) -> None:
     # The same script in a child running the real CPython 1.5.2+ (tools/emulator/remote.py).
-    from tools.emulator.remote import use_interpreter
-
-    m = Module(tmp_path)
-    m.radio.sim_ready_ms = 0
-    use_interpreter(m, str(py152))
-    try:
-        m.flash.write("main.py", SCRIPT)
-        m.nvm["escript"] = "main.py"
-        m.power_on()
+    with script_running(tmp_path, SCRIPT, interpreter=py152) as m:
         m.run(8)
         m.sms.deliver("+15550001", "AT+CSQ")
         m.run(10)
         assert m.trace_lines == ["CELLS 3", "ATRUN 3", "REMOTE AT+CSQ"]
         assert len(m.sms.sent) == 1
-    finally:
-        m.close()

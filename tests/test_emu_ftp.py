@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.emu_helpers import at, fast_network, feed, take
+from tests.emu_helpers import CMD_HELPER, at, fast_network, feed, script_running, take
 from tools.emulator import Module
 
 OK = b"\r\nOK\r\n"
@@ -43,6 +43,20 @@ def test_open_needs_context_server_and_login(m: Module) -> None:
     assert at(m, "AT#FTPCLOSE") == OK
     assert at(m, "AT#FTPCLOSE") == b"\r\n+CME ERROR: 607\r\n"
     assert at(m, 'AT#FTPGET="a"') == ERR  # "ERROR ... in case no FTP connection has been opened"
+
+
+@pytest.mark.parametrize("cmd", ["#FTPCWD", "#FTPDELE", "#FTPGET", "#FTPPUT"])
+def test_one_argument_commands_share_their_forms(m: Module, cmd: str) -> None:
+    # The four set commands with one quoted argument (net/ftp.py _path_command): the test
+    # form OK; ERROR with no session, in any other form, with another count or unquoted.
+    m.net.ftp.server(SRV, users={"bob": "pw"}, files={"/a": b"x"})
+    up(m)
+    assert at(m, "AT%s=?" % cmd) == OK
+    assert at(m, 'AT%s="a"' % cmd) == ERR
+    assert at(m, 'AT#FTPOPEN="ftp.example.net","bob","pw"') == OK
+    for bad in ("", "?", '="a","b"', "=a"):
+        assert at(m, "AT" + cmd + bad) == ERR, bad
+    assert m.net.ftp.servers[(SRV, 21)].log == ["USER bob"]  # none of them reached the server
 
 
 def test_get_streams_the_file_then_no_carrier(m: Module) -> None:
@@ -106,18 +120,7 @@ def test_ftpto_and_type(m: Module) -> None:
     assert at(m, "AT#FTPTYPE?") == ERR  # the session did not survive the reboot
 
 
-SCRIPT = b"""import MDM
-import MOD
-
-def cmd(c, t):
-    MDM.send(c + '\\r', 0)
-    r = ''
-    end = MOD.secCounter() + t
-    while r.find('OK\\r\\n') == -1 and r.find('ERROR') == -1 and MOD.secCounter() < end:
-        r = r + MDM.receive(5)
-    return r
-
-cmd('AT+CGDCONT=1,"IP","internet"', 5)
+SCRIPT = CMD_HELPER + b"""cmd('AT+CGDCONT=1,"IP","internet"', 5)
 cmd('AT#SGACT=1,1', 20)
 cmd('AT#FTPOPEN="ftp.example.net","bob","pw"', 20)
 cmd('AT#FTPTYPE=0', 5)
@@ -135,29 +138,22 @@ print('GOT %d' % len(data))
 """
 
 
-def download_script_runs(m: Module) -> None:
-    """SCRIPT as the start-up script of ``m`` (not powered on yet) fetches the file to the flash."""
-    m.net.activation_ms = 200
-    m.net.dns["ftp.example.net"] = SRV
-    m.net.ftp.server(SRV, users={"bob": "pw"}, files={"/fw/cfg.txt": b"apn=internet\r\nport=5000\r\n"})
-    m.flash.write("main.py", SCRIPT)
-    m.nvm["escript"] = "main.py"
-    m.power_on()
-    m.run(40)
-    assert m.trace_lines == ["GOT 25"]
-    assert m.flash.read("cfg.txt") == b"apn=internet\r\nport=5000\r\n"
+def download_script_runs(tmp_path: Path, interpreter: Path | None = None) -> None:
+    """SCRIPT as the start-up script fetches the file to the flash."""
+    def server(m: Module) -> None:
+        m.net.activation_ms = 200
+        m.net.dns["ftp.example.net"] = SRV
+        m.net.ftp.server(SRV, users={"bob": "pw"}, files={"/fw/cfg.txt": b"apn=internet\r\nport=5000\r\n"})
+
+    with script_running(tmp_path, SCRIPT, interpreter=interpreter, setup=server, sim_ready_now=False) as m:
+        m.run(40)
+        assert m.trace_lines == ["GOT 25"]
+        assert m.flash.read("cfg.txt") == b"apn=internet\r\nport=5000\r\n"
 
 
 def test_legacy_style_script_downloads_a_file_to_the_flash(tmp_path: Path) -> None:
-    download_script_runs(Module(tmp_path))
+    download_script_runs(tmp_path)
 
 
 def test_the_download_script_under_the_real_152_interpreter(tmp_path: Path, py152: Path) -> None:
-    from tools.emulator.remote import use_interpreter
-
-    m = Module(tmp_path)
-    use_interpreter(m, str(py152))
-    try:
-        download_script_runs(m)
-    finally:
-        m.close()
+    download_script_runs(tmp_path, py152)

@@ -6,28 +6,14 @@ reach their end. Before the command catalogue, the first one answered ERROR to #
 They follow ../shared/dialect.md, and they also run under the real CPython 1.5.2+ (py152)."""
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.emu_helpers import CMD_HELPER, assert_in_dialect, script_running
 from tools.emulator import Module
 
-HELPERS = b"""import MDM
-import MOD
-
-def cmd(c, t):
-    MDM.send(c + '\\r', 0)
-    r = ''
-    end = MOD.secCounter() + t
-    while r.find('OK\\r\\n') == -1 and r.find('ERROR') == -1 and MOD.secCounter() < end:
-        r = r + MDM.receive(5)
-    return r
-
-"""
-
-SETUP = HELPERS + b"""
+SETUP = CMD_HELPER + b"""
 SETUP = ('AT#SELINT=2', 'AT#AUTOBND=2', 'AT#ENS=0', 'AT#BND=3', 'AT#PLMNMODE=1',
          'AT#STIA=0', 'AT+CPBS="SM"', 'AT#DSTO=10', 'AT+CGQMIN=1,0,0,0,0,0',
          'AT+CGQREQ=1,0,0,0,0,0', 'AT#SLED=2', 'AT#SLEDSAV', 'AT#TEMPMON=0,0',
@@ -48,7 +34,7 @@ if failed or ident.find('#CIMI: ' + imsi) == -1 or own.find('OK') == -1:
 print('SETUP DONE')
 """
 
-UDP_CLIENT = HELPERS + b"""
+UDP_CLIENT = CMD_HELPER + b"""
 cmd('AT+CGDCONT=1,"IP","internet"', 5)
 r = cmd('AT#SGACT=1,1', 20)
 if r.find('OK') == -1:
@@ -72,7 +58,7 @@ r = cmd('AT#SH=1', 5)
 print('CLOSED %d' % (r.find('OK') != -1))
 """
 
-SMS_BOOK = HELPERS + b"""
+SMS_BOOK = CMD_HELPER + b"""
 cmd('AT+CMGF=1', 5)
 cmd('AT+CPBS="SM"', 5)
 cmd('AT+CPBW=1,"+393331234567",145,"boss"', 5)
@@ -135,35 +121,24 @@ def test_sms_script_with_phonebook_number_and_the_malformed_quoting(tmp_path: Pa
 
 
 @pytest.mark.parametrize("name", ["SETUP", "UDP_CLIENT", "SMS_BOOK"])
-def test_the_scripts_are_in_the_dialect(tmp_path: Path, name: str) -> None:
-    path = tmp_path / (name.lower() + ".py")
-    path.write_bytes(globals()[name])
-    run = subprocess.run([sys.executable, "-m", "tools.dialect", str(path)], capture_output=True, text=True)
-    assert run.returncode == 0, run.stdout + run.stderr
+def test_the_scripts_are_in_the_dialect(name: str) -> None:
+    assert_in_dialect(globals()[name])
 
 
 @pytest.mark.parametrize("name", ["SETUP", "UDP_CLIENT", "SMS_BOOK"])
 def test_the_scripts_under_the_real_152_interpreter(tmp_path: Path, py152: Path, name: str) -> None:
     # The same scripts in a child running the real CPython 1.5.2+ (tools/emulator/remote.py):
     # its own built-ins and parser, the emulator's AT engine behind MDM.
-    from tools.emulator.remote import use_interpreter
-
-    m = Module(tmp_path)
-    m.radio.sim_ready_ms = 0  # these scripts, like many legacy ones, do not wait for #QSS
-    use_interpreter(m, str(py152))
-    try:
+    def setup(m: Module) -> None:
         if name == "UDP_CLIENT":
             m.net.activation_ms = 200
             peer = m.net.udp.peer("203.0.113.20", 7000)
             peer.on_datagram = lambda p, data: p.send(b"ack:" + data)
-        m.flash.write("main.py", globals()[name])
-        m.nvm["escript"] = "main.py"
-        m.power_on()
+
+    with script_running(tmp_path, globals()[name], interpreter=py152, setup=setup) as m:
         m.run(90)
         want = {"SETUP": ["IMSI 001010123456789", "SETUP DONE"],
                 "UDP_CLIENT": ["GOT ack:report:42", "CLOSED 1"],
                 "SMS_BOOK": ["BOSS +393331234567", "BAD 1", "SENT 1"]}[name]
         assert m.trace_lines == want
         assert m.boots == 1
-    finally:
-        m.close()

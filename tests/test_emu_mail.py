@@ -79,3 +79,18 @@ def test_errors(m: Module) -> None:
     assert at(m, 'AT#ESMTP="nowhere.example"') == OK
     assert send(m, 'AT#EMAILD="a@b","s"', b"x") == b"\r\n+CME ERROR: 603\r\n"
     assert at(m, "AT#EMAILD=a@b,s") == b"\r\n+CME ERROR: 4\r\n"  # strings must be quoted
+
+
+@pytest.mark.parametrize("cmd", ["#EMAILD", "#SEMAIL"])
+def test_send_commands_share_their_forms(m: Module, cmd: str) -> None:
+    # net/mail.py _send_command: the test form OK, exec and read ERROR, the set form needs
+    # two quoted fields, handed on as given.
+    smtp = m.net.mail.server("203.0.113.25", users={"unit7": "pw"})
+    assert at(m, "AT+CMEE=1;#EMAILACT=1", timeout=5) == OK
+    assert at(m, "AT%s=?" % cmd) == OK
+    assert at(m, "AT" + cmd) == ERR
+    assert at(m, "AT%s?" % cmd) == ERR
+    assert at(m, 'AT%s="a@b"' % cmd) == b"\r\n+CME ERROR: 4\r\n"
+    assert at(m, 'AT%s="a@b","s",1' % cmd) == b"\r\n+CME ERROR: 4\r\n"
+    assert send(m, 'AT%s="ops@example.net","boot"' % cmd, b"x") == OK
+    assert smtp.outbox[-1][1:] == ("ops@example.net", "boot", "x")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from emu_helpers import at, feed, take
+from emu_helpers import at, feed, real_loopback, take
 from tools.emulator import Module
 
 OK = b"\r\nOK\r\n"
@@ -18,14 +18,7 @@ OK = b"\r\nOK\r\n"
 
 @pytest.fixture
 def m(tmp_path: Path) -> Module:
-    mod = Module(tmp_path, virtual=False)
-    mod.power_on()
-    mod.net.latency_ms = 0
-    mod.net.activation_ms = 50
-    mod.net.enable_real(listen_map={3000: 0})
-    assert at(mod, 'AT+CGDCONT=1,"IP","internet"') == OK
-    assert at(mod, "AT#SGACT=1,1", timeout=3).endswith(OK)
-    assert at(mod, "AT#SCFG=1,1,300,90,600,1") == OK  # txTo 100 ms
+    mod = real_loopback(tmp_path, 3000)
     yield mod
     mod.close()
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.emu_helpers import at, fast_network, feed, take
+from tests.emu_helpers import at, fast_network, feed, real_loopback, take
 from tools.emulator import Module
 
 OK = b"\r\nOK\r\n"
@@ -135,14 +135,7 @@ def test_sludp_rejected_forms(m: Module) -> None:
 # ---------------------------------------------------------------- real loopback
 @pytest.fixture
 def rm(tmp_path: Path) -> Module:
-    mod = Module(tmp_path, virtual=False)
-    mod.power_on()
-    mod.net.latency_ms = 0
-    mod.net.activation_ms = 50
-    mod.net.enable_real(listen_map={3500: 0})
-    assert at(mod, 'AT+CGDCONT=1,"IP","internet"') == OK
-    assert at(mod, "AT#SGACT=1,1", timeout=3).endswith(OK)
-    assert at(mod, "AT#SCFG=1,1,300,90,600,1") == OK
+    mod = real_loopback(tmp_path, 3500)
     assert at(mod, 'AT#FRWL=1,"127.0.0.1","255.255.255.255"') == OK
     yield mod
     mod.close()

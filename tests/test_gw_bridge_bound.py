@@ -56,15 +56,33 @@ def serial(m: Module, baud: str, fmt: str) -> None:
     m.serial.dte.configure(baud, fmt)
 
 
+def client_up(tmp_path: Path) -> tuple[Module, Any]:
+    """The online bridge (old firmware, MDM "prefix" sends) as a 115200 bd 8N1 client of
+    SERVER, connected; the server's side of the connection."""
+    m = up(tmp_path, old=True, mdm_send="prefix")
+    srv = m.net.sim.listen(*SERVER)
+    serial(m, "115200", "8N1")
+    assert sms(m, "connect mode client 203.0.113.5 5000 maintain")[0].startswith("Confirmed")
+    conn = srv.accept_next(30)
+    assert conn is not None and wait_state(m, "connected", 10)
+    return m, conn
+
+
+def peer_up(tmp_path: Path, baud: str, fmt: str, rate: int) -> tuple[Module, Any, list[int]]:
+    """The listening gateway (SER "prefix" sends) at ``baud`` ``fmt``, its bound ``rate``
+    bytes a second, a peer connected: the module, the peer, SER.send's returns from now on."""
+    m = up(tmp_path, ser_send="prefix")
+    serial(m, baud, fmt)
+    assert bridge(m).rate == rate
+    c = m.net.sim.connect("198.51.100.7", 1024)
+    assert m.run_until(lambda: state(m) == "connected" and c.state == "connected", 10)
+    return m, c, record_sends(m, "SER")
+
+
 def test_ser_bound_at_300_bd_8n2(tmp_path: Path) -> None:
     # 300 bd 8N2: 11 bits a character, 27.3 bytes a second.  6000 bytes from the peer
     # fill SER's 4096-byte buffer and then go at the line's pace, each exactly once.
-    m = up(tmp_path, ser_send="prefix")
-    serial(m, "300", "8N2")
-    assert bridge(m).rate == 27
-    c = m.net.sim.connect("198.51.100.7", 1024)
-    assert m.run_until(lambda: state(m) == "connected" and c.state == "connected", 10)
-    rets = record_sends(m, "SER")
+    m, c, rets = peer_up(tmp_path, "300", "8N2", 27)
     data = bytes((i * 7 + 1) % 256 for i in range(6000))
     c.send(data)
     t0 = m.kernel.now()
@@ -79,12 +97,7 @@ def test_ser_bound_at_300_bd_8n2(tmp_path: Path) -> None:
 def test_ser_bound_at_115200_keeps_up_with_the_downlink(tmp_path: Path) -> None:
     # 60 KB from the peer towards a 115200-baud device: GPRS down (57.6 kbit/s, about
     # 7 KB/s) is the limit, not the bound.
-    m = up(tmp_path, ser_send="prefix")
-    serial(m, "115200", "8N1")
-    assert bridge(m).rate == 11520
-    c = m.net.sim.connect("198.51.100.7", 1024)
-    assert m.run_until(lambda: state(m) == "connected" and c.state == "connected", 10)
-    rets = record_sends(m, "SER")
+    m, c, rets = peer_up(tmp_path, "115200", "8N1", 11520)
     data = bytes((i * 13 + 5) % 256 for i in range(60000))
     t0 = m.kernel.now()
     c.send(data)
@@ -99,12 +112,7 @@ def test_mdm_bound_from_si_while_the_uplink_stalls(tmp_path: Path) -> None:
     # Client, 115200 bd: 30 KB from the device; the radio stops taking bytes for 6 s in
     # the middle (as a closed TCP window would).  MDM's bound comes only from AT#SI, asked
     # at most once a second and only while a piece may not fit.
-    m = up(tmp_path, old=True, mdm_send="prefix")
-    srv = m.net.sim.listen(*SERVER)
-    serial(m, "115200", "8N1")
-    assert sms(m, "connect mode client 203.0.113.5 5000 maintain")[0].startswith("Confirmed")
-    conn = srv.accept_next(30)
-    assert conn is not None and wait_state(m, "connected", 10)
+    m, conn = client_up(tmp_path)
     rets = record_sends(m, "MDM")
     data = bytes((i * 31 + 7) % 256 for i in range(30000))
     t0 = m.kernel.now()
@@ -213,12 +221,7 @@ def test_mdm_bound_reads_sent_past_nine_digits(tmp_path: Path) -> None:
     # A socket that has carried almost 10^9 bytes: <sent> grows to 10 digits during the
     # transfer and is read by its last 9 (ints stay in 32 bits on the module).  The first
     # answer, far above what the bound holds, only sets the base.
-    m = up(tmp_path, old=True, mdm_send="prefix")
-    srv = m.net.sim.listen(*SERVER)
-    serial(m, "115200", "8N1")
-    assert sms(m, "connect mode client 203.0.113.5 5000 maintain")[0].startswith("Confirmed")
-    conn = srv.accept_next(30)
-    assert conn is not None and wait_state(m, "connected", 10)
+    m, conn = client_up(tmp_path)
     m.net.sockets[1].sent += 10 ** 9 - 9000
     rets = record_sends(m, "MDM")
     data = bytes((i * 29 + 3) % 256 for i in range(20000))

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from gw_helpers import (PHONE, boot, gw, new_module, old_firmware, received, ser_send, sms,
-                        start, state)
+from gw_helpers import (PHONE, SERVER, boot, closes_while_device_writes_at, gw, maintain, mdm_lines,
+                        new_module, old_firmware, received, ser_send, sms, start, state)
 from tools.emulator import Module, variants
 
-SERVER = ("203.0.113.5", 5000)
 # The gateway's own command lines on MDM (instance 1): anything else there came from the
 # device.
 OWN = ("ATE0", "AT+CMEE=1", "AT&C1", "AT&D0", "ATS0=0", "AT#SKIPESC=1", "ATS12=255",
@@ -23,23 +22,8 @@ TRICKY = (b"\r\nOK\r\n", b"ERROR\r\n", b"\r\nSRING: 1\r\n", b"\r\nNO CARRIER\r\n
           b"#SRECV: 1,5\r\n", b"\r\n+CME ERROR: 551\r\n", b"AT+CFUN=0\r", b"\x1a\x1b\x08", b"\r")
 
 
-def mdm_lines(m: Module) -> list[str]:
-    return [t for (_, i, t) in m.at_log if i == 1]
-
-
 def foreign(m: Module) -> list[str]:
     return [t for t in mdm_lines(m) if not t.startswith(OWN)]
-
-
-def maintain(m: Module, baud: int = 9600):
-    srv = m.net.sim.listen(*SERVER)
-    if baud != 9600:
-        sms(m, "connect baud %d" % baud)
-        m.serial.dte.configure(str(baud), "8N1")
-    sms(m, "connect mode client %s %d maintain" % SERVER)
-    c = srv.accept_next(30)
-    assert c is not None and m.run_until(lambda: state(m) == "connected", 10)
-    return srv, c
 
 
 @pytest.fixture
@@ -73,18 +57,7 @@ def test_device_at_lines_through_40_server_closes_never_reach_the_command_line(m
     # The online bridge let one line in 40 closes run (test_gw_harden.py, old firmware): in
     # command mode none does, and the unit stays registered and answers SMS.
     srv, c = maintain(m)
-    worst = 0.0
-    for trial in range(40):
-        for step in range(30):
-            ser_send(m, b"AT+CFUN=0\r%02d" % trial + b"x" * 8)
-            m.run(0.05 + (trial % 7) * 0.003)
-            if step == 15:
-                c.close()
-                t_close = m.kernel.now()
-        c = srv.accept_next(60)
-        assert c is not None
-        worst = max(worst, (m.kernel.now() - t_close) / 1000)
-        assert m.run_until(lambda: state(m) == "connected", 10)
+    worst = closes_while_device_writes_at(m, srv, c)
     assert worst < 10, worst
     assert [t for t in mdm_lines(m) if "CFUN" in t] == []
     assert foreign(m) == []

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from gw_helpers import PHONE, boot, gw, new_module, old_firmware, ser_send, silent, sms, start, state
+from gw_helpers import (PHONE, boot, closes_while_device_writes_at, gw, maintain, mdm_lines, new_module,
+                        old_firmware, ser_send, silent, sms, start, state)
 from tools.emulator import Module
 from tools.emulator.sms import Message, septets
 
@@ -183,24 +184,6 @@ def test_no_character_outside_gsm7_is_echoed(m: Module) -> None:
 
 
 # ---- 4, 5, 6: connections ------------------------------------------------------------------
-SERVER = ("203.0.113.5", 5000)
-
-
-def maintain(m: Module, baud: int = 9600):
-    srv = m.net.sim.listen(*SERVER)
-    if baud != 9600:
-        sms(m, "connect baud %d" % baud)
-        m.serial.dte.configure(str(baud), "8N1")
-    sms(m, "connect mode client %s %d maintain" % SERVER)
-    c = srv.accept_next(30)
-    assert c is not None and m.run_until(lambda: state(m) == "connected", 10)
-    return srv, c
-
-
-def mdm_lines(m: Module) -> list[str]:
-    return [t for (_, i, t) in m.at_log if i == 1]
-
-
 def test_device_bytes_left_on_the_command_line_do_not_stall_the_next_dial(tmp_path: Path) -> None:
     # The instant between reading DCD and writing to MDM cannot be closed from a script
     # (the online bridge, firmware without #SSENDEXT): model a device byte run that landed
@@ -226,18 +209,7 @@ def test_peer_closes_while_the_device_streams(tmp_path: Path) -> None:
     # (test_gw_cmdmode.py).
     m = boot(tmp_path, setup=old_firmware)
     srv, c = maintain(m)
-    worst = 0.0
-    for trial in range(40):
-        for step in range(30):
-            ser_send(m, b"AT+CFUN=0\r%02d" % trial + b"x" * 8)
-            m.run(0.05 + (trial % 7) * 0.003)
-            if step == 15:
-                c.close()
-                t_close = m.kernel.now()
-        c = srv.accept_next(60)
-        assert c is not None
-        worst = max(worst, (m.kernel.now() - t_close) / 1000)
-        assert m.run_until(lambda: state(m) == "connected", 10)
+    worst = closes_while_device_writes_at(m, srv, c)
     assert worst < 10, worst
     # A device line written in the one built-in call between the last DCD read and the
     # send can still run (docs/gateway-runtime.md "Device bytes and MDM's command line"):

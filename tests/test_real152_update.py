@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from real152_helpers import crashes, real_module, start, wait_state
-from test_real152_gateway import sms
 from tools.emulator import Module
 from tools.emulator.net.simhttp import SimHttp
-from upd_helpers import UPDATE, URL, WEB_IP, file_count, pointer, release, sent_texts, wait_text
+from upd_helpers import (WEB_IP, change_config, config_answers_changed, file_count, pointer, release,
+                         sent_texts, update, wait_text)
 
 
 @pytest.fixture(scope="module")
@@ -28,22 +28,12 @@ def serve_bytes(m: Module, rel: Path) -> SimHttp:
 
 
 def configured(tmp_path: Path, py152: Path) -> Module:
-    m = start(real_module(tmp_path, py152))
-    assert sms(m, "connect baud 19200") == ["Confirmed: baud 19200"]
-    assert sms(m, "connect smspassword secret1") == ["Confirmed: smspassword set"]
-    return m
+    return change_config(start(real_module(tmp_path, py152)))
 
 
 def config_kept(m: Module) -> None:
     assert wait_state(m, "listening", 120)
-    out = sms(m, "secret1 config")
-    assert len(out) == 1 and "baud 19200" in out[0] and "smspassword changed" in out[0], out
-
-
-def update(m: Module) -> int:
-    before = len(m.sms.sent)
-    assert sms(m, UPDATE.replace("connect", "secret1")) == ["Confirmed: update from %s started" % URL]
-    return before
+    config_answers_changed(m)
 
 
 def test_good_update_runs_the_downloaded_bytecode(tmp_path: Path, py152: Path, rels) -> None:

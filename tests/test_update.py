@@ -12,8 +12,8 @@ import pytest
 from gw_helpers import boot, fast_boots, gw, sms, state, wait_state
 from tools.emulator import Module
 from tools.emulator.names_table import LIMIT
-from upd_helpers import (UPDATE, URL, WEB_IP, file_count, pointer, release, running, sent_texts, serve,
-                         slot_file, wait_text)
+from upd_helpers import (UPDATE, URL, WEB_IP, change_config, config_answers_changed, file_count, pointer,
+                         release, running, sent_texts, serve, slot_file, update, wait_text)
 
 
 @pytest.fixture(scope="module")
@@ -41,24 +41,13 @@ def rels(tmp_path_factory) -> dict[str, Path]:
 def configured(tmp_path: Path, monkeypatch) -> Module:
     # A unit with a changed configuration and SMS password: both must survive.
     fast_boots(monkeypatch)
-    m = boot(tmp_path)
-    assert sms(m, "connect baud 19200") == ["Confirmed: baud 19200"]
-    assert sms(m, "connect smspassword secret1") == ["Confirmed: smspassword set"]
-    return m
+    return change_config(boot(tmp_path))
 
 
 def config_kept(m: Module) -> None:
     assert wait_state(m, "listening", 120)
-    out = sms(m, "secret1 config")
-    assert len(out) == 1 and "baud 19200" in out[0] and "smspassword changed" in out[0], out
+    config_answers_changed(m)
     assert m.serial.speed == "19200"
-
-
-def update(m: Module) -> str:
-    before = len(m.sms.sent)
-    out = sms(m, UPDATE.replace("connect", "secret1"))
-    assert out == ["Confirmed: update from %s started" % URL]
-    return before
 
 
 def test_good_update_switches_then_confirms(tmp_path: Path, monkeypatch, rels) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -20,8 +21,13 @@ def fresh(tmp_path: Path, **settings: str) -> Module:
     return m
 
 
-def run_script(tmp_path: Path, source: str, seconds: float = 20, **settings: str) -> Module:
+def run_script(tmp_path: Path, source: str, seconds: float = 20,
+               setup: Callable[[Module], object] | None = None, **settings: str) -> Module:
+    """``source`` as the start-up script, run to its end (``setup`` sees the module before
+    power-on)."""
     m = fresh(tmp_path, **settings)
+    if setup is not None:
+        setup(m)
     m.flash.write("main.py", source.encode("latin-1"))
     m.nvm["escript"] = "main.py"
     m.power_on()
@@ -83,13 +89,7 @@ def test_si_sent(tmp_path: Path, value: str) -> None:
            "MOD.sleep(50)\n"
            "MDM2.send('AT#SI=1\\r', 0)\nMOD.sleep(1)\n"
            "print(MDM2.read().split('\\r\\n')[1])\n")
-    m = fresh(tmp_path, si_sent=value)
-    SimHttp(m.net, "203.0.113.80", 80, {"/": b"x"})
-    m.flash.write("main.py", src.encode("latin-1"))
-    m.nvm["escript"] = "main.py"
-    m.power_on()
-    m.run_until(lambda: m.script_state in ("ended", "crashed"), 30)
-    assert m.script_state == "ended", m.script_error
+    m = run_script(tmp_path, src, 30, lambda m: SimHttp(m.net, "203.0.113.80", 80, {"/": b"x"}), si_sent=value)
     first, later = m.trace_lines[-2:]
     assert later.startswith("#SI: 1,3000,")                       # 5 s later: all gone
     if value == "accepted":

@@ -94,3 +94,29 @@ def slot_file(rel: Path, slot: str, module: str) -> str:
 
 def file_count(rel: Path) -> int:
     return sum(1 for line in (rel / "manifest.txt").read_text().split("\n") if line.startswith("file="))
+
+
+def change_config(m: Module) -> Module:
+    """A changed configuration and SMS password (secret1), which an update must keep."""
+    from gw_helpers import sms
+
+    assert sms(m, "connect baud 19200") == ["Confirmed: baud 19200"]
+    assert sms(m, "connect smspassword secret1") == ["Confirmed: smspassword set"]
+    return m
+
+
+def config_answers_changed(m: Module) -> None:
+    """``config``, asked with the password, still shows what change_config set."""
+    from gw_helpers import sms
+
+    out = sms(m, "secret1 config")
+    assert len(out) == 1 and "baud 19200" in out[0] and "smspassword changed" in out[0], out
+
+
+def update(m: Module) -> int:
+    """Start the update by SMS (with change_config's password); how many SMS went out before."""
+    from gw_helpers import sms
+
+    before = len(m.sms.sent)
+    assert sms(m, UPDATE.replace("connect", "secret1")) == ["Confirmed: update from %s started" % URL]
+    return before

@@ -26,7 +26,7 @@ from .catalog_sim import _password, _sim_files
 from .commands_catalog import ENTRIES, _cat, _free, table_handler
 from .module import EXTENSION_FACTORIES
 from .net.config import to_hex
-from .net.ftp import FtpData, FtpWorld, _rtt, _string, _world
+from .net.ftp import FtpData, FtpWorld, _open_data, _retrieve, _rtt, _string, _world
 
 if TYPE_CHECKING:  # pragma: no cover
     from .at import AtInstance
@@ -114,10 +114,7 @@ def ftpapp(ctx: Ctx) -> Any:
     s = _ftp_session(ctx)
     if s is None or len(ctx.args) != 1:
         return error()
-    path = s.path(_string(ctx, 0))
-    link = AppendData(_world(ctx), s, path, b"")
-    s.last = "150 Opening data connection"
-    return Online(link, delay=_rtt(ctx, 2))
+    return _open_data(ctx, s, s.path(_string(ctx, 0)), b"", AppendData)
 
 
 @_free("#FTPFSIZE")
@@ -178,15 +175,9 @@ def ftpgetpkt(ctx: Ctx) -> Any:
     name = _string(ctx, 0)
     _unquoted(ctx, 1)
     view = ctx.int_arg(1, 0, 1, 0)
-    path = s.path(name)
-    s.server.log.append("RETR %s" % path)
-    data = s.server.files.get(path)
+    data = _retrieve(ctx, s, s.path(name))
     if data is None:
-        s.last = "550 No such file"
         return CmeError(606, delay=_rtt(ctx))  # as #FTPGET (net/ftp.py)
-    if not s.binary:
-        data = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-    data, world.rest = data[world.rest:], 0
     s.last = "150 Opening data connection"
     # OK once the data connection is up (two round trips); the first data a latency later.
     world.pkt = PktDownload(world, s, name, view, data, _rtt(ctx, 2) + ctx.module.net.latency_ms)

@@ -23,7 +23,8 @@ Not modelled: active vs passive mode (accepted, no difference), real FTP servers
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import functools
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..at import ArgError, CmeError, Ctx, Online, PENDING, Reply, command, error, ok
 
@@ -236,13 +237,24 @@ def ftpclose(ctx: Ctx) -> Any:
     return ok(delay=_rtt(ctx))
 
 
-def _path_command(ctx: Ctx) -> FtpSession | None:
-    """The session for a set command with one argument (#FTPCWD, #FTPDELE, #FTPGET, #FTPPUT);
-    None (the caller answers ERROR) with no session, another form or another argument count."""
-    s = _session(ctx)
-    if s is None or ctx.kind != "set" or len(ctx.args) != 1:
-        return None
-    return s
+def _path_command(name: str) -> Callable[[Callable[[Ctx, FtpSession, str], Any]], Any]:
+    """Register a set command with one quoted argument (#FTPCWD, #FTPDELE, #FTPGET, #FTPPUT):
+    the test form answers OK; with no session, another form or another argument count, ERROR;
+    else the handler gets the session and the argument as given."""
+    def reg(fn: Callable[[Ctx, FtpSession, str], Any]) -> Any:
+        @command(name)
+        @functools.wraps(fn)
+        def handler(ctx: Ctx) -> Any:
+            if ctx.kind == "test":
+                return ok()
+            s = _session(ctx)
+            if s is None or ctx.kind != "set" or len(ctx.args) != 1:
+                return error()
+            return fn(ctx, s, _string(ctx, 0))
+
+        return handler
+
+    return reg
 
 
 def _replied(ctx: Ctx, s: FtpSession, line: str, good: bool = True) -> Any:
@@ -287,68 +299,58 @@ def ftppwd(ctx: Ctx) -> Any:
     return ok('#FTPPWD: 257 "%s"' % s.cwd, delay=_rtt(ctx))
 
 
-@command("#FTPCWD")
-def ftpcwd(ctx: Ctx) -> Any:
-    if ctx.kind == "test":
-        return ok()
-    s = _path_command(ctx)
-    if s is None:
-        return error()
-    target = s.path(_string(ctx, 0))
+@_path_command("#FTPCWD")
+def ftpcwd(ctx: Ctx, s: FtpSession, name: str) -> Any:
+    target = s.path(name)
     if target not in s.server.dirs():
         return _replied(ctx, s, "550 No such directory", False)
     s.cwd = target
     return _replied(ctx, s, "250 Directory changed")
 
 
-@command("#FTPDELE")
-def ftpdele(ctx: Ctx) -> Any:
-    if ctx.kind == "test":
-        return ok()
-    s = _path_command(ctx)
-    if s is None:
-        return error()
-    target = s.path(_string(ctx, 0))
+@_path_command("#FTPDELE")
+def ftpdele(ctx: Ctx, s: FtpSession, name: str) -> Any:
+    target = s.path(name)
     if s.server.files.pop(target, None) is None:
         return _replied(ctx, s, "550 No such file", False)
     s.server.log.append("DELE %s" % target)
     return _replied(ctx, s, "250 File deleted")
 
 
-def _open_data(ctx: Ctx, s: FtpSession, upload: str | None, data: bytes) -> Any:
-    link = FtpData(_world(ctx), s, upload, data)
+def _open_data(ctx: Ctx, s: FtpSession, upload: str | None, data: bytes,
+               kind: type[FtpData] | None = None) -> Any:
+    """CONNECT to a data connection (``kind``, FtpData by default) after two round trips."""
+    link = (kind or FtpData)(_world(ctx), s, upload, data)
     s.last = "150 Opening data connection"
     return Online(link, delay=_rtt(ctx, 2))
 
 
-@command("#FTPGET")
-def ftpget(ctx: Ctx) -> Any:
-    if ctx.kind == "test":
-        return ok()
-    s = _path_command(ctx)
-    if s is None:
-        return error()
-    target = s.path(_string(ctx, 0))
-    s.server.log.append("RETR %s" % target)
-    data = s.server.files.get(target)
+@_path_command("#FTPGET")
+def ftpget(ctx: Ctx, s: FtpSession, name: str) -> Any:
+    data = _retrieve(ctx, s, s.path(name))
     if data is None:
-        s.last = "550 No such file"
         return CmeError(606, delay=_rtt(ctx))
-    if not s.binary:
-        data = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-    world = _world(ctx)
-    data, world.rest = data[world.rest:], 0  # #FTPREST (catalog_more.py)
     return _open_data(ctx, s, None, data)
 
 
-@command("#FTPPUT")
-def ftpput(ctx: Ctx) -> Any:
-    if ctx.kind == "test":
-        return ok()
-    s = _path_command(ctx)
-    if s is None:
-        return error()
-    name = _string(ctx, 0)
+def _retrieve(ctx: Ctx, s: FtpSession, path: str) -> bytes | None:
+    """What a RETR of ``path`` sends (#FTPGET, #FTPGETPKT): from #FTPREST's position (then 0
+    again, catalog_more.py), line ends CRLF in ASCII mode; None (550 kept for #FTPMSG) when
+    the server has no such file."""
+    s.server.log.append("RETR %s" % path)
+    data = s.server.files.get(path)
+    if data is None:
+        s.last = "550 No such file"
+        return None
+    if not s.binary:
+        data = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    world = _world(ctx)
+    data, world.rest = data[world.rest:], 0
+    return data
+
+
+@_path_command("#FTPPUT")
+def ftpput(ctx: Ctx, s: FtpSession, name: str) -> Any:
     if len(name) > 200:
         raise ArgError(ctx.name)  # "maximum length 200 characters"
     return _open_data(ctx, s, s.path(name), b"")

@@ -20,7 +20,8 @@ The server is the host named by ``#ESMTP`` (an address or a name in ``m.net.dns`
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import functools
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..at import ArgError, CmeError, Ctx, PENDING, Prompt, Reply, command, error, ok
 from .context1 import with_context_1
@@ -82,10 +83,24 @@ def _deliver(ctx: Ctx, da: str, subj: str, body: bytes) -> Any:
     return None
 
 
-def _fields(ctx: Ctx) -> tuple[str, str]:
-    if len(ctx.args) != 2 or not all(ctx.quoted[:2]):
-        raise ArgError(ctx.name)
-    return ctx.args[0][:FIELD_MAX], ctx.args[1][:FIELD_MAX]
+def _send_command(name: str) -> Callable[[Callable[[Ctx, str, str], Any]], Any]:
+    """Register a command AT<name>=<da>,<subj> (#EMAILD, #SEMAIL): the test form answers OK,
+    a form other than set ERROR; the handler gets both fields, each cut to FIELD_MAX."""
+    def reg(fn: Callable[[Ctx, str, str], Any]) -> Any:
+        @command(name)
+        @functools.wraps(fn)
+        def handler(ctx: Ctx) -> Any:
+            if ctx.kind == "test":
+                return ok()
+            if ctx.kind != "set":
+                return error()
+            if len(ctx.args) != 2 or not all(ctx.quoted[:2]):
+                raise ArgError(ctx.name)
+            return fn(ctx, ctx.args[0][:FIELD_MAX], ctx.args[1][:FIELD_MAX])
+
+        return handler
+
+    return reg
 
 
 def _compose(ctx: Ctx, da: str, subj: str, after: Any) -> Prompt:
@@ -105,26 +120,16 @@ def _compose(ctx: Ctx, da: str, subj: str, after: Any) -> Prompt:
     return Prompt(b"> ", on_input, on_abort=on_abort, max_len=BODY_MAX)
 
 
-@command("#EMAILD")
-def emaild(ctx: Ctx) -> Any:
-    if ctx.kind == "test":
-        return ok()
-    if ctx.kind != "set":
-        return error()
-    da, subj = _fields(ctx)
+@_send_command("#EMAILD")
+def emaild(ctx: Ctx, da: str, subj: str) -> Any:
     net = ctx.module.net
     if not any(c.active for c in net.contexts.values()):
         return CmeError(609)
     return _compose(ctx, da, subj, lambda: None)
 
 
-@command("#SEMAIL")
-def semail(ctx: Ctx) -> Any:
-    if ctx.kind == "test":
-        return ok()
-    if ctx.kind != "set":
-        return error()
-    da, subj = _fields(ctx)
+@_send_command("#SEMAIL")
+def semail(ctx: Ctx, da: str, subj: str) -> Any:
     net = ctx.module.net
 
     def drop() -> None:
