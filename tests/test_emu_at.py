@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.emu_helpers import at, feed, take
+from emu_helpers import at, feed, take
 from tools.emulator import Module
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.emu_helpers import ERR, OK, at, reboot, take
+from emu_helpers import ERR, OK, at, reboot, take
 from tools.emulator import Module
 from tools.emulator.at import COMMANDS
 from tools.emulator.catalog_atr10 import AVAILABLE_7_03, NOT_YET
@@ -479,7 +479,7 @@ def test_ato_resumes_the_suspended_socket_or_says_no_carrier(m: Module) -> None:
     assert at(m, 'AT#SD=1,0,5000,"203.0.113.5"', timeout=5) == b"\r\nCONNECT\r\n"
     conn = srv.accept_next(1)
     m.run(1.1)
-    from tests.emu_helpers import feed
+    from emu_helpers import feed
     feed(m, "+++")
     m.run(1.2)
     assert take(m) == OK

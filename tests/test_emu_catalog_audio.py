@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.emu_helpers import (ERR, OK, assert_in_dialect, at, feed, info, power_cycle, reboot, script_running,
+from emu_helpers import (ERR, OK, assert_in_dialect, at, feed, info, power_cycle, reboot, script_running,
                                take)
 from tools.emulator import Module
 from tools.emulator.at import COMMANDS

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.emu_helpers import ERR, OK, at, fast_network, feed, info, script_running, take
+from emu_helpers import ERR, OK, at, fast_network, feed, info, script_running, take
 from tools.emulator import Module
 
 SRV = "203.0.113.30"

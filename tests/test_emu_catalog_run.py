@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.emu_helpers import (CMD_HELPER, ERR, OK, assert_in_dialect, at, fast_network, info, power_cycle, reboot,
+from emu_helpers import (CMD_HELPER, ERR, OK, assert_in_dialect, at, fast_network, info, power_cycle, reboot,
                                run_collect, script_running)
 from tools.emulator import Module
 from tools.emulator.catalog_atr10 import NOT_YET

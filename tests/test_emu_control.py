@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.emu_helpers import at
+from emu_helpers import at
 from tools.emulator import Module
 from tools.emulator.control import COMMANDS, FAULTS, ControlServer, Controller
 

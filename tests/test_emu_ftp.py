@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.emu_helpers import CMD_HELPER, at, fast_network, feed, script_running, take
+from emu_helpers import CMD_HELPER, at, fast_network, feed, script_running, take
 from tools.emulator import Module
 
 OK = b"\r\nOK\r\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.emu_helpers import at
+from emu_helpers import at
 from tools.emulator import Module
 from tools.emulator.net.simhttp import SimHttp
 from tools.pyo15.pyo import MAGIC

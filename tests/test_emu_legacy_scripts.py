@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.emu_helpers import CMD_HELPER, assert_in_dialect, script_running
+from emu_helpers import CMD_HELPER, assert_in_dialect, script_running
 from tools.emulator import Module
 
 SETUP = CMD_HELPER + b"""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.emu_helpers import at, fast_network, feed, take
+from emu_helpers import at, fast_network, feed, take
 from tools.emulator import Module
 
 OK = b"\r\nOK\r\n"

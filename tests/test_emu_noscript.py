@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.emu_helpers import at, is_complete
+from emu_helpers import at, is_complete
 from tools.emulator import Module
 from tools.emulator.scriptcmds_io import PYO_MAGIC, crc16_ccitt
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.emu_helpers import at, feed, take
+from emu_helpers import at, feed, take
 from tools.emulator import Module
 from tools.emulator.at import AtInstance, Online
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.emu_helpers import at
+from emu_helpers import at
 from tools.emulator import Module
 
 

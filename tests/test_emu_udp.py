@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.emu_helpers import at, fast_network, feed, real_loopback, take
+from emu_helpers import at, fast_network, feed, real_loopback, take
 from tools.emulator import Module
 
 OK = b"\r\nOK\r\n"
