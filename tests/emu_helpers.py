@@ -93,6 +93,17 @@ def power_cycle(m: "Module") -> None:
     m.run(0.5)
 
 
+def powered(tmp_path: Path) -> "Module":
+    """A powered-on module whose SIM is ready at once (SIM readiness, #QSS and +CMS ERROR 314,
+    is tested in test_emu_sms.py). The caller closes it."""
+    from tools.emulator import Module
+
+    mod = Module(tmp_path)
+    mod.radio.sim_ready_ms = 0
+    mod.power_on()
+    return mod
+
+
 def real_loopback(tmp_path: Path, listen_port: int) -> "Module":
     """A powered-on module on the real clock whose sockets are real ones on loopback (the
     emulated ``listen_port`` on a free host port), context 1 active, socket 1 configured with

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from emu_helpers import ERR, OK, at, reboot, take
+from emu_helpers import ERR, OK, at, powered, reboot, take
 from tools.emulator import Module
 from tools.emulator.at import COMMANDS
 from tools.emulator.catalog_atr10 import AVAILABLE_7_03, NOT_YET
@@ -20,9 +20,7 @@ from tools.emulator.commands_catalog import ENTRIES, Entry, table_handler, range
 
 @pytest.fixture
 def m(tmp_path: Path) -> Module:
-    mod = Module(tmp_path)
-    mod.radio.sim_ready_ms = 0  # SIM readiness (#QSS, +CMS ERROR 314) is tested in test_emu_sms
-    mod.power_on()
+    mod = powered(tmp_path)
     return mod
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from emu_helpers import (ERR, OK, assert_in_dialect, at, feed, info, power_cycle, reboot, script_running,
-                               take)
+from emu_helpers import (ERR, OK, assert_in_dialect, at, feed, info, power_cycle, powered, reboot,
+                         script_running, take)
 from tools.emulator import Module
 from tools.emulator.at import COMMANDS
 from tools.emulator.catalog_atr10 import AVAILABLE_7_03, NOT_YET
@@ -19,9 +19,7 @@ from tools.emulator.catalog_audio import BIQUADS, NOT_ON_GC864_PY
 
 @pytest.fixture
 def m(tmp_path: Path) -> Module:
-    mod = Module(tmp_path)
-    mod.radio.sim_ready_ms = 0
-    mod.power_on()
+    mod = powered(tmp_path)
     return mod
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from emu_helpers import ERR, OK, at, fast_network, feed, info, script_running, take
+from emu_helpers import ERR, OK, at, fast_network, feed, info, powered, script_running, take
 from tools.emulator import Module
 
 SRV = "203.0.113.30"
@@ -18,9 +18,7 @@ TCP = ("203.0.113.5", 5000)
 
 @pytest.fixture
 def m(tmp_path: Path) -> Module:
-    mod = Module(tmp_path)
-    mod.radio.sim_ready_ms = 0
-    mod.power_on()
+    mod = powered(tmp_path)
     mod.net.dns["ftp.example.net"] = SRV
     yield mod
     mod.close()

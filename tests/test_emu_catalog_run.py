@@ -11,17 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from emu_helpers import (CMD_HELPER, ERR, OK, assert_in_dialect, at, fast_network, info, power_cycle, reboot,
-                               run_collect, script_running)
+from emu_helpers import (CMD_HELPER, ERR, OK, assert_in_dialect, at, fast_network, info, power_cycle,
+                         powered, reboot, run_collect, script_running)
 from tools.emulator import Module
 from tools.emulator.catalog_atr10 import NOT_YET
 
 
 @pytest.fixture
 def m(tmp_path: Path) -> Module:
-    mod = Module(tmp_path)
-    mod.radio.sim_ready_ms = 0
-    mod.power_on()
+    mod = powered(tmp_path)
     return mod
 
 
